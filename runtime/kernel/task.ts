@@ -1,0 +1,69 @@
+/**
+ * The boundary between the process side of the kernel (processes, scheduler, cgroups,
+ * signals) and the subsystems that act for a process (VFS, pipes, IPC).
+ *
+ * A subsystem's system call receives the calling {@link Task}: it reads credentials,
+ * the fd table, the root and cwd, charges memory, and blocks through {@link Task.block}
+ * so that signals can interrupt the sleep and the scheduler knows the task is asleep.
+ *
+ * @module
+ */
+import type { Errno } from "./errno.ts";
+
+/** Kinds of memory a cgroup accounts separately (`memory.stat`). */
+export type MemoryKind = "anon" | "file" | "kernel" | "pipe" | "ipc";
+
+/** Charges memory to a memory cgroup, hierarchically. Implemented by the cgroup tree. */
+export interface MemoryCharger {
+  /**
+   * Charge `bytes` of `kind`. Returns false (and charges nothing) when a `memory.max`
+   * on the path to the root would be exceeded; the caller then fails with
+   * `ENOMEM`/`ENOSPC` as Linux would.
+   */
+  tryCharge(bytes: number, kind: MemoryKind): boolean;
+  /** Give back bytes charged earlier. */
+  uncharge(bytes: number, kind: MemoryKind): void;
+}
+
+/** Credentials used for permission checks. */
+export interface Credentials {
+  /** Real uid. */
+  uid: number;
+  /** Real gid. */
+  gid: number;
+  /** Effective uid (0 = root, which overrides mode bits as Linux does). */
+  euid: number;
+  /** Effective gid. */
+  egid: number;
+  /** Supplementary groups. */
+  groups: number[];
+}
+
+/**
+ * What a subsystem may know of the calling process.
+ *
+ * `Fs` is the VFS's per-process state (root, cwd, fd table, mount namespace, umask),
+ * owned by the VFS and stored opaquely by the process. `Ipc` is the IPC namespace.
+ */
+export interface Task<Fs = unknown, Ipc = unknown> {
+  /** Global (init namespace) pid: stable id for the kernel's own tables. */
+  readonly id: number;
+  /** Pid as seen in the task's own PID namespace. */
+  readonly nsPid: number;
+  /** Credentials. */
+  readonly cred: Credentials;
+  /** File-system state: root, cwd, umask, fd table, mount namespace. */
+  readonly fs: Fs;
+  /** IPC namespace. */
+  readonly ipc: Ipc;
+  /** The memory cgroup of the task. */
+  readonly memory: MemoryCharger;
+  /**
+   * Sleep until `wake` settles. Resolves with its value, or with `Errno.EINTR` when a
+   * signal that is not ignored arrives first (then `cancel` is called so the waiter
+   * can unregister). The scheduler counts the task as sleeping meanwhile.
+   */
+  block<T>(wake: Promise<T>, cancel?: () => void): Promise<T | Errno>;
+  /** Send a signal to this task (e.g. `SIGPIPE` = 13 on a write to a broken pipe). */
+  signal(sig: number): void;
+}
