@@ -38,6 +38,16 @@ export class Ctx {
   }
 
   /**
+   * Print `prog: msg` and the GNU hint `Try 'prog --help' for more information.`
+   *
+   * @param msg The message, e.g. `missing operand`.
+   * @returns Resolves when written.
+   */
+  async usageError(msg: string): Promise<void> {
+    await this.error(`${msg}\nTry '${this.prog} --help' for more information.`);
+  }
+
+  /**
    * Print `prog: what: strerror(errno)` and set the exit status.
    *
    * @param what What failed, e.g. `cannot access 'x'`.

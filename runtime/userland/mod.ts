@@ -7,8 +7,18 @@
  */
 import type { BuiltinMain } from "./_builtin.ts";
 import { cat } from "./cat.ts";
+import { chmod } from "./chmod.ts";
+import { chgrp, chown } from "./chown.ts";
+import { cp } from "./cp.ts";
 import { echo } from "./echo.ts";
+import { ln } from "./ln.ts";
+import { ls } from "./ls.ts";
+import { mkdir } from "./mkdir.ts";
+import { mv } from "./mv.ts";
 import { pwd } from "./pwd.ts";
+import { rm } from "./rm.ts";
+import { rmdir } from "./rmdir.ts";
+import { touch } from "./touch.ts";
 import { falseMain, trueMain } from "./true.ts";
 
 export type { BuiltinMain } from "./_builtin.ts";
@@ -24,9 +34,20 @@ export type { BuiltinMain } from "./_builtin.ts";
  */
 export const applets: Record<string, BuiltinMain> = {
   cat,
+  chgrp,
+  chmod,
+  chown,
+  cp,
   echo,
   false: falseMain,
+  ln,
+  ls,
+  mkdir,
+  mv,
   pwd,
+  rm,
+  rmdir,
+  touch,
   true: trueMain,
 };
 
