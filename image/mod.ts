@@ -4,3 +4,50 @@
  * @module
  */
 export { stateRoot } from "./state_root.ts";
+export {
+  type GcReport,
+  type ImageInUse,
+  type ImageLayer,
+  openStore,
+  type RemoveResult,
+  Store,
+  type StoredImage,
+} from "./store/store.ts";
+export {
+  type Digest,
+  digestHex,
+  DigestWriter,
+  isDigest,
+  parseDigest,
+  sha256Digest,
+  shortId,
+} from "./store/digest.ts";
+export {
+  DEFAULT_DOMAIN,
+  DEFAULT_TAG,
+  familiarReference,
+  familiarRepository,
+  formatReference,
+  isReference,
+  parseReference,
+  type Reference,
+  repositoryName,
+} from "./store/reference.ts";
+export * from "./store/errors.ts";
+export * from "./store/media_types.ts";
+export {
+  type ByteSource,
+  fileChunks,
+  type IngestedBlob,
+  type IngestOptions,
+} from "./store/blob_ingest.ts";
+export type * from "./layer/types.ts";
+export { type TarIndex, TarIndexer } from "./layer/tar_indexer.ts";
+export {
+  DEFAULT_LAYER_LIMITS,
+  type IngestedLayer,
+  type LayerIngestOptions,
+  type LayerLimits,
+} from "./layer/layer_ingest.ts";
+export { IndexedLayer, openLayer, openLayerSync } from "./layer/open_layer.ts";
+export { MergedLayerTable, mergeLayers } from "./layer/merged_layers.ts";

@@ -1,0 +1,689 @@
+/**
+ * The image store: an OCI image layout (image-spec v1.1) under the state root, plus the
+ * uncompressed layer tars and their indexes that containers read from.
+ *
+ * ```
+ * $BERTH_ROOT/images/
+ *   oci-layout            {"imageLayoutVersion":"1.0.0"}
+ *   index.json            one descriptor per tag (org.opencontainers.image.ref.name =
+ *                         the fully-qualified reference) or per untagged image
+ *   blobs/sha256/<hex>    manifests, configs, layer blobs (as received)
+ *   layers/<diffhex>.tar  uncompressed layer (hard link to the blob when uncompressed)
+ *   layers/<diffhex>.index.json   the layer's index
+ *   pins/<owner>.json     manifests pinned by containers (kept by GC)
+ *   tmp/                  ingest temp files (same file system, renamed into place)
+ *   index.lock            flock held while index.json changes
+ * ```
+ *
+ * Every index.json entry points at an image manifest: multi-platform indexes are
+ * resolved to one platform when images are loaded (see `choosePlatform`).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type Digest, digestHex, isDigest, parseDigest, sha256Digest } from "./digest.ts";
+import { BlobNotFoundError, ImageConflictError, ImageError, ImageNotFoundError } from "./errors.ts";
+import { atomicWriteFile, exists, readJsonFile, removeQuietly } from "./_fs.ts";
+import { IndexLock } from "./index_lock.ts";
+import {
+  type ByteSource,
+  ingestBlob,
+  type IngestedBlob,
+  type IngestOptions,
+} from "./blob_ingest.ts";
+import {
+  type Descriptor,
+  type ImageConfig,
+  type ImageIndex,
+  type Manifest,
+  MediaType,
+  REF_NAME_ANNOTATION,
+} from "./media_types.ts";
+import { formatReference, parseReference, type Reference, repositoryName } from "./reference.ts";
+import {
+  type IngestedLayer,
+  ingestLayer,
+  layerFiles,
+  type LayerIngestOptions,
+} from "../layer/layer_ingest.ts";
+
+/** An image as the store knows it. */
+export interface StoredImage {
+  /** Digest of the manifest. */
+  manifestDigest: Digest;
+  /** Image ID: the config digest (as Docker shows it). */
+  id: Digest;
+  /** The manifest. */
+  manifest: Manifest;
+  /** The config. */
+  config: ImageConfig;
+  /** Fully-qualified tags (`docker.io/library/x:1`). */
+  tags: string[];
+}
+
+/** Asks whether a container uses an image; returns the container's name/ID or undefined. */
+export type ImageInUse = (image: StoredImage) => string | undefined | Promise<string | undefined>;
+
+/** A layer to put in a new image. */
+export interface ImageLayer {
+  /** Blob digest. */
+  digest: Digest;
+  /** Blob size. */
+  size: number;
+  /** diff_id. */
+  diffId: Digest;
+  /** Blob media type (default OCI uncompressed tar). */
+  mediaType?: string;
+}
+
+/** What garbage collection removed. */
+export interface GcReport {
+  /** Blob digests removed. */
+  blobsRemoved: Digest[];
+  /** Layer tars/indexes removed (by diff_id). */
+  layersRemoved: Digest[];
+  /** Bytes freed on disk. */
+  bytesReclaimed: number;
+}
+
+/** One result line of `remove`, as Docker's API reports it. */
+export type RemoveResult = { Untagged: string } | { Deleted: string };
+
+/**
+ * Open (creating if needed) the store under a state root.
+ *
+ * @param root The state root (`stateRoot()`); created `0700`.
+ * @returns The store.
+ * @example
+ * ```ts
+ * import { openStore } from "./store.ts";
+ * const dir = await Deno.makeTempDir();
+ * const store = await openStore(dir);
+ * console.assert((await store.images()).length === 0);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function openStore(root: string): Promise<Store> {
+  await Deno.mkdir(root, { recursive: true, mode: 0o700 });
+  const layout = join(root, "images");
+  for (const d of ["blobs/sha256", "layers", "tmp", "pins"]) {
+    await Deno.mkdir(join(layout, d), { recursive: true, mode: 0o755 });
+  }
+  const store = new Store(layout);
+  if (!(await exists(join(layout, "oci-layout")))) {
+    await atomicWriteFile(join(layout, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
+  }
+  if (!(await exists(join(layout, "index.json")))) {
+    await store.updateIndex(() => {});
+  }
+  return store;
+}
+
+/** An OCI image-layout store. Use `openStore` to make one. */
+export class Store {
+  /** The layout directory (`<root>/images`). */
+  readonly layoutDir: string;
+  /** `blobs/sha256`. */
+  readonly blobsDir: string;
+  /** Uncompressed layer tars and indexes. */
+  readonly layersDir: string;
+  /** Temp files for ingest. */
+  readonly tmpDir: string;
+  readonly #lock: IndexLock;
+  readonly #json = new Map<string, unknown>();
+
+  /**
+   * Create it.
+   *
+   * @param layoutDir The layout directory (already created; see `openStore`).
+   */
+  constructor(layoutDir: string) {
+    this.layoutDir = layoutDir;
+    this.blobsDir = join(layoutDir, "blobs", "sha256");
+    this.layersDir = join(layoutDir, "layers");
+    this.tmpDir = join(layoutDir, "tmp");
+    this.#lock = new IndexLock(join(layoutDir, "index.lock"));
+  }
+
+  // ---- blobs ---------------------------------------------------------------------------
+
+  /**
+   * Path of a blob file.
+   *
+   * @param digest The blob.
+   * @returns Its path (it may not exist).
+   */
+  blobPath(digest: Digest): string {
+    return join(this.blobsDir, digestHex(digest));
+  }
+
+  /**
+   * Whether a blob is present.
+   *
+   * @param digest The blob.
+   * @returns True when present.
+   */
+  hasBlob(digest: Digest): Promise<boolean> {
+    return exists(this.blobPath(digest));
+  }
+
+  /**
+   * Read a whole blob.
+   *
+   * @param digest The blob.
+   * @param where Who names it (for the error message).
+   * @returns Its bytes.
+   * @throws BlobNotFoundError when absent.
+   */
+  async readBlob(digest: Digest, where = "store"): Promise<Uint8Array> {
+    try {
+      return await Deno.readFile(this.blobPath(digest));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw new BlobNotFoundError(digest, where);
+      throw e;
+    }
+  }
+
+  /**
+   * Read a JSON blob (cached: blobs never change).
+   *
+   * @param digest The blob.
+   * @param where Who names it.
+   * @returns The parsed JSON.
+   */
+  async readJsonBlob<T>(digest: Digest, where = "store"): Promise<T> {
+    const hit = this.#json.get(digest);
+    if (hit !== undefined) return hit as T;
+    const value = JSON.parse(new TextDecoder().decode(await this.readBlob(digest, where)));
+    this.#json.set(digest, value);
+    return value as T;
+  }
+
+  /**
+   * Ingest a blob (streaming, verified, atomic).
+   *
+   * @param source The bytes.
+   * @param options Expected digest/size.
+   * @returns The stored blob.
+   */
+  ingest(source: ByteSource, options: IngestOptions = {}): Promise<IngestedBlob> {
+    return ingestBlob(this.blobsDir, this.tmpDir, source, options);
+  }
+
+  /**
+   * Store a JSON document as a blob (canonical: `JSON.stringify` without spaces).
+   *
+   * @param value The document.
+   * @returns Its descriptor fields.
+   */
+  async putJson(value: unknown): Promise<IngestedBlob> {
+    const bytes = new TextEncoder().encode(JSON.stringify(value));
+    return await this.ingest(bytes, { expected: sha256Digest(bytes), size: bytes.length });
+  }
+
+  /**
+   * Ingest a layer blob: stores the blob, its uncompressed tar and its index.
+   *
+   * @param source The blob bytes.
+   * @param options Compression, expected digests and limits.
+   * @returns The layer's digests.
+   */
+  async ingestLayer(source: ByteSource, options: LayerIngestOptions): Promise<IngestedLayer> {
+    if (
+      options.expected && options.expectedDiffId && await this.hasLayer(options.expectedDiffId) &&
+      await this.hasBlob(options.expected)
+    ) {
+      if (source instanceof ReadableStream) await source.cancel();
+      const size = (await Deno.stat(this.blobPath(options.expected))).size;
+      const tarSize =
+        (await Deno.stat(layerFiles(this.layersDir, options.expectedDiffId).tar)).size;
+      return { digest: options.expected, size, diffId: options.expectedDiffId, tarSize };
+    }
+    return await ingestLayer(
+      { blobsDir: this.blobsDir, layersDir: this.layersDir, tmpDir: this.tmpDir },
+      source,
+      options,
+    );
+  }
+
+  /**
+   * Whether a layer's uncompressed tar and index are present.
+   *
+   * @param diffId The layer.
+   * @returns True when both exist.
+   */
+  async hasLayer(diffId: Digest): Promise<boolean> {
+    const f = layerFiles(this.layersDir, diffId);
+    return (await exists(f.tar)) && (await exists(f.index));
+  }
+
+  /**
+   * Paths of a layer's tar and index (for `openLayer`).
+   *
+   * @param diffId The layer.
+   * @returns `{ tar, index }`.
+   */
+  layerFiles(diffId: Digest): { tar: string; index: string } {
+    return layerFiles(this.layersDir, diffId);
+  }
+
+  // ---- index.json ------------------------------------------------------------------------
+
+  /**
+   * Read index.json.
+   *
+   * @returns The index (empty when absent).
+   */
+  async readIndex(): Promise<ImageIndex> {
+    const raw = await readJsonFile(join(this.layoutDir, "index.json"));
+    if (raw === undefined) return emptyIndex();
+    const index = raw as ImageIndex;
+    if (!Array.isArray(index.manifests)) {
+      throw new ImageError(`Cannot read ${join(this.layoutDir, "index.json")}: no manifests array`);
+    }
+    return index;
+  }
+
+  /**
+   * Change index.json atomically under the cross-process lock.
+   *
+   * @param change Mutates the index in place (or returns a new one).
+   * @returns The index as written.
+   */
+  updateIndex(
+    change: (index: ImageIndex) => ImageIndex | void | Promise<ImageIndex | void>,
+  ): Promise<ImageIndex> {
+    return this.#lock.run(async () => {
+      const current = await this.readIndex();
+      const next = (await change(current)) ?? current;
+      next.schemaVersion = 2;
+      next.mediaType = MediaType.ociIndex;
+      await atomicWriteFile(join(this.layoutDir, "index.json"), JSON.stringify(next, null, 2));
+      return next;
+    });
+  }
+
+  // ---- images ----------------------------------------------------------------------------
+
+  /**
+   * All images (one per manifest), with their tags.
+   *
+   * @returns Images in index order.
+   */
+  async images(): Promise<StoredImage[]> {
+    const index = await this.readIndex();
+    const byManifest = new Map<string, string[]>();
+    for (const d of index.manifests) {
+      const tags = byManifest.get(d.digest) ?? [];
+      const name = d.annotations?.[REF_NAME_ANNOTATION];
+      if (name && !tags.includes(name)) tags.push(name);
+      byManifest.set(d.digest, tags);
+    }
+    const out: StoredImage[] = [];
+    for (const [digest, tags] of byManifest) {
+      out.push(await this.#load(parseDigest(digest), tags));
+    }
+    return out;
+  }
+
+  async #load(manifestDigest: Digest, tags: string[]): Promise<StoredImage> {
+    const where = `index.json`;
+    const manifest = await this.readJsonBlob<Manifest>(manifestDigest, where);
+    const id = parseDigest(manifest.config.digest);
+    const config = await this.readJsonBlob<ImageConfig>(id, `manifest ${manifestDigest}`);
+    return { manifestDigest, id, manifest, config, tags };
+  }
+
+  /**
+   * Find an image by reference (`web:1`, `docker.io/library/web:1`, `web@sha256:…`),
+   * image ID (`sha256:…`, or a unique hex prefix as Docker accepts), or manifest digest.
+   *
+   * @param text What the user typed.
+   * @returns The image.
+   * @throws ImageNotFoundError when nothing matches.
+   */
+  async resolve(text: string): Promise<StoredImage> {
+    const found = await this.find(text);
+    if (!found) throw new ImageNotFoundError(text);
+    return found;
+  }
+
+  /**
+   * Like `resolve` but returns undefined when nothing matches.
+   *
+   * @param text Reference or ID.
+   * @returns The image or undefined.
+   */
+  async find(text: string): Promise<StoredImage | undefined> {
+    const images = await this.images();
+    if (isDigest(text)) {
+      return images.find((i) => i.id === text || i.manifestDigest === text);
+    }
+    let ref: Reference | undefined;
+    try {
+      ref = parseReference(text);
+    } catch {
+      ref = undefined;
+    }
+    if (ref) {
+      const r = ref;
+      if (r.digest) {
+        const repo = repositoryName(r);
+        const hit = images.find((i) =>
+          i.manifestDigest === r.digest &&
+          (i.tags.length === 0 || i.tags.some((t) => t.startsWith(repo + ":")))
+        );
+        if (hit) return hit;
+      } else {
+        const full = formatReference(r);
+        const hit = images.find((i) => i.tags.includes(full));
+        if (hit) return hit;
+      }
+    }
+    if (/^[a-f0-9]{1,64}$/.test(text)) {
+      const matches = images.filter((i) => digestHex(i.id).startsWith(text));
+      if (matches.length === 1) return matches[0];
+      if (matches.length > 1) {
+        throw new ImageError(`Ambiguous image ID prefix "${text}": ${matches.length} images match`);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Write a new image (config + manifest) whose layers are already in the store.
+   *
+   * @param config The image config (its `rootfs.diff_ids` must match `layers`).
+   * @param layers The layers, lowest first.
+   * @param tags References to point at it (each moves from any image that had it).
+   * @returns The stored image.
+   */
+  async putImage(
+    config: ImageConfig,
+    layers: ImageLayer[],
+    tags: string[] = [],
+  ): Promise<StoredImage> {
+    const diffIds = layers.map((l) => l.diffId);
+    if (JSON.stringify(diffIds) !== JSON.stringify(config.rootfs.diff_ids)) {
+      throw new ImageError("Cannot write image: config rootfs.diff_ids do not match the layers");
+    }
+    for (const l of layers) {
+      if (!(await this.hasBlob(l.digest))) throw new BlobNotFoundError(l.digest, "new image");
+    }
+    const c = await this.putJson(config);
+    const manifest: Manifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: { mediaType: MediaType.ociConfig, digest: c.digest, size: c.size },
+      layers: layers.map((l) => ({
+        mediaType: l.mediaType ?? MediaType.ociLayer,
+        digest: l.digest,
+        size: l.size,
+      })),
+    };
+    const m = await this.putJson(manifest);
+    await this.addToIndex(
+      { mediaType: MediaType.ociManifest, digest: m.digest, size: m.size },
+      tags,
+    );
+    return await this.#load(m.digest, await this.tagsOf(m.digest));
+  }
+
+  /**
+   * Record a manifest in index.json under the given tags (or untagged).
+   *
+   * @param manifest Descriptor of a manifest already in the store.
+   * @param tags References to point at it.
+   */
+  async addToIndex(manifest: Descriptor, tags: string[]): Promise<void> {
+    const refs = tags.map((t) => formatReference(parseReference(t)));
+    await this.updateIndex((index) => {
+      for (const ref of refs) moveTag(index, ref);
+      const base = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size };
+      if (refs.length === 0) {
+        if (!index.manifests.some((d) => d.digest === manifest.digest)) index.manifests.push(base);
+      } else {
+        index.manifests = index.manifests.filter((d) =>
+          !(d.digest === manifest.digest && !d.annotations?.[REF_NAME_ANNOTATION])
+        );
+        for (const ref of refs) {
+          index.manifests.push({ ...base, annotations: { [REF_NAME_ANNOTATION]: ref } });
+        }
+      }
+    });
+  }
+
+  /**
+   * Tags of a manifest.
+   *
+   * @param manifestDigest The manifest.
+   * @returns Fully-qualified references.
+   */
+  async tagsOf(manifestDigest: Digest): Promise<string[]> {
+    const index = await this.readIndex();
+    return index.manifests.filter((d) => d.digest === manifestDigest)
+      .map((d) => d.annotations?.[REF_NAME_ANNOTATION])
+      .filter((t): t is string => !!t);
+  }
+
+  /**
+   * `docker tag SOURCE TARGET`.
+   *
+   * @param source Reference or ID of an existing image.
+   * @param target New reference.
+   * @returns The image, now also tagged `target`.
+   */
+  async tag(source: string, target: string): Promise<StoredImage> {
+    const image = await this.resolve(source);
+    const ref = parseReference(target);
+    if (ref.digest) throw new ImageError(`Cannot tag ${target}: a tag cannot contain a digest`);
+    const m = (await this.readIndex()).manifests.find((d) => d.digest === image.manifestDigest);
+    await this.addToIndex(
+      m ?? { mediaType: MediaType.ociManifest, digest: image.manifestDigest, size: 0 },
+      [formatReference(ref)],
+    );
+    return await this.resolve(image.manifestDigest);
+  }
+
+  /**
+   * `docker rmi`: untag, and delete the image when its last tag goes (or when asked by ID).
+   *
+   * @param text Reference or ID.
+   * @param options `force` removes an image used by a container or with several tags;
+   *   `inUse` says whether a container uses it.
+   * @returns Untagged/Deleted lines as Docker's API reports them.
+   * @throws ImageConflictError when the image is in use or has several tags (without force).
+   */
+  async remove(
+    text: string,
+    options: { force?: boolean; inUse?: ImageInUse } = {},
+  ): Promise<RemoveResult[]> {
+    const image = await this.resolve(text);
+    let byTag: string | undefined;
+    try {
+      const r = parseReference(text);
+      const full = formatReference(r);
+      if (!r.digest && image.tags.includes(full)) byTag = full;
+    } catch { /* an ID */ }
+    const results: RemoveResult[] = [];
+    if (byTag && image.tags.length > 1) {
+      await this.#untag(byTag);
+      return [{ Untagged: familiar(byTag) }];
+    }
+    if (!byTag && image.tags.length > 1 && !options.force) {
+      throw new ImageConflictError(
+        `conflict: unable to delete ${
+          digestHex(image.id).slice(0, 12)
+        } (must be forced) - image is referenced in multiple repositories`,
+      );
+    }
+    const user = await options.inUse?.(image);
+    if (user && !options.force) {
+      throw new ImageConflictError(
+        `conflict: unable to remove repository reference "${text}" (must force) - container ${user} is using its referenced image ${
+          digestHex(image.id).slice(0, 12)
+        }`,
+      );
+    }
+    await this.updateIndex((index) => {
+      index.manifests = index.manifests.filter((d) => d.digest !== image.manifestDigest);
+    });
+    for (const t of image.tags) results.push({ Untagged: familiar(t) });
+    results.push({ Deleted: image.id });
+    await this.gc();
+    return results;
+  }
+
+  async #untag(ref: string): Promise<void> {
+    await this.updateIndex((index) => {
+      index.manifests = index.manifests.filter((d) => d.annotations?.[REF_NAME_ANNOTATION] !== ref);
+    });
+  }
+
+  // ---- pins and garbage collection ----------------------------------------------------
+
+  /**
+   * Pin images for an owner (a container): GC keeps their blobs and layers even when
+   * the images are removed.
+   *
+   * @param owner Container ID (file-name safe).
+   * @param manifests Manifests to keep.
+   */
+  async pin(owner: string, manifests: Digest[]): Promise<void> {
+    checkOwner(owner);
+    await atomicWriteFile(join(this.layoutDir, "pins", `${owner}.json`), JSON.stringify(manifests));
+  }
+
+  /**
+   * Drop an owner's pins.
+   *
+   * @param owner Container ID.
+   */
+  async unpin(owner: string): Promise<void> {
+    checkOwner(owner);
+    await removeQuietly(join(this.layoutDir, "pins", `${owner}.json`));
+  }
+
+  /**
+   * Remove blobs and layers unreachable from index.json and from pins.
+   *
+   * @param options `keep` adds more roots (manifest, config or layer digests).
+   * @returns What was removed and the bytes reclaimed.
+   */
+  gc(options: { keep?: Iterable<Digest> } = {}): Promise<GcReport> {
+    return this.#lock.run(async () => {
+      const roots = new Set<string>((await this.readIndex()).manifests.map((d) => d.digest));
+      for await (const e of Deno.readDir(join(this.layoutDir, "pins"))) {
+        if (!e.name.endsWith(".json")) continue;
+        const list = await readJsonFile(join(this.layoutDir, "pins", e.name));
+        if (Array.isArray(list)) { for (const d of list) if (typeof d === "string") roots.add(d); }
+      }
+      for (const d of options.keep ?? []) roots.add(d);
+      const blobs = new Set<string>();
+      const diffIds = new Set<string>();
+      for (const root of roots) {
+        if (!isDigest(root) || !(await this.hasBlob(root))) continue;
+        blobs.add(root);
+        const doc = await this.readJsonBlob<Partial<Manifest> & Partial<ImageConfig>>(root);
+        if (doc.config?.digest && isDigest(doc.config.digest)) {
+          blobs.add(doc.config.digest);
+          if (await this.hasBlob(doc.config.digest)) {
+            const cfg = await this.readJsonBlob<ImageConfig>(doc.config.digest);
+            for (const d of cfg.rootfs?.diff_ids ?? []) diffIds.add(d);
+          }
+        }
+        for (const l of doc.layers ?? []) blobs.add(l.digest);
+        for (const d of doc.rootfs?.diff_ids ?? []) diffIds.add(d);
+      }
+      const victims: string[] = [];
+      const report: GcReport = { blobsRemoved: [], layersRemoved: [], bytesReclaimed: 0 };
+      for await (const e of Deno.readDir(this.blobsDir)) {
+        const d = `sha256:${e.name}`;
+        if (isDigest(d) && !blobs.has(d) && !diffIds.has(d)) {
+          victims.push(join(this.blobsDir, e.name));
+          report.blobsRemoved.push(d);
+        }
+      }
+      for await (const e of Deno.readDir(this.layersDir)) {
+        const hex = e.name.split(".")[0] ?? "";
+        const d = `sha256:${hex}`;
+        if (isDigest(d) && diffIds.has(d)) continue;
+        victims.push(join(this.layersDir, e.name));
+        if (e.name.endsWith(".tar") && isDigest(d)) report.layersRemoved.push(d);
+      }
+      for await (const e of Deno.readDir(this.tmpDir)) {
+        const pid = Number(/^\.[a-z-]+-(\d+)-/.exec(e.name)?.[1]);
+        if (pid !== Deno.pid && !processAlive(pid)) victims.push(join(this.tmpDir, e.name));
+      }
+      report.bytesReclaimed = await removeCountingBytes(victims);
+      for (const d of report.blobsRemoved) this.#json.delete(d);
+      return report;
+    });
+  }
+}
+
+function emptyIndex(): ImageIndex {
+  return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
+}
+
+/** Remove `ref` from whichever entry has it; keep that image as untagged if it had no other tag. */
+function moveTag(index: ImageIndex, ref: string): void {
+  const i = index.manifests.findIndex((d) => d.annotations?.[REF_NAME_ANNOTATION] === ref);
+  if (i < 0) return;
+  const old = index.manifests[i];
+  if (!old) return;
+  const others = index.manifests.filter((d, j) => j !== i && d.digest === old.digest);
+  if (others.length === 0) {
+    index.manifests[i] = { mediaType: old.mediaType, digest: old.digest, size: old.size };
+  } else {
+    index.manifests.splice(i, 1);
+  }
+}
+
+function familiar(full: string): string {
+  try {
+    const r = parseReference(full);
+    const repo = r.domain === "docker.io"
+      ? (r.path.startsWith("library/") ? r.path.slice(8) : r.path)
+      : `${r.domain}/${r.path}`;
+    return repo + (r.tag ? `:${r.tag}` : "");
+  } catch {
+    return full;
+  }
+}
+
+function checkOwner(owner: string): void {
+  if (!/^[A-Za-z0-9_.-]+$/.test(owner) || owner.startsWith(".")) {
+    throw new ImageError(`Invalid pin owner "${owner}"`);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function removeCountingBytes(paths: string[]): Promise<number> {
+  const byInode = new Map<number, { size: number; nlink: number; removed: number }>();
+  let bytes = 0;
+  for (const p of paths) {
+    let st: Deno.FileInfo;
+    try {
+      st = await Deno.lstat(p);
+    } catch {
+      continue;
+    }
+    await removeQuietly(p, true);
+    const ino = st.ino ?? -1;
+    const rec = byInode.get(ino) ?? { size: st.size, nlink: st.nlink ?? 1, removed: 0 };
+    rec.removed++;
+    byInode.set(ino, rec);
+    if (ino < 0 || rec.removed === rec.nlink) bytes += st.size;
+  }
+  return bytes;
+}
