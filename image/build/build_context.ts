@@ -1,0 +1,214 @@
+/**
+ * The build context: a host directory scanned once (ignore file applied) into a
+ * {@link SourceTree}. Symlinks are recorded, never followed on the host: resolution
+ * happens inside the tree, so a link to `/etc/passwd` or `../../x` can only ever reach
+ * files of the context itself.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { IgnoreMatcher } from "./dockerignore.ts";
+import type { SourceNode, SourceTree } from "./source_tree.ts";
+
+interface ContextNode extends SourceNode {
+  hostPath: string;
+}
+
+/**
+ * Find and read the ignore file for a build: `<Dockerfile>.dockerignore` beside the
+ * Dockerfile (BuildKit), else `.containerignore` (Podman), else `.dockerignore`.
+ *
+ * @param contextDir The context directory.
+ * @param dockerfilePath Host path of the Dockerfile, if it is a file.
+ * @returns The matcher (empty when there is no ignore file) and the file used.
+ * @example
+ * ```ts ignore
+ * const { matcher } = await loadIgnoreFile("/src/app", "/src/app/Dockerfile");
+ * ```
+ */
+export async function loadIgnoreFile(
+  contextDir: string,
+  dockerfilePath?: string,
+): Promise<{ matcher: IgnoreMatcher; file?: string }> {
+  const candidates = [
+    ...(dockerfilePath ? [`${dockerfilePath}.dockerignore`] : []),
+    join(contextDir, ".containerignore"),
+    join(contextDir, ".dockerignore"),
+  ];
+  for (const file of candidates) {
+    try {
+      return { matcher: IgnoreMatcher.parse(await Deno.readTextFile(file)), file };
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  return { matcher: new IgnoreMatcher([]) };
+}
+
+/** A build context directory as a source tree. */
+export class BuildContext implements SourceTree {
+  /** Label used in errors. */
+  readonly label = "build context";
+  /** The host directory. */
+  readonly dir: string;
+  readonly #nodes = new Map<string, ContextNode>();
+  readonly #children = new Map<string, string[]>();
+  readonly #digests = new Map<string, Promise<string>>();
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /**
+   * Scan a context directory (lstat only: links are not followed).
+   *
+   * @param dir Host directory.
+   * @param ignore Paths to leave out.
+   * @returns The context.
+   * @example
+   * ```ts ignore
+   * const ctx = await BuildContext.open("/src/app", matcher);
+   * ```
+   */
+  static async open(
+    dir: string,
+    ignore: IgnoreMatcher = new IgnoreMatcher([]),
+  ): Promise<BuildContext> {
+    const ctx = new BuildContext(dir);
+    const root = await Deno.lstat(dir);
+    if (!root.isDirectory) throw new Error(`Build context "${dir}" is not a directory`);
+    ctx.#nodes.set("/", nodeOf("/", dir, root));
+    await ctx.#scan("/", dir, ignore);
+    return ctx;
+  }
+
+  async #scan(path: string, hostDir: string, ignore: IgnoreMatcher): Promise<void> {
+    const names: string[] = [];
+    const subdirs: [string, string][] = [];
+    for await (const entry of Deno.readDir(hostDir)) {
+      const p = path === "/" ? `/${entry.name}` : `${path}/${entry.name}`;
+      const rel = p.slice(1);
+      if (!ignore.empty && ignore.excludes(rel)) {
+        if (entry.isDirectory && !ignore.canSkipDir(rel)) {
+          // An exception may re-include something inside: walk it, keep what is included.
+          subdirs.push([p, join(hostDir, entry.name)]);
+          names.push(entry.name);
+        }
+        continue;
+      }
+      const hostPath = join(hostDir, entry.name);
+      const info = await Deno.lstat(hostPath);
+      this.#nodes.set(p, nodeOf(p, hostPath, info));
+      names.push(entry.name);
+      if (info.isDirectory) subdirs.push([p, hostPath]);
+    }
+    names.sort();
+    this.#children.set(path, names);
+    for (const [p, host] of subdirs) {
+      if (!this.#nodes.has(p)) {
+        // Excluded directory walked for exceptions: it exists only if something inside does.
+        const info = await Deno.lstat(host);
+        await this.#scan(p, host, ignore);
+        if ((this.#children.get(p) ?? []).length > 0) this.#nodes.set(p, nodeOf(p, host, info));
+        continue;
+      }
+      await this.#scan(p, host, ignore);
+    }
+    this.#children.set(
+      path,
+      names.filter((n) => this.#nodes.has(path === "/" ? `/${n}` : `${path}/${n}`)),
+    );
+  }
+
+  /**
+   * @param path Absolute normalised path.
+   * @returns The node or undefined.
+   */
+  lookup(path: string): SourceNode | undefined {
+    return this.#nodes.get(path);
+  }
+
+  /**
+   * @param path Directory path.
+   * @returns Sorted child names.
+   */
+  children(path: string): readonly string[] {
+    return this.#children.get(path) ?? [];
+  }
+
+  /**
+   * @param node A file node.
+   * @returns Its bytes.
+   */
+  async *read(node: SourceNode): AsyncIterable<Uint8Array> {
+    const n = this.#nodes.get(node.path);
+    if (!n || n.type !== "file") throw new Error(`${node.path} is not a file of the build context`);
+    const f = await Deno.open(n.hostPath, { read: true });
+    try {
+      const size = 1 << 20;
+      while (true) {
+        const buf = new Uint8Array(size);
+        let fill = 0;
+        while (fill < size) {
+          const r = await f.read(buf.subarray(fill));
+          if (r === null) break;
+          fill += r;
+        }
+        if (fill === 0) return;
+        yield fill === size ? buf : buf.subarray(0, fill);
+        if (fill < size) return;
+      }
+    } finally {
+      f.close();
+    }
+  }
+
+  /**
+   * @param node A file node.
+   * @returns sha256 of its content (computed once per context).
+   */
+  contentDigest(node: SourceNode): Promise<string> {
+    let d = this.#digests.get(node.path);
+    if (!d) {
+      d = (async () => {
+        const hash = createHash("sha256");
+        for await (const chunk of this.read(node)) hash.update(chunk);
+        return "sha256:" + hash.digest("hex");
+      })();
+      this.#digests.set(node.path, d);
+    }
+    return d;
+  }
+
+  /**
+   * Host path of a node (for reading the Dockerfile or archives).
+   *
+   * @param path Absolute normalised path in the context.
+   * @returns The host path, or undefined.
+   */
+  hostPath(path: string): string | undefined {
+    return this.#nodes.get(path)?.hostPath;
+  }
+}
+
+function nodeOf(path: string, hostPath: string, info: Deno.FileInfo): ContextNode {
+  const type = info.isDirectory
+    ? "dir"
+    : info.isSymlink
+    ? "symlink"
+    : info.isFile
+    ? "file"
+    : "fifo";
+  return {
+    path,
+    hostPath,
+    type,
+    mode: (info.mode ?? (type === "dir" ? 0o755 : 0o644)) & 0o7777,
+    uid: 0,
+    gid: 0,
+    size: type === "file" ? info.size : 0,
+    mtimeMs: info.mtime?.getTime() ?? 0,
+    linkTarget: type === "symlink" ? Deno.readLinkSync(hostPath) : undefined,
+  };
+}
