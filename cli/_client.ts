@@ -1,0 +1,158 @@
+/**
+ * The CLI's connection to the daemon: versioned API paths, Docker's JSON errors, and
+ * starting the daemon in the background when its socket does not answer (under a file
+ * lock, so two CLIs starting at once start one daemon).
+ *
+ * @module
+ */
+import {
+  type ApiResponse,
+  DaemonUnreachableError,
+  request,
+  type RequestOptions,
+  requestTarget,
+} from "../runtime/daemon/http_client.ts";
+
+/** The Engine API version Berth speaks. */
+export const API_VERSION = "1.47";
+
+/** An error answer from the daemon (`{"message": …}` with a 4xx/5xx status). */
+export class DaemonError extends Error {
+  /**
+   * @param status HTTP status.
+   * @param message The daemon's message.
+   */
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = "DaemonError";
+  }
+}
+
+/** How the CLI reaches the daemon. */
+export class ApiClient {
+  #started = false;
+
+  /**
+   * @param root The state root (for the lock and the daemon's log).
+   * @param socketPath The daemon's socket.
+   * @param autoStart Start the daemon when it does not answer.
+   */
+  constructor(
+    readonly root: string,
+    readonly socketPath: string,
+    readonly autoStart = true,
+  ) {}
+
+  /**
+   * Send a request to `/v1.47{path}`, starting the daemon first if needed.
+   *
+   * @param method HTTP method.
+   * @param path Unversioned path ("/containers/json").
+   * @param opts Query, body, headers.
+   * @returns The response, status unchecked.
+   */
+  async call(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
+    const target = requestTarget(`/v${API_VERSION}${path}`, opts.query);
+    try {
+      return await request(this.socketPath, method, target, opts);
+    } catch (err) {
+      if (!(err instanceof DaemonUnreachableError) || !this.autoStart || this.#started) throw err;
+      await this.ensureDaemon();
+      return await request(this.socketPath, method, target, opts);
+    }
+  }
+
+  /**
+   * Send a request and check the status: a 4xx/5xx becomes a {@link DaemonError}.
+   *
+   * @param method HTTP method.
+   * @param path Unversioned path.
+   * @param opts Query, body, headers.
+   * @returns The response (2xx/101).
+   */
+  async ok(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
+    const res = await this.call(method, path, opts);
+    if (res.status >= 400) {
+      const text = await res.text();
+      let message = text.trim();
+      try {
+        const parsed = JSON.parse(text) as { message?: unknown };
+        if (typeof parsed.message === "string") message = parsed.message;
+      } catch { /* not JSON */ }
+      throw new DaemonError(res.status, message || `HTTP ${res.status}`);
+    }
+    return res;
+  }
+
+  /**
+   * Send a request and parse the JSON answer.
+   *
+   * @param method HTTP method.
+   * @param path Unversioned path.
+   * @param opts Query, body, headers.
+   * @returns The parsed body.
+   */
+  async json<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.ok(method, path, opts);
+    return (await res.json()) as T;
+  }
+
+  /** Whether the daemon answers `/_ping` now. */
+  async ping(): Promise<boolean> {
+    try {
+      const res = await request(this.socketPath, "GET", "/_ping");
+      await res.bytes();
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Start the daemon in the background unless it answers. A lock file serialises
+   * concurrent CLIs: the first starts the daemon, the others wait for it to answer.
+   *
+   * @returns Once the daemon answers.
+   */
+  async ensureDaemon(): Promise<void> {
+    this.#started = true;
+    await Deno.mkdir(this.root, { recursive: true, mode: 0o700 });
+    const lock = await Deno.open(`${this.root}/daemon.lock`, { create: true, write: true });
+    try {
+      await lock.lock(true);
+      if (await this.ping()) return;
+      const main = new URL("./main.ts", import.meta.url);
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-prompt", main.href, "daemon"],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+        detached: true,
+        // The daemon writes its log to this file when it runs in the background.
+        env: { BERTH_ROOT: this.root, BERTH_DAEMON_LOG: `${this.root}/daemon.log` },
+      }).spawn();
+      let exited: Deno.CommandStatus | undefined;
+      child.status.then((s) => (exited = s));
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        if (await this.ping()) {
+          child.unref();
+          return;
+        }
+        if (exited) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new DaemonUnreachableError(
+        this.socketPath,
+        new Error(
+          exited
+            ? `the daemon exited with ${exited.code}; see ${this.root}/daemon.log`
+            : `the daemon did not answer within 30s; see ${this.root}/daemon.log`,
+        ),
+      );
+    } finally {
+      await lock.unlock().catch(() => {});
+      lock.close();
+    }
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * A minimal HTTP/1.1 client for the daemon's Unix socket: one connection per request,
+ * JSON and streamed bodies, and hijacked connections for attach/exec. Used by the
+ * `berth` CLI (small and quick to load) and by tests.
+ *
+ * @module
+ */
+import {
+  BufferedReader,
+  concatBytes,
+  HttpProtocolError,
+  parseHeaderLines,
+  renderHead,
+  writeAll,
+} from "./http_wire.ts";
+
+const decoder = new TextDecoder();
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Query parameters (undefined values are skipped). */
+  query?: Record<string, string | number | boolean | undefined>;
+  /** A JSON body. */
+  json?: unknown;
+  /** A raw body, sent chunked when it is a stream. */
+  body?: Uint8Array | AsyncIterable<Uint8Array>;
+  /** Content type of a raw body. */
+  contentType?: string;
+  /** Extra headers. */
+  headers?: Record<string, string>;
+  /** Ask to upgrade the connection (attach/exec): `Upgrade: tcp`. */
+  upgrade?: boolean;
+}
+
+/** A response whose body has not been read yet. */
+export interface ApiResponse {
+  /** Status code. */
+  readonly status: number;
+  /** Response headers. */
+  readonly headers: Headers;
+  /** The whole body as bytes. */
+  bytes(): Promise<Uint8Array>;
+  /** The whole body as text. */
+  text(): Promise<string>;
+  /** The whole body parsed as JSON. */
+  json(): Promise<unknown>;
+  /** The body in pieces as they arrive (raw after a hijack). */
+  stream(): AsyncGenerator<Uint8Array>;
+  /** Write to a hijacked connection. */
+  write(data: Uint8Array): Promise<void>;
+  /** Half-close a hijacked connection (no more input). */
+  closeWrite(): void;
+  /** Close the connection. */
+  close(): void;
+}
+
+/** Thrown when the daemon cannot be reached. */
+export class DaemonUnreachableError extends Error {
+  /**
+   * @param socketPath The socket tried.
+   * @param cause Why it failed.
+   */
+  constructor(readonly socketPath: string, cause: unknown) {
+    super(`Cannot connect to the Berth daemon at unix://${socketPath}`, { cause });
+    this.name = "DaemonUnreachableError";
+  }
+}
+
+/**
+ * Build a request target from a path and query.
+ *
+ * @param path Absolute path ("/containers/json").
+ * @param query Parameters.
+ * @returns "path?query".
+ * @example
+ * ```ts
+ * import { requestTarget } from "./http_client.ts";
+ * console.assert(requestTarget("/x", { a: 1, b: undefined }) === "/x?a=1");
+ * ```
+ */
+export function requestTarget(
+  path: string,
+  query: Record<string, string | number | boolean | undefined> = {},
+): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
+  const qs = q.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+/**
+ * Send one request over a new connection to the Unix socket.
+ *
+ * @param socketPath The daemon's socket.
+ * @param method HTTP method.
+ * @param path Path ("/v1.47/containers/json").
+ * @param opts Body, query and headers.
+ * @returns The response (read its body once).
+ * @example
+ * ```ts ignore
+ * const res = await request("/tmp/b/berth.sock", "GET", "/_ping");
+ * console.log(await res.text());
+ * ```
+ */
+export async function request(
+  socketPath: string,
+  method: string,
+  path: string,
+  opts: RequestOptions = {},
+): Promise<ApiResponse> {
+  let conn: Deno.UnixConn;
+  try {
+    conn = await Deno.connect({ transport: "unix", path: socketPath });
+  } catch (err) {
+    throw new DaemonUnreachableError(socketPath, err);
+  }
+  try {
+    return await exchange(conn, method, path, opts);
+  } catch (err) {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+    throw err;
+  }
+}
+
+async function exchange(
+  conn: Deno.UnixConn,
+  method: string,
+  path: string,
+  opts: RequestOptions,
+): Promise<ApiResponse> {
+  const headers: [string, string][] = [["Host", "berth"], ["User-Agent", "berth-cli"]];
+  let fixedBody: Uint8Array | undefined;
+  let streamBody: AsyncIterable<Uint8Array> | undefined;
+  if (opts.json !== undefined) {
+    fixedBody = new TextEncoder().encode(JSON.stringify(opts.json));
+    headers.push(["Content-Type", "application/json"]);
+  } else if (opts.body instanceof Uint8Array) {
+    fixedBody = opts.body;
+    headers.push(["Content-Type", opts.contentType ?? "application/octet-stream"]);
+  } else if (opts.body) {
+    streamBody = opts.body;
+    headers.push(["Content-Type", opts.contentType ?? "application/octet-stream"]);
+    headers.push(["Transfer-Encoding", "chunked"]);
+  }
+  if (fixedBody) headers.push(["Content-Length", String(fixedBody.length)]);
+  else if (!streamBody && (method === "POST" || method === "PUT")) {
+    headers.push(["Content-Length", "0"]);
+  }
+  if (opts.upgrade) headers.push(["Connection", "Upgrade"], ["Upgrade", "tcp"]);
+  else headers.push(["Connection", "close"]);
+  for (const [k, v] of Object.entries(opts.headers ?? {})) headers.push([k, v]);
+  await writeAll(conn, renderHead(`${method} ${path} HTTP/1.1`, headers));
+  let uploadError: unknown;
+  if (fixedBody && fixedBody.length > 0) {
+    // The daemon may answer (413) and close before reading it all: read the answer anyway.
+    await writeAll(conn, fixedBody).catch((err) => (uploadError = err));
+  }
+  const reader = new BufferedReader(conn);
+  const upload = streamBody
+    ? (async () => {
+      try {
+        const enc = new TextEncoder();
+        for await (const piece of streamBody!) {
+          if (piece.length === 0) continue;
+          await writeAll(
+            conn,
+            concatBytes([
+              enc.encode(piece.length.toString(16) + "\r\n"),
+              piece,
+              enc.encode("\r\n"),
+            ]),
+          );
+        }
+        await writeAll(conn, "0\r\n\r\n");
+      } catch (err) {
+        uploadError = err;
+      }
+    })()
+    : Promise.resolve();
+  const head = await reader.readHead();
+  if (head === null) {
+    await upload;
+    throw new HttpProtocolError(
+      `The daemon closed the connection without answering${
+        uploadError ? `: ${(uploadError as Error).message}` : ""
+      }`,
+    );
+  }
+  const lines = head.split("\r\n");
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "");
+  if (!m) throw new HttpProtocolError(`Malformed response line: ${lines[0]}`);
+  const status = Number(m[1]);
+  const resHeaders = parseHeaderLines(lines.slice(1));
+  const chunked = (resHeaders.get("transfer-encoding") ?? "").toLowerCase().includes("chunked");
+  const cl = resHeaders.get("content-length");
+  const raw = status === 101 || (!chunked && cl === null);
+  let consumed = false;
+  const stream = async function* (): AsyncGenerator<Uint8Array> {
+    if (consumed) return;
+    consumed = true;
+    try {
+      if (method === "HEAD" || status === 204 || status === 304) return;
+      if (chunked) yield* reader.chunks();
+      else if (!raw) yield* reader.bytes(Number(cl));
+      else yield* reader.bytes();
+    } finally {
+      if (!raw || status !== 101) {
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }
+    }
+  };
+  const bytes = async () => {
+    const parts: Uint8Array[] = [];
+    for await (const p of stream()) parts.push(p);
+    return concatBytes(parts);
+  };
+  return {
+    status,
+    headers: resHeaders,
+    bytes,
+    text: async () => decoder.decode(await bytes()),
+    json: async () => {
+      const t = decoder.decode(await bytes());
+      return t.trim() === "" ? null : JSON.parse(t);
+    },
+    stream,
+    write: (data) => writeAll(conn, data),
+    closeWrite: () => {
+      try {
+        conn.closeWrite();
+      } catch { /* closed */ }
+    },
+    close: () => {
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Running the daemon as a process: logging, signals, the services it hosts.
+ *
+ * @module
+ */
+import { Daemon, DaemonRunningError, type ServiceFactory } from "./daemon.ts";
+
+/** Options of {@link runDaemon}. */
+export interface RunDaemonOptions {
+  /** State root. */
+  root: string;
+  /** Socket path. */
+  socketPath: string;
+  /** Log nothing. */
+  quiet?: boolean;
+  /** Append log lines to this file instead of stderr (background daemons). */
+  logFile?: string;
+}
+
+/** Service factories the daemon hosts; the container and image services add theirs. */
+export const serviceFactories: ServiceFactory[] = [];
+
+/**
+ * Run a daemon until SIGINT/SIGTERM or `POST /_berth/shutdown`.
+ *
+ * @param opts Root, socket, logging.
+ * @returns The process exit code.
+ * @example
+ * ```ts ignore
+ * Deno.exit(await runDaemon({ root: "/tmp/b", socketPath: "/tmp/b/berth.sock" }));
+ * ```
+ */
+export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
+  let logFile: Deno.FsFile | undefined;
+  if (opts.logFile) {
+    logFile = await Deno.open(opts.logFile, { create: true, append: true, write: true });
+  }
+  const enc = new TextEncoder();
+  const log = (line: string) => {
+    if (opts.quiet) return;
+    const text = `${new Date().toISOString()} ${line}\n`;
+    try {
+      if (logFile) logFile.writeSync(enc.encode(text));
+      else Deno.stderr.writeSync(enc.encode(text));
+    } catch { /* nowhere to log */ }
+  };
+  const { containerServiceFactory } = await import("./services.ts");
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({ root: opts.root, socketPath: opts.socketPath, log }, [
+      ...serviceFactories,
+      containerServiceFactory,
+    ]);
+  } catch (err) {
+    if (err instanceof DaemonRunningError) {
+      log(err.message);
+      console.error(`berth: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  const stop = () => {
+    daemon.stop();
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await daemon.stopped;
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  logFile?.close();
+  return 0;
+}
