@@ -1,0 +1,425 @@
+/**
+ * tmpfs: a file system held in memory. File data is charged to a memory cgroup through a
+ * {@link MemoryCharger} given at creation (the cgroup of the mounting task — as on Linux
+ * where shmem pages stay charged to the cgroup that first faulted them) and limited by
+ * `size=` (`ENOSPC`). A charge the cgroup refuses fails the write with `ENOMEM`.
+ *
+ * The overlay file system uses a tmpfs tree as its writable upper layer.
+ *
+ * @module
+ */
+import { Errno } from "../../errno.ts";
+import type { Stat, StatFs } from "../../syscalls/api.ts";
+import type { MemoryCharger } from "../../task.ts";
+import {
+  allocDev,
+  type AttrChange,
+  type DirEntry,
+  dtype,
+  type FileHandle,
+  type FileSystem,
+  type Inode,
+  kindBits,
+  type NodeKind,
+  type OpContext,
+} from "../../vfs/types.ts";
+
+/** `TMPFS_MAGIC`. */
+const TMPFS_MAGIC = 0x01021994;
+const PAGE = 4096;
+
+/** Options of {@link TmpFs}. */
+export interface TmpFsOptions {
+  /** Where data is charged. */
+  memory: MemoryCharger;
+  /** `size=` in bytes (default: unlimited). */
+  sizeLimit?: number;
+  /** Mode of the root directory (default 0o1777, as `/tmp`). */
+  rootMode?: number;
+  /** Type name shown in `/proc/mounts` (default "tmpfs"). */
+  type?: string;
+}
+
+/** An inode of tmpfs. */
+export class TmpNode implements Inode {
+  readonly fs: TmpFs;
+  readonly ino: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink = 1;
+  rdev = 0;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  /** Directory children (directories only). */
+  children: Map<string, TmpNode> | null = null;
+  /** Parent (directories only). */
+  up: TmpNode | null = null;
+  /** Symlink target. */
+  target = "";
+  /** File data (capacity may exceed size). */
+  data: Uint8Array = new Uint8Array(0);
+  /** File size. */
+  size = 0;
+  /** Special handle factory (devices placed on tmpfs by devfs). */
+  opener: ((flags: number) => FileHandle | Errno) | null = null;
+  /** Open files on this node (data stays while > 0 after the last unlink). */
+  openCount = 0;
+  /** Overlay: this directory hides the lower layers (opaque). */
+  opaque = false;
+  /** Overlay: this entry is a whiteout (hides the lower path). */
+  whiteout = false;
+
+  constructor(fs: TmpFs, mode: number, uid: number, gid: number) {
+    this.fs = fs;
+    this.ino = fs.nextIno++;
+    this.mode = mode;
+    this.uid = uid;
+    this.gid = gid;
+    this.atimeMs = this.mtimeMs = this.ctimeMs = Date.now();
+    if ((mode & 0o170000) === 0o040000) {
+      this.children = new Map();
+      this.nlink = 2;
+    }
+  }
+
+  stat(): Stat {
+    const ts = (ms: number) => {
+      const sec = Math.floor(ms / 1000);
+      return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
+    };
+    const size = this.children
+      ? (this.children.size + 2) * 20
+      : (this.mode & 0o170000) === 0o120000
+      ? this.target.length
+      : this.size;
+    return {
+      dev: this.fs.dev,
+      ino: this.ino,
+      mode: this.mode,
+      nlink: this.nlink,
+      uid: this.uid,
+      gid: this.gid,
+      rdev: this.rdev,
+      size,
+      blksize: PAGE,
+      blocks: Math.ceil(this.data.length / 512),
+      atime: ts(this.atimeMs),
+      mtime: ts(this.mtimeMs),
+      ctime: ts(this.ctimeMs),
+    };
+  }
+
+  setattr(c: AttrChange): 0 | Errno {
+    if (c.size !== undefined) {
+      if (this.children) return Errno.EISDIR;
+      const r = this.resize(c.size);
+      if (r < 0) return r;
+      this.mtimeMs = Date.now();
+    }
+    if (c.mode !== undefined) this.mode = (this.mode & 0o170000) | (c.mode & 0o7777);
+    if (c.uid !== undefined) this.uid = c.uid;
+    if (c.gid !== undefined) this.gid = c.gid;
+    if (c.atimeMs !== undefined) this.atimeMs = c.atimeMs;
+    if (c.mtimeMs !== undefined) this.mtimeMs = c.mtimeMs;
+    this.ctimeMs = Date.now();
+    return 0;
+  }
+
+  parent(): Inode {
+    return this.up ?? this;
+  }
+
+  lookup(name: string): Inode | Errno {
+    const c = this.children?.get(name);
+    if (!c || c.whiteout) return Errno.ENOENT;
+    return c;
+  }
+
+  readdir(): DirEntry[] | Errno {
+    if (!this.children) return Errno.ENOTDIR;
+    const out: DirEntry[] = [];
+    for (const [name, c] of this.children) {
+      if (!c.whiteout) out.push({ name, ino: c.ino, type: dtype(c.mode) });
+    }
+    return out;
+  }
+
+  create(
+    name: string,
+    kind: NodeKind,
+    mode: number,
+    ctx: OpContext,
+    extra?: { target?: string; rdev?: number },
+  ): Inode | Errno {
+    if (!this.children) return Errno.ENOTDIR;
+    const n = new TmpNode(this.fs, kindBits(kind) | (mode & 0o7777), ctx.cred.euid, ctx.cred.egid);
+    // setgid directories pass their group (and the bit, to subdirectories) on.
+    if (this.mode & 0o2000) {
+      n.gid = this.gid;
+      if (kind === "dir") n.mode |= 0o2000;
+    }
+    if (kind === "symlink") n.target = extra?.target ?? "";
+    if (extra?.rdev !== undefined) n.rdev = extra.rdev;
+    this.insert(name, n);
+    return n;
+  }
+
+  /** Insert a node under `name` (replacing a whiteout), fixing link counts. */
+  insert(name: string, n: TmpNode): void {
+    const old = this.children?.get(name);
+    if (old?.whiteout) this.children?.delete(name);
+    this.children?.set(name, n);
+    if (n.children) {
+      n.up = this;
+      this.nlink++;
+    }
+    this.mtimeMs = this.ctimeMs = Date.now();
+  }
+
+  link(name: string, target: Inode): 0 | Errno {
+    if (!(target instanceof TmpNode) || target.fs !== this.fs) return Errno.EXDEV;
+    if (target.children) return Errno.EPERM;
+    target.nlink++;
+    target.ctimeMs = Date.now();
+    this.insert(name, target);
+    return 0;
+  }
+
+  unlink(name: string, dir: boolean): 0 | Errno {
+    const c = this.children?.get(name);
+    if (!c || c.whiteout) return Errno.ENOENT;
+    if (dir) {
+      if (!c.children) return Errno.ENOTDIR;
+      for (const g of c.children.values()) if (!g.whiteout) return Errno.ENOTEMPTY;
+      c.clearWhiteouts();
+      this.nlink--;
+      c.nlink = 0;
+    } else {
+      if (c.children) return Errno.EISDIR;
+      c.nlink--;
+      c.ctimeMs = Date.now();
+      if (c.nlink === 0 && c.openCount === 0) c.free();
+    }
+    this.children?.delete(name);
+    this.mtimeMs = this.ctimeMs = Date.now();
+    return 0;
+  }
+
+  /** Drop whiteout children (a directory being removed or made opaque). */
+  clearWhiteouts(): void {
+    if (!this.children) return;
+    for (const [n, c] of this.children) if (c.whiteout) this.children.delete(n);
+  }
+
+  rename(oldName: string, newDir: Inode, newName: string, flags: number): 0 | Errno {
+    if (!(newDir instanceof TmpNode) || newDir.fs !== this.fs) return Errno.EXDEV;
+    const src = this.children?.get(oldName);
+    if (!src || src.whiteout) return Errno.ENOENT;
+    const dst = newDir.children?.get(newName);
+    const dstLive = dst && !dst.whiteout ? dst : undefined;
+    if (flags & 2) {
+      // RENAME_EXCHANGE
+      if (!dstLive) return Errno.ENOENT;
+      this.children?.set(oldName, dstLive);
+      newDir.children?.set(newName, src);
+      if (src.children) src.up = newDir;
+      if (dstLive.children) dstLive.up = this;
+      if (src.children && !dstLive.children) {
+        this.nlink--;
+        newDir.nlink++;
+      } else if (!src.children && dstLive.children) {
+        this.nlink++;
+        newDir.nlink--;
+      }
+      return 0;
+    }
+    if (dstLive === src) return 0;
+    if (dstLive) {
+      const r = newDir.unlink(newName, dstLive.children !== null);
+      if (r < 0) return r;
+    }
+    this.children?.delete(oldName);
+    if (src.children) this.nlink--;
+    newDir.insert(newName, src);
+    src.ctimeMs = Date.now();
+    this.mtimeMs = Date.now();
+    return 0;
+  }
+
+  readlink(): string | Errno {
+    return (this.mode & 0o170000) === 0o120000 ? this.target : Errno.EINVAL;
+  }
+
+  readAt(buf: Uint8Array, pos: number): number | Errno {
+    if (pos >= this.size) return 0;
+    const n = Math.min(buf.length, this.size - pos);
+    buf.set(this.data.subarray(pos, pos + n));
+    this.atimeMs = Date.now();
+    return n;
+  }
+
+  writeAt(buf: Uint8Array, pos: number): number | Errno {
+    const end = pos + buf.length;
+    if (end > this.size) {
+      const r = this.resize(end);
+      if (r < 0) return r;
+    }
+    this.data.set(buf, pos);
+    this.mtimeMs = this.ctimeMs = Date.now();
+    return buf.length;
+  }
+
+  open(flags: number): FileHandle | Errno {
+    return this.opener ? this.opener(flags) : Errno.ENXIO;
+  }
+
+  /** Set the size, growing capacity (charged) or shrinking it (uncharged). */
+  resize(size: number): 0 | Errno {
+    if (size > this.data.length) {
+      let cap = Math.max(PAGE, this.data.length);
+      while (cap < size) cap *= 2;
+      if (cap > 1 << 24 && size < cap) cap = Math.ceil(size / (1 << 20)) * (1 << 20);
+      const r = this.fs.charge(cap - this.data.length);
+      if (r < 0) {
+        // Try the exact size before giving up.
+        const exact = Math.ceil(size / PAGE) * PAGE;
+        const r2 = this.fs.charge(exact - this.data.length);
+        if (r2 < 0) return r2;
+        cap = exact;
+      }
+      const d = new Uint8Array(cap);
+      d.set(this.data.subarray(0, this.size));
+      this.data = d;
+    } else if (size < this.size) {
+      this.data.fill(0, size, this.size);
+      const keep = Math.ceil(size / PAGE) * PAGE;
+      if (keep * 2 <= this.data.length) {
+        this.fs.uncharge(this.data.length - keep);
+        this.data = this.data.slice(0, keep);
+      }
+    }
+    this.size = size;
+    return 0;
+  }
+
+  retain(): void {
+    this.openCount++;
+  }
+
+  release(): void {
+    if (--this.openCount === 0 && this.nlink === 0) this.free();
+  }
+
+  /** Release data (last link and last open file gone). */
+  free(): void {
+    if (this.data.length) this.fs.uncharge(this.data.length);
+    this.data = new Uint8Array(0);
+    this.size = 0;
+  }
+}
+
+/** A tmpfs instance. */
+export class TmpFs implements FileSystem {
+  readonly type: string;
+  readonly dev: number = allocDev();
+  readonly root: TmpNode;
+  /** Next inode number. */
+  nextIno = 1;
+  /** Bytes charged. */
+  used = 0;
+  readonly #memory: MemoryCharger;
+  readonly #limit: number;
+
+  /**
+   * A new, empty tmpfs.
+   *
+   * @param opts Charger, size limit, root mode.
+   * @example
+   * ```ts ignore
+   * const fs = new TmpFs({ memory: task.memory, sizeLimit: 1 << 20 });
+   * ```
+   */
+  constructor(opts: TmpFsOptions) {
+    this.type = opts.type ?? "tmpfs";
+    this.#memory = opts.memory;
+    this.#limit = opts.sizeLimit ?? Infinity;
+    this.root = new TmpNode(this, 0o040000 | (opts.rootMode ?? 0o1777), 0, 0);
+  }
+
+  /**
+   * Charge `bytes` of file data.
+   *
+   * @param bytes Amount.
+   * @returns 0, `ENOSPC` over `size=`, `ENOMEM` when the cgroup refuses.
+   */
+  charge(bytes: number): 0 | Errno {
+    if (bytes <= 0) return 0;
+    if (this.used + bytes > this.#limit) return Errno.ENOSPC;
+    if (!this.#memory.tryCharge(bytes, "file")) return Errno.ENOMEM;
+    this.used += bytes;
+    return 0;
+  }
+
+  /**
+   * Give back `bytes` of file data.
+   *
+   * @param bytes Amount.
+   */
+  uncharge(bytes: number): void {
+    if (bytes <= 0) return;
+    this.used -= bytes;
+    this.#memory.uncharge(bytes, "file");
+  }
+
+  options(): string {
+    return Number.isFinite(this.#limit) ? `rw,size=${Math.floor(this.#limit / 1024)}k` : "rw";
+  }
+
+  statfs(): StatFs {
+    const total = Number.isFinite(this.#limit) ? this.#limit : 1 << 30;
+    const free = Math.max(0, total - this.used);
+    return {
+      type: TMPFS_MAGIC,
+      bsize: PAGE,
+      blocks: Math.floor(total / PAGE),
+      bfree: Math.floor(free / PAGE),
+      bavail: Math.floor(free / PAGE),
+      files: 1 << 20,
+      ffree: (1 << 20) - this.nextIno,
+      namelen: 255,
+    };
+  }
+}
+
+/**
+ * Parse tmpfs mount data (`size=64m,mode=1777`).
+ *
+ * @param data Comma-separated options.
+ * @returns Size limit in bytes and root mode, or `EINVAL`.
+ * @example
+ * ```ts
+ * import { parseTmpfsOptions } from "./tmpfs.ts";
+ * console.assert((parseTmpfsOptions("size=1k") as { sizeLimit: number }).sizeLimit === 1024);
+ * ```
+ */
+export function parseTmpfsOptions(
+  data: string,
+): { sizeLimit?: number; rootMode?: number } | Errno {
+  const out: { sizeLimit?: number; rootMode?: number } = {};
+  for (const opt of data.split(",")) {
+    if (!opt) continue;
+    const [k, v = ""] = opt.split("=", 2);
+    if (k === "size") {
+      const m = /^(\d+)([kmg]?)$/i.exec(v);
+      if (!m) return Errno.EINVAL;
+      const mult = { "": 1, k: 1024, m: 1 << 20, g: 1 << 30 }[(m[2] ?? "").toLowerCase()] ?? 1;
+      out.sizeLimit = Number(m[1]) * mult;
+    } else if (k === "mode") {
+      if (!/^[0-7]+$/.test(v)) return Errno.EINVAL;
+      out.rootMode = parseInt(v, 8);
+    }
+  }
+  return out;
+}
