@@ -51,3 +51,27 @@ export {
 } from "./layer/layer_ingest.ts";
 export { IndexedLayer, openLayer, openLayerSync } from "./layer/open_layer.ts";
 export { MergedLayerTable, mergeLayers } from "./layer/merged_layers.ts";
+export {
+  type ChangeMeta,
+  changesFromDirectory,
+  compareChanges,
+  type FileData,
+  type LayerChange,
+  layerTar,
+  type LayerWriteOptions,
+  sourceDateEpoch,
+  storeLayer,
+} from "./layer/layer_writer.ts";
+export {
+  type LayerIndexFile,
+  readLayerIndex,
+  readLayerIndexSync,
+} from "./layer/layer_index_file.ts";
+export {
+  BASE_APPLETS_LABEL,
+  BASE_IMAGE,
+  BASE_PATH,
+  baseImageChanges,
+  BERTHBOX_MAGIC,
+  ensureBaseImage,
+} from "./base/base_image.ts";

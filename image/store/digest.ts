@@ -100,6 +100,7 @@ export function sha256Digest(data: Uint8Array | string): Digest {
 export class DigestWriter {
   #hash = createHash("sha256");
   #size = 0;
+  #done: Digest | undefined;
 
   /**
    * Feed bytes.
@@ -124,7 +125,7 @@ export class DigestWriter {
   }
 
   /**
-   * Finish and return the digest (call once).
+   * Finish and return the digest (later calls return the same value; no more updates).
    *
    * @returns The digest of everything fed.
    * @example
@@ -134,6 +135,7 @@ export class DigestWriter {
    * ```
    */
   digest(): Digest {
-    return ("sha256:" + this.#hash.digest("hex")) as Digest;
+    this.#done ??= ("sha256:" + this.#hash.digest("hex")) as Digest;
+    return this.#done;
   }
 }

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { openStore } from "../store/store.ts";
+import { BadLayerError, DigestMismatchError } from "../store/errors.ts";
+import { sha256Digest } from "../store/digest.ts";
+import { openLayer } from "./open_layer.ts";
+import { gzip, rawTar, treeSnapshot } from "../../tests/fixtures/images/tar_builder.ts";
+
+async function withStore(fn: (s: Awaited<ReturnType<typeof openStore>>) => Promise<void>) {
+  const tmp = await Deno.makeTempDir();
+  try {
+    await fn(await openStore(tmp));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+}
+
+Deno.test("ingestLayer() inflates gzip, checks both digests and indexes the tar", async () => {
+  await withStore(async (store) => {
+    const tar = rawTar([{ name: "etc/motd", data: "hello\n" }]);
+    const gz = await gzip(tar);
+    const l = await store.ingestLayer(gz, {
+      compression: "gzip",
+      name: "motd.tar.gz",
+      expected: sha256Digest(gz),
+      size: gz.length,
+      expectedDiffId: sha256Digest(tar),
+    });
+    assert.equal(l.diffId, sha256Digest(tar));
+    assert.equal(l.digest, sha256Digest(gz));
+    const layer = await openLayer(store.layerFiles(l.diffId));
+    const e = layer.entries.get("/etc/motd")!;
+    assert.equal(new TextDecoder().decode(layer.readFileSync(e)), "hello\n");
+    layer.close();
+    assert.deepEqual(await Deno.readFile(store.layerFiles(l.diffId).tar), tar);
+  });
+});
+
+Deno.test("bad layers fail with a message naming the layer and leave the store unchanged", async () => {
+  await withStore(async (store) => {
+    const tar = rawTar([{ name: "f", data: "x".repeat(3000) }]);
+    const gz = await gzip(tar);
+    const corrupt = gz.slice();
+    corrupt.fill(0x55, 20, 40);
+    const before = await treeSnapshot(store.layoutDir);
+    const cases: [Uint8Array, "none" | "gzip", RegExp, object?][] = [
+      [corrupt, "gzip", /layer bad\.tar\.gz: corrupt gzip data/],
+      [gz.subarray(0, gz.length - 10), "gzip", /bad\.tar\.gz/],
+      [tar.subarray(0, 1500), "none", /truncated tar/],
+      [tar, "none", /Cannot verify diff_id of bad\.tar\.gz/, {
+        expectedDiffId: sha256Digest("nope"),
+      }],
+      [tar, "none", /Cannot verify bad\.tar\.gz/, { expected: sha256Digest("nope") }],
+      [rawTar([{ name: "../x", data: "x" }]), "none", /"..\/x" contains a '..'/],
+    ];
+    for (const [bytes, compression, re, extra] of cases) {
+      await assert.rejects(
+        store.ingestLayer(bytes, { compression, name: "bad.tar.gz", ...extra }),
+        (e: unknown) =>
+          (e instanceof BadLayerError || e instanceof DigestMismatchError) && re.test(e.message),
+      );
+      assert.deepEqual(await treeSnapshot(store.layoutDir), before);
+    }
+  });
+});
+
+Deno.test("a gzip bomb stops at the inflation limit, cleanly", async () => {
+  await withStore(async (store) => {
+    // A header claiming 64 MiB of zeros, gzip-compressed to a few tens of KiB.
+    const size = 64 * 2 ** 20;
+    const head = rawTar([{ name: "bomb", size }], { noEnd: true });
+    const stream = new ReadableStream<BufferSource>({
+      start(c) {
+        c.enqueue(head as Uint8Array<ArrayBuffer>);
+        const zeros = new Uint8Array(2 ** 20);
+        for (let i = 0; i < 64; i++) c.enqueue(zeros);
+        c.close();
+      },
+    }).pipeThrough(new CompressionStream("gzip"));
+    const gz = new Uint8Array(await new Response(stream).arrayBuffer());
+    const before = await treeSnapshot(store.layoutDir);
+    await assert.rejects(
+      store.ingestLayer(gz, {
+        compression: "gzip",
+        name: "bomb.tar.gz",
+        ratioFloor: 8 * 2 ** 20,
+        maxRatio: 100,
+      }),
+      /bomb\.tar\.gz: inflates more than 100x/,
+    );
+    await assert.rejects(
+      store.ingestLayer(gz, { compression: "gzip", name: "bomb.tar.gz", maxLayerSize: 2 ** 20 }),
+      /beyond the 1048576-byte layer limit/,
+    );
+    assert.deepEqual(await treeSnapshot(store.layoutDir), before);
+  });
+});
