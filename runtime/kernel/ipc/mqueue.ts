@@ -103,8 +103,8 @@ export class Mqueue {
  * Structurally a VFS `FileHandle`.
  */
 export class MqHandle {
-  /** Streams: no offsets. */
-  readonly stream = true;
+  /** Not a stream: the `QSIZE:` text is read at the file offset, so `cat` ends. */
+  readonly stream = false;
   #released = false;
 
   /**
@@ -148,6 +148,11 @@ export class MqHandle {
   /** Settles at the next change of the queue. */
   waitReady(): Promise<void> {
     return this.mq.queue.wait().promise;
+  }
+
+  /** Size of the `QSIZE:` text (for `SEEK_END`). */
+  size(): number {
+    return this.mq.info().length;
   }
 
   /** Last close of the description. */

@@ -5,12 +5,39 @@
  *
  * @module
  */
-import type { Errno } from "../errno.ts";
+import { Errno } from "../errno.ts";
+import { OpenFile } from "../vfs/fd_table.ts";
+import type { FileTask } from "../vfs/resolve.ts";
 import type { MaybeAsync, Timespec } from "./api.ts";
-import { mqGetattr, mqOpen, mqReceive, mqSend, mqUnlink } from "../ipc/mqueue.ts";
+import { mqGetattr, MqHandle, mqOpen, mqReceive, mqSend, mqUnlink } from "../ipc/mqueue.ts";
 import type { MqFds } from "../ipc/mqueue.ts";
 import type { IpcTask } from "../ipc/ipc_perm.ts";
 import { ipcNamespaceOf } from "./sys_ipc.ts";
+
+/**
+ * The {@link MqFds} adapter over a task's VFS descriptor table: a queue descriptor is an
+ * `OpenFile` named `/dev/mqueue/NAME` whose handle is the {@link MqHandle}.
+ *
+ * @param task The caller (its `fs` is the VFS `FsState`).
+ * @returns The adapter to pass to the `mq_*` calls.
+ * @example
+ * ```ts ignore
+ * mq_open: (name, flags, mode, attr) => mq_open(task, mqFdsOf(task), name, flags, mode, attr),
+ * ```
+ */
+export function mqFdsOf(task: FileTask): MqFds {
+  return {
+    install(handle, name, flags, cloexec) {
+      return task.fs.fds.install(new OpenFile(null, `/dev/mqueue${name}`, handle, flags), cloexec);
+    },
+    lookup(fd) {
+      const f = task.fs.fds.get(fd);
+      if (!f) return undefined;
+      if (!(f.handle instanceof MqHandle)) return Errno.EBADF;
+      return { handle: f.handle, flags: f.flags };
+    },
+  };
+}
 
 /** `mq_open`. See {@link mqOpen}. */
 export function mq_open(

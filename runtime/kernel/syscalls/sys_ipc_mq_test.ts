@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { Errno } from "../errno.ts";
+import { O } from "./api.ts";
+import { FdTable } from "../vfs/fd_table.ts";
+import type { FsState } from "../vfs/fs_state.ts";
+import type { FileTask } from "../vfs/resolve.ts";
+import { IpcNamespace } from "../ipc/ipc_namespace.ts";
+import { TestCharger, testTask } from "../ipc/_test_task.ts";
+import { mq_open, mq_receive, mq_send, mqFdsOf } from "./sys_ipc_mq.ts";
+
+Deno.test("mq descriptors live in the VFS fd table; closing the last one frees an unlinked queue", async () => {
+  const ns = new IpcNamespace();
+  const mem = new TestCharger();
+  const base = testTask(ns, { memory: mem });
+  const fds = new FdTable();
+  const task = { ...base, fs: { fds } as unknown as FsState } as FileTask & typeof base;
+  const adapter = mqFdsOf(task);
+  const fd = mq_open(task, adapter, "/jobs", O.RDWR | O.CREAT, 0o600);
+  assert.equal(fd, 0, "lowest free descriptor");
+  assert.equal(fds.get(fd)!.path, "/dev/mqueue/jobs");
+  assert.equal(await mq_send(task, adapter, fd, new Uint8Array([7]), 1), 0);
+  const got = await mq_receive(task, adapter, fd, 8192);
+  assert.ok(typeof got === "object");
+  assert.deepEqual([...got.data], [7]);
+  const buf = new Uint8Array(100);
+  const n = fds.get(fd)!.handle.read(buf, 0, { task, nonblock: false });
+  assert.match(new TextDecoder().decode(buf.subarray(0, n as number)), /^QSIZE:0 +NOTIFY:0/);
+  assert.equal(await mq_send(task, adapter, 99, new Uint8Array(1), 0), Errno.EBADF);
+  ns.mq.get("/jobs")!.unlinked = true;
+  ns.mq.delete("/jobs");
+  fds.close(fd);
+  assert.equal(mem.current, 0);
+});
