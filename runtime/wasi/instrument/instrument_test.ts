@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import wabtInit from "wabt";
+import {
+  BERTH_IMPORT_MODULE,
+  instrumentModule,
+  MEMORY_GROW_IMPORT,
+  YIELD_IMPORT,
+} from "./instrument.ts";
+import { WasmFormatError } from "./_bytes.ts";
+
+const wabt = await wabtInit();
+
+function wat(text: string): Uint8Array<ArrayBuffer> {
+  const mod = wabt.parseWat("test.wat", text, { bulk_memory: true, reference_types: true });
+  try {
+    return new Uint8Array(mod.toBinary({}).buffer);
+  } finally {
+    mod.destroy();
+  }
+}
+
+interface Harness {
+  exports: WebAssembly.Exports;
+  yields: () => number;
+  grows: number[];
+}
+
+function instantiate(
+  bytes: Uint8Array<ArrayBuffer>,
+  opts: { fuel?: number; refuseGrow?: boolean } = {},
+): Harness {
+  let yields = 0;
+  const grows: number[] = [];
+  const box: { memory?: WebAssembly.Memory } = {};
+  const module = new WebAssembly.Module(bytes);
+  const instance = new WebAssembly.Instance(module, {
+    [BERTH_IMPORT_MODULE]: {
+      [YIELD_IMPORT]: () => {
+        yields++;
+        return opts.fuel ?? 10;
+      },
+      [MEMORY_GROW_IMPORT]: (pages: number) => {
+        grows.push(pages);
+        if (opts.refuseGrow) return -1;
+        return box.memory!.grow(pages);
+      },
+    },
+    env: { log: () => {} },
+  });
+  box.memory = instance.exports.memory as WebAssembly.Memory | undefined;
+  return { exports: instance.exports, yields: () => yields, grows };
+}
+
+const LOOP_MODULE = `(module
+  (memory (export "memory") 1)
+  (func $sum (export "sum") (param $n i32) (result i32) (local $acc i32)
+    (block $done
+      (loop $again
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (i32.add (local.get $acc) (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $again)))
+    (local.get $acc))
+  (func $leaf (export "leaf") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+  (func $fact (export "fact") (param $n i32) (result i32)
+    (if (result i32) (i32.le_s (local.get $n) (i32.const 1))
+      (then (i32.const 1))
+      (else (i32.mul (local.get $n) (call $fact (i32.sub (local.get $n) (i32.const 1)))))))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`;
+
+Deno.test("instrumentModule() keeps results and validates", () => {
+  const { bytes, stats } = instrumentModule(wat(LOOP_MODULE));
+  assert.ok(WebAssembly.validate(bytes));
+  const h = instantiate(bytes);
+  const sum = h.exports.sum as (n: number) => number;
+  const fact = h.exports.fact as (n: number) => number;
+  const leaf = h.exports.leaf as (n: number) => number;
+  assert.equal(sum(100), 5050);
+  assert.equal(fact(10), 3628800);
+  assert.equal(leaf(21), 42);
+  assert.equal(stats.loopChecks, 1);
+  assert.equal(stats.entryChecks, 1);
+  assert.equal(stats.memoryGrows, 1);
+  assert.equal(stats.fuelledFunctions, 2);
+});
+
+Deno.test("instrumentModule() yields once per fuel at loop heads", () => {
+  const { bytes } = instrumentModule(wat(LOOP_MODULE), { initialFuel: 10 });
+  const h = instantiate(bytes, { fuel: 10 });
+  (h.exports.sum as (n: number) => number)(1000);
+  // 1001 loop entries with 10 fuel per refill.
+  assert.ok(h.yields() >= 99 && h.yields() <= 101, `yields ${h.yields()}`);
+});
+
+Deno.test("instrumentModule() checks entries of recursive functions and keeps fuel across calls", () => {
+  const { bytes } = instrumentModule(wat(LOOP_MODULE), { initialFuel: 5 });
+  const h = instantiate(bytes, { fuel: 5 });
+  (h.exports.fact as (n: number) => number)(50);
+  assert.ok(h.yields() >= 9 && h.yields() <= 11, `yields ${h.yields()}`);
+});
+
+Deno.test("instrumentModule() syncs fuel back when a loop function returns", () => {
+  // A loop function called many times must still run out of fuel: its uses add up.
+  const text = `(module
+    (func $inner (param $n i32)
+      (loop $l (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br_if $l (local.get $n))))
+    (func (export "outer") (local $i i32)
+      (local.set $i (i32.const 100))
+      (loop $l (call $inner (i32.const 10))
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (br_if $l (local.get $i)))))`;
+  for (const fuelMode of ["local", "global", "auto"] as const) {
+    const { bytes } = instrumentModule(wat(text), { initialFuel: 100, fuelMode });
+    assert.ok(WebAssembly.validate(bytes));
+    const h = instantiate(bytes, { fuel: 100 });
+    (h.exports.outer as () => void)();
+    // 100 outer iterations + 1000 inner ones = 1100 checks.
+    assert.ok(h.yields() >= 10 && h.yields() <= 11, `${fuelMode}: yields ${h.yields()}`);
+  }
+});
+
+Deno.test("instrumentModule() routes memory.grow through the kernel import", () => {
+  const { bytes } = instrumentModule(wat(LOOP_MODULE));
+  const ok = instantiate(bytes);
+  assert.equal((ok.exports.grow as (n: number) => number)(2), 1);
+  assert.deepEqual(ok.grows, [2]);
+  assert.equal((ok.exports.memory as WebAssembly.Memory).buffer.byteLength, 3 * 65536);
+  const refused = instantiate(bytes, { refuseGrow: true });
+  assert.equal((refused.exports.grow as (n: number) => number)(2), -1);
+  assert.equal((refused.exports.memory as WebAssembly.Memory).buffer.byteLength, 65536);
+});
+
+Deno.test("instrumentModule() renumbers calls, tables, ref.func, exports and start", () => {
+  const text = `(module
+    (import "env" "log" (func $log (param i32)))
+    (type $t (func (result i32)))
+    (table 2 funcref)
+    (elem (i32.const 0) $a $b)
+    (global $g (mut i32) (i32.const 0))
+    (global $fr funcref (ref.func $a))
+    (func $a (result i32) (i32.const 1))
+    (func $b (result i32) (i32.const 2))
+    (func $start (global.set $g (i32.const 7)))
+    (start $start)
+    (func (export "g") (result i32) (global.get $g))
+    (func (export "viaTable") (param i32) (result i32) (call_indirect (type $t) (local.get 0)))
+    (func (export "viaRef") (result i32) (call_ref $t (ref.func $b)))
+  )`;
+  let src: Uint8Array<ArrayBuffer>;
+  try {
+    src = wat(text);
+  } catch {
+    // wabt without function references: drop call_ref
+    src = wat(text.replace(/\(func \(export "viaRef"\)[^\n]*\n/, ""));
+  }
+  const { bytes } = instrumentModule(src);
+  assert.ok(WebAssembly.validate(bytes));
+  const h = instantiate(bytes);
+  assert.equal((h.exports.g as () => number)(), 7);
+  const viaTable = h.exports.viaTable as (i: number) => number;
+  assert.equal(viaTable(0), 1);
+  assert.equal(viaTable(1), 2);
+});
+
+Deno.test("instrumentModule() works on a module without imports or globals", () => {
+  const { bytes } = instrumentModule(wat(`(module (func (export "f") (loop $l (br $l))))`));
+  assert.ok(WebAssembly.validate(bytes));
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));
+  assert.deepEqual(imports.map((i) => i.name), [YIELD_IMPORT, MEMORY_GROW_IMPORT]);
+});
+
+Deno.test("instrumentModule() lets a host stop an infinite loop from yield", () => {
+  const { bytes } = instrumentModule(wat(`(module (func (export "f") (loop $l (br $l))))`));
+  let calls = 0;
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    berth: {
+      yield: () => {
+        if (++calls === 3) throw new Error("stop");
+        return 1000;
+      },
+      memory_grow: () => -1,
+    },
+  });
+  assert.throws(() => (instance.exports.f as () => void)(), /stop/);
+  assert.equal(calls, 3);
+});
+
+Deno.test("instrumentModule() rejects non-wasm and truncated input", () => {
+  assert.throws(() => instrumentModule(new TextEncoder().encode("#!/bin/sh\n")), WasmFormatError);
+  const good = wat(LOOP_MODULE);
+  assert.throws(() => instrumentModule(good.subarray(0, good.length - 5)), WasmFormatError);
+});
+
+Deno.test("instrumentModule() instruments every WASI fixture into a valid module", async () => {
+  const dir = new URL("../../../tests/fixtures/wasi/", import.meta.url);
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.name.endsWith(".wasm")) continue;
+    const { bytes } = instrumentModule(await Deno.readFile(new URL(e.name, dir)));
+    assert.ok(WebAssembly.validate(bytes), e.name);
+  }
+});

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { runWasi, testProcess } from "./_test_wasi.ts";
+import { createWasiImports, SUSPENDING_IMPORTS, WASI_PREVIEW1_FUNCTIONS } from "./wasi_preview1.ts";
+import { toWasiErrno, WasiErrno } from "./wasi_errno.ts";
+import { Errno } from "../kernel/errno.ts";
+
+const fixtures = new URL("../../tests/fixtures/wasi/", import.meta.url);
+const fixture = (name: string) => Deno.readFileSync(new URL(`${name}.wasm`, fixtures));
+
+Deno.test("createWasiImports() provides every wasi_snapshot_preview1 function", () => {
+  const { imports } = createWasiImports({
+    sys: testProcess().sys,
+    argv: [],
+    env: [],
+    resumed: () => {},
+  });
+  assert.equal(WASI_PREVIEW1_FUNCTIONS.length, 46);
+  for (const name of WASI_PREVIEW1_FUNCTIONS) assert.ok(name in imports, name);
+  for (const name of SUSPENDING_IMPORTS) assert.ok(WASI_PREVIEW1_FUNCTIONS.includes(name), name);
+});
+
+Deno.test("toWasiErrno() translates Linux numbers to WASI's", () => {
+  assert.equal(toWasiErrno(Errno.ENOENT), WasiErrno.NOENT);
+  assert.equal(toWasiErrno(Errno.EBADF), WasiErrno.BADF);
+  assert.equal(toWasiErrno(Errno.EEXIST), WasiErrno.EXIST);
+  assert.equal(toWasiErrno(Errno.EAGAIN), WasiErrno.AGAIN);
+  assert.equal(toWasiErrno(Errno.ENOTEMPTY), WasiErrno.NOTEMPTY);
+  assert.equal(toWasiErrno(Errno.EOPNOTSUPP), WasiErrno.NOTSUP);
+  assert.equal(toWasiErrno(Errno.ELOOP), WasiErrno.LOOP);
+  for (const v of Object.values(Errno)) {
+    if (typeof v === "number") assert.ok(toWasiErrno(v) > 0, `Errno ${v}`);
+  }
+});
+
+Deno.test("hello.wasm prints through fd_write", async () => {
+  const r = await runWasi(fixture("hello"), ["hello"]);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, "hello from wasi\n");
+});
+
+Deno.test("args.wasm sees argv and the environment", async () => {
+  const r = await runWasi(fixture("args"), ["args", "one", "two words"], testProcess(), [
+    "A=1",
+    "PATH=/bin",
+  ]);
+  assert.equal(r.code, 0);
+  assert.equal(
+    r.stdout,
+    "argc=3\nargv[0]=args\nargv[1]=one\nargv[2]=two words\nenv:A=1\nenv:PATH=/bin\n",
+  );
+});
+
+Deno.test("fileops.wasm creates, renames, lists, links and removes files", async () => {
+  const proc = testProcess();
+  const r = await runWasi(fixture("fileops"), ["fileops", "/"], proc);
+  assert.equal(r.stdout.split("\n").filter((l) => l.startsWith("FAIL")).join("\n"), "");
+  assert.match(r.stdout, /entries: b\.txt c\.txt link\n/);
+  assert.match(r.stdout, /done\n$/);
+  assert.equal(r.code, 0);
+});
+
+Deno.test("upper.wasm filters stdin to stdout", async () => {
+  const r = await runWasi(fixture("upper"), ["upper"], testProcess("hello, World\n".repeat(5000)));
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, "HELLO, WORLD\n".repeat(5000));
+});
+
+Deno.test("exitcode.wasm exits through proc_exit", async () => {
+  assert.equal((await runWasi(fixture("exitcode"), ["exitcode", "42"])).code, 42);
+  assert.equal((await runWasi(fixture("exitcode"), ["exitcode"])).code, 3);
+});
+
+Deno.test("sleeper.wasm sleeps through poll_oneoff without blocking the event loop", async () => {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  const t0 = performance.now();
+  const r = await runWasi(fixture("sleeper"), ["sleeper", "60"]);
+  const elapsed = performance.now() - t0;
+  clearInterval(timer);
+  assert.equal(r.stdout, "slept\n");
+  assert.ok(elapsed >= 55, `elapsed ${elapsed}`);
+  assert.ok(ticks >= 2, `ticks ${ticks}`);
+});
+
+Deno.test("bigout.wasm writes 1 MiB exactly", async () => {
+  const r = await runWasi(fixture("bigout"), ["bigout", "1024"]);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.length, 1024 * 1024);
+});
+
+Deno.test("spinner.wasm reaches yield points while it spins", async () => {
+  const r = await runWasi(fixture("spinner"), ["spinner", "50"]);
+  assert.match(r.stdout, /^iterations \d+\n$/);
+  assert.ok(r.yields > 0);
+});
+
+Deno.test("path escapes through .. and absolute symlinks stay inside the root", async () => {
+  const proc = testProcess();
+  proc.sys.mkdirat(-100, "/jail", 0o755);
+  proc.writeFile("/jail/inside", "in\n");
+  const r = await runWasi(fixture("fileops"), ["fileops", "/jail/../../../.."], proc);
+  assert.equal(r.code, 0, r.stdout);
+});
