@@ -2,8 +2,44 @@
  * The Berth kernel: processes, scheduler, system calls, file systems, namespaces,
  * cgroups, IPC and signals.
  *
+ * Start with {@link Kernel}: `new Kernel({ builtins })`, `kernel.cgroups.create(path,
+ * limits)`, `await kernel.spawn({ argv, fs, cgroup, cloneFlags })`, `handle.wait()`,
+ * `kernel.shutdown()`. Executors plug in with `kernel.registerBinfmt` (see executor.ts).
+ *
  * @module
  */
 export { Errno, errnoName, isErrno, strerror } from "./errno.ts";
 export type * from "./syscalls/api.ts";
+export { AT, CLONE, O, W } from "./syscalls/api.ts";
 export type * from "./task.ts";
+export {
+  type ExitStatus,
+  exitStatusOf,
+  type IpcHooks,
+  Kernel,
+  type KernelOptions,
+  type ProcessHandle,
+  SpawnError,
+  type SpawnRequest,
+  type StdioSpec,
+} from "./kernel.ts";
+export {
+  BERTHBOX_MAGIC,
+  type Binfmt,
+  type BuiltinMain,
+  type BuiltinRegistry,
+  ELF_MAGIC,
+  type ExecContext,
+  type Executor,
+  ProcessExit,
+  ProcessKilled,
+  startsWith,
+  WASM_MAGIC,
+} from "./executor.ts";
+export { Cgroup, type CgroupLimits, type MemoryEvents } from "./cgroup.ts";
+export { CgroupTree, parseCpuMax, parseMemory } from "./cgroup_tree.ts";
+export { PidNamespace, UtsNamespace } from "./namespaces.ts";
+export { Process, type ProcState } from "./process.ts";
+export { MinimalFs, type ProcessFs } from "./process_fs.ts";
+export { hostSink, hostSource, nullHandle, type StreamHandle } from "./host_stdio.ts";
+export { defaultAction, NSIG, parseSignal, SIG, signalName } from "./signals.ts";

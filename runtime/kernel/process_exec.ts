@@ -1,0 +1,240 @@
+/**
+ * `execve`: the binfmt table and program start.
+ *
+ * Exec reads the first bytes of the file and picks a format, like Linux's binfmt
+ * handlers: `#!` scripts (interpreter resolved inside the process's root, up to 4 levels
+ * of nesting), the berthbox multi-call stub (dispatch on `basename(argv[0])` to a builtin
+ * program), formats registered by `Kernel.registerBinfmt` (the WASI executor for
+ * `\0asm`), and ELF or anything else → `ENOEXEC`. `PATH` search follows execvp.
+ *
+ * A process without a root file system ({@link MinimalFs}) resolves a program name
+ * straight to the builtin of that basename: the kernel's test and embedding hook.
+ *
+ * @module
+ */
+import { Errno } from "./errno.ts";
+import {
+  BERTHBOX_MAGIC,
+  type BuiltinMain,
+  ELF_MAGIC,
+  type ExecContext,
+  ProcessExit,
+  ProcessKilled,
+  startsWith,
+} from "./executor.ts";
+import type { Kernel } from "./kernel.ts";
+import type { Process } from "./process.ts";
+import { exitProcess } from "./process_exit.ts";
+import { MinimalFs, type ProcessFs } from "./process_fs.ts";
+import { W } from "./syscalls/api.ts";
+
+/** A program ready to start in a process. */
+export interface Program {
+  /** Format name ("berthbox", "wasi", "builtin", …). */
+  readonly format: string;
+  /** Resolved path of the program file. */
+  readonly path: string;
+  /** argv after format rewriting (scripts prepend the interpreter). */
+  readonly argv: string[];
+  /** Environment. */
+  readonly env: string[];
+  /** Reject CPU waits on kill (see executor.ts). */
+  readonly unwindOnKill: boolean;
+  /** Runs the program; resolves with the exit code. */
+  run(ctx: ExecContext): Promise<number>;
+}
+
+/** Default `PATH` when the environment has none (glibc's execvp default, plus sbin as Docker's). */
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+const SCRIPT_DEPTH = 4;
+const HEAD = 256;
+
+/** The last path component. */
+export function basename(path: string): string {
+  const t = path.replace(/\/+$/, "");
+  const i = t.lastIndexOf("/");
+  return i >= 0 ? t.slice(i + 1) : t;
+}
+
+/**
+ * A program that runs a builtin main directly (the kernel API's `program` hook).
+ *
+ * @param main The builtin.
+ * @param argv argv.
+ * @param env Environment.
+ * @returns The program.
+ */
+export function builtinProgram(main: BuiltinMain, argv: string[], env: string[]): Program {
+  return {
+    format: "builtin",
+    path: argv[0] ?? "",
+    argv,
+    env,
+    unwindOnKill: false,
+    run: (ctx) => main(ctx.sys, [...ctx.argv]),
+  };
+}
+
+function berthboxProgram(k: Kernel, path: string, argv: string[], env: string[]): Program {
+  let args = argv;
+  let name = basename(args[0] ?? path);
+  if (name === "berthbox" && args.length > 1) {
+    args = args.slice(1);
+    name = basename(args[0] ?? "");
+  }
+  const main = k.builtin(name);
+  return {
+    format: "berthbox",
+    path,
+    argv: args,
+    env,
+    unwindOnKill: false,
+    run: async (ctx) => {
+      if (!main) {
+        await ctx.sys.write(2, new TextEncoder().encode(`berthbox: applet not found\n`));
+        return 127;
+      }
+      return await main(ctx.sys, [...ctx.argv]);
+    },
+  };
+}
+
+/**
+ * Resolve `path` into a program as execve does (no PATH search).
+ *
+ * @param k The kernel.
+ * @param p The process that execs (its root, cwd and credentials apply).
+ * @param path Program path.
+ * @param argv argv.
+ * @param env Environment.
+ * @param depth Script nesting so far.
+ * @returns The program, or an errno (`ENOENT`, `EACCES`, `ENOEXEC`, `ELOOP`…).
+ */
+export async function resolveProgram(
+  k: Kernel,
+  p: Process,
+  path: string,
+  argv: string[],
+  env: string[],
+  depth = 0,
+): Promise<Program | Errno> {
+  if (path === "") return Errno.ENOENT;
+  if (p.fs instanceof MinimalFs) {
+    const main = k.builtin(basename(path));
+    return main ? berthboxProgram(k, path, argv.length ? argv : [path], env) : Errno.ENOENT;
+  }
+  const image = await k.readExecutable(p, path);
+  if (typeof image === "number") return image;
+  const head = image.subarray(0, HEAD);
+  if (head[0] === 0x23 && head[1] === 0x21) {
+    if (depth >= SCRIPT_DEPTH) return Errno.ELOOP;
+    const nl = head.indexOf(0x0a);
+    const line = new TextDecoder().decode(head.subarray(2, nl < 0 ? head.length : nl)).trim();
+    const m = /^(\S+)(?:\s+(.*))?$/.exec(line);
+    if (!m || !m[1]) return Errno.ENOEXEC;
+    const interp = m[1];
+    const args = [interp, ...(m[2] ? [m[2].trim()] : []), path, ...argv.slice(1)];
+    return resolveProgram(k, p, interp, args, env, depth + 1);
+  }
+  if (startsWith(head, BERTHBOX_MAGIC)) return berthboxProgram(k, path, argv, env);
+  for (const fmt of k.binfmts) {
+    if (!fmt.match(head)) continue;
+    return {
+      format: fmt.name,
+      path,
+      argv,
+      env,
+      unwindOnKill: fmt.unwindOnKill ?? false,
+      run: (ctx) => fmt.executor.run(ctx, image),
+    };
+  }
+  if (startsWith(head, ELF_MAGIC)) return Errno.ENOEXEC;
+  return Errno.ENOEXEC;
+}
+
+/**
+ * Resolve `file` as execvp does: with a `/` it is a path; otherwise each directory of
+ * `PATH` is tried, skipping `ENOENT`/`ENOTDIR`/`EACCES` (reported at the end when seen).
+ *
+ * @param k The kernel.
+ * @param p The process that execs.
+ * @param file Program name or path.
+ * @param argv argv.
+ * @param env Environment of the new program.
+ * @param searchPath `PATH` to search (the caller's).
+ * @returns The program or an errno.
+ */
+export async function resolveProgramPath(
+  k: Kernel,
+  p: Process,
+  file: string,
+  argv: string[],
+  env: string[],
+  searchPath?: string,
+): Promise<Program | Errno> {
+  if (file === "") return Errno.ENOENT;
+  if (file.includes("/")) return resolveProgram(k, p, file, argv, env);
+  const dirs = (searchPath ?? DEFAULT_PATH).split(":");
+  let sawEacces = false;
+  for (const d of dirs) {
+    const full = `${d === "" ? "." : d.replace(/\/+$/, "")}/${file}`;
+    const r = await resolveProgram(k, p, full, argv, env);
+    if (typeof r !== "number") return r;
+    if (r === Errno.EACCES) sawEacces = true;
+    else if (r !== Errno.ENOENT && r !== Errno.ENOTDIR) return r;
+  }
+  return sawEacces ? Errno.EACCES : Errno.ENOENT;
+}
+
+/**
+ * The `PATH` value of an environment.
+ *
+ * @param env `KEY=value` strings.
+ * @returns The value, or undefined.
+ */
+export function pathOf(env: readonly string[]): string | undefined {
+  for (const e of env) if (e.startsWith("PATH=")) return e.slice(5);
+  return undefined;
+}
+
+/**
+ * Install `prog` as the process's program and run it: exec's point of no return.
+ * `FD_CLOEXEC` descriptors close, handled signals reset to default, argv/env change.
+ * The program's end exits the process (unless another exec replaced it).
+ *
+ * @param k The kernel.
+ * @param p The process, holding the CPU when `holdsCpu`, else waiting for it.
+ * @param prog The program.
+ * @param holdsCpu Whether `p` holds the CPU now (execve) or must wait for it (spawn).
+ */
+export function startProgram(k: Kernel, p: Process, prog: Program, holdsCpu: boolean): void {
+  (p.fs as ProcessFs).fds.closeOnExec();
+  for (const [sig, d] of [...p.handlers]) if (typeof d === "function") p.handlers.delete(sig);
+  p.argv = prog.argv;
+  p.env = prog.env;
+  p.exePath = prog.path;
+  p.comm = basename(prog.argv[0] ?? prog.path).slice(0, 15);
+  if (prog.format === "berthbox" || prog.format === "builtin") {
+    p.comm = basename(prog.argv[0] ?? "").slice(0, 15);
+  }
+  p.unwindOnKill = prog.unwindOnKill;
+  const gen = ++p.execGeneration;
+  const ctx = k.execContext(p, prog);
+  const body = async () => {
+    let code = 0;
+    try {
+      code = await prog.run(ctx);
+    } catch (err) {
+      if (err instanceof ProcessExit) code = err.code;
+      else if (err instanceof ProcessKilled) return;
+      else if (p.alive && p.execGeneration === gen) {
+        code = 1;
+        k.reportProgramError(p, err);
+      }
+    }
+    if (p.alive && p.execGeneration === gen) exitProcess(k, p, W.exited(code & 0xff));
+  };
+  if (holdsCpu) body();
+  else k.scheduler.waitCpu(p).then(body, () => {});
+}

@@ -1,0 +1,320 @@
+/**
+ * The CFS-like scheduler of the one emulated CPU.
+ *
+ * - Runnable entities wait in per-cgroup run queues; the next process is found by walking
+ *   down from the root cgroup, taking at each level the entity with the lowest virtual
+ *   runtime (group scheduling, as Linux CFS with cgroup v2).
+ * - A process that ran Δ µs adds Δ to its own vruntime and Δ·100/`cpu.weight` to the vruntime
+ *   of every cgroup on its path, so a parent's share divides among its children by weight.
+ * - `cpu.max` bandwidth: a cgroup that used its quota in the current period is throttled
+ *   (removed from its parent's queue) until the period ends; overruns carry over as debt.
+ * - A process holds the CPU for a slice (default 4 ms); it gives it back when it blocks,
+ *   yields, exits, or reaches a preemption point after its slice ends.
+ * - Dispatch is chained through microtasks, and goes through a `MessageChannel` message
+ *   (a host event-loop turn, ≈ 2 µs) when the host has not had a turn for `hostYieldMs`,
+ *   so timers and I/O of the daemon stay responsive. With nothing runnable the scheduler
+ *   does nothing at all: no polling, no timers (except throttle ends).
+ *
+ * @module
+ */
+import type { Cgroup, SchedEntity } from "./cgroup.ts";
+
+/** A process as the scheduler sees it. */
+export interface Schedulable extends SchedEntity {
+  /** The cgroup the process belongs to. */
+  readonly cgroup: Cgroup;
+  /** User CPU time, µs. */
+  utimeUs: number;
+  /** System CPU time, µs. */
+  stimeUs: number;
+  /** System time spent in the current slice so far (syscalls), µs. */
+  sliceSysUs: number;
+  /** The pending CPU wait, or null. */
+  cpuWait: CpuWait | null;
+  /** Whether the process is stopped (SIGSTOP): it waits but is not queued. */
+  stopped: boolean;
+}
+
+/** A pending wait for the CPU. */
+export interface CpuWait {
+  /** Called when the CPU is granted. */
+  resolve(): void;
+  /** Called when the process is killed (unwinding executors). */
+  reject(err: unknown): void;
+}
+
+/** Scheduler tunables. */
+export interface SchedulerOptions {
+  /** Slice length, ms (default 4). */
+  sliceMs?: number;
+  /** Longest run of microtask-chained dispatches before a host event-loop turn, ms (default 2). */
+  hostYieldMs?: number;
+}
+
+/** The scheduler of one kernel. */
+export class Scheduler {
+  /** The process holding the CPU, or null when idle. */
+  current: Schedulable | null = null;
+  /** When the current slice began, ms. */
+  sliceStartMs = 0;
+  /** When the current slice ends, ms. */
+  sliceEndMs = 0;
+  /** Number of dispatches (context switches) so far. */
+  switches = 0;
+  readonly #root: Cgroup;
+  readonly #sliceMs: number;
+  readonly #hostYieldMs: number;
+  #scheduled = false;
+  #lastHostTurnMs = performance.now();
+  #channel: MessageChannel | null = null;
+  #stopped = false;
+  readonly #throttledGroups = new Set<Cgroup>();
+
+  /**
+   * @param root The root cgroup.
+   * @param opts Tunables.
+   */
+  constructor(root: Cgroup, opts: SchedulerOptions = {}) {
+    this.#root = root;
+    this.#sliceMs = opts.sliceMs ?? 4;
+    this.#hostYieldMs = opts.hostYieldMs ?? 2;
+  }
+
+  /**
+   * Ask for the CPU: `p` becomes runnable and `wait` is called when it is granted.
+   *
+   * @param p The process.
+   * @param wait Callbacks for the grant (or a kill).
+   */
+  requestCpu(p: Schedulable, wait: CpuWait): void {
+    p.cpuWait = wait;
+    if (!p.stopped) this.#enqueue(p);
+  }
+
+  /**
+   * Ask for the CPU and get a promise of the grant.
+   *
+   * @param p The process.
+   * @returns A promise resolved when `p` holds the CPU.
+   */
+  waitCpu(p: Schedulable): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.requestCpu(p, { resolve, reject }));
+  }
+
+  /** Whether the current slice is used up. */
+  sliceExpired(): boolean {
+    return performance.now() >= this.sliceEndMs;
+  }
+
+  /**
+   * The current process gives the CPU back (it blocks, yields or exits). Its CPU time is
+   * accounted; another process is dispatched.
+   *
+   * @param p The current process.
+   */
+  release(p: Schedulable): void {
+    if (this.current !== p) return;
+    this.#account(p, performance.now());
+    this.current = null;
+    this.#schedule();
+  }
+
+  /**
+   * Forget a process that died: give back its CPU or drop it from its run queue.
+   *
+   * @param p The process.
+   * @returns The pending CPU wait it had, if any (so the caller can reject it).
+   */
+  remove(p: Schedulable): CpuWait | null {
+    if (this.current === p) this.release(p);
+    this.#dequeue(p);
+    const w = p.cpuWait;
+    p.cpuWait = null;
+    return w;
+  }
+
+  /** A stopped process continues: queue its pending CPU wait. */
+  resume(p: Schedulable): void {
+    if (p.cpuWait && !p.stopped) this.#enqueue(p);
+  }
+
+  /** A process stops: take it out of its run queue (its CPU wait stays pending). */
+  suspend(p: Schedulable): void {
+    this.#dequeue(p);
+  }
+
+  /** A cgroup's freeze state or bandwidth settings changed: requeue it. */
+  refreshGroup(g: Cgroup): void {
+    this.#refreshGroup(g);
+    if (g.cpuQuotaUs === null && g.throttled) this.#unthrottle(g, performance.now());
+    this.#schedule();
+  }
+
+  /** Move a queued process to another cgroup's run queue after its cgroup changed. */
+  requeue(p: Schedulable, oldGroup: Cgroup): void {
+    if (!oldGroup.runq.has(p)) return;
+    oldGroup.runq.delete(p);
+    this.#refreshGroup(oldGroup);
+    this.#enqueue(p);
+  }
+
+  /** Stop dispatching and cancel timers (kernel shutdown). */
+  shutdown(): void {
+    this.#stopped = true;
+    for (const g of this.#throttledGroups) clearTimeout(g.unthrottleTimer);
+    this.#throttledGroups.clear();
+    this.#channel?.port1.close();
+    this.#channel?.port2.close();
+    this.#channel = null;
+  }
+
+  #enqueue(p: Schedulable): void {
+    const g = p.cgroup;
+    if (g.runq.has(p)) return;
+    if (p.vruntime < g.minVruntime) p.vruntime = g.minVruntime;
+    g.runq.add(p);
+    this.#refreshGroup(g);
+    this.#schedule();
+  }
+
+  #dequeue(p: Schedulable): void {
+    const g = p.cgroup;
+    if (g.runq.delete(p)) this.#refreshGroup(g);
+  }
+
+  #refreshGroup(start: Cgroup): void {
+    for (let g: Cgroup = start; g.parent; g = g.parent) {
+      const active = g.runq.size > 0 && !g.throttled && !g.freezeSelf;
+      if (active === g.enqueued) return;
+      const parent = g.parent;
+      if (active) {
+        if (g.vruntime < parent.minVruntime) g.vruntime = parent.minVruntime;
+        parent.runq.add(g);
+      } else {
+        parent.runq.delete(g);
+      }
+      g.enqueued = active;
+    }
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.current || this.#stopped || this.#root.runq.size === 0) return;
+    this.#scheduled = true;
+    const now = performance.now();
+    if (now - this.#lastHostTurnMs >= this.#hostYieldMs) {
+      if (!this.#channel) {
+        this.#channel = new MessageChannel();
+        this.#channel.port1.onmessage = () => {
+          this.#lastHostTurnMs = performance.now();
+          this.#dispatch();
+        };
+      }
+      this.#channel.port2.postMessage(null);
+    } else {
+      queueMicrotask(() => this.#dispatch());
+    }
+  }
+
+  #dispatch(): void {
+    this.#scheduled = false;
+    if (this.current || this.#stopped) return;
+    const p = this.#pick();
+    if (!p) return;
+    this.#dequeue(p);
+    const now = performance.now();
+    let end = now + this.#sliceMs;
+    for (let g: Cgroup | null = p.cgroup; g; g = g.parent) {
+      if (g.cpuQuotaUs === null) continue;
+      this.#refreshPeriod(g, now);
+      const left = Math.max(0.05, (g.cpuQuotaUs - g.periodUsedUs) / 1000);
+      if (now + left < end) end = now + left;
+    }
+    this.current = p;
+    this.sliceStartMs = now;
+    this.sliceEndMs = end;
+    p.sliceSysUs = 0;
+    this.switches++;
+    const w = p.cpuWait;
+    p.cpuWait = null;
+    w?.resolve();
+  }
+
+  #pick(): Schedulable | null {
+    let g: Cgroup = this.#root;
+    for (;;) {
+      let best: SchedEntity | null = null;
+      for (const e of g.runq) if (!best || e.vruntime < best.vruntime) best = e;
+      if (!best) return null;
+      if (best.vruntime > g.minVruntime) g.minVruntime = best.vruntime;
+      if (!best.isGroup) return best as Schedulable;
+      g = best as Cgroup;
+    }
+  }
+
+  #account(p: Schedulable, now: number): void {
+    const us = Math.max(0, (now - this.sliceStartMs) * 1000);
+    const sys = Math.min(us, p.sliceSysUs);
+    p.sliceSysUs = 0;
+    p.stimeUs += sys;
+    p.utimeUs += us - sys;
+    p.vruntime += us;
+    for (let g: Cgroup | null = p.cgroup; g; g = g.parent) {
+      g.usageUs += us;
+      g.systemUs += sys;
+      g.userUs += us - sys;
+      if (g.parent) g.vruntime += (us * 100) / g.cpuWeight;
+      if (g.cpuQuotaUs !== null) {
+        this.#refreshPeriod(g, now);
+        g.periodUsedUs += us;
+        if (!g.throttled && g.periodUsedUs >= g.cpuQuotaUs) this.#throttle(g, now);
+      }
+    }
+  }
+
+  #refreshPeriod(g: Cgroup, now: number): void {
+    const periodMs = g.cpuPeriodUs / 1000;
+    if (g.periodStartMs === 0) g.periodStartMs = now;
+    if (now < g.periodStartMs + periodMs) return;
+    const n = Math.floor((now - g.periodStartMs) / periodMs);
+    g.periodStartMs += n * periodMs;
+    if (g.periodUsedUs > 0 || g.throttled) g.nrPeriods += g.throttled ? n : 1;
+    g.periodUsedUs = Math.max(0, g.periodUsedUs - n * (g.cpuQuotaUs ?? 0));
+  }
+
+  #throttle(g: Cgroup, now: number): void {
+    g.throttled = true;
+    g.throttledAtMs = now;
+    g.nrThrottled++;
+    this.#throttledGroups.add(g);
+    this.#refreshGroup(g);
+    this.#armUnthrottle(g, now);
+  }
+
+  #armUnthrottle(g: Cgroup, now: number): void {
+    clearTimeout(g.unthrottleTimer);
+    const periodMs = g.cpuPeriodUs / 1000;
+    const delay = Math.max(0, g.periodStartMs + periodMs - now);
+    g.unthrottleTimer = setTimeout(() => {
+      g.unthrottleTimer = undefined;
+      const t = performance.now();
+      this.#refreshPeriod(g, t);
+      if (g.cpuQuotaUs !== null && g.periodUsedUs >= g.cpuQuotaUs) {
+        g.nrThrottled++;
+        this.#armUnthrottle(g, t);
+        return;
+      }
+      this.#unthrottle(g, t);
+    }, delay);
+  }
+
+  #unthrottle(g: Cgroup, now: number): void {
+    clearTimeout(g.unthrottleTimer);
+    g.unthrottleTimer = undefined;
+    if (!g.throttled) return;
+    g.throttled = false;
+    g.throttledUs += (now - g.throttledAtMs) * 1000;
+    this.#throttledGroups.delete(g);
+    this.#refreshGroup(g);
+    this.#schedule();
+  }
+}
