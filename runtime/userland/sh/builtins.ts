@@ -1,0 +1,405 @@
+/**
+ * Builtin commands of the shell. {@link SPECIAL_BUILTINS} are POSIX special builtins
+ * (found before functions; their assignments persist; their errors end a
+ * non-interactive shell); {@link BUILTINS} are the regular ones.
+ *
+ * @module
+ */
+import { Errno } from "../../kernel/errno.ts";
+import { O } from "../../kernel/syscalls/api.ts";
+import { cd, pwd } from "./builtin_cd.ts";
+import { getopts, read } from "./builtin_read.ts";
+import { jobs, kill, trap, wait } from "./builtin_jobs.ts";
+import { echo, printf } from "./builtin_printf.ts";
+import { testCommand } from "./builtin_testexpr.ts";
+import { commandKind, execReplace, findInPath, runArgv } from "./exec_simple.ts";
+import { isName } from "./lexer.ts";
+import { parseScript, ShellSyntaxError } from "./parser.ts";
+import type { Shell } from "./shell.ts";
+import {
+  ExitSignal,
+  LoopSignal,
+  OPTION_LETTERS,
+  ReturnSignal,
+  ShellError,
+  type ShellOptions,
+} from "./state.ts";
+
+/** A builtin: runs in the shell; returns the status. */
+export type Builtin = (sh: Shell, argv: string[]) => number | Promise<number>;
+
+/** Shell quoting for `export -p`, `set`, `trap` listings. */
+export function shellQuote(s: string): string {
+  if (s !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function parseCount(name: string, arg: string | undefined, dflt: number): number {
+  if (arg === undefined) return dflt;
+  if (!/^[0-9]+$/.test(arg)) throw new ShellError(`${name}: Illegal number: ${arg}`);
+  return Number(arg);
+}
+
+const exit: Builtin = (sh, argv) => {
+  const code = argv[1] === undefined ? sh.status : parseCount("exit", argv[1], 0) & 0xff;
+  throw new ExitSignal(code);
+};
+
+const returnCmd: Builtin = (sh, argv) => {
+  const code = argv[1] === undefined ? sh.status : parseCount("return", argv[1], 0) & 0xff;
+  throw new ReturnSignal(code);
+};
+
+function loopCmd(kind: "break" | "continue"): Builtin {
+  return (sh, argv) => {
+    const n = parseCount(kind, argv[1], 1);
+    if (n === 0) throw new ShellError(`${kind}: Illegal number: ${argv[1]}`);
+    if (sh.loopDepth === 0) return 0;
+    throw new LoopSignal(kind, Math.min(n, sh.loopDepth));
+  };
+}
+
+const shift: Builtin = (sh, argv) => {
+  const n = parseCount("shift", argv[1], 1);
+  if (n > sh.params.length) throw new ShellError("shift: can't shift that many");
+  sh.params = sh.params.slice(n);
+  return 0;
+};
+
+const evalCmd: Builtin = async (sh, argv) => {
+  const text = argv.slice(1).join(" ");
+  if (text.trim() === "") return 0;
+  return await sh.evalText(text);
+};
+
+/**
+ * Reads a whole file through the syscalls.
+ *
+ * @param sh The shell.
+ * @param path Path.
+ * @returns The text, or an errno.
+ */
+export async function readTextFile(sh: Shell, path: string): Promise<string | Errno> {
+  let fd = sh.sys.openat(-100, path, O.RDONLY | O.CLOEXEC, 0);
+  if (typeof fd !== "number") fd = await fd;
+  if (fd < 0) return fd as Errno;
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(65536);
+  try {
+    for (;;) {
+      let n = sh.sys.read(fd, buf);
+      if (typeof n !== "number") n = await n;
+      if (n === Errno.EINTR) continue;
+      if (n < 0) return n as Errno;
+      if (n === 0) break;
+      chunks.push(buf.slice(0, n));
+    }
+  } finally {
+    sh.sys.close(fd);
+  }
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const all = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+const dot: Builtin = async (sh, argv) => {
+  const name = argv[1];
+  if (name === undefined) return 0;
+  let path: string | undefined = name;
+  if (!name.includes("/")) {
+    path = undefined;
+    for (const dir of (sh.lookup("PATH") ?? "").split(":")) {
+      const p = `${dir === "" ? "." : dir}/${name}`;
+      const st = sh.sys.fstatat(-100, p, 0);
+      if (typeof st === "object" && (st.mode & 0o170000) === 0o100000) {
+        path = p;
+        break;
+      }
+    }
+  }
+  const text = path === undefined ? Errno.ENOENT : await readTextFile(sh, path);
+  if (typeof text !== "string") throw new ShellError(`.: cannot open ${name}: No such file`);
+  let script;
+  try {
+    script = parseScript(text);
+  } catch (e) {
+    if (e instanceof ShellSyntaxError) {
+      throw new ShellError(`Syntax error: ${e.message}`);
+    }
+    throw e;
+  }
+  const savedParams = sh.params;
+  if (argv.length > 2) sh.params = argv.slice(2);
+  sh.funcDepth++;
+  try {
+    return await sh.execScript(script);
+  } catch (e) {
+    if (e instanceof ReturnSignal) return e.code;
+    throw e;
+  } finally {
+    sh.funcDepth--;
+    if (argv.length > 2) sh.params = savedParams;
+  }
+};
+
+function declare(kind: "export" | "readonly"): Builtin {
+  return async (sh, argv) => {
+    const args = argv.slice(1);
+    if (args.length === 0 || args[0] === "-p") {
+      const names = [...sh.vars.keys()].sort();
+      let out = "";
+      for (const n of names) {
+        const v = sh.vars.get(n)!;
+        if (kind === "export" ? !v.exported : !v.readonly) continue;
+        out += v.value === undefined ? `${kind} ${n}\n` : `${kind} ${n}=${shellQuote(v.value)}\n`;
+      }
+      await sh.print(1, out);
+      return 0;
+    }
+    for (const a of args) {
+      const eq = a.indexOf("=");
+      const name = eq < 0 ? a : a.slice(0, eq);
+      if (!isName(name)) throw new ShellError(`${kind}: ${name}: bad variable name`);
+      if (eq >= 0) sh.setVar(name, a.slice(eq + 1));
+      let v = sh.vars.get(name);
+      if (!v) {
+        v = { value: undefined, exported: false, readonly: false };
+        sh.vars.set(name, v);
+      }
+      if (kind === "export") v.exported = true;
+      else v.readonly = true;
+    }
+    return 0;
+  };
+}
+
+const unset: Builtin = (sh, argv) => {
+  let funcs = false;
+  let i = 1;
+  for (; i < argv.length && argv[i]!.startsWith("-"); i++) {
+    if (argv[i] === "-f") funcs = true;
+    else if (argv[i] === "-v") funcs = false;
+    else if (argv[i] === "--") {
+      i++;
+      break;
+    }
+  }
+  for (const name of argv.slice(i)) {
+    if (funcs) {
+      sh.funcs.delete(name);
+      continue;
+    }
+    const v = sh.vars.get(name);
+    if (v?.readonly) throw new ShellError(`unset: ${name}: is read only`);
+    sh.vars.delete(name);
+  }
+  return 0;
+};
+
+const OPTION_NAMES = Object.fromEntries(OPTION_LETTERS.map(([k, l]) => [l, k])) as Record<
+  string,
+  keyof ShellOptions
+>;
+
+/**
+ * Applies `-e`/`+x`/`-o name` style options.
+ *
+ * @param sh The shell.
+ * @param args Arguments of `set` (or of `sh` itself).
+ * @returns The index of the first non-option argument, and whether `--` or a word ended the options.
+ */
+export function applyOptions(sh: Shell, args: string[]): { next: number; ended: boolean } {
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") return { next: i + 1, ended: true };
+    if (a === "-") return { next: i + 1, ended: true };
+    if (!/^[-+]/.test(a)) break;
+    const on = a[0] === "-";
+    for (const letter of a.slice(1)) {
+      if (letter === "o") {
+        const name = args[++i];
+        if (name === undefined) {
+          return { next: i, ended: false };
+        }
+        const key = name as keyof ShellOptions;
+        if (!(key in sh.opts)) throw new ShellError(`set: Illegal option -o ${name}`);
+        sh.opts[key] = on;
+        continue;
+      }
+      const key = OPTION_NAMES[letter];
+      if (!key) throw new ShellError(`set: Illegal option ${a[0]}${letter}`);
+      sh.opts[key] = on;
+    }
+  }
+  return { next: i, ended: false };
+}
+
+const set: Builtin = async (sh, argv) => {
+  const args = argv.slice(1);
+  if (args.length === 0) {
+    let out = "";
+    for (const n of [...sh.vars.keys()].sort()) {
+      const v = sh.vars.get(n)!;
+      if (v.value !== undefined) out += `${n}=${shellQuote(v.value)}\n`;
+    }
+    await sh.print(1, out);
+    return 0;
+  }
+  if ((args[0] === "-o" || args[0] === "+o") && args.length === 1) {
+    let out = "";
+    for (const [k] of OPTION_LETTERS) {
+      out += args[0] === "-o"
+        ? `${k.padEnd(16)}${sh.opts[k] ? "on" : "off"}\n`
+        : `set ${sh.opts[k] ? "-o" : "+o"} ${k}\n`;
+    }
+    await sh.print(1, out);
+    return 0;
+  }
+  const { next, ended } = applyOptions(sh, args);
+  if (ended || next < args.length) sh.params = args.slice(next);
+  return 0;
+};
+
+const local: Builtin = (sh, argv) => {
+  if (sh.locals.length === 0) throw new ShellError("local: not in a function");
+  for (const a of argv.slice(1)) {
+    const eq = a.indexOf("=");
+    const name = eq < 0 ? a : a.slice(0, eq);
+    if (!isName(name)) throw new ShellError(`local: ${name}: bad variable name`);
+    sh.makeLocal(name);
+    if (eq >= 0) sh.setVar(name, a.slice(eq + 1));
+  }
+  return 0;
+};
+
+const exec: Builtin = async (sh, argv) => {
+  const args = argv.slice(1);
+  if (args[0] === "--") args.shift();
+  if (args.length === 0) return 0;
+  return await execReplace(sh, args);
+};
+
+const typeCmd: Builtin = async (sh, argv) => {
+  let status = 0;
+  let out = "";
+  for (const name of argv.slice(1)) {
+    const kind = commandKind(sh, name);
+    if (kind === "special") out += `${name} is a special shell builtin\n`;
+    else if (kind === "function") out += `${name} is a shell function\n`;
+    else if (kind === "builtin") out += `${name} is a shell builtin\n`;
+    else {
+      const p = findInPath(sh, name);
+      if (p) out += `${name} is ${p}\n`;
+      else {
+        out += `${name}: not found\n`;
+        status = 127;
+      }
+    }
+  }
+  await sh.print(1, out);
+  return status;
+};
+
+const command: Builtin = async (sh, argv) => {
+  const args = argv.slice(1);
+  let mode = "";
+  while (args[0]?.startsWith("-") && args[0] !== "-") {
+    const a = args.shift()!;
+    if (a === "--") break;
+    if (a.includes("v")) mode = "v";
+    if (a.includes("V")) mode = "V";
+  }
+  if (args.length === 0) return 0;
+  if (mode === "V") return await typeCmd(sh, ["type", ...args]);
+  if (mode === "v") {
+    let status = 0;
+    let out = "";
+    for (const name of args) {
+      const kind = commandKind(sh, name);
+      if (kind !== "external") out += `${name}\n`;
+      else {
+        const p = findInPath(sh, name);
+        if (p) out += `${p}\n`;
+        else status = 127;
+      }
+    }
+    await sh.print(1, out);
+    return status;
+  }
+  // `command -p name …` and friends: run without function lookup.
+  return await runArgv(sh, args, true);
+};
+
+const umask: Builtin = async (sh, argv) => {
+  const args = argv.slice(1);
+  const symbolic = args[0] === "-S";
+  if (symbolic) args.shift();
+  if (args.length === 0) {
+    const m = sh.sys.umask(0);
+    sh.sys.umask(m);
+    if (symbolic) {
+      const part = (shift: number) => {
+        const bits = (~m >> shift) & 7;
+        return (bits & 4 ? "r" : "") + (bits & 2 ? "w" : "") + (bits & 1 ? "x" : "");
+      };
+      await sh.print(1, `u=${part(6)},g=${part(3)},o=${part(0)}\n`);
+    } else await sh.print(1, m.toString(8).padStart(4, "0") + "\n");
+    return 0;
+  }
+  if (!/^[0-7]+$/.test(args[0]!)) throw new ShellError(`umask: Illegal mode: ${args[0]}`);
+  sh.sys.umask(parseInt(args[0]!, 8));
+  return 0;
+};
+
+const times: Builtin = async (sh) => {
+  await sh.print(1, "0m0.000000s 0m0.000000s\n0m0.000000s 0m0.000000s\n");
+  return 0;
+};
+
+/** POSIX special builtins. */
+export const SPECIAL_BUILTINS: Record<string, Builtin> = {
+  ":": () => 0,
+  ".": dot,
+  break: loopCmd("break"),
+  continue: loopCmd("continue"),
+  eval: evalCmd,
+  exec,
+  exit,
+  export: declare("export"),
+  readonly: declare("readonly"),
+  return: returnCmd,
+  set,
+  shift,
+  times,
+  trap,
+  unset,
+};
+
+/** Regular builtins. */
+export const BUILTINS: Record<string, Builtin> = {
+  "[": testCommand,
+  cd,
+  command,
+  echo,
+  false: () => 1,
+  getopts,
+  hash: () => 0,
+  jobs,
+  kill,
+  local,
+  printf,
+  pwd,
+  read,
+  test: testCommand,
+  true: () => 0,
+  type: typeCmd,
+  umask,
+  wait,
+};

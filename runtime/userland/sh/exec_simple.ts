@@ -1,0 +1,376 @@
+/**
+ * Simple commands (POSIX 2.9.1): expansion, assignments, command search (special
+ * builtins, functions, builtins, then `PATH` through the kernel's spawn), redirections,
+ * and the parts of pipelines and background lists.
+ *
+ * @module
+ */
+import { Errno } from "../../kernel/errno.ts";
+import { W } from "../../kernel/syscalls/api.ts";
+import type { AndOr, Command } from "./ast.ts";
+import { BUILTINS, SPECIAL_BUILTINS } from "./builtins.ts";
+import { expandString, expandWord } from "./expand.ts";
+import { applyRedirs } from "./redirect.ts";
+import type { Job, Shell } from "./shell.ts";
+import { ExitSignal, ShellError, type Var } from "./state.ts";
+
+type Simple = Command & { type: "simple" };
+
+/** A simple command after expansion. */
+interface Prepared {
+  argv: string[];
+  assigns: [string, string][];
+}
+
+const X_OK = 1;
+
+/** Quotes a word for `set -x` output the way dash does. */
+function traceQuote(s: string): string {
+  if (s !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+async function prepare(sh: Shell, cmd: Simple): Promise<Prepared> {
+  sh.lineno = cmd.line;
+  sh.cmdsubStatus = 0;
+  const argv: string[] = [];
+  for (const w of cmd.words) {
+    const fields = await expandWord(w, sh);
+    for (const f of fields) argv.push(f);
+  }
+  const assigns: [string, string][] = [];
+  for (const a of cmd.assigns) assigns.push([a.name, await expandString(a.value, sh)]);
+  if (sh.opts.xtrace) {
+    const ps4 = sh.lookup("PS4") ?? "+ ";
+    const words = [...assigns.map(([k, v]) => `${k}=${traceQuote(v)}`), ...argv.map(traceQuote)];
+    await sh.print(2, `${ps4}${words.join(" ")}\n`);
+  }
+  return { argv, assigns };
+}
+
+/** How a command name resolves. */
+export type CommandKind = "special" | "function" | "builtin" | "external";
+
+/**
+ * Resolves a command name as POSIX 2.9.1.1 orders the search.
+ *
+ * @param sh The shell.
+ * @param name Command name.
+ * @param skipFunctions For `command name`.
+ * @returns The kind.
+ */
+export function commandKind(sh: Shell, name: string, skipFunctions = false): CommandKind {
+  if (Object.hasOwn(SPECIAL_BUILTINS, name)) return "special";
+  if (!skipFunctions && sh.funcs.has(name)) return "function";
+  if (Object.hasOwn(BUILTINS, name)) return "builtin";
+  return "external";
+}
+
+/**
+ * Searches `PATH` for an executable, as `command -v` and `exec` do.
+ *
+ * @param sh The shell.
+ * @param name Command name (returned as is when it has a `/`).
+ * @returns The path, or undefined.
+ */
+export function findInPath(sh: Shell, name: string): string | undefined {
+  if (name.includes("/")) return sh.sys.faccessat(-100, name, X_OK, 0) === 0 ? name : undefined;
+  const path = sh.lookup("PATH") ?? "";
+  for (const dir of path.split(":")) {
+    const p = `${dir === "" ? "." : dir}/${name}`;
+    const st = sh.sys.fstatat(-100, p, 0);
+    if (typeof st !== "object" || (st.mode & 0o170000) !== 0o100000) continue;
+    if (sh.sys.faccessat(-100, p, X_OK, 0) === 0) return p;
+  }
+  return undefined;
+}
+
+/** Runs with `assigns` set for the duration of `body` (exported, as a command's environment). */
+async function withTempVars<T>(
+  sh: Shell,
+  assigns: [string, string][],
+  body: () => Promise<T>,
+): Promise<T> {
+  if (assigns.length === 0) return await body();
+  const saved: [string, Var | undefined][] = [];
+  for (const [k, v] of assigns) {
+    const old = sh.vars.get(k);
+    if (old?.readonly) throw new ShellError(`${k}: is read only`);
+    saved.push([k, old ? { ...old } : undefined]);
+    sh.vars.set(k, { value: v, exported: true, readonly: false });
+  }
+  try {
+    return await body();
+  } finally {
+    for (const [k, old] of saved.reverse()) {
+      if (old) sh.vars.set(k, old);
+      else sh.vars.delete(k);
+    }
+  }
+}
+
+/**
+ * Runs a simple command in the shell and waits for it.
+ *
+ * @param sh The shell.
+ * @param cmd The command.
+ * @returns Exit status.
+ */
+export async function execSimple(sh: Shell, cmd: Simple): Promise<number> {
+  const prep = await prepare(sh, cmd);
+  return await runPrepared(sh, cmd, prep);
+}
+
+/**
+ * Runs an already expanded command (for `command name …`).
+ *
+ * @param sh The shell.
+ * @param argv Command and arguments.
+ * @param skipFunctions Whether functions are skipped in the search.
+ * @returns Exit status.
+ */
+export async function runArgv(sh: Shell, argv: string[], skipFunctions: boolean): Promise<number> {
+  const cmd: Simple = { type: "simple", assigns: [], words: [], redirs: [], line: sh.lineno };
+  return await runPrepared(sh, cmd, { argv, assigns: [] }, skipFunctions);
+}
+
+async function runPrepared(sh: Shell, cmd: Simple, prep: Prepared, skip = false): Promise<number> {
+  let { argv } = prep;
+  const { assigns } = prep;
+  if (argv.length === 0) {
+    for (const [k, v] of assigns) sh.setVar(k, v);
+    if (cmd.redirs.length === 0) return sh.cmdsubStatus;
+    const st = sh.cmdsubStatus;
+    return await sh.withRedirs(cmd.redirs, () => Promise.resolve(st));
+  }
+  let skipFunctions = skip;
+  while (argv[0] === "command" && argv.length > 1 && !argv[1]!.startsWith("-")) {
+    argv = argv.slice(1);
+    skipFunctions = true;
+  }
+  const name = argv[0]!;
+  const kind = commandKind(sh, name, skipFunctions);
+  if (kind === "special") {
+    if (name === "exec" && argv.length === 1) {
+      for (const [k, v] of assigns) sh.setVar(k, v);
+      return (await applyRedirs(sh, cmd.redirs)) ? 0 : 1;
+    }
+    for (const [k, v] of assigns) sh.setVar(k, v);
+    const fn = SPECIAL_BUILTINS[name]!;
+    return await sh.withRedirs(cmd.redirs, async () => await fn(sh, argv));
+  }
+  if (kind === "function") {
+    const f = sh.funcs.get(name)!;
+    return await sh.withRedirs(
+      cmd.redirs,
+      () => withTempVars(sh, assigns, () => sh.callFunction(f, argv.slice(1))),
+    );
+  }
+  if (kind === "builtin") {
+    const fn = BUILTINS[name]!;
+    return await sh.withRedirs(
+      cmd.redirs,
+      () => withTempVars(sh, assigns, async () => await fn(sh, argv)),
+    );
+  }
+  return await sh.withRedirs(cmd.redirs, async () => {
+    const pid = await spawnCommand(sh, argv, assigns);
+    if (pid < 0) return -pid;
+    return await waitPid(sh, pid);
+  });
+}
+
+/**
+ * Spawns an external command with the shell's fd layout.
+ *
+ * @returns The pid, or a negated exit status after reporting the error.
+ */
+export async function spawnCommand(
+  sh: Shell,
+  argv: string[],
+  assigns: [string, string][],
+): Promise<number> {
+  await sh.flushOut();
+  const env = sh.environ(new Map(assigns));
+  const fileActions = sh.fds.spawnActions();
+  const name = argv[0]!;
+  let pid = sh.sys.spawn({ path: name, argv, env, fileActions });
+  if (typeof pid !== "number") pid = await pid;
+  if (pid === Errno.ENOEXEC) {
+    const path = findInPath(sh, name) ?? name;
+    pid = sh.sys.spawn({ path: "/bin/sh", argv: ["sh", path, ...argv.slice(1)], env, fileActions });
+    if (typeof pid !== "number") pid = await pid;
+  }
+  if (pid >= 0) return pid;
+  if (pid === Errno.ENOENT || pid === Errno.ENOTDIR) {
+    await sh.error(`${name}: not found`);
+    return -127;
+  }
+  if (pid === Errno.EACCES || pid === Errno.EISDIR || pid === Errno.ENOEXEC) {
+    await sh.error(`${name}: Permission denied`);
+    return -126;
+  }
+  if (pid === Errno.EAGAIN || pid === Errno.ENOMEM) {
+    await sh.error("Cannot fork");
+    return -2;
+  }
+  await sh.error(`${name}: cannot execute (errno ${-pid})`);
+  return -126;
+}
+
+/** Converts a `wait4` status word to a shell status (128+n for a signal). */
+export function statusFromWait(status: number): number {
+  if (W.IFEXITED(status)) return W.EXITSTATUS(status);
+  if (W.IFSIGNALED(status)) return 128 + W.TERMSIG(status);
+  return 128 + ((status >> 8) & 0xff);
+}
+
+/**
+ * Waits for a child, running traps when a signal interrupts the wait.
+ *
+ * @param sh The shell.
+ * @param pid Child pid.
+ * @returns Its shell status.
+ */
+export async function waitPid(sh: Shell, pid: number): Promise<number> {
+  for (;;) {
+    let r = sh.sys.wait4(pid, 0);
+    if (typeof r === "object" && r instanceof Promise) r = await r;
+    if (typeof r === "number") {
+      if (r === Errno.EINTR) {
+        await sh.runPendingTraps();
+        continue;
+      }
+      return 127;
+    }
+    const job = sh.shared.jobs.find((j) => j.pid === pid);
+    const st = statusFromWait(r.status);
+    if (job) job.status = st;
+    return st;
+  }
+}
+
+/**
+ * Starts one part of a pipeline in the subshell `sub` (whose fds are already wired).
+ * External commands are spawned directly; everything else runs as an in-process task.
+ *
+ * @returns A function that waits for the part and returns its status.
+ */
+export async function startCommand(sub: Shell, cmd: Command): Promise<() => Promise<number>> {
+  if (cmd.type !== "simple" || cmd.words.length === 0) {
+    const running = sub.runSubshell({ items: [single(cmd)] });
+    return () => running;
+  }
+  let prep: Prepared;
+  try {
+    prep = await prepare(sub, cmd);
+  } catch (e) {
+    const st = await sub.statusOf(e);
+    await sub.finish(st);
+    return () => Promise.resolve(st);
+  }
+  const name = prep.argv[0];
+  if (name !== undefined && commandKind(sub, name) === "external") {
+    const st = await (async () => {
+      const saved = sub.fds;
+      sub.fds = saved.copy();
+      try {
+        if (!(await applyRedirs(sub, cmd.redirs))) return -1;
+        return await spawnCommand(sub, prep.argv, prep.assigns);
+      } finally {
+        sub.fds.releaseAll();
+        sub.fds = saved;
+      }
+    })();
+    await sub.finish(0);
+    if (st < 0) return () => Promise.resolve(-st);
+    return () => waitPid(sub, st);
+  }
+  const running = (async () => {
+    let status: number;
+    try {
+      status = await runPrepared(sub, cmd, prep);
+    } catch (e) {
+      status = await sub.statusOf(e);
+    }
+    return await sub.finish(status);
+  })();
+  return () => running;
+}
+
+function single(cmd: Command): AndOr {
+  return { first: { bang: false, cmds: [cmd] }, rest: [], background: false };
+}
+
+/**
+ * Starts `cmd &` when it is one simple command: an external command is spawned and its
+ * real pid becomes `$!`. Returns undefined for other lists (run as in-process jobs).
+ *
+ * @param sh The shell.
+ * @param item The list (already without `&`).
+ * @returns The job, or undefined.
+ */
+export async function startBackgroundSimple(sh: Shell, item: AndOr): Promise<Job | undefined> {
+  const cmd = item.first.cmds[0];
+  if (item.rest.length > 0 || item.first.bang || item.first.cmds.length !== 1) return undefined;
+  if (!cmd || cmd.type !== "simple" || cmd.words.length === 0) return undefined;
+  const sub = sh.clone();
+  if (!sh.opts.interactive) sub.redirectStdinToNull();
+  const prep = await prepare(sub, cmd);
+  const name = prep.argv[0];
+  if (name !== undefined && commandKind(sub, name) === "external") {
+    let pid = -1;
+    if (await applyRedirs(sub, cmd.redirs)) pid = await spawnCommand(sub, prep.argv, prep.assigns);
+    await sub.finish(0);
+    if (pid < 0) {
+      const id = sh.shared.nextJobId++;
+      return { id, text: prep.argv.join(" "), status: -pid, done: Promise.resolve(-pid) };
+    }
+    return { id: pid, pid, text: prep.argv.join(" ") };
+  }
+  const id = sh.shared.nextJobId++;
+  const job: Job = { id, text: prep.argv.join(" ") };
+  job.done = (async () => {
+    let status: number;
+    try {
+      status = await runPrepared(sub, cmd, prep);
+    } catch (e) {
+      status = await sub.statusOf(e);
+    }
+    status = await sub.finish(status);
+    job.status = status;
+    return status;
+  })();
+  return job;
+}
+
+/**
+ * Replaces the shell with a program (`exec cmd`): the fd layout is made real with
+ * `dup3`, then `execve`. In an in-process subshell the program is spawned instead and
+ * the subshell exits with its status.
+ *
+ * @param sh The shell.
+ * @param argv Program and arguments.
+ * @returns Only on failure: the status.
+ */
+export async function execReplace(sh: Shell, argv: string[]): Promise<number> {
+  if (sh.subshell) {
+    const pid = await spawnCommand(sh, argv, []);
+    throw new ExitSignal(pid < 0 ? -pid : await waitPid(sh, pid));
+  }
+  const name = argv[0]!;
+  const path = findInPath(sh, name);
+  if (!path) {
+    await sh.error(`exec: ${name}: not found`);
+    throw new ExitSignal(127);
+  }
+  await sh.flushOut();
+  for (const a of sh.fds.spawnActions()) {
+    if (a.op === "dup2") sh.sys.dup3(a.fd, a.newfd, 0);
+    else if (a.op === "close") sh.sys.close(a.fd);
+  }
+  let r = sh.sys.execve(path, argv, sh.environ());
+  if (typeof r !== "number") r = await r;
+  await sh.error(`exec: ${name}: ${r === Errno.EACCES ? "Permission denied" : "not found"}`);
+  throw new ExitSignal(r === Errno.EACCES ? 126 : 127);
+}

@@ -1,0 +1,205 @@
+/**
+ * Shell pattern matching (POSIX 2.13): `*`, `?`, bracket expressions with `!`/`^`
+ * negation, ranges and `[:class:]`, and backslash-escaped characters. Used by `case`,
+ * `${x#pattern}` and pathname expansion.
+ *
+ * @module
+ */
+
+const CLASSES: Record<string, string> = {
+  alpha: "a-zA-Z",
+  digit: "0-9",
+  alnum: "a-zA-Z0-9",
+  upper: "A-Z",
+  lower: "a-z",
+  space: " \\t\\n\\r\\f\\v",
+  blank: " \\t",
+  punct: "!-\\/:-@\\[-`{-~",
+  print: " -~",
+  graph: "!-~",
+  cntrl: "\\x00-\\x1f\\x7f",
+  xdigit: "0-9A-Fa-f",
+};
+
+const cache = new Map<string, RegExp>();
+
+function escapeRe(c: string): string {
+  return /[\\^$.*+?()[\]{}|\/-]/.test(c) ? "\\" + c : c;
+}
+
+/**
+ * Whether a pattern has unescaped special characters (needs matching at all).
+ *
+ * @param pat Pattern text (backslash escapes literal characters).
+ * @returns true when `*`, `?` or `[` appear unescaped.
+ * @example
+ * ```ts
+ * import { hasMagic } from "./pattern.ts";
+ * console.assert(hasMagic("*.ts") && !hasMagic("a\\*b"));
+ * ```
+ */
+export function hasMagic(pat: string): boolean {
+  for (let i = 0; i < pat.length; i++) {
+    const c = pat[i];
+    if (c === "\\") i++;
+    else if (c === "*" || c === "?" || c === "[") return true;
+  }
+  return false;
+}
+
+/**
+ * Removes the backslashes of a pattern (the text a non-matching glob stands for).
+ *
+ * @param pat Pattern text.
+ * @returns The literal text.
+ * @example
+ * ```ts
+ * import { unescapePattern } from "./pattern.ts";
+ * console.assert(unescapePattern("a\\*") === "a*");
+ * ```
+ */
+export function unescapePattern(pat: string): string {
+  let out = "";
+  for (let i = 0; i < pat.length; i++) {
+    if (pat[i] === "\\" && i + 1 < pat.length) i++;
+    out += pat[i];
+  }
+  return out;
+}
+
+/** Converts a bracket expression starting at `i` (after `[`); returns [regex, end] or undefined. */
+function bracket(pat: string, i: number): [string, number] | undefined {
+  let j = i;
+  let neg = false;
+  if (pat[j] === "!" || pat[j] === "^") {
+    neg = true;
+    j++;
+  }
+  let body = "";
+  let first = true;
+  while (j < pat.length) {
+    const c = pat[j]!;
+    if (c === "]" && !first) {
+      return [`[${neg ? "^" : ""}${body}]`, j + 1];
+    }
+    first = false;
+    if (c === "[" && pat[j + 1] === ":") {
+      const end = pat.indexOf(":]", j + 2);
+      if (end > 0) {
+        const cls = CLASSES[pat.slice(j + 2, end)];
+        if (cls !== undefined) {
+          body += cls;
+          j = end + 2;
+          continue;
+        }
+      }
+    }
+    if (c === "\\" && j + 1 < pat.length) {
+      body += escapeRe(pat[j + 1]!);
+      j += 2;
+      continue;
+    }
+    if (c === "-" && body !== "" && pat[j + 1] !== "]" && pat[j + 1] !== undefined) {
+      body += "-";
+      j++;
+      continue;
+    }
+    body += escapeRe(c);
+    j++;
+  }
+  return undefined;
+}
+
+/**
+ * Compiles a shell pattern to an anchored regular expression.
+ *
+ * @param pat Pattern text.
+ * @param pathname When true, `*`, `?` and brackets never match `/` (pathname expansion).
+ * @returns The regex.
+ * @example
+ * ```ts
+ * import { patternToRegExp } from "./pattern.ts";
+ * console.assert(patternToRegExp("a*[0-9]", false).test("abc7"));
+ * ```
+ */
+export function patternToRegExp(pat: string, pathname: boolean): RegExp {
+  const key = (pathname ? "p" : "s") + pat;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  let re = "";
+  const any = pathname ? "[^/]" : "[\\s\\S]";
+  for (let i = 0; i < pat.length; i++) {
+    const c = pat[i]!;
+    if (c === "\\") {
+      if (i + 1 < pat.length) re += escapeRe(pat[++i]!);
+      else re += "\\\\";
+    } else if (c === "*") re += any + "*";
+    else if (c === "?") re += any;
+    else if (c === "[") {
+      const b = bracket(pat, i + 1);
+      if (b) {
+        re += pathname ? `(?!/)${b[0]}` : b[0];
+        i = b[1] - 1;
+      } else re += "\\[";
+    } else re += escapeRe(c);
+  }
+  const rx = new RegExp(`^${re}$`, "u");
+  if (cache.size > 2000) cache.clear();
+  cache.set(key, rx);
+  return rx;
+}
+
+/**
+ * Whether `text` matches the shell pattern `pat` entirely.
+ *
+ * @param pat Pattern.
+ * @param text Text.
+ * @returns true on a match.
+ * @example
+ * ```ts
+ * import { matchPattern } from "./pattern.ts";
+ * console.assert(matchPattern("*.t[sx]", "mod.ts"));
+ * ```
+ */
+export function matchPattern(pat: string, text: string): boolean {
+  if (!hasMagic(pat)) return unescapePattern(pat) === text;
+  return patternToRegExp(pat, false).test(text);
+}
+
+/**
+ * Removes the shortest or longest prefix or suffix matching `pat`, as
+ * `${x#p} ${x##p} ${x%p} ${x%%p}` do.
+ *
+ * @param text The value.
+ * @param pat The pattern.
+ * @param op Which end and how much.
+ * @returns The value with the match removed (unchanged when nothing matches).
+ * @example
+ * ```ts
+ * import { trimPattern } from "./pattern.ts";
+ * console.assert(trimPattern("a/b/c.tar.gz", "*.", "##") === "gz");
+ * ```
+ */
+export function trimPattern(text: string, pat: string, op: "#" | "##" | "%" | "%%"): string {
+  const chars = Array.from(text);
+  const n = chars.length;
+  const test = (s: string) => matchPattern(pat, s);
+  if (op === "#") {
+    for (let i = 0; i <= n; i++) {
+      if (test(chars.slice(0, i).join(""))) return chars.slice(i).join("");
+    }
+  } else if (op === "##") {
+    for (let i = n; i >= 0; i--) {
+      if (test(chars.slice(0, i).join(""))) return chars.slice(i).join("");
+    }
+  } else if (op === "%") {
+    for (let i = n; i >= 0; i--) {
+      if (test(chars.slice(i).join(""))) return chars.slice(0, i).join("");
+    }
+  } else {
+    for (let i = 0; i <= n; i++) {
+      if (test(chars.slice(i).join(""))) return chars.slice(0, i).join("");
+    }
+  }
+  return text;
+}

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { runShell } from "./_test_kernel.ts";
+import { sh } from "./mod.ts";
+
+async function check(script: string, stdout: string, status = 0, stderr = "") {
+  const r = await runShell(sh, script);
+  assert.equal(r.stdout, stdout, `stdout of: ${script}`);
+  assert.equal(r.stderr, stderr, `stderr of: ${script}`);
+  assert.equal(r.status, status, `status of: ${script}`);
+}
+
+Deno.test("sh runs pipelines of builtins, functions and external commands", async () => {
+  await check("seq 1 5 | while read n; do echo x$n; done | wc -l", "5\n");
+  await check("f() { echo in-f; }; f | cat", "in-f\n");
+  await check("echo a | { read x; echo got $x; }", "got a\n");
+});
+
+Deno.test("sh keeps pipeline variables in the subshell, as dash", async () => {
+  await check("x=1; echo 2 | read x; echo $x", "1\n");
+});
+
+Deno.test("sh reports a missing command like dash, with status 127", async () => {
+  await check("nosuch arg", "", 127, "sh: 1: nosuch: not found\n");
+  await check("echo a\nnosuch", "a\n", 127, "sh: 2: nosuch: not found\n");
+});
+
+Deno.test("sh redirections write, append, read files and duplicate fds", async () => {
+  const r = await runShell(
+    sh,
+    "echo one >/tmp/f; echo two >>/tmp/f; cat </tmp/f; echo err 2>&1 >&2 | cat",
+  );
+  assert.equal(r.stdout, "one\ntwo\nerr\n");
+  const r2 = await runShell(sh, "cat <<EOF\nhello $USER-x\nEOF\ncat <<'EOF'\n$literal\nEOF");
+  assert.equal(r2.stdout, "hello -x\n$literal\n");
+  const r3 = await runShell(sh, "exec 3>/tmp/g; echo via3 >&3; exec 3>&-; cat /tmp/g");
+  assert.equal(r3.stdout, "via3\n");
+});
+
+Deno.test("sh command substitution strips newlines and nests", async () => {
+  await check('x=$(echo "a b"; echo); echo "[$x]" `echo $(echo nested)`', "[a b] nested\n");
+  await check("x=$(exit 3); echo $?", "3\n");
+});
+
+Deno.test("sh set -e stops at a failing command but not in conditions", async () => {
+  await check(
+    "set -e; if false; then :; fi; false || echo ok; ! true; echo after; false; echo no",
+    "ok\nafter\n",
+    1,
+  );
+});
+
+Deno.test("sh runs EXIT traps and exit statuses", async () => {
+  await check("trap 'echo bye' EXIT; echo hi; exit 4", "hi\nbye\n", 4);
+  await check("(exit 7); echo $?", "7\n");
+});
+
+Deno.test("sh runs script files with arguments and #! scripts", async () => {
+  const r = await runShell(sh, "", {
+    argv: ["sh", "/s.sh", "a", "b c"],
+    files: { "/s.sh": 'echo "$0" $# "$2"\n/t.sh x\n', "/t.sh": "#!/bin/sh\necho t:$1\n" },
+  });
+  assert.equal(r.stdout, "/s.sh 2 b c\nt:x\n");
+  assert.equal(r.status, 0);
+});
+
+Deno.test("sh -s reads the script from stdin", async () => {
+  const r = await runShell(sh, "", {
+    argv: ["sh", "-s", "arg1"],
+    stdin: "echo from-stdin $1\nexit 3\necho no\n",
+  });
+  assert.equal(r.stdout, "from-stdin arg1\n");
+  assert.equal(r.status, 3);
+});
+
+Deno.test("sh globs through getdents64", async () => {
+  const r = await runShell(sh, "cd /d; echo *.txt; echo /d/s*/*; echo .*; echo none*", {
+    files: { "/d/b.txt": "", "/d/a.txt": "", "/d/c.md": "", "/d/.h": "", "/d/sub/x": "" },
+  });
+  assert.equal(r.stdout, "a.txt b.txt\n/d/sub/x\n.h\nnone*\n");
+});

@@ -1,0 +1,739 @@
+/**
+ * The shell's state and its interpreter of lists, pipelines and compound commands.
+ * Simple commands are in `exec_simple.ts`, redirections in `redirect.ts`, builtins in
+ * `builtins.ts`.
+ *
+ * Subshells (`( … )`, `$( … )`, the parts of a pipeline that are not external commands,
+ * and background lists) run in this process as concurrent tasks on a copy of the shell
+ * state, with their own virtual file-descriptor table: a Berth process cannot fork, and
+ * this keeps functions and unexported variables visible to them, as a forked shell sees.
+ *
+ * @module
+ */
+import { Errno } from "../../kernel/errno.ts";
+import type { Syscalls } from "../../kernel/syscalls/api.ts";
+import type { AndOr, Command, Pipeline, Redir, Script } from "./ast.ts";
+import { execSimple, startBackgroundSimple, startCommand } from "./exec_simple.ts";
+import { parseScript } from "./parser.ts";
+import { applyRedirs } from "./redirect.ts";
+import { evalArith } from "./arith.ts";
+import { type ExpandContext, expandPattern, expandString, expandWord } from "./expand.ts";
+import { glob } from "./glob.ts";
+import { BrokenPipe, Output } from "./output.ts";
+import { matchPattern } from "./pattern.ts";
+import { FdTable, type RealFds } from "./fd_table.ts";
+import {
+  defaultOptions,
+  ExitSignal,
+  LoopSignal,
+  OPTION_LETTERS,
+  ReturnSignal,
+  ShellError,
+  type ShellOptions,
+  type Var,
+} from "./state.ts";
+
+/** A function definition. */
+export type FuncDef = Command & { type: "func" };
+
+/** A background job. */
+export interface Job {
+  /** `$!` value: the real pid for an external command, a shell-made id otherwise. */
+  id: number;
+  /** Real pid to `wait4`, when the job is one external command. */
+  pid?: number;
+  /** Completion of an in-process job. */
+  done?: Promise<number>;
+  /** Status once known. */
+  status?: number;
+  /** Command text for `jobs`. */
+  text: string;
+}
+
+/** State shared by a shell and all its in-process subshells. */
+export interface Shared {
+  /** `$$`. */
+  pid: number;
+  /** Real fds and their reference counts. */
+  real: RealFds;
+  /** Background jobs. */
+  jobs: Job[];
+  /** Next id for in-process jobs. */
+  nextJobId: number;
+  /** Signals caught and not yet handled by a trap. */
+  pendingSignals: number[];
+}
+
+/**
+ * One shell: variables, functions, options, positional parameters, traps and its
+ * file-descriptor table.
+ *
+ * @example
+ * ```ts ignore
+ * const shell = Shell.create(sys, "sh", []);
+ * const status = await shell.runText("echo hi");
+ * ```
+ */
+export class Shell implements ExpandContext {
+  /** The process's system calls. */
+  readonly sys: Syscalls;
+  /** `$0`, also the prefix of error messages. */
+  arg0: string;
+  /** Variables. */
+  vars: Map<string, Var>;
+  /** Functions. */
+  funcs: Map<string, FuncDef>;
+  /** `$1…`. */
+  params: string[];
+  /** Options. */
+  opts: ShellOptions;
+  /** `$?`. */
+  status = 0;
+  /** `$!`. */
+  lastBg: number | undefined;
+  /** Traps by signal number (0 = EXIT). */
+  traps: Map<number, string>;
+  /** Virtual fds. */
+  fds: FdTable;
+  /** Buffered output. */
+  out: Output;
+  /** Shared state. */
+  readonly shared: Shared;
+  /** Saved variables of enclosing `local` scopes. */
+  locals: Map<string, Var | undefined>[] = [];
+  /** > 0 while running a condition (`if`, `while`, `&&`, `!`): `set -e` is off. */
+  condDepth = 0;
+  /** Enclosing loops. */
+  loopDepth = 0;
+  /** Enclosing functions and `.` files. */
+  funcDepth = 0;
+  /** Current line number. */
+  lineno = 0;
+  /** Status of the last command substitution (the status of a command with no name). */
+  cmdsubStatus = 0;
+  /** Whether this is an in-process subshell. */
+  subshell = false;
+  /** Where the script came from, for messages (`sh` or the script path). */
+  source: string;
+
+  /**
+   * @param sys System calls.
+   * @param arg0 `$0`.
+   * @param shared State shared with subshells.
+   */
+  constructor(sys: Syscalls, arg0: string, shared: Shared) {
+    this.sys = sys;
+    this.arg0 = arg0;
+    this.source = arg0;
+    this.vars = new Map();
+    this.funcs = new Map();
+    this.params = [];
+    this.opts = defaultOptions();
+    this.traps = new Map();
+    this.shared = shared;
+    this.fds = new FdTable(shared.real);
+    this.out = new Output(sys);
+  }
+
+  /**
+   * Creates a top-level shell for a process: environment, `PWD`, `PPID`, defaults.
+   *
+   * @param sys System calls.
+   * @param arg0 `$0`.
+   * @param params Positional parameters.
+   * @returns The shell.
+   */
+  static create(sys: Syscalls, arg0: string, params: string[]): Shell {
+    const shared: Shared = {
+      pid: sys.getpid(),
+      real: new Map(),
+      jobs: [],
+      nextJobId: 1 << 22,
+      pendingSignals: [],
+    };
+    const sh = new Shell(sys, arg0, shared);
+    sh.params = params;
+    sh.fds.inheritFrom(sys);
+    for (const kv of sys.environ()) {
+      const eq = kv.indexOf("=");
+      if (eq <= 0) continue;
+      const name = kv.slice(0, eq);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
+      sh.vars.set(name, { value: kv.slice(eq + 1), exported: true, readonly: false });
+    }
+    const setDefault = (name: string, value: string) => {
+      if (!sh.vars.has(name)) sh.vars.set(name, { value, exported: false, readonly: false });
+    };
+    setDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    setDefault("PS1", sys.geteuid() === 0 ? "# " : "$ ");
+    setDefault("PS2", "> ");
+    setDefault("PS4", "+ ");
+    setDefault("OPTIND", "1");
+    sh.vars.set("PPID", { value: String(sys.getppid()), exported: false, readonly: false });
+    const cwd = sys.getcwd();
+    if (typeof cwd === "string") {
+      const pwd = sh.vars.get("PWD")?.value;
+      if (pwd === undefined || !pwd.startsWith("/") || !sameDir(sys, pwd, cwd)) {
+        sh.setVar("PWD", cwd);
+        sh.vars.get("PWD")!.exported = true;
+      }
+    }
+    return sh;
+  }
+
+  /** A copy of this shell for an in-process subshell. */
+  clone(): Shell {
+    const sub = new Shell(this.sys, this.arg0, this.shared);
+    sub.source = this.source;
+    sub.vars = new Map();
+    for (const [k, v] of this.vars) sub.vars.set(k, { ...v });
+    sub.funcs = new Map(this.funcs);
+    sub.params = [...this.params];
+    sub.opts = { ...this.opts, interactive: false };
+    sub.status = this.status;
+    sub.lastBg = this.lastBg;
+    // Traps other than ignored ones are reset in a subshell.
+    for (const [sig, action] of this.traps) if (action === "") sub.traps.set(sig, "");
+    sub.fds = this.fds.copy();
+    sub.lineno = this.lineno;
+    sub.subshell = true;
+    return sub;
+  }
+
+  // --- variables ---
+
+  /** Value of a variable or special parameter. */
+  lookup(name: string): string | undefined {
+    const v = this.vars.get(name);
+    if (v) return v.value;
+    switch (name) {
+      case "?":
+        return String(this.status);
+      case "$":
+        return String(this.shared.pid);
+      case "!":
+        return this.lastBg === undefined ? undefined : String(this.lastBg);
+      case "#":
+        return String(this.params.length);
+      case "-":
+        return this.flags();
+      case "0":
+        return this.arg0;
+      case "@":
+      case "*":
+        return this.params.join(" ");
+      case "LINENO":
+        return String(this.lineno);
+    }
+    if (name.charCodeAt(0) >= 48 && name.charCodeAt(0) <= 57) {
+      return this.params[Number(name) - 1];
+    }
+    return undefined;
+  }
+
+  /** The option letters of `$-`. */
+  flags(): string {
+    let s = "";
+    for (const [k, letter] of OPTION_LETTERS) if (this.opts[k]) s += letter;
+    return s;
+  }
+
+  /**
+   * Sets a variable.
+   *
+   * @param name Name.
+   * @param value Value.
+   * @throws ShellError when readonly.
+   */
+  setVar(name: string, value: string): void {
+    const v = this.vars.get(name);
+    if (v) {
+      if (v.readonly) throw new ShellError(`${name}: is read only`);
+      v.value = value;
+      if (this.opts.allexport) v.exported = true;
+    } else {
+      this.vars.set(name, { value, exported: this.opts.allexport, readonly: false });
+    }
+  }
+
+  /** {@link ExpandContext.assign}. */
+  assign(name: string, value: string): void {
+    this.setVar(name, value);
+  }
+
+  /** The environment for a command: exported variables plus `extra`. */
+  environ(extra?: Map<string, string>): string[] {
+    const env: string[] = [];
+    for (const [k, v] of this.vars) {
+      if (v.exported && v.value !== undefined && !extra?.has(k)) env.push(`${k}=${v.value}`);
+    }
+    if (extra) { for (const [k, v] of extra) env.push(`${k}=${v}`); }
+    return env;
+  }
+
+  positional(): readonly string[] {
+    return this.params;
+  }
+
+  nounset(): boolean {
+    return this.opts.nounset;
+  }
+
+  noglob(): boolean {
+    return this.opts.noglob;
+  }
+
+  fail(message: string): never {
+    throw new ShellError(message);
+  }
+
+  home(user: string): string | undefined {
+    if (user === "") return this.lookup("HOME");
+    return undefined;
+  }
+
+  arith(text: string): string {
+    try {
+      return evalArith(text, { get: (n) => this.lookup(n), set: (n, v) => this.setVar(n, v) });
+    } catch (e) {
+      if (e instanceof ShellError) throw e;
+      throw new ShellError(`arithmetic expression: ${(e as Error).message}: "${text}"`);
+    }
+  }
+
+  glob(pattern: string): Promise<string[]> {
+    return glob(this.sys, pattern);
+  }
+
+  async commandSubst(script: Script): Promise<string> {
+    await this.flushOut();
+    const pipe = this.sys.pipe2(0);
+    if (typeof pipe === "number") throw new ShellError(`Cannot create pipe: ${pipe}`);
+    const [r, w] = this.fds.adopt(this.sys, pipe) as [number, number];
+    const sub = this.clone();
+    sub.fds.set(1, w);
+    this.fds.release(w);
+    const running = sub.runSubshell(script);
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(16384);
+    for (;;) {
+      let n = this.sys.read(r, buf);
+      if (typeof n !== "number") n = await n;
+      if (n === Errno.EINTR || n === Errno.EAGAIN) continue;
+      if (n <= 0) break;
+      chunks.push(buf.slice(0, n));
+    }
+    this.fds.release(r);
+    this.cmdsubStatus = await running;
+    let total = 0;
+    for (const c of chunks) total += c.length;
+    const all = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) {
+      all.set(c, off);
+      off += c.length;
+    }
+    return new TextDecoder().decode(all);
+  }
+
+  // --- output ---
+
+  /** Queues text for a logical fd (1 = stdout, 2 = stderr). */
+  print(fd: number, text: string): Promise<void> | undefined {
+    const real = this.fds.get(fd);
+    if (real === undefined) return undefined;
+    return this.out.write(real, text);
+  }
+
+  /** Writes everything queued. */
+  async flushOut(): Promise<void> {
+    try {
+      await this.out.flush();
+    } catch (e) {
+      if (!(e instanceof BrokenPipe)) throw e;
+      this.out.discard();
+      if (this.subshell) throw new ExitSignal(128 + 13);
+    }
+  }
+
+  /** Prints `sh: LINE: message` on stderr. */
+  async error(message: string): Promise<void> {
+    await this.print(2, `${this.source}: ${this.lineno}: ${message}\n`);
+    await this.flushOut();
+  }
+
+  // --- execution ---
+
+  /** Runs queued traps for signals that arrived. */
+  async runPendingTraps(): Promise<void> {
+    const pending = this.shared.pendingSignals;
+    while (pending.length > 0) {
+      const sig = pending.shift()!;
+      const action = this.traps.get(sig);
+      if (action === undefined || action === "") continue;
+      const saved = this.status;
+      await this.evalText(action);
+      this.status = saved;
+    }
+  }
+
+  /** Parses and runs text in this shell (`eval`, traps). */
+  async evalText(text: string): Promise<number> {
+    let script: Script;
+    try {
+      script = parseScript(text);
+    } catch (e) {
+      throw new ShellError(`Syntax error: ${(e as Error).message}`);
+    }
+    return await this.execScript(script);
+  }
+
+  /** Runs a list. */
+  async execScript(script: Script): Promise<number> {
+    let status = 0;
+    const items = script.items;
+    if (items.length === 0) this.status = 0;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (item.background) status = await this.startBackground(item);
+      else status = await this.execAndOr(item);
+      if (this.shared.pendingSignals.length > 0) await this.runPendingTraps();
+    }
+    return items.length === 0 ? 0 : status;
+  }
+
+  async execAndOr(item: AndOr): Promise<number> {
+    const rest = item.rest;
+    if (rest.length === 0) return await this.execPipelineChecked(item.first);
+    this.condDepth++;
+    let status: number;
+    try {
+      status = await this.execPipeline(item.first);
+    } finally {
+      this.condDepth--;
+    }
+    for (let i = 0; i < rest.length; i++) {
+      const r = rest[i]!;
+      if ((r.op === "&&") !== (status === 0)) continue;
+      if (i === rest.length - 1) return await this.execPipelineChecked(r.pipeline);
+      this.condDepth++;
+      try {
+        status = await this.execPipeline(r.pipeline);
+      } finally {
+        this.condDepth--;
+      }
+    }
+    return status;
+  }
+
+  /** Runs a pipeline and applies `set -e`. */
+  async execPipelineChecked(p: Pipeline): Promise<number> {
+    const status = await this.execPipeline(p);
+    if (status !== 0 && this.opts.errexit && this.condDepth === 0 && !p.bang) {
+      throw new ExitSignal(status);
+    }
+    return status;
+  }
+
+  async execPipeline(p: Pipeline): Promise<number> {
+    let status: number;
+    if (p.bang) this.condDepth++;
+    try {
+      if (p.cmds.length === 1) status = await this.execCommand(p.cmds[0]!);
+      else status = await this.runPipeline(p.cmds);
+    } finally {
+      if (p.bang) this.condDepth--;
+    }
+    if (p.bang) status = status === 0 ? 1 : 0;
+    this.status = status;
+    return status;
+  }
+
+  async runPipeline(cmds: Command[]): Promise<number> {
+    await this.flushOut();
+    const waits: (() => Promise<number>)[] = [];
+    let input: number | undefined;
+    for (let i = 0; i < cmds.length; i++) {
+      const last = i === cmds.length - 1;
+      let output: number | undefined;
+      let nextInput: number | undefined;
+      if (!last) {
+        const pipe = this.sys.pipe2(0);
+        if (typeof pipe === "number") {
+          await this.error("Cannot create pipe");
+          break;
+        }
+        [nextInput, output] = this.fds.adopt(this.sys, pipe) as [number, number];
+      }
+      const sub = this.clone();
+      if (input !== undefined) sub.fds.set(0, input);
+      if (output !== undefined) sub.fds.set(1, output);
+      if (input !== undefined) this.fds.release(input);
+      if (output !== undefined) this.fds.release(output);
+      waits.push(await startCommand(sub, cmds[i]!));
+      input = nextInput;
+    }
+    let status = 0;
+    for (const w of waits) status = await w();
+    return status;
+  }
+
+  /** Runs a script as a subshell of this shell; resolves with its status. */
+  async runSubshell(script: Script): Promise<number> {
+    let status: number;
+    try {
+      status = await this.execScript(script);
+    } catch (e) {
+      status = await this.statusOf(e);
+    }
+    status = await this.finish(status);
+    return status;
+  }
+
+  /** Runs the EXIT trap, flushes output and releases fds; returns the final status. */
+  async finish(status: number): Promise<number> {
+    const exitTrap = this.traps.get(0);
+    if (exitTrap) {
+      this.traps.delete(0);
+      this.status = status;
+      try {
+        await this.evalText(exitTrap);
+      } catch (e) {
+        if (e instanceof ExitSignal) status = e.code;
+        else if (!(e instanceof ReturnSignal) && !(e instanceof LoopSignal)) {
+          status = await this.statusOf(e);
+        }
+      }
+    }
+    try {
+      await this.flushOut();
+    } catch {
+      // broken pipe at the end: nothing more to say
+    }
+    this.fds.releaseAll();
+    return status;
+  }
+
+  /** The status an exception ends a (sub)shell with (errors are reported); rethrows unknown ones. */
+  async statusOf(e: unknown): Promise<number> {
+    if (e instanceof ExitSignal) return e.code;
+    if (e instanceof ReturnSignal) return e.code;
+    if (e instanceof LoopSignal) return this.status;
+    if (e instanceof ShellError) {
+      await this.error(e.message);
+      return e.status;
+    }
+    throw e;
+  }
+
+  async startBackground(item: AndOr): Promise<number> {
+    await this.flushOut();
+    const fg: AndOr = { ...item, background: false };
+    const direct = await startBackgroundSimple(this, fg);
+    if (direct !== undefined) {
+      this.lastBg = direct.id;
+      this.shared.jobs.push(direct);
+      this.status = 0;
+      return 0;
+    }
+    const sub = this.clone();
+    if (!this.opts.interactive) sub.redirectStdinToNull();
+    const id = this.shared.nextJobId++;
+    const job: Job = { id, text: "", done: undefined };
+    job.done = (async () => {
+      const s = await sub.runSubshell({ items: [fg] });
+      job.status = s;
+      return s;
+    })();
+    this.shared.jobs.push(job);
+    this.lastBg = id;
+    this.status = 0;
+    return 0;
+  }
+
+  /** Points fd 0 at /dev/null (background lists of non-interactive shells). */
+  redirectStdinToNull(): void {
+    const fd = this.sys.openat(-100, "/dev/null", 0, 0);
+    if (typeof fd === "number" && fd >= 0) {
+      const [r] = this.fds.adopt(this.sys, [fd]);
+      this.fds.set(0, r!);
+      this.fds.release(r!);
+    }
+  }
+
+  async execCommand(cmd: Command): Promise<number> {
+    switch (cmd.type) {
+      case "simple": {
+        const s = await execSimple(this, cmd);
+        this.status = s;
+        return s;
+      }
+      case "func":
+        this.funcs.set(cmd.name, cmd);
+        this.status = 0;
+        return 0;
+      default:
+        return await this.withRedirs(cmd.redirs, () => this.execCompound(cmd));
+    }
+  }
+
+  /** Runs `body` with redirections applied to this shell's fd table. */
+  async withRedirs(redirs: Redir[], body: () => Promise<number>): Promise<number> {
+    if (redirs.length === 0) return await body();
+    const saved = this.fds;
+    this.fds = saved.copy();
+    try {
+      const ok = await applyRedirs(this, redirs);
+      if (!ok) {
+        this.status = 1;
+        return 1;
+      }
+      return await body();
+    } finally {
+      await this.flushOut();
+      this.fds.releaseAll();
+      this.fds = saved;
+    }
+  }
+
+  async execCompound(cmd: Command): Promise<number> {
+    switch (cmd.type) {
+      case "subshell": {
+        await this.flushOut();
+        const s = await this.clone().runSubshell(cmd.body);
+        this.status = s;
+        return s;
+      }
+      case "group":
+        return await this.execScript(cmd.body);
+      case "if": {
+        for (const c of cmd.clauses) {
+          if ((await this.cond(c.cond)) === 0) return await this.execScript(c.body);
+        }
+        if (cmd.elseBody) return await this.execScript(cmd.elseBody);
+        this.status = 0;
+        return 0;
+      }
+      case "while":
+        return await this.execWhile(cmd);
+      case "for":
+        return await this.execFor(cmd);
+      case "case": {
+        const word = await expandString(cmd.word, this);
+        for (const item of cmd.items) {
+          for (const p of item.patterns) {
+            if (matchPattern(await expandPattern(p, this), word)) {
+              return await this.execScript(item.body);
+            }
+          }
+        }
+        this.status = 0;
+        return 0;
+      }
+      default:
+        return 0;
+    }
+  }
+
+  async cond(script: Script): Promise<number> {
+    this.condDepth++;
+    try {
+      return await this.execScript(script);
+    } finally {
+      this.condDepth--;
+    }
+  }
+
+  async execWhile(cmd: Command & { type: "while" }): Promise<number> {
+    let status = 0;
+    this.loopDepth++;
+    try {
+      for (;;) {
+        const c = await this.cond(cmd.cond);
+        if ((c === 0) === cmd.until) break;
+        try {
+          status = await this.execScript(cmd.body);
+        } catch (e) {
+          if (!(e instanceof LoopSignal)) throw e;
+          if (e.levels > 1) throw new LoopSignal(e.kind, e.levels - 1);
+          status = 0;
+          if (e.kind === "break") break;
+        }
+      }
+    } finally {
+      this.loopDepth--;
+    }
+    this.status = status;
+    return status;
+  }
+
+  async execFor(cmd: Command & { type: "for" }): Promise<number> {
+    let items: string[];
+    if (cmd.items) {
+      items = [];
+      for (const w of cmd.items) for (const f of await expandWord(w, this)) items.push(f);
+    } else items = [...this.params];
+    let status = 0;
+    this.loopDepth++;
+    try {
+      for (const it of items) {
+        this.setVar(cmd.name, it);
+        try {
+          status = await this.execScript(cmd.body);
+        } catch (e) {
+          if (!(e instanceof LoopSignal)) throw e;
+          if (e.levels > 1) throw new LoopSignal(e.kind, e.levels - 1);
+          status = 0;
+          if (e.kind === "break") break;
+        }
+      }
+    } finally {
+      this.loopDepth--;
+    }
+    this.status = status;
+    return status;
+  }
+
+  /** Calls a function with arguments. */
+  async callFunction(f: FuncDef, args: string[]): Promise<number> {
+    const savedParams = this.params;
+    this.params = args;
+    this.locals.push(new Map());
+    this.funcDepth++;
+    const savedLoop = this.loopDepth;
+    this.loopDepth = 0;
+    try {
+      return await this.execCommand(f.body);
+    } catch (e) {
+      if (e instanceof ReturnSignal) {
+        this.status = e.code;
+        return e.code;
+      }
+      throw e;
+    } finally {
+      this.loopDepth = savedLoop;
+      this.funcDepth--;
+      const scope = this.locals.pop()!;
+      for (const [name, v] of scope) {
+        if (v === undefined) this.vars.delete(name);
+        else this.vars.set(name, v);
+      }
+      this.params = savedParams;
+    }
+  }
+
+  /** Makes `name` local to the current function (`local`). */
+  makeLocal(name: string): void {
+    const scope = this.locals[this.locals.length - 1];
+    if (!scope) throw new ShellError("local: not in a function");
+    if (scope.has(name)) return;
+    const v = this.vars.get(name);
+    scope.set(name, v ? { ...v } : undefined);
+  }
+}
+
+function sameDir(sys: Syscalls, a: string, b: string): boolean {
+  const sa = sys.fstatat(-100, a, 0);
+  const sb = sys.fstatat(-100, b, 0);
+  return typeof sa === "object" && typeof sb === "object" && sa.ino === sb.ino && sa.dev === sb.dev;
+}
