@@ -60,10 +60,10 @@ export interface CgroupLimits {
   pidsMax?: number;
 }
 
-/** The controllers Berth implements. */
-export const CONTROLLERS = ["cpu", "memory", "pids"] as const;
 /** A controller name. */
-export type Controller = typeof CONTROLLERS[number];
+export type Controller = "cpu" | "memory" | "pids";
+/** The controllers Berth implements. */
+export const CONTROLLERS: readonly Controller[] = ["cpu", "memory", "pids"];
 
 const KINDS: MemoryKind[] = ["anon", "file", "kernel", "pipe", "ipc"];
 
@@ -118,9 +118,9 @@ export class Cgroup implements SchedEntity {
   /** Virtual runtime of this group in its parent's run queue. */
   vruntime = 0;
   /** Always true. */
-  readonly isGroup = true;
+  readonly isGroup: boolean = true;
   /** Runnable entities (processes and child groups) of this group's run queue. */
-  readonly runq: Set<SchedEntity> = new Set();
+  readonly runq: Set<SchedEntity> = new Set<SchedEntity>();
   /** Monotonic minimum vruntime of the run queue (placement of newcomers). */
   minVruntime = 0;
   /** Whether this group sits in its parent's run queue. */
@@ -128,9 +128,9 @@ export class Cgroup implements SchedEntity {
 
   // --- memory ---
   /** `memory.max` in bytes. */
-  memoryMax = Infinity;
+  memoryMax: number = Infinity;
   /** `memory.high` in bytes. */
-  memoryHigh = Infinity;
+  memoryHigh: number = Infinity;
   /** `memory.current` in bytes. */
   memoryCurrent = 0;
   /** `memory.peak` in bytes. */
@@ -148,13 +148,15 @@ export class Cgroup implements SchedEntity {
 
   // --- pids ---
   /** `pids.max`. */
-  pidsMax = Infinity;
+  pidsMax: number = Infinity;
   /** `pids.current`. */
   pidsCurrent = 0;
   /** `pids.events` max: forks refused by this cgroup's limit. */
   pidsEventsMax = 0;
 
   /**
+   * A cgroup with default limits (none).
+   *
    * @param name Name in the parent.
    * @param parent Parent cgroup, null for the root.
    */

@@ -97,6 +97,8 @@ export class CgroupTree {
   readonly #host: CgroupHost;
 
   /**
+   * A tree with only the root, every controller enabled for its children.
+   *
    * @param host Kernel callbacks.
    */
   constructor(host: CgroupHost) {

@@ -70,6 +70,8 @@ export class ProcessExit extends Error {
   /** The exit code. */
   readonly code: number;
   /**
+   * The marker of an exit.
+   *
    * @param code Exit code (0..255).
    */
   constructor(code: number) {
@@ -84,6 +86,8 @@ export class ProcessKilled extends Error {
   /** The signal that killed the process. */
   readonly signal: number;
   /**
+   * The marker of a kill.
+   *
    * @param signal Killing signal.
    */
   constructor(signal: number) {

@@ -155,6 +155,8 @@ export class SpawnError extends Error {
   /** The errno. */
   readonly errno: Errno;
   /**
+   * A spawn failure.
+   *
    * @param errno Why.
    * @param what The program.
    */
@@ -211,6 +213,8 @@ export class Kernel implements ProcessHost {
   #down = false;
 
   /**
+   * A kernel with no processes, a root cgroup and the initial namespaces.
+   *
    * @param opts Options.
    */
   constructor(opts: KernelOptions = {}) {

@@ -44,6 +44,8 @@ export class PidNamespace<P = unknown> {
   #next = 1;
 
   /**
+   * A namespace with no process yet.
+   *
    * @param parent Parent namespace, null for the initial one.
    */
   constructor(parent: PidNamespace<P> | null) {
@@ -85,6 +87,8 @@ export class UtsNamespace {
   domainname: string;
 
   /**
+   * A namespace copying its parent's names.
+   *
    * @param parent Namespace to copy the names from, or null.
    * @param hostname Hostname (default: the parent's, or "berth").
    */
@@ -106,6 +110,8 @@ export class PidRef<P = unknown> {
   readonly namespaces: readonly PidNamespace<P>[];
 
   /**
+   * A pid with its number in each namespace level.
+   *
    * @param numbers Pid per level.
    * @param namespaces Namespace per level.
    */

@@ -107,7 +107,7 @@ export class Process implements Task, Schedulable, CgroupMember {
   /** Virtual runtime. */
   vruntime = 0;
   /** Always false. */
-  readonly isGroup = false;
+  readonly isGroup: boolean = false;
   /** User CPU time, µs. */
   utimeUs = 0;
   /** System CPU time, µs. */
@@ -163,6 +163,8 @@ export class Process implements Task, Schedulable, CgroupMember {
   readonly #host: ProcessHost;
 
   /**
+   * A process in the running state, with nothing charged yet.
+   *
    * @param init Construction parameters.
    */
   constructor(init: ProcessInit) {

@@ -94,17 +94,17 @@ export class MinimalFds implements ProcessFds {
     return fd;
   }
 
-  /** @inheritdoc */
+  /** Close every `FD_CLOEXEC` descriptor. */
   closeOnExec(): void {
     for (const [fd, s] of [...this.slots]) if (s.cloexec) this.close(fd);
   }
 
-  /** @inheritdoc */
+  /** Close everything. */
   closeAll(): void {
     for (const fd of [...this.slots.keys()]) this.close(fd);
   }
 
-  /** @inheritdoc */
+  /** Open descriptors, ascending. */
   fds(): number[] {
     return [...this.slots.keys()].sort((a, b) => a - b);
   }
@@ -139,13 +139,15 @@ export class MinimalFs implements ProcessFs {
   umask = 0o022;
 
   /**
+   * A state with the given descriptors.
+   *
    * @param fds Descriptor table (default empty).
    */
   constructor(fds: MinimalFds = new MinimalFds()) {
     this.fds = fds;
   }
 
-  /** @inheritdoc */
+  /** The child's copy: shares open files. */
   fork(): MinimalFs {
     const s = new MinimalFs(this.fds.fork());
     s.umask = this.umask;

@@ -71,6 +71,8 @@ export class Scheduler {
   readonly #throttledGroups = new Set<Cgroup>();
 
   /**
+   * An idle scheduler over the cgroup tree of `root`.
+   *
    * @param root The root cgroup.
    * @param opts Tunables.
    */

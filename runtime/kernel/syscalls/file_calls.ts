@@ -12,8 +12,55 @@ import type { Process } from "../process.ts";
 import { type MinimalFs, STDOUT_FLAGS } from "../process_fs.ts";
 import { O, type Syscalls } from "./api.ts";
 
-/** Names of the file-family calls (api.ts, "files" section). */
-export const FILE_CALLS = [
+/** A file-family call name. */
+export type FileCallName =
+  | "openat"
+  | "close"
+  | "read"
+  | "write"
+  | "pread"
+  | "pwrite"
+  | "readv"
+  | "writev"
+  | "lseek"
+  | "fstat"
+  | "fstatat"
+  | "fsync"
+  | "ftruncate"
+  | "truncate"
+  | "getdents64"
+  | "mkdirat"
+  | "unlinkat"
+  | "renameat2"
+  | "linkat"
+  | "symlinkat"
+  | "readlinkat"
+  | "fchmodat"
+  | "fchmod"
+  | "fchownat"
+  | "fchown"
+  | "utimensat"
+  | "futimens"
+  | "faccessat"
+  | "chdir"
+  | "fchdir"
+  | "getcwd"
+  | "chroot"
+  | "dup"
+  | "dup3"
+  | "fcntl"
+  | "ioctl"
+  | "isatty"
+  | "pipe2"
+  | "mknodat"
+  | "mount"
+  | "umount2"
+  | "pivot_root"
+  | "statfs"
+  | "poll";
+
+/** Names of the file-family calls. */
+export const FILE_CALLS: readonly FileCallName[] = [
   "openat",
   "close",
   "read",
@@ -58,10 +105,29 @@ export const FILE_CALLS = [
   "pivot_root",
   "statfs",
   "poll",
-] as const satisfies readonly (keyof Syscalls)[];
+];
+
+/** A IPC-family call name. */
+export type IpcCallName =
+  | "msgget"
+  | "msgsnd"
+  | "msgrcv"
+  | "msgctl"
+  | "semget"
+  | "semop"
+  | "semctl"
+  | "shmget"
+  | "shmat"
+  | "shmdt"
+  | "shmctl"
+  | "mq_open"
+  | "mq_send"
+  | "mq_receive"
+  | "mq_unlink"
+  | "mq_getattr";
 
 /** Names of the IPC-family calls. */
-export const IPC_CALLS = [
+export const IPC_CALLS: readonly IpcCallName[] = [
   "msgget",
   "msgsnd",
   "msgrcv",
@@ -78,12 +144,12 @@ export const IPC_CALLS = [
   "mq_receive",
   "mq_unlink",
   "mq_getattr",
-] as const satisfies readonly (keyof Syscalls)[];
+];
 
 /** The file-family calls. */
-export type FileCalls = Pick<Syscalls, typeof FILE_CALLS[number]>;
+export type FileCalls = Pick<Syscalls, FileCallName>;
 /** The IPC-family calls. */
-export type IpcCalls = Pick<Syscalls, typeof IPC_CALLS[number]>;
+export type IpcCalls = Pick<Syscalls, IpcCallName>;
 
 /**
  * Calls that answer `ENOSYS` (or the closest neutral value for calls without an errno).
