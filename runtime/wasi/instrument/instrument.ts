@@ -28,7 +28,7 @@ import { Op, skipBlockType, skipImmediates } from "./_opcodes.ts";
 import { recursiveFunctions } from "./_call_graph.ts";
 
 /** Version of the rewriting rules; part of every cache key. Bump on any output change. */
-export const INSTRUMENTER_VERSION = 1;
+export const INSTRUMENTER_VERSION = 2;
 
 /** Import module of the instrumenter's imports. */
 export const BERTH_IMPORT_MODULE = "berth";
@@ -163,6 +163,8 @@ export function instrumentModule(
     hasLoop: analysis?.hasLoop ?? new Uint8Array(0),
     fuelMode: options.fuelMode ?? "auto",
     entry,
+    hints: [],
+    currentHints: [],
     stats: {
       functions: defined,
       fuelledFunctions: 0,
@@ -218,9 +220,14 @@ export function instrumentModule(
       case 9:
         emitElements(ctx, s, body);
         break;
-      case 10:
+      case 10: {
         emitCode(ctx, s, body);
+        const hints = new ByteWriter(256);
+        emitBranchHints(ctx, hints);
+        out.u8(0);
+        out.sized(hints);
         break;
+      }
       case 0:
         if (!emitCustom(ctx, s, body)) continue;
         break;
@@ -407,6 +414,10 @@ interface RewriteContext {
   fuelMode: "local" | "global" | "auto";
   entry: Uint8Array;
   stats: InstrumentStats;
+  /** Per rewritten function: body offsets of the fuel-check `if`s (hinted unlikely). */
+  hints: { func: number; offsets: number[] }[];
+  /** Offsets list of the function being rewritten. */
+  currentHints: number[];
 }
 
 function emitTypes(ctx: RewriteContext, s: Section | undefined, w: ByteWriter): void {
@@ -579,6 +590,8 @@ function emitCode(ctx: RewriteContext, s: Section, w: ByteWriter): void {
     const useGlobal = checked && !useLocal;
     const fuelled = useLocal;
     const fl = locals;
+    const offsets: number[] = [];
+    ctx.currentHints = offsets;
     if (checked) {
       ctx.stats.fuelledFunctions++;
       body.u32(groups + 1);
@@ -699,6 +712,7 @@ function emitCode(ctx: RewriteContext, s: Section, w: ByteWriter): void {
     }
     if (r.pos !== end) throw new WasmFormatError("function body overrun", r.pos);
     body.range(bytes, copyFrom, end);
+    if (offsets.length > 0) ctx.hints.push({ func: ctx.facts.importedFuncs + 2 + i, offsets });
     w.sized(body);
   }
 }
@@ -730,7 +744,9 @@ function syncIn(w: ByteWriter, fl: number, G: number): void {
 function emitDecrementAndCheck(ctx: RewriteContext, w: ByteWriter, fl: number): void {
   w.bytes(Uint8Array.of(Op.i32Const, 1, Op.i32Sub, Op.localTee));
   w.u32(fl);
-  w.bytes(Uint8Array.of(Op.i32Eqz, Op.if, 0x40, Op.call));
+  w.u8(Op.i32Eqz);
+  ctx.currentHints.push(w.length);
+  w.bytes(Uint8Array.of(Op.if, 0x40, Op.call));
   w.u32(ctx.yieldIdx);
   w.u8(Op.localSet);
   w.u32(fl);
@@ -747,9 +763,30 @@ function emitGlobalCheck(ctx: RewriteContext, w: ByteWriter, t: number): void {
   w.u32(ctx.fuelGlobal);
   w.u8(Op.localGet);
   w.u32(t);
-  w.bytes(Uint8Array.of(Op.i32Eqz, Op.if, 0x40, Op.call));
+  w.u8(Op.i32Eqz);
+  ctx.currentHints.push(w.length);
+  w.bytes(Uint8Array.of(Op.if, 0x40, Op.call));
   w.u32(ctx.yieldIdx);
   w.u8(Op.globalSet);
   w.u32(ctx.fuelGlobal);
   w.u8(Op.end);
+}
+
+/**
+ * The `metadata.code.branch_hint` custom section: every fuel check's `if` is marked
+ * unlikely, so the engine lays the yield call out of line and keeps the loop's
+ * registers free of spills for it.
+ */
+function emitBranchHints(ctx: RewriteContext, w: ByteWriter): void {
+  w.name("metadata.code.branch_hint");
+  w.u32(ctx.hints.length);
+  for (const { func, offsets } of ctx.hints) {
+    w.u32(func);
+    w.u32(offsets.length);
+    for (const offset of offsets) {
+      w.u32(offset);
+      w.u32(1);
+      w.u8(0);
+    }
+  }
 }

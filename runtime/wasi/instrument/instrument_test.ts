@@ -200,3 +200,16 @@ Deno.test("instrumentModule() instruments every WASI fixture into a valid module
     assert.ok(WebAssembly.validate(bytes), e.name);
   }
 });
+
+Deno.test("instrumentModule() marks every fuel check unlikely in a branch hint section", () => {
+  const { bytes, stats } = instrumentModule(wat(LOOP_MODULE));
+  const sections = WebAssembly.Module.customSections(
+    new WebAssembly.Module(bytes),
+    "metadata.code.branch_hint",
+  );
+  assert.equal(sections.length, 1);
+  const data = new Uint8Array(sections[0]!);
+  // two functions (sum, fact), one hint each: [func, 1, offset, 1, 0]
+  assert.equal(data[0], 2);
+  assert.equal(stats.loopChecks + stats.entryChecks, 2);
+});
