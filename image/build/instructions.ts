@@ -562,3 +562,29 @@ export function parseInstructions(text: string, file = "Dockerfile"): Dockerfile
   }
   return { file, escape: parsed.escape, instructions, warnings: parsed.warnings };
 }
+
+/**
+ * Parse one `ONBUILD` trigger as stored in an image config (`"COPY . /src"`).
+ *
+ * @param text The trigger text.
+ * @param file Name for errors (e.g. "ONBUILD trigger of base:1").
+ * @returns The instruction.
+ * @throws {DockerfileError} when the trigger is not a valid instruction.
+ * @example
+ * ```ts
+ * import { parseTrigger } from "./instructions.ts";
+ * console.assert(parseTrigger("RUN echo hi").kind === "run");
+ * ```
+ */
+export function parseTrigger(text: string, file = "ONBUILD trigger"): Instruction {
+  const raw = parseDockerfile(text, file, { heredocs: false }).instructions[0];
+  if (!raw) throw new DockerfileError(file, 1, "empty ONBUILD trigger");
+  if (raw.cmd === "onbuild" || raw.cmd === "from" || raw.cmd === "maintainer") {
+    throw new DockerfileError(
+      file,
+      1,
+      `${raw.cmd.toUpperCase()} isn't allowed as an ONBUILD trigger`,
+    );
+  }
+  return toInstruction(raw, file, "\\", true);
+}

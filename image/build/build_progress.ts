@@ -1,0 +1,94 @@
+/**
+ * Build progress as events, and a formatter that prints them the way BuildKit's
+ * `--progress=plain` does (`#3 [2/5] RUN …`, `#3 0.215 output`, `#3 CACHED`,
+ * `#3 DONE 0.3s`).
+ *
+ * @module
+ */
+
+/** What the builder reports while it works. */
+export type BuildEvent =
+  | {
+    type: "step";
+    /** Sequence number of the step in this build (1-based, BuildKit's `#n`). */
+    step: number;
+    /** Stage label in multi-stage builds ("builder"), else undefined. */
+    stage?: string;
+    /** Position in the stage (1-based). */
+    index: number;
+    /** Steps in the stage. */
+    total: number;
+    /** The instruction ("RUN make"). */
+    text: string;
+  }
+  | { type: "cached"; step: number }
+  | { type: "output"; step: number; chunk: Uint8Array }
+  | { type: "done"; step: number; seconds: number }
+  | { type: "error"; step: number; message: string }
+  | { type: "warning"; message: string }
+  | { type: "result"; id: string; tags: string[] };
+
+/**
+ * Formats events as BuildKit's plain progress lines.
+ *
+ * @example
+ * ```ts
+ * import { PlainProgress } from "./build_progress.ts";
+ * const p = new PlainProgress();
+ * const line = p.format({ type: "step", step: 2, index: 2, total: 3, text: "COPY a /a" });
+ * console.assert(line === "#2 [2/3] COPY a /a\n");
+ * ```
+ */
+export class PlainProgress {
+  readonly #started = new Map<number, number>();
+  readonly #partial = new Map<number, string>();
+  readonly #decoder = new TextDecoder();
+  readonly #now: () => number;
+
+  /**
+   * @param now Clock in ms (injectable for tests).
+   */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
+
+  /**
+   * Format one event (may be "" when nothing is printed yet, e.g. a partial line).
+   *
+   * @param e The event.
+   * @returns Text to print (ends in a newline when non-empty).
+   */
+  format(e: BuildEvent): string {
+    switch (e.type) {
+      case "step": {
+        this.#started.set(e.step, this.#now());
+        const where = e.stage ? `${e.stage} ${e.index}/${e.total}` : `${e.index}/${e.total}`;
+        return `#${e.step} [${where}] ${e.text}\n`;
+      }
+      case "cached":
+        return `#${e.step} CACHED\n`;
+      case "output": {
+        const text = (this.#partial.get(e.step) ?? "") +
+          this.#decoder.decode(e.chunk, { stream: true });
+        const lines = text.split("\n");
+        this.#partial.set(e.step, lines.pop() ?? "");
+        const t = ((this.#now() - (this.#started.get(e.step) ?? this.#now())) / 1000).toFixed(3);
+        return lines.map((l) => `#${e.step} ${t} ${l}\n`).join("");
+      }
+      case "done": {
+        const rest = this.#partial.get(e.step);
+        this.#partial.delete(e.step);
+        const flushed = rest ? `#${e.step} ${rest}\n` : "";
+        return `${flushed}#${e.step} DONE ${e.seconds.toFixed(1)}s\n`;
+      }
+      case "error":
+        return `#${e.step} ERROR: ${e.message}\n`;
+      case "warning":
+        return `WARNING: ${e.message}\n`;
+      case "result":
+        return `#${"0"} writing image ${e.id} done\n${
+          e.tags.map((t) => `#0 naming to ${t} done\n`).join("")
+        }`;
+    }
+  }
+}

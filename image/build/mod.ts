@@ -1,0 +1,24 @@
+/**
+ * `berth build`: Dockerfile parsing, `.dockerignore` matching, the build cache and the
+ * builder. The CLI calls {@link build}; RUN steps run through a {@link StepRunner} the
+ * daemon provides.
+ *
+ * @module
+ */
+export { build, type BuildOptions, type BuildResult } from "./builder.ts";
+export { BuildCache, builderDirOf, type CacheRecord, type PruneReport } from "./build_cache.ts";
+export { type BuildEvent, PlainProgress } from "./build_progress.ts";
+export { BuildContext, loadIgnoreFile } from "./build_context.ts";
+export { DockerfileError, parseDockerfile } from "./dockerfile_parser.ts";
+export { IgnoreMatcher } from "./dockerignore.ts";
+export { type Dockerfile, type Instruction, parseInstructions } from "./instructions.ts";
+export { BuildStepError } from "./stage_state.ts";
+export { RunFailedError } from "./step_run.ts";
+export type {
+  RunStep,
+  RunStepResult,
+  StepCacheMount,
+  StepLayer,
+  StepRunner,
+} from "./step_runner.ts";
+export { SourceNotFoundError } from "./source_tree.ts";

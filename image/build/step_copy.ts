@@ -1,0 +1,393 @@
+/**
+ * `COPY` and `ADD` as change sets, with Docker's rules: wildcards and several sources
+ * need a destination ending in `/`; a directory source copies its contents; a file goes
+ * into an existing directory or becomes the destination path; relative destinations
+ * start at `WORKDIR`; missing parents are created; `--chown` (names looked up in the
+ * stage's /etc/passwd and /etc/group) and `--chmod`; `ADD` extracts local tar archives
+ * (gzip too) and refuses URLs (Berth works offline).
+ *
+ * The cache key input lists every copied path with its type, mode, owner, size and
+ * content digest — never its mtime.
+ *
+ * @module
+ */
+import { unpackTar } from "modern-tar";
+import type { CopyInstruction } from "./instructions.ts";
+import type { ChangeData, LayerChange } from "./layer_writer.ts";
+import {
+  cleanInRoot,
+  expandSource,
+  type SourceNode,
+  type SourceTree,
+  walkTree,
+} from "./source_tree.ts";
+import { expandWord, ExpansionError, type LexEnv } from "./shell_lex.ts";
+
+/** What a COPY/ADD step needs besides the instruction. */
+export interface CopyContext {
+  /** Where sources come from (the context, a stage or an image). */
+  source: SourceTree;
+  /** True when `source` is the build context (owners become 0:0 as in Docker). */
+  fromContext: boolean;
+  /** The stage's own file system (destination checks, user names). */
+  target: SourceTree & { readText?(path: string): Promise<string | undefined> };
+  /** Variables for expansion. */
+  env: LexEnv;
+  /** Escape character. */
+  escape: string;
+  /** Current WORKDIR ("" = "/"). */
+  workdir: string;
+  /** mtime (ms) of directories the step creates and of heredoc files. */
+  stepTimeMs: number;
+  /** Fails the step with a message (adds file:line). */
+  fail: (message: string) => never;
+}
+
+/** A planned copy. */
+export interface CopyPlan {
+  /** The entries of the new layer. */
+  changes: LayerChange[];
+  /** The cache key input. */
+  keyInput: string;
+  /** The history text. */
+  createdBy: string;
+}
+
+const URL_SOURCE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@)/i;
+
+function basename(p: string): string {
+  return p.slice(p.lastIndexOf("/") + 1);
+}
+
+function parentsOf(path: string): string[] {
+  const out: string[] = [];
+  let p = path;
+  while (p !== "/") {
+    p = p.slice(0, p.lastIndexOf("/")) || "/";
+    if (p !== "/") out.unshift(p);
+  }
+  return out;
+}
+
+function parseIdList(text: string, idOf: Map<string, number>): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  return idOf.get(text);
+}
+
+/**
+ * Resolve `--chown=user[:group]` in a stage: numbers as is, names from its /etc/passwd and
+ * /etc/group; a user without a group uses the user's primary group (or the same number).
+ *
+ * @param spec The flag value.
+ * @param target The stage's file system.
+ * @returns uid and gid.
+ * @throws Error naming the user or group that does not exist.
+ */
+export async function resolveChown(
+  spec: string,
+  target: CopyContext["target"],
+): Promise<{ uid: number; gid: number }> {
+  const [user = "", group] = spec.split(":", 2);
+  const passwd = (await target.readText?.("/etc/passwd")) ?? "";
+  const groups = (await target.readText?.("/etc/group")) ?? "";
+  const users = new Map<string, number>();
+  const primary = new Map<number, number>();
+  for (const line of passwd.split("\n")) {
+    const f = line.split(":");
+    if (f.length >= 4 && /^\d+$/.test(f[2]!) && /^\d+$/.test(f[3]!)) {
+      users.set(f[0]!, Number(f[2]));
+      primary.set(Number(f[2]), Number(f[3]));
+    }
+  }
+  const gids = new Map<string, number>();
+  for (const line of groups.split("\n")) {
+    const f = line.split(":");
+    if (f.length >= 3 && /^\d+$/.test(f[2]!)) gids.set(f[0]!, Number(f[2]));
+  }
+  const uid = parseIdList(user, users);
+  if (uid === undefined) {
+    throw new Error(`unable to find user ${user}: no matching entries in passwd file`);
+  }
+  if (group === undefined || group === "") {
+    return { uid, gid: /^\d+$/.test(user) ? uid : primary.get(uid) ?? uid };
+  }
+  const gid = parseIdList(group, gids);
+  if (gid === undefined) {
+    throw new Error(`unable to find group ${group}: no matching entries in group file`);
+  }
+  return { uid, gid };
+}
+
+function parseChmod(text: string, fail: (m: string) => never): number {
+  if (!/^[0-7]{3,4}$/.test(text)) {
+    fail(`invalid chmod parameter "${text}": only octal modes are supported`);
+  }
+  return parseInt(text, 8);
+}
+
+function dataFrom(tree: SourceTree, node: SourceNode): ChangeData {
+  return { kind: "stream", open: () => tree.read(node) };
+}
+
+/** Is this a tar (optionally gzip) archive? Returns the uncompressed bytes if so. */
+async function asArchive(
+  bytes: Uint8Array,
+  fail: (m: string) => never,
+  name: string,
+): Promise<Uint8Array | undefined> {
+  let data = bytes;
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(
+      new DecompressionStream("gzip"),
+    );
+    data = new Uint8Array(await new Response(stream).arrayBuffer());
+  } else if (bytes[0] === 0x42 && bytes[1] === 0x5a && bytes[2] === 0x68) {
+    fail(`ADD ${name}: bzip2 archives are not supported by Berth; decompress it or use a .tar.gz`);
+  } else if (bytes[0] === 0xfd && bytes[1] === 0x37 && bytes[2] === 0x7a && bytes[3] === 0x58) {
+    fail(`ADD ${name}: xz archives are not supported by Berth; decompress it or use a .tar.gz`);
+  }
+  const magic = new TextDecoder().decode(data.subarray(257, 262));
+  return magic === "ustar" ? data : undefined;
+}
+
+async function readAll(tree: SourceTree, node: SourceNode): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of tree.read(node)) parts.push(c);
+  return new Uint8Array(await new Blob(parts as BlobPart[]).arrayBuffer());
+}
+
+/**
+ * Plan a COPY/ADD: expand it, list its changes and its cache key input.
+ *
+ * @param ins The instruction.
+ * @param ctx Sources, stage, variables.
+ * @returns The changes, key input and history text.
+ * @throws what `ctx.fail` throws for user errors.
+ */
+export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<CopyPlan> {
+  const { fail } = ctx;
+  const word = (w: string) => {
+    try {
+      return expandWord(w, ctx.env, ctx.escape);
+    } catch (e) {
+      if (e instanceof ExpansionError) fail(e.message);
+      throw e;
+    }
+  };
+  const name = ins.kind.toUpperCase();
+  if (ins.exclude.length > 0) fail(`${name} --exclude is not supported by Berth yet`);
+  if (ins.kind === "add" && ins.from !== undefined) {
+    fail("ADD does not support --from; use COPY --from");
+  }
+  const rawDest = word(ins.dest);
+  if (rawDest === "") fail(`${name}: the destination is empty`);
+  const base = ctx.workdir || "/";
+  const destIsDirSyntax = rawDest.endsWith("/") || rawDest === "." || rawDest === ".." ||
+    rawDest.endsWith("/.") || rawDest.endsWith("/..");
+  const dest = cleanInRoot(rawDest, base);
+  let owner: { uid: number; gid: number } | undefined;
+  if (ins.chown !== undefined) {
+    const spec = word(ins.chown);
+    try {
+      owner = await resolveChown(spec, ctx.target);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
+  const chmod = ins.chmod === undefined ? undefined : parseChmod(word(ins.chmod), fail);
+  const heredocs = new Map(ins.heredocs.map((h) => [h.name, h]));
+
+  // Expand sources first: the count decides whether dest must be a directory.
+  type Item =
+    | { kind: "node"; named: string; node: SourceNode }
+    | { kind: "bytes"; name: string; bytes: Uint8Array }
+    | { kind: "archive"; name: string; tar: Uint8Array; digest: string };
+  const items: Item[] = [];
+  for (const rawSource of ins.sources) {
+    const hm = /^<<-?(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1$/.exec(rawSource);
+    const h = hm ? heredocs.get(hm[2]!) : undefined;
+    if (h) {
+      const content = h.expand ? word(`"${h.content.replace(/"/g, '\\"')}"`) : h.content;
+      items.push({ kind: "bytes", name: h.name, bytes: new TextEncoder().encode(content) });
+      continue;
+    }
+    const source = word(rawSource);
+    if (URL_SOURCE.test(source)) {
+      if (ins.kind === "copy") {
+        fail(`COPY does not accept URLs ("${source}"); use ADD, or a file of the context`);
+      }
+      fail(
+        `ADD ${source}: downloading from a URL is not supported: Berth builds offline. ` +
+          `Download the file into the build context and ADD or COPY it from there`,
+      );
+    }
+    let hits: { named: string; node: SourceNode }[] = [];
+    try {
+      hits = expandSource(ctx.source, source);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    for (const hit of hits) {
+      if (ins.kind === "add" && hit.node.type === "file") {
+        const bytes = await readAll(ctx.source, hit.node);
+        const tar = await asArchive(bytes, fail, source);
+        if (tar) {
+          const digest = await ctx.source.contentDigest(hit.node);
+          items.push({ kind: "archive", name: hit.named, tar, digest });
+          continue;
+        }
+      }
+      items.push({ kind: "node", ...hit });
+    }
+  }
+  const many = items.length > 1;
+  if (many && !destIsDirSyntax) {
+    fail(
+      `When using ${name} with more than one source file, the destination must be a directory and end with a /`,
+    );
+  }
+  const existing = ctx.target.lookup(dest);
+  const destIsDir = destIsDirSyntax || many || existing?.type === "dir";
+
+  const changes: LayerChange[] = [];
+  const keyParts: string[] = [
+    `${name} dest=${dest} dir=${destIsDir} chown=${
+      owner ? `${owner.uid}:${owner.gid}` : "-"
+    } chmod=${chmod ?? "-"}`,
+  ];
+  const created = new Set<string>();
+  const ensureDir = (path: string, mode = 0o755) => {
+    if (path === "/" || created.has(path)) return;
+    const node = ctx.target.lookup(path);
+    if (node?.type === "dir") return;
+    if (node) fail(`cannot copy to ${path}: it exists and is not a directory`);
+    created.add(path);
+    changes.push({
+      path,
+      type: "dir",
+      mode: chmod ?? mode,
+      uid: owner?.uid ?? 0,
+      gid: owner?.gid ?? 0,
+      mtimeMs: ctx.stepTimeMs,
+      size: 0,
+    });
+    keyParts.push(`mkdir ${path}`);
+  };
+  const addNode = async (tree: SourceTree, node: SourceNode, to: string) => {
+    for (const p of parentsOf(to)) ensureDir(p);
+    const uid = owner?.uid ?? (ctx.fromContext ? 0 : node.uid);
+    const gid = owner?.gid ?? (ctx.fromContext ? 0 : node.gid);
+    const mode = chmod ?? node.mode;
+    const change: LayerChange = {
+      path: to,
+      type: node.type === "hardlink" ? "file" : node.type,
+      mode,
+      uid,
+      gid,
+      mtimeMs: node.mtimeMs,
+      size: node.type === "file" ? node.size : 0,
+      linkTarget: node.type === "symlink" ? node.linkTarget : undefined,
+    };
+    let digest = "";
+    if (change.type === "file") {
+      change.data = dataFrom(tree, node);
+      digest = await tree.contentDigest(node);
+    }
+    changes.push(change);
+    created.add(to);
+    keyParts.push(
+      `${change.type} ${to} ${mode.toString(8)} ${uid}:${gid} ${change.size} ${digest} ${
+        change.linkTarget ?? ""
+      }`,
+    );
+  };
+
+  for (const item of items) {
+    if (item.kind === "bytes") {
+      const to = destIsDir ? cleanInRoot(item.name, dest) : dest;
+      for (const p of parentsOf(to)) ensureDir(p);
+      changes.push({
+        path: to,
+        type: "file",
+        mode: chmod ?? 0o644,
+        uid: owner?.uid ?? 0,
+        gid: owner?.gid ?? 0,
+        mtimeMs: ctx.stepTimeMs,
+        size: item.bytes.length,
+        data: { kind: "bytes", bytes: item.bytes },
+      });
+      keyParts.push(`heredoc ${to} ${new TextDecoder().decode(item.bytes)}`);
+      continue;
+    }
+    if (item.kind === "archive") {
+      ensureDir(dest);
+      for (const p of parentsOf(dest)) ensureDir(p);
+      keyParts.push(`archive ${item.name} ${item.digest}`);
+      for (const entry of await unpackTar(item.tar)) {
+        const h = entry.header;
+        const rel = h.name.replace(/^\.?\/+/, "");
+        if (rel === "" || rel === ".") continue;
+        if (rel.split("/").includes("..")) {
+          fail(`ADD ${item.name}: archive entry "${h.name}" escapes the destination`);
+        }
+        const to = cleanInRoot(rel, dest);
+        for (const p of parentsOf(to)) if (!created.has(p) && p.startsWith(dest)) ensureDir(p);
+        const type = h.type === "directory"
+          ? "dir"
+          : h.type === "symlink"
+          ? "symlink"
+          : h.type === "link"
+          ? "hardlink"
+          : h.type === "character-device"
+          ? "char"
+          : h.type === "block-device"
+          ? "block"
+          : h.type === "fifo"
+          ? "fifo"
+          : "file";
+        if (type === "hardlink" && (h.linkname ?? "").split("/").includes("..")) {
+          fail(`ADD ${item.name}: hard link "${h.name}" points outside the archive`);
+        }
+        const data = entry.data ?? new Uint8Array();
+        changes.push({
+          path: to,
+          type,
+          mode: chmod ?? (h.mode ?? (type === "dir" ? 0o755 : 0o644)),
+          uid: owner?.uid ?? h.uid ?? 0,
+          gid: owner?.gid ?? h.gid ?? 0,
+          mtimeMs: h.mtime?.getTime() ?? ctx.stepTimeMs,
+          size: type === "file" ? data.length : 0,
+          linkTarget: type === "symlink"
+            ? h.linkname
+            : type === "hardlink"
+            ? cleanInRoot(h.linkname ?? "", dest)
+            : undefined,
+          data: type === "file" ? { kind: "bytes", bytes: data } : undefined,
+        });
+        created.add(to);
+      }
+      continue;
+    }
+    const { node, named } = item;
+    if (node.type === "dir") {
+      // A directory source copies its contents into dest (created if missing).
+      if (dest !== "/") {
+        for (const p of parentsOf(dest)) ensureDir(p);
+        if (ctx.target.lookup(dest)?.type !== "dir" && !created.has(dest)) {
+          ensureDir(dest, node.mode);
+        }
+      }
+      for (const child of walkTree(ctx.source, node.path)) {
+        const rel = child.path.slice(node.path === "/" ? 1 : node.path.length + 1);
+        await addNode(ctx.source, child, cleanInRoot(rel, dest));
+      }
+      continue;
+    }
+    const to = destIsDir ? cleanInRoot(basename(named), dest) : dest;
+    await addNode(ctx.source, node, to);
+  }
+  const createdBy = `${name} ${ins.from ? `--from=${word(ins.from)} ` : ""}${
+    ins.sources.map((s) => word(s)).join(" ")
+  } ${rawDest}`;
+  return { changes, keyInput: keyParts.join("\n"), createdBy };
+}
