@@ -356,6 +356,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           cmdSetHere: false,
         };
       }
+      // Layers written with SOURCE_DATE_EPOCH differ from those without: keep them apart.
+      state.key = chainKey(state.key, `epoch=${epoch ?? "none"}`);
       emit({ type: "done", step: fromStep, seconds: (performance.now() - started) / 1000 });
 
       const metaCtx: MetadataContext = { file, escape, buildArgs, globalArgs, consumed };

@@ -1,7 +1,7 @@
 /**
  * Layer change sets and their reproducible tar form. A change set lists what a step
  * adds (files, directories, links, whiteouts); {@link writeLayerTar} packs it sorted by
- * path with parents first, fixed owners and modes from the step and mtimes clamped to
+ * path with parents first, fixed owners and modes from the step and mtimes set to
  * `SOURCE_DATE_EPOCH` when one is given, so the same inputs give the same bytes.
  *
  * @module
@@ -43,7 +43,10 @@ export interface LayerChange {
 
 /** Options of {@link writeLayerTar}. */
 export interface LayerWriteOptions {
-  /** SOURCE_DATE_EPOCH in seconds: every mtime later than it is set to it. */
+  /**
+   * SOURCE_DATE_EPOCH in seconds: every mtime is set to it. (BuildKit only clamps newer
+   * mtimes; Berth sets them all, so contexts that differ only in mtimes give one digest.)
+   */
   epoch?: number;
 }
 
@@ -99,7 +102,7 @@ function tarName(c: LayerChange): string {
  * Pack a change set as an uncompressed layer tar, reproducibly.
  *
  * @param changes The changes (any order; the last change of a path wins).
- * @param options Clamp mtimes to an epoch.
+ * @param options Set mtimes to an epoch.
  * @returns The tar bytes as a stream.
  * @example
  * ```ts
@@ -122,7 +125,7 @@ export function writeLayerTar(
   (async () => {
     for (const c of sorted) {
       let mtimeMs = c.mtimeMs;
-      if (epochMs !== undefined && mtimeMs > epochMs) mtimeMs = epochMs;
+      if (epochMs !== undefined) mtimeMs = epochMs;
       const isFile = c.type === "file";
       const header: TarHeader = {
         name: tarName(c),
