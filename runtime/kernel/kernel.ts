@@ -53,17 +53,13 @@ import {
   minimalFileCalls,
 } from "./syscalls/file_calls.ts";
 import { makeSyscalls, preemptNow, shouldYield } from "./syscalls/make_syscalls.ts";
-import type { Credentials, Task } from "./task.ts";
-
-/** Hooks of the IPC subsystem (System V and POSIX IPC per IPC namespace). */
-export interface IpcHooks {
-  /** A new IPC namespace (`CLONE_NEWIPC`); `parent` is null for the initial one. */
-  createNamespace(parent: unknown): unknown;
-  /** Called when a process exits (SEM_UNDO adjustments, mqueue notifications). */
-  onProcessExit?(task: Task): void;
-  /** The IPC calls of a process. */
-  calls?(task: Task): Partial<IpcCalls>;
-}
+import type { Credentials } from "./task.ts";
+import { IpcNamespace } from "./ipc/ipc_namespace.ts";
+import { ipcSwitch, onProcessExit } from "./syscalls/sys_ipc.ts";
+import { ipcCalls, vfsFileCalls } from "./syscalls/vfs_calls.ts";
+import { FsState } from "./vfs/fs_state.ts";
+import { OpenFile } from "./vfs/fd_table.ts";
+import type { FileHandle } from "./vfs/types.ts";
 
 /** Options of {@link Kernel}. */
 export interface KernelOptions {
@@ -75,12 +71,6 @@ export interface KernelOptions {
   sliceMs?: number;
   /** Longest run without a host event-loop turn, ms (default 2). */
   hostYieldMs?: number;
-  /** The file-family calls of a process whose `fs` is a VFS state (the VFS's sys_file functions). */
-  files?: (task: Task) => Partial<FileCalls>;
-  /** Install a host stream as descriptor `fd` in a VFS state (the VFS's host-pipe hook). */
-  installStream?: (fs: unknown, fd: number, handle: StreamHandle, flags: number) => void;
-  /** The IPC subsystem. */
-  ipc?: IpcHooks;
 }
 
 /** Where a spawned process's standard stream goes. */
@@ -222,7 +212,9 @@ export class Kernel implements ProcessHost {
     const b = opts.builtins ?? {};
     this.#builtins = b instanceof Map ? new Map(b) : new Map(Object.entries(b));
     this.rootUts = new UtsNamespace(null, opts.hostname ?? "berth");
-    this.rootIpc = opts.ipc ? opts.ipc.createNamespace(null) : {};
+    const ipc = new IpcNamespace();
+    ipc.enter(); // the kernel's own reference: the initial namespace never dies
+    this.rootIpc = ipc;
     this.cgroups = new CgroupTree({
       attachPid: (pid, to) => this.attach(pid, to),
       pidsIn: (g, ns) =>
@@ -390,8 +382,10 @@ export class Kernel implements ProcessHost {
    */
   installStream(p: Process, fd: number, handle: StreamHandle, flags: number): void {
     if (p.fs instanceof MinimalFs) p.fs.fds.install(fd, handle, flags);
-    else if (this.#opts.installStream) this.#opts.installStream(p.fs, fd, handle, flags);
-    else throw new Error("Kernel: no installStream hook for this file-system state");
+    else if (p.fs instanceof FsState) {
+      const file = new OpenFile(null, `pipe:[host${fd}]`, handle as FileHandle, flags);
+      p.fs.fds.installAt(fd, file, false);
+    } else throw new Error("Kernel: unknown file-system state");
   }
 
   /**
@@ -424,7 +418,7 @@ export class Kernel implements ProcessHost {
    */
   fileCallsOf(p: Process): FileCalls {
     if (p.fs instanceof MinimalFs) return minimalFileCalls(p);
-    return { ...enosysCalls(FILE_CALLS), ...(this.#opts.files?.(p) ?? {}) };
+    return { ...enosysCalls(FILE_CALLS), ...vfsFileCalls(p) };
   }
 
   /**
@@ -434,7 +428,7 @@ export class Kernel implements ProcessHost {
    * @returns The calls.
    */
   ipcCallsOf(p: Process): IpcCalls {
-    return { ...enosysCalls(IPC_CALLS), ...(this.#opts.ipc?.calls?.(p) ?? {}) };
+    return { ...enosysCalls(IPC_CALLS), ...ipcCalls(p, p.fs instanceof FsState) };
   }
 
   /**
@@ -443,14 +437,14 @@ export class Kernel implements ProcessHost {
    * @param parent The parent namespace object.
    * @returns The new namespace object.
    */
-  newIpcNamespace(parent: unknown): unknown {
-    return this.#opts.ipc ? this.#opts.ipc.createNamespace(parent) : {};
+  newIpcNamespace(_parent: unknown): unknown {
+    return new IpcNamespace();
   }
 
   /** IPC exit hook for `p`. */
   ipcExit(p: Process): void {
     try {
-      this.#opts.ipc?.onProcessExit?.(p);
+      onProcessExit(p);
     } catch (err) {
       this.reportBug(err);
     }
@@ -611,7 +605,10 @@ export class Kernel implements ProcessHost {
         p.uts = target.uts;
         return 0;
       case 0x08000000:
-        p.ipc = target.ipc;
+        if (p.ipc !== target.ipc) {
+          ipcSwitch(p, target.ipc as IpcNamespace);
+          p.ipc = target.ipc;
+        }
         return 0;
       case 0x20000000:
         if (!p.pidNs.contains(target.pidNs)) return Errno.EINVAL;

@@ -15,7 +15,6 @@ export type * from "./task.ts";
 export {
   type ExitStatus,
   exitStatusOf,
-  type IpcHooks,
   Kernel,
   type KernelOptions,
   type ProcessHandle,
@@ -52,3 +51,4 @@ export { type CpuWait, type Schedulable, Scheduler, type SchedulerOptions } from
 export type { FileCallName, FileCalls, IpcCallName, IpcCalls } from "./syscalls/file_calls.ts";
 export type { Program } from "./process_exec.ts";
 export type { DefaultAction } from "./signals.ts";
+export { minimalRoot, type MinimalRootOptions } from "./minimal_root.ts";

@@ -15,6 +15,7 @@ import { Process, PROCESS_KERNEL_BYTES } from "./process.ts";
 import type { ProcessFs } from "./process_fs.ts";
 import { CLONE } from "./syscalls/api.ts";
 import type { Credentials } from "./task.ts";
+import type { IpcNamespace } from "./ipc/ipc_namespace.ts";
 
 /** What a new process is made of besides its parent. */
 export interface CreateOptions {
@@ -123,6 +124,7 @@ export function createProcess(
   }
   pgrp.hold();
   session.hold();
+  (ipc as IpcNamespace).enter();
   if (parent) {
     p.rlimits.clear();
     for (const [r, v] of parent.rlimits) p.rlimits.set(r, [v[0], v[1]]);

@@ -9,6 +9,8 @@
 import { Errno } from "../errno.ts";
 import { ProcessExit } from "../executor.ts";
 import type { Kernel } from "../kernel.ts";
+import type { IpcNamespace } from "../ipc/ipc_namespace.ts";
+import { ipcSwitch } from "./sys_ipc.ts";
 import { PidNamespace, UtsNamespace } from "../namespaces.ts";
 import type { Process } from "../process.ts";
 import { exitProcess, wait4 } from "../process_exit.ts";
@@ -190,7 +192,11 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
         p.childPidNs = new PidNamespace<Process>(p.pidNs);
       }
       if (flags & CLONE.NEWUTS) p.uts = new UtsNamespace(p.uts);
-      if (flags & CLONE.NEWIPC) p.ipc = k.newIpcNamespace(p.ipc);
+      if (flags & CLONE.NEWIPC) {
+        const next = k.newIpcNamespace(p.ipc) as IpcNamespace;
+        ipcSwitch(p, next);
+        p.ipc = next;
+      }
       if (flags & CLONE.NEWNS) (p.fs as ProcessFs).unshareMounts();
       return 0;
     },
