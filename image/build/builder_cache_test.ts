@@ -163,7 +163,7 @@ Deno.test("a failing RUN shows command, exit code and last output, and tags noth
     assert.equal(failed.exitCode, 127);
     assert.match(
       failed.message,
-      /Dockerfile:4: process "\/bin\/sh -c frobnicate  --now" did not complete.*exit code: 127\n  unknown: frobnicate  --now/s,
+      /Dockerfile:4: process "\/bin\/sh -c frobnicate {2}--now" did not complete.*exit code: 127\n {2}unknown: frobnicate {2}--now/s,
     );
     const exit = await build({
       store,
@@ -175,7 +175,7 @@ Deno.test("a failing RUN shows command, exit code and last output, and tags noth
     assert.ok(exit instanceof RunFailedError);
     assert.equal(exit.exitCode, 3);
     assert.deepEqual(exit.lastOutput, ["first line", "last line"]);
-    assert.match(exit.message, /exit code: 3\n  first line\n  last line$/);
+    assert.match(exit.message, /exit code: 3\n {2}first line\n {2}last line$/);
     const tags = (await store.images()).flatMap((i) => i.tags).sort();
     assert.deepEqual(tags, ["docker.io/library/keep:1", "docker.io/library/new:1"]);
     assert.ok(before.length > 0);
