@@ -9,6 +9,7 @@
 import { memoryChargerOf } from "./cgroup.ts";
 import { BERTHBOX_MAGIC } from "./executor.ts";
 import type { Kernel } from "./kernel.ts";
+import type { ProcessFs } from "./process_fs.ts";
 import { TmpFs } from "./fs/tmpfs/tmpfs.ts";
 import { FsState } from "./vfs/fs_state.ts";
 import { Mount, MountNamespace } from "./vfs/mount.ts";
@@ -56,13 +57,13 @@ function writeFile(root: Inode, path: string, data: Uint8Array, mode: number): v
  *
  * @param kernel The kernel (its builtin names; file data is charged to its root cgroup).
  * @param opts Extra files.
- * @returns The file-system state.
+ * @returns The file-system state (a VFS `FsState`).
  * @example
  * ```ts ignore
  * const h = await kernel.spawn({ argv: ["sh", "-c", "echo hi"], fs: minimalRoot(kernel) });
  * ```
  */
-export function minimalRoot(kernel: Kernel, opts: MinimalRootOptions = {}): FsState {
+export function minimalRoot(kernel: Kernel, opts: MinimalRootOptions = {}): ProcessFs {
   const fs = new TmpFs({ memory: memoryChargerOf(kernel.cgroups.root) });
   const root = fs.root;
   const enc = new TextEncoder();
