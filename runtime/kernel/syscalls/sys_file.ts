@@ -90,6 +90,10 @@ function openHandle(
   if (isDir(st.mode)) return dirHandle();
   if (isFifo(st.mode)) return openFifo(task, fifoOf(loc.inode), flags);
   if (isReg(st.mode) && loc.inode.readAt) {
+    if (wantWrite && loc.inode.openForWrite) {
+      const r = loc.inode.openForWrite();
+      if (r !== 0) return r;
+    }
     if ((flags & O.TRUNC) && acc !== O.RDONLY && st.size > 0) {
       const r = loc.inode.setattr({ size: 0 }, ctxOf(task));
       if (r !== 0) return r;

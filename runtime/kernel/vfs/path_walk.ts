@@ -6,10 +6,12 @@
  *
  * Security model: the walk starts at the root or at a location the caller holds (cwd or a
  * dirfd), and only moves by `lookup` (down), mounts (down) and {@link dotdot} (up). `dotdot`
- * stops at the root, and in addition re-checks that the place it reaches is still beneath
- * the root when the place it left was: a directory renamed out from under a process (the
- * classic chroot escape) cannot take `..` above the root. The walk is synchronous, so no
- * other process runs in the middle of it.
+ * stops at the root, and never returns a place that is not beneath the root (it returns
+ * the root instead): a directory renamed out from under a process cannot take `..` above
+ * the root. A relative walk whose start (cwd or dirfd) is not beneath the root fails with
+ * `ENOENT` — stricter than Linux, where `chroot` without `chdir` or an fd opened before
+ * `chroot` are classic escapes. The walk is synchronous, so no other process runs in the
+ * middle of it.
  *
  * @module
  */
@@ -98,10 +100,9 @@ export function dotdot(cur: Loc, root: Loc): Loc {
       const p = here.inode.parent?.() ?? here.inode;
       const next = followMounts({ mount: here.mount, inode: p });
       // A rename may have moved `cur` out from under the root: never step out.
-      if (!isBeneath(next, root) && isBeneath(cur, root)) return root;
-      return next;
+      return isBeneath(next, root) ? next : root;
     }
-    if (!here.mount.parent || !here.mount.mountpoint) return here;
+    if (!here.mount.parent || !here.mount.mountpoint) return root;
     here = { mount: here.mount.parent, inode: here.mount.mountpoint };
   }
 }
@@ -132,6 +133,10 @@ export function walk(
   if (path.length >= PATH_MAX && byteLength(path) >= PATH_MAX) return Errno.ENAMETOOLONG;
   const trailingSlash = path.endsWith("/");
   let cur: Loc = path.charCodeAt(0) === 47 ? root : start;
+  if (cur !== root && !sameLoc(cur, root)) {
+    if (!isDir(cur.inode.stat().mode)) return Errno.ENOTDIR;
+    if (!isBeneath(cur, root)) return Errno.ENOENT;
+  }
   // Components still to walk, last one first (so pop() gives the next one).
   const todo: string[] = [];
   pushComponents(todo, path);
