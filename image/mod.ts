@@ -75,3 +75,19 @@ export {
   BERTHBOX_MAGIC,
   ensureBaseImage,
 } from "./base/base_image.ts";
+export { type LoadedImage, loadImages, type LoadOptions } from "./archive/load.ts";
+export { saveImages, saveImagesToFile } from "./archive/save.ts";
+export { applyChanges, type ImportOptions, importRootfs } from "./archive/import_rootfs.ts";
+export {
+  choosePlatform,
+  formatPlatform,
+  hostPlatform,
+  preferredPlatforms,
+} from "./archive/platform.ts";
+export {
+  type ArchiveFile,
+  openArchive,
+  sniffCompression,
+  type Sniffed,
+} from "./archive/archive_file.ts";
+export { gunzipChunks } from "./store/gunzip.ts";

@@ -19,6 +19,7 @@ import { removeQuietly, tempPath } from "../store/_fs.ts";
 import type { LayerCompression } from "../store/media_types.ts";
 import { TarIndexer } from "./tar_indexer.ts";
 import { writeLayerIndex } from "./layer_index_file.ts";
+import { gunzipChunks } from "../store/gunzip.ts";
 
 /** Where ingest writes. */
 export interface LayerDirs {
@@ -209,63 +210,61 @@ async function inflateAndIndex(
   options: LayerIngestOptions,
   limits: Required<LayerLimits>,
 ): Promise<{ diffId: Digest; tarSize: number }> {
-  const inflate = new DecompressionStream("gzip");
-  const writer = inflate.writable.getWriter();
-  const reader = inflate.readable.getReader();
-  const tarHash = new DigestWriter();
-  let failure: unknown;
-  const consumer = (async () => {
-    try {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        tarHash.update(value);
-        const inflated = tarHash.size;
-        if (inflated > limits.maxLayerSize) {
-          throw new BadLayerError(
-            options.name,
-            `inflates beyond the ${limits.maxLayerSize}-byte layer limit (gzip bomb?)`,
-          );
-        }
-        if (inflated > limits.ratioFloor && inflated > limits.maxRatio * blobHash.size) {
-          throw new BadLayerError(
-            options.name,
-            `inflates more than ${limits.maxRatio}x (${inflated} bytes from ${blobHash.size}; gzip bomb?)`,
-          );
-        }
-        indexer.push(value);
-        await writeAll(tarFile, value);
-      }
-    } catch (e) {
-      failure ??= e;
-      await reader.cancel(e).catch(() => undefined);
-    }
-  })();
-  try {
+  async function* compressed(): AsyncIterable<Uint8Array> {
     for await (const chunk of chunksOf(source)) {
-      if (failure) break;
       blobHash.update(chunk);
       if (options.size !== undefined && blobHash.size > options.size) {
         throw new SizeMismatchError(options.size, blobHash.size, options.name);
       }
       await writeAll(blobFile, chunk);
-      await writer.write(chunk as Uint8Array<ArrayBuffer>);
+      yield chunk;
     }
-    if (!failure) await writer.close();
-  } catch (e) {
-    failure ??= e;
-    await writer.abort(e).catch(() => undefined);
   }
-  await consumer;
-  if (failure) {
-    if (
-      failure instanceof TypeError || (failure instanceof Error && failure.name === "TypeError")
-    ) {
-      throw new BadLayerError(options.name, `corrupt gzip data (${failure.message})`);
+  const tarHash = new DigestWriter();
+  try {
+    for await (const value of gunzipChunks(compressed())) {
+      tarHash.update(value);
+      const inflated = tarHash.size;
+      if (inflated > limits.maxLayerSize) {
+        throw new BadLayerError(
+          options.name,
+          `inflates beyond the ${limits.maxLayerSize}-byte layer limit (gzip bomb?)`,
+        );
+      }
+      if (inflated > limits.ratioFloor && inflated > limits.maxRatio * blobHash.size) {
+        throw new BadLayerError(
+          options.name,
+          `inflates more than ${limits.maxRatio}x (${inflated} bytes from ${blobHash.size}; gzip bomb?)`,
+        );
+      }
+      indexer.push(value);
+      await writeAll(tarFile, value);
     }
-    throw failure;
+  } catch (e) {
+    if (isZlibError(e)) {
+      throw new BadLayerError(options.name, `corrupt gzip data (${(e as Error).message})`);
+    }
+    throw e;
   }
   return { diffId: tarHash.digest(), tarSize: tarHash.size };
+}
+
+/**
+ * Whether an error comes from zlib (corrupt or truncated gzip data).
+ *
+ * @param e Any error.
+ * @returns True for zlib errors.
+ * @example
+ * ```ts
+ * import { isZlibError } from "./layer_ingest.ts";
+ * console.assert(!isZlibError(new Error("x")));
+ * ```
+ */
+export function isZlibError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  return (typeof code === "string" && code.startsWith("Z_")) ||
+    e.message === "unexpected end of file";
 }
 
 async function linkOrCopy(from: string, to: string): Promise<void> {

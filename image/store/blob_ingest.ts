@@ -64,20 +64,47 @@ export async function* chunksOf(source: ByteSource): AsyncIterable<Uint8Array> {
  * for await (const c of fileChunks("/tmp/x")) console.log(c.length);
  * ```
  */
-export async function* fileChunks(path: string, chunkSize = 1 << 20): AsyncIterable<Uint8Array> {
+export function fileChunks(path: string, chunkSize = 1 << 20): AsyncIterable<Uint8Array> {
+  return fileRangeChunks(path, 0, Infinity, chunkSize);
+}
+
+/**
+ * Read `length` bytes of a host file from `offset` as fresh chunks (a member of an
+ * archive, found by its index).
+ *
+ * @param path Host file.
+ * @param offset First byte.
+ * @param length Bytes to read (`Infinity` for the rest of the file).
+ * @param chunkSize Bytes per read.
+ * @returns Async iterable of chunks (each a new buffer).
+ * @example
+ * ```ts ignore
+ * for await (const c of fileRangeChunks("/tmp/a.tar", 512, 100)) console.log(c.length);
+ * ```
+ */
+export async function* fileRangeChunks(
+  path: string,
+  offset: number,
+  length: number,
+  chunkSize = 1 << 20,
+): AsyncIterable<Uint8Array> {
   const f = await Deno.open(path, { read: true });
   try {
-    while (true) {
-      const buf = new Uint8Array(chunkSize);
+    if (offset > 0) await f.seek(offset, Deno.SeekMode.Start);
+    let left = length;
+    while (left > 0) {
+      const size = Math.min(chunkSize, left);
+      const buf = new Uint8Array(size);
       let fill = 0;
-      while (fill < chunkSize) {
+      while (fill < size) {
         const n = await f.read(buf.subarray(fill));
         if (n === null) break;
         fill += n;
       }
       if (fill === 0) return;
-      yield fill === chunkSize ? buf : buf.subarray(0, fill);
-      if (fill < chunkSize) return;
+      left -= fill;
+      yield fill === size ? buf : buf.subarray(0, fill);
+      if (fill < size) return;
     }
   } finally {
     f.close();
