@@ -66,6 +66,7 @@ interface Proc {
   done: Promise<number>;
   status?: number;
   reaped: boolean;
+  umask: number;
 }
 
 /** A fake machine: files, programs and captured output. */
@@ -175,6 +176,7 @@ export class FakeKernel {
       argv: args,
       done: Promise.resolve(0),
       reaped: false,
+      umask: 0o022,
     };
     this.procs.set(pid, proc);
     const sys = this.syscalls(proc);
@@ -240,7 +242,11 @@ function makeSyscalls(k: FakeKernel, p: Proc): Syscalls {
     environ: () => [...p.env],
     argv: () => [...p.argv],
     getcwd: () => p.cwd,
-    umask: () => 0o022,
+    umask: (m: number) => {
+      const old = p.umask;
+      p.umask = m & 0o777;
+      return old;
+    },
     isatty: () => false,
     sigaction: () => "default",
     exit: (code: number): never => {

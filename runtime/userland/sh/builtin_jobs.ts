@@ -82,12 +82,18 @@ export async function kill(sh: Shell, argv: string[]): Promise<number> {
     if (args.length > 1) {
       let out = "";
       for (const a of args.slice(1)) {
-        const n = /^[0-9]+$/.test(a) ? Number(a) & 0x7f : signalNumber(a);
-        if (n === undefined || n === 0 || n >= SIGNAL_NAMES.length) {
-          await sh.error(`kill: invalid signal number or exit status: ${a}`);
-          return 1;
+        if (!/^[0-9]+$/.test(a)) {
+          await sh.print(1, out);
+          await sh.error(`kill: Illegal number: ${a}`);
+          return 2;
         }
-        out += /^[0-9]+$/.test(a) ? `${SIGNAL_NAMES[n]}\n` : `${n}\n`;
+        const n = Number(a) & 0x7f;
+        if (n === 0 || n >= SIGNAL_NAMES.length) {
+          await sh.print(1, out);
+          await sh.error(`kill: invalid signal number or exit status: ${a}`);
+          return 2;
+        }
+        out += `${SIGNAL_NAMES[n]}\n`;
       }
       await sh.print(1, out);
       return 0;

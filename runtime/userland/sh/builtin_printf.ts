@@ -62,6 +62,10 @@ export function backslashEscapes(s: string, echoStyle: boolean): { text: string;
  * @returns 0.
  */
 export async function echo(sh: Shell, argv: string[]): Promise<number> {
+  if (sh.fds.get(1) === undefined) {
+    await sh.error("echo: echo: I/O error");
+    return 1;
+  }
   let i = 1;
   let newline = true;
   if (argv[1] === "-n") {
@@ -145,6 +149,10 @@ function parseNumberArg(a: string): { value: bigint; ok: boolean } {
 export async function printf(sh: Shell, argv: string[]): Promise<number> {
   const args = argv.slice(1);
   if (args[0] === "--") args.shift();
+  if (sh.fds.get(1) === undefined) {
+    await sh.error("printf: printf: I/O error");
+    return 1;
+  }
   const format = args.shift();
   if (format === undefined) {
     await sh.error("printf: usage: printf format [arg ...]");

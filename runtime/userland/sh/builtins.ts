@@ -28,10 +28,9 @@ import {
 /** A builtin: runs in the shell; returns the status. */
 export type Builtin = (sh: Shell, argv: string[]) => number | Promise<number>;
 
-/** Shell quoting for `export -p`, `set`, `trap` listings. */
+/** Shell quoting for `export -p` and `set` listings (always single quotes, as dash). */
 export function shellQuote(s: string): string {
-  if (s !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+  return `'${s.replace(/'/g, `'"'"'`)}'`;
 }
 
 function parseCount(name: string, arg: string | undefined, dflt: number): number {

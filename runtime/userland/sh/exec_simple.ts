@@ -24,12 +24,6 @@ interface Prepared {
 
 const X_OK = 1;
 
-/** Quotes a word for `set -x` output the way dash does. */
-function traceQuote(s: string): string {
-  if (s !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 async function prepare(sh: Shell, cmd: Simple): Promise<Prepared> {
   sh.lineno = cmd.line;
   sh.cmdsubStatus = 0;
@@ -42,7 +36,7 @@ async function prepare(sh: Shell, cmd: Simple): Promise<Prepared> {
   for (const a of cmd.assigns) assigns.push([a.name, await expandString(a.value, sh)]);
   if (sh.opts.xtrace) {
     const ps4 = sh.lookup("PS4") ?? "+ ";
-    const words = [...assigns.map(([k, v]) => `${k}=${traceQuote(v)}`), ...argv.map(traceQuote)];
+    const words = [...assigns.map(([k, v]) => `${k}=${v}`), ...argv];
     await sh.print(2, `${ps4}${words.join(" ")}\n`);
   }
   return { argv, assigns };
@@ -153,7 +147,7 @@ async function runPrepared(sh: Shell, cmd: Simple, prep: Prepared, skip = false)
   if (kind === "special") {
     if (name === "exec" && argv.length === 1) {
       for (const [k, v] of assigns) sh.setVar(k, v);
-      return (await applyRedirs(sh, cmd.redirs)) ? 0 : 1;
+      return (await applyRedirs(sh, cmd.redirs)) ? 0 : 2;
     }
     for (const [k, v] of assigns) sh.setVar(k, v);
     const fn = SPECIAL_BUILTINS[name]!;
@@ -275,7 +269,7 @@ export async function startCommand(sub: Shell, cmd: Command): Promise<() => Prom
       const saved = sub.fds;
       sub.fds = saved.copy();
       try {
-        if (!(await applyRedirs(sub, cmd.redirs))) return -1;
+        if (!(await applyRedirs(sub, cmd.redirs))) return -2;
         return await spawnCommand(sub, prep.argv, prep.assigns);
       } finally {
         sub.fds.releaseAll();

@@ -142,7 +142,7 @@ async function expandParam(pe: ParamExp, ctx: ExpandContext, out: Chunk[], quote
         const msg = pe.arg && pe.arg.parts.length > 0
           ? await expandString(pe.arg, ctx)
           : pe.colon
-          ? "parameter null or not set"
+          ? "parameter not set or null"
           : "parameter not set";
         ctx.fail(`${name}: ${msg}`);
       }

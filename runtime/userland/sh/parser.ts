@@ -290,9 +290,8 @@ class Parser {
     else if (r === "case") cmd = this.parseCase();
     else if (r === "{") {
       this.next();
-      const body = this.parseList(new Set(["}"]));
+      const body = this.nonEmpty(this.parseList(new Set(["}"])));
       this.expectReserved("}");
-      if (body.items.length === 0) throw this.unexpected(this.peek());
       cmd = { type: "group", body, redirs: [] };
     } else if (r !== undefined) {
       throw this.unexpected(t);
@@ -390,20 +389,26 @@ class Parser {
     return { name: first.text.slice(0, eq), value: withTilde({ parts }, true) };
   }
 
+  /** A compound command's list must not be empty: the next token is then unexpected. */
+  nonEmpty(list: Script): Script {
+    if (list.items.length === 0) throw this.unexpected(this.peek());
+    return list;
+  }
+
   parseIf(): Command {
     this.next();
     const clauses: { cond: Script; body: Script }[] = [];
     let elseBody: Script | undefined;
     for (;;) {
-      const cond = this.parseList(new Set(["then"]));
+      const cond = this.nonEmpty(this.parseList(new Set(["then"])));
       this.expectReserved("then");
-      const body = this.parseList(new Set(["elif", "else", "fi"]));
+      const body = this.nonEmpty(this.parseList(new Set(["elif", "else", "fi"])));
       clauses.push({ cond, body });
       const t = this.next();
       const r = this.reserved(t);
       if (r === "elif") continue;
       if (r === "else") {
-        elseBody = this.parseList(new Set(["fi"]));
+        elseBody = this.nonEmpty(this.parseList(new Set(["fi"])));
         this.expectReserved("fi");
         break;
       }
@@ -416,14 +421,14 @@ class Parser {
   parseDoGroup(): Script {
     this.skipNewlines();
     this.expectReserved("do");
-    const body = this.parseList(new Set(["done"]));
+    const body = this.nonEmpty(this.parseList(new Set(["done"])));
     this.expectReserved("done");
     return body;
   }
 
   parseWhile(until: boolean): Command {
     this.next();
-    const cond = this.parseList(new Set(["do"]));
+    const cond = this.nonEmpty(this.parseList(new Set(["do"])));
     const body = this.parseDoGroup();
     return { type: "while", until, cond, body, redirs: [] };
   }

@@ -74,7 +74,7 @@ async function hereDocFd(sh: Shell, text: string): Promise<number | undefined> {
  *
  * @param sh The shell (its `fds` is modified).
  * @param redirs Redirections.
- * @returns false when one failed (the command must not run; status 1).
+ * @returns false when one failed (the command must not run; status 2, as dash).
  * @example
  * ```ts ignore
  * if (!(await applyRedirs(shell, cmd.redirs))) return 1;

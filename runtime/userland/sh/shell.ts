@@ -585,8 +585,8 @@ export class Shell implements ExpandContext {
     try {
       const ok = await applyRedirs(this, redirs);
       if (!ok) {
-        this.status = 1;
-        return 1;
+        this.status = 2;
+        return 2;
       }
       return await body();
     } finally {

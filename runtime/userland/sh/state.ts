@@ -98,16 +98,16 @@ export interface ShellOptions {
 
 /** Letter of each option, in the order `$-` shows them. */
 export const OPTION_LETTERS: [keyof ShellOptions, string][] = [
-  ["errexit", "e"],
-  ["noglob", "f"],
-  ["interactive", "i"],
-  ["monitor", "m"],
-  ["noexec", "n"],
   ["nounset", "u"],
-  ["verbose", "v"],
-  ["xtrace", "x"],
   ["allexport", "a"],
   ["noclobber", "C"],
+  ["verbose", "v"],
+  ["xtrace", "x"],
+  ["noexec", "n"],
+  ["monitor", "m"],
+  ["interactive", "i"],
+  ["noglob", "f"],
+  ["errexit", "e"],
 ];
 
 /** Default options (all off). */
