@@ -144,12 +144,14 @@ echo "\${u=new} $u \${e:=filled} $e"`,
   {
     name: "arithmetic ++ and --",
     script: `i=1; echo $((i++)) $((++i)) $((i--)) $i`,
+    expect: "1 3 3 2\n",
     known:
       "dash has no ++/--; Berth implements the full C operator set as the brief asks (bash and busybox sh agree with Berth: 1 3 3 2)",
   },
   {
     name: "arithmetic comma operator",
     script: `echo $((i = 2, i * 3))`,
+    expect: "6\n",
     known: "dash has no comma operator; Berth has the C set (bash agrees: 6)",
   },
   { name: "arithmetic error", script: `echo $((1/0)); echo no` },
