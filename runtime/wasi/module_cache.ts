@@ -45,7 +45,11 @@ export class ModuleCache {
   /** Counters. */
   readonly stats: ModuleCacheStats = { memoryHits: 0, diskHits: 0, instrumented: 0 };
 
-  /** @param options where to keep instrumented bytes and how many modules to keep compiled */
+  /**
+   * An empty cache.
+   *
+   * @param options where to keep instrumented bytes and how many modules to keep compiled
+   */
   constructor(options: ModuleCacheOptions = {}) {
     this.#dir = options.cacheDir ? `${options.cacheDir}/v${INSTRUMENTER_VERSION}` : undefined;
     this.#max = Math.max(1, options.maxModules ?? 64);

@@ -1,0 +1,251 @@
+/**
+ * The WASI executor: runs a wasm32 WASI preview1 module as a green thread of a kernel
+ * process. The module is instrumented (fuel checks, `memory.grow` through the kernel)
+ * and compiled once per digest ({@link ModuleCache}); each process gets its own
+ * instance whose `_start` runs inside `WebAssembly.promising`, so blocking system calls
+ * and used-up time slices suspend only this process.
+ *
+ * - Preemption: the instrumented code calls `berth.yield` every {@link FUEL_PER_CHECK}
+ *   fuel checks; it asks the kernel ({@link ExecContext.preempt}) whether the slice is
+ *   over and suspends when it is. A kill rejects the pending wait with `ProcessKilled`,
+ *   which unwinds the suspended wasm stack.
+ * - Memory: initial linear memory and every `memory.grow` are charged to the process's
+ *   memory cgroup; a refused grow returns -1 to the guest (malloc returns NULL), and an
+ *   initial memory over `memory.max` fails the start with `ENOMEM`.
+ * - Limits: at most {@link DEFAULT_MAX_INSTANCES} live WASI instances kernel-wide
+ *   (each suspended JSPI stack and instance holds host memory mappings; Deno aborts past
+ *   about 16,000), beyond which a start fails with `EAGAIN`.
+ * - Exit: `proc_exit(n)` exits with n; a trap prints a Wasmtime-like message on stderr
+ *   and kills the process with `SIGILL` (unreachable, bad indirect call), `SIGSEGV`
+ *   (out-of-bounds access, stack exhaustion) or `SIGFPE` (division, conversion).
+ *
+ * A start that fails before the program runs (not a loadable module, `EAGAIN`, `ENOMEM`)
+ * prints `berth-wasi: <path>: <reason>` on stderr and exits with 126, as a shell does for
+ * a file it cannot execute, since {@link Executor.run} cannot return an errno to exec.
+ *
+ * @module
+ */
+import { Errno, strerror } from "../kernel/errno.ts";
+import { type ExecContext, type Executor, ProcessKilled } from "../kernel/executor.ts";
+import { AT, O } from "../kernel/syscalls/api.ts";
+import { ModuleCache, type ModuleCacheOptions } from "./module_cache.ts";
+import { createWasiImports } from "./wasi_preview1.ts";
+import { BERTH_IMPORT_MODULE, MEMORY_GROW_IMPORT, YIELD_IMPORT } from "./instrument/instrument.ts";
+import { promising, suspending } from "./_jspi.ts";
+import { utf8 } from "./_guest_memory.ts";
+
+/** Default kernel-wide limit of live WASI instances (well below the ~16,000 crash point). */
+export const DEFAULT_MAX_INSTANCES = 8192;
+/** Fuel given per refill: loop iterations / recursive calls between slice checks. */
+export const FUEL_PER_CHECK = 20_000;
+/** Exit status of a start that failed before the program ran. */
+export const EXIT_CANNOT_EXECUTE = 126;
+
+const WASM_PAGE = 65536;
+const SIGILL = 4;
+const SIGFPE = 8;
+const SIGKILL = 9;
+const SIGSEGV = 11;
+
+/** Options of {@link WasiExecutor}. */
+export interface WasiExecutorOptions extends ModuleCacheOptions {
+  /** Kernel-wide limit of live WASI instances. Default {@link DEFAULT_MAX_INSTANCES}. */
+  maxInstances?: number;
+}
+
+/**
+ * Runs WASI modules for the kernel's binfmt table (magic `\0asm`).
+ *
+ * @example
+ * ```ts ignore
+ * const executor = new WasiExecutor({ cacheDir: `${root}/cache/wasi` });
+ * kernel.registerBinfmt({ name: "wasi", match: (h) => startsWith(h, WASM_MAGIC), executor, unwindOnKill: true });
+ * ```
+ */
+export class WasiExecutor implements Executor {
+  /** Instrumented, compiled modules. */
+  readonly cache: ModuleCache;
+  readonly #maxInstances: number;
+  #live = 0;
+
+  /**
+   * An executor with its own module cache and instance limit.
+   *
+   * @param options cache location and limits
+   */
+  constructor(options: WasiExecutorOptions = {}) {
+    this.cache = new ModuleCache(options);
+    this.#maxInstances = options.maxInstances ?? DEFAULT_MAX_INSTANCES;
+  }
+
+  /** Live WASI instances, kernel-wide. */
+  get liveInstances(): number {
+    return this.#live;
+  }
+
+  /**
+   * Run a module in the process of `ctx`. Called with the CPU held.
+   *
+   * @param ctx the process context
+   * @param image the module's bytes
+   * @returns the exit code (`proc_exit` propagates as the kernel's `ProcessExit`)
+   */
+  async run(ctx: ExecContext, image: Uint8Array): Promise<number> {
+    const { sys } = ctx;
+    const fail = async (reason: string): Promise<number> => {
+      await sys.write(2, utf8(`berth-wasi: ${ctx.path}: ${reason}\n`));
+      return EXIT_CANNOT_EXECUTE;
+    };
+    if (this.#live >= this.#maxInstances) {
+      return fail(`${strerror(Errno.EAGAIN)} (limit of ${this.#maxInstances} WASI processes)`);
+    }
+    let module = this.cache.peek(image);
+    if (!module) {
+      try {
+        module = await this.cache.load(image);
+      } catch (e) {
+        return fail(`${strerror(Errno.ENOEXEC)}: ${(e as Error).message}`);
+      }
+      if (ctx.dead) throw new ProcessKilled(SIGKILL);
+    }
+    if (this.#live >= this.#maxInstances) {
+      return fail(`${strerror(Errno.EAGAIN)} (limit of ${this.#maxInstances} WASI processes)`);
+    }
+    this.#live++;
+    let charged = 0;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#live--;
+      if (charged > 0) ctx.unchargeMemory(charged);
+      charged = 0;
+    };
+    ctx.onExit(release);
+    try {
+      return await this.#start(ctx, module, (bytes) => {
+        if (!ctx.chargeMemory(bytes)) return false;
+        charged += bytes;
+        return true;
+      }, fail);
+    } finally {
+      release();
+    }
+  }
+
+  async #start(
+    ctx: ExecContext,
+    module: WebAssembly.Module,
+    charge: (bytes: number) => boolean,
+    fail: (reason: string) => Promise<number>,
+  ): Promise<number> {
+    const { sys } = ctx;
+    const resumed = () => {
+      if (ctx.dead) throw new ProcessKilled(SIGKILL);
+    };
+    const wasi = createWasiImports({ sys, argv: ctx.argv, env: ctx.env, resumed });
+    let memory: WebAssembly.Memory | undefined;
+    const berth = {
+      [YIELD_IMPORT]: suspending(() => {
+        if (ctx.dead) throw new ProcessKilled(SIGKILL);
+        const wait = ctx.preempt();
+        if (!wait) return FUEL_PER_CHECK;
+        return wait.then(() => {
+          resumed();
+          return FUEL_PER_CHECK;
+        });
+      }),
+      [MEMORY_GROW_IMPORT]: (pages: number): number => {
+        if (!memory) return -1;
+        const bytes = pages * WASM_PAGE;
+        if (pages === 0) return memory.buffer.byteLength / WASM_PAGE;
+        if (!charge(bytes)) return -1;
+        try {
+          return memory.grow(pages);
+        } catch {
+          ctx.unchargeMemory(bytes);
+          return -1;
+        }
+      },
+    };
+    let instance: WebAssembly.Instance;
+    try {
+      instance = await WebAssembly.instantiate(module, {
+        wasi_snapshot_preview1: wasi.imports,
+        wasi_unstable: wasi.imports,
+        [BERTH_IMPORT_MODULE]: berth,
+      } as WebAssembly.Imports);
+    } catch (e) {
+      return fail(`${strerror(Errno.ENOEXEC)}: ${(e as Error).message}`);
+    }
+    if (ctx.dead) throw new ProcessKilled(SIGKILL);
+    const exported = instance.exports.memory;
+    if (exported instanceof WebAssembly.Memory) {
+      memory = exported;
+      wasi.memory.attach(memory);
+      if (!charge(memory.buffer.byteLength)) {
+        return fail(
+          `${
+            strerror(Errno.ENOMEM)
+          } (initial memory of ${memory.buffer.byteLength} bytes is over memory.max)`,
+        );
+      }
+    }
+    const start = instance.exports._start;
+    if (typeof start !== "function") return fail(`${strerror(Errno.ENOEXEC)}: no _start export`);
+    const root = await sys.openat(AT.FDCWD, "/", O.RDONLY | O.DIRECTORY | O.CLOEXEC, 0);
+    if (root >= 0) wasi.preopens.set(root, "/");
+    const cwd = sys.getcwd();
+    if (typeof cwd === "string" && cwd !== "/") {
+      const dot = await sys.openat(AT.FDCWD, ".", O.RDONLY | O.DIRECTORY | O.CLOEXEC, 0);
+      if (dot >= 0) wasi.preopens.set(dot, ".");
+    }
+    if (ctx.dead) throw new ProcessKilled(SIGKILL);
+    try {
+      await promising(start as (...args: unknown[]) => unknown)();
+      return 0;
+    } catch (e) {
+      const trap = classifyTrap(e);
+      if (!trap || ctx.dead) throw e; // ProcessExit, ProcessKilled: the kernel's
+      const msg = `Error: failed to run main module \`${ctx.path}\`\n\nCaused by:\n` +
+        `    0: failed to invoke command default\n    1: wasm trap: ${trap.message}\n`;
+      const w = sys.write(2, utf8(msg));
+      if (w instanceof Promise) await w.catch(() => 0);
+      sys.kill(sys.getpid(), trap.signal); // throws ProcessKilled once the signal took
+      return 128 + trap.signal;
+    }
+  }
+}
+
+/**
+ * The Wasmtime-style message and the signal for an engine trap, or undefined when `e`
+ * is not a trap.
+ *
+ * @param e what the entry threw
+ * @returns message and Linux signal number
+ */
+export function classifyTrap(e: unknown): { message: string; signal: number } | undefined {
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return { message: "call stack exhausted", signal: SIGSEGV };
+  }
+  if (!(e instanceof WebAssembly.RuntimeError)) return undefined;
+  const m = e.message;
+  if (/unreachable/i.test(m)) {
+    return { message: "wasm `unreachable` instruction executed", signal: SIGILL };
+  }
+  if (/memory access out of bounds|out of bounds memory/i.test(m)) {
+    return { message: "out of bounds memory access", signal: SIGSEGV };
+  }
+  if (/divide by zero|remainder by zero/i.test(m)) {
+    return { message: "integer divide by zero", signal: SIGFPE };
+  }
+  if (/integer overflow/i.test(m)) return { message: "integer overflow", signal: SIGFPE };
+  if (/conver/i.test(m)) return { message: "invalid conversion to integer", signal: SIGFPE };
+  if (/signature mismatch|null function/i.test(m)) {
+    return { message: "indirect call type mismatch", signal: SIGILL };
+  }
+  if (/table/i.test(m)) {
+    return { message: "undefined element: out of bounds table access", signal: SIGILL };
+  }
+  return { message: m, signal: SIGILL };
+}

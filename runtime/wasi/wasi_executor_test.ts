@@ -1,0 +1,190 @@
+import assert from "node:assert/strict";
+import { wasiKernel } from "./_test_kernel.ts";
+
+const MiB = 1 << 20;
+
+Deno.test("WasiExecutor runs hello.wasm in a kernel process", async () => {
+  const wk = await wasiKernel(["hello"]);
+  try {
+    const r = await wk.run(["/bin/hello.wasm"]);
+    assert.equal(r.stdout, "hello from wasi\n");
+    assert.equal(r.code, 0);
+    assert.equal(wk.executor.liveInstances, 0);
+  } finally {
+    await wk.shutdown();
+  }
+});
+
+Deno.test("WasiExecutor passes argv and env, found by PATH search", async () => {
+  const wk = await wasiKernel(["args"]);
+  try {
+    const r = await wk.run(["args.wasm", "a b", "c"], { env: ["PATH=/bin", "X=y"] });
+    assert.equal(
+      r.stdout,
+      "argc=3\nargv[0]=args.wasm\nargv[1]=a b\nargv[2]=c\nenv:PATH=/bin\nenv:X=y\n",
+    );
+  } finally {
+    await wk.shutdown();
+  }
+});
+
+Deno.test("WasiExecutor: fileops.wasm works on the kernel's tmpfs, relative to a cwd", async () => {
+  const wk = await wasiKernel(["fileops"]);
+  try {
+    const abs = await wk.run(["/bin/fileops.wasm", "/tmp"]);
+    assert.match(
+      abs.stdout,
+      /entries: b\.txt c\.txt link\n[\s\S]*\ndone\n$/,
+      abs.stdout + abs.stderr,
+    );
+    assert.equal(abs.code, 0);
+    const rel = await wk.run(["/bin/fileops.wasm", "."], { cwd: "/tmp" });
+    assert.match(rel.stdout, /done\n$/, rel.stdout + rel.stderr);
+  } finally {
+    await wk.shutdown();
+  }
+});
+
+Deno.test("WasiExecutor: upper.wasm filters a stdin pipe", async () => {
+  const wk = await wasiKernel(["upper"]);
+  try {
+    const h = await wk.kernel.spawn({ argv: ["/bin/upper.wasm"], fs: wk.fs.fork(), stdin: "pipe" });
+    const out = new Response(h.stdout).text();
+    const w = h.stdin!.getWriter();
+    const chunk = new TextEncoder().encode("abc xyz\n".repeat(10000));
+    await w.write(chunk);
+    await w.write(chunk);
+    await w.close();
+    assert.equal((await h.wait()).exitCode, 0);
+    assert.equal(await out, "ABC XYZ\n".repeat(20000));
+  } finally {
+    await wk.shutdown();
+  }
+});
+
+Deno.test("WasiExecutor: proc_exit code, traps as signals with a Wasmtime-like message", async () => {
+  const wk = await wasiKernel(["exitcode"]);
+  try {
+    assert.equal((await wk.run(["/bin/exitcode.wasm", "42"])).code, 42);
+    const trap = await wk.run(["/bin/exitcode.wasm", "trap"]);
+    assert.equal(trap.signal, 4);
+    assert.equal(trap.code, 132);
+    assert.match(trap.stderr, /failed to run main module `\/bin\/exitcode.wasm`/);
+    assert.match(trap.stderr, /wasm trap: wasm `unreachable` instruction executed/);
+    const oob = await wk.run(["/bin/exitcode.wasm", "oob"]);
+    assert.equal(oob.signal, 11);
+    assert.match(oob.stderr, /out of bounds memory access/);
+  } finally {
+    await wk.shutdown();
+  }
+});
+
+Deno.test("WasiExecutor: bigout.wasm streams 4 MiB through a pipe", async () => {
+  const wk = await wasiKernel(["bigout"]);
+  try {
+    const r = await wk.run(["/bin/bigout.wasm", "4096"]);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.length, 4 * MiB);
+  } finally {
+    await wk.shutdown();
+  }
+});
+
+Deno.test("WasiExecutor: memeater.wasm stops at memory.max (malloc returns NULL)", async () => {
+  const wk = await wasiKernel(["memeater", "hello"]);
+  try {
+    const g = wk.kernel.cgroups.create("/eat", { memoryMax: 64 * MiB });
+    assert.ok(typeof g !== "number");
+    const r = await wk.run(["/bin/memeater.wasm"], { cgroup: "/eat" });
+    assert.equal(r.code, 0, r.stderr);
+    const m = /allocated (\d+) MiB/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.ok(Number(m[1]) > 32 && Number(m[1]) <= 64, r.stdout);
+    assert.ok(g.memoryPeak <= 64 * MiB, `peak ${g.memoryPeak}`);
+    // The kernel and a neighbour go on.
+    assert.equal((await wk.run(["/bin/hello.wasm"])).stdout, "hello from wasi\n");
+  } finally {
+    await wk.shutdown();
+  }
+});
+
+Deno.test("WasiExecutor: initial memory over memory.max fails the start with ENOMEM", async () => {
+  const wk = await wasiKernel(["hello"]);
+  try {
+    wk.kernel.cgroups.create("/tiny", { memoryMax: 64 * 1024 });
+    const r = await wk.run(["/bin/hello.wasm"], { cgroup: "/tiny" });
+    assert.equal(r.code, 126);
+    assert.match(r.stderr, /Cannot allocate memory/);
+    assert.equal(r.stdout, "");
+  } finally {
+    await wk.shutdown();
+  }
+});
+
+Deno.test("WasiExecutor: a kill ends a tight wasm loop quickly", async () => {
+  const wk = await wasiKernel(["spinner"]);
+  try {
+    const h = await wk.kernel.spawn({ argv: ["/bin/spinner.wasm", "0"], fs: wk.fs.fork() });
+    const out = new Response(h.stdout).text();
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    h.kill(9);
+    const st = await h.wait();
+    const took = performance.now() - t0;
+    assert.equal(st.signal, 9);
+    assert.equal(await out, "");
+    assert.ok(took < 500, `kill took ${took} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(wk.executor.liveInstances, 0);
+  } finally {
+    await wk.shutdown();
+  }
+});
+
+Deno.test("WasiExecutor: a spinner does not starve a sleeper", async () => {
+  const wk = await wasiKernel(["spinner", "sleeper"]);
+  try {
+    const spin = wk.run(["/bin/spinner.wasm", "400"]);
+    const t0 = performance.now();
+    const sleep = await wk.run(["/bin/sleeper.wasm", "20"]);
+    const took = performance.now() - t0;
+    assert.equal(sleep.stdout, "slept\n");
+    assert.ok(took < 300, `sleeper took ${took} ms next to a spinner`);
+    assert.match((await spin).stdout, /^iterations \d+\n$/);
+  } finally {
+    await wk.shutdown();
+  }
+});
+
+Deno.test("WasiExecutor refuses instances over the kernel-wide limit", async () => {
+  const wk = await wasiKernel(["sleeper"], { maxInstances: 2 });
+  try {
+    const a = wk.run(["/bin/sleeper.wasm", "200"]);
+    const b = wk.run(["/bin/sleeper.wasm", "200"]);
+    await new Promise((r) => setTimeout(r, 50));
+    const c = await wk.run(["/bin/sleeper.wasm", "1"]);
+    assert.equal(c.code, 126);
+    assert.match(c.stderr, /Resource temporarily unavailable/);
+    assert.equal((await a).stdout, "slept\n");
+    assert.equal((await b).stdout, "slept\n");
+    assert.equal((await wk.run(["/bin/sleeper.wasm", "1"])).stdout, "slept\n");
+  } finally {
+    await wk.shutdown();
+  }
+});
+
+Deno.test("WasiExecutor: a file that is not a module fails with ENOEXEC-like 126", async () => {
+  const wk = await wasiKernel([]);
+  try {
+    const { AT, O } = await import("../kernel/syscalls/api.ts");
+    const file = await import("../kernel/syscalls/sys_file.ts");
+    const fd = file.openat(wk.task, AT.FDCWD, "/bin/bad.wasm", O.WRONLY | O.CREAT, 0o755) as number;
+    await file.write(wk.task, fd, Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff));
+    file.close(wk.task, fd);
+    const r = await wk.run(["/bin/bad.wasm"]);
+    assert.equal(r.code, 126);
+    assert.match(r.stderr, /Exec format error/);
+  } finally {
+    await wk.shutdown();
+  }
+});
