@@ -1,20 +1,108 @@
 /**
- * The services the daemon hosts: images and containers on the one kernel.
+ * What the daemon hosts: the image store (with `berth/base` ensured at start), the one
+ * kernel with the userland's applets, and the container engine on it; and the routes
+ * that serve them.
  *
  * @module
  */
-import type { DaemonService, ServiceFactory } from "./daemon.ts";
+import { ensureBaseImage, openStore, type Store } from "../../image/mod.ts";
+import { Kernel } from "../kernel/kernel.ts";
+import { appletNames, applets } from "../userland/mod.ts";
+import { ContainerEngine } from "../container/container_engine.ts";
+import { KernelRuntime } from "../container/kernel_runtime.ts";
+import type { Daemon, DaemonService, ServiceFactory } from "./daemon.ts";
+import { registerContainerRoutes } from "./api_containers.ts";
+import { registerContainerFsRoutes } from "./api_container_fs.ts";
+import { registerExecRoutes } from "./api_exec.ts";
+import { registerImageRoutes } from "./api_images.ts";
+import { infoProviders } from "./api_system.ts";
+import type { Router } from "./router.ts";
+
+/** The hosted parts, for other services and tests. */
+export interface Hosted {
+  /** Image store. */
+  store: Store;
+  /** The kernel. */
+  kernel: Kernel;
+  /** The engine. */
+  engine: ContainerEngine;
+}
 
 /**
- * Builds the container and image service. Until the kernel and the image store land it
- * registers no routes (the daemon answers 404 for them).
+ * Make the kernel the daemon hosts.
  *
- * @param _daemon The daemon.
+ * @returns A kernel with the userland's applets.
+ * @example
+ * ```ts ignore
+ * const kernel = createKernel();
+ * ```
+ */
+export function createKernel(): Kernel {
+  return new Kernel({ builtins: applets });
+}
+
+/**
+ * Start the hosted parts on a state root.
+ *
+ * @param daemon The daemon (root, events, log).
+ * @returns Store, kernel and engine.
+ * @example
+ * ```ts ignore
+ * const { engine } = await startHosted(daemon);
+ * ```
+ */
+export async function startHosted(daemon: Daemon): Promise<Hosted> {
+  const store = await openStore(daemon.root);
+  await ensureBaseImage(store, { applets: appletNames });
+  const kernel = createKernel();
+  const runtime = new KernelRuntime(kernel);
+  const engine = new ContainerEngine({
+    root: daemon.root,
+    store,
+    runtime,
+    emit: (type, action, id, attrs) => daemon.events.emit(type, action, id, attrs),
+    log: daemon.log,
+  });
+  await engine.load();
+  return { store, kernel, engine };
+}
+
+/**
+ * The container and image service.
+ *
+ * @param daemon The daemon.
  * @returns The service.
  */
-export const containerServiceFactory: ServiceFactory = (_daemon): Promise<DaemonService> => {
-  return Promise.resolve({
-    register() {},
-    async stop() {},
+export const containerServiceFactory: ServiceFactory = async (
+  daemon: Daemon,
+): Promise<DaemonService> => {
+  const hosted = await startHosted(daemon);
+  const { store, engine } = hosted;
+  infoProviders.counts.push(async () => {
+    const all = engine.all();
+    return {
+      Containers: all.length,
+      ContainersRunning: all.filter((c) => c.record.State.Status === "running").length,
+      ContainersPaused: all.filter((c) => c.record.State.Status === "paused").length,
+      ContainersStopped: all.filter((c) => !c.record.State.Running).length,
+      Images: (await store.images()).length,
+    };
   });
+  return {
+    register(router: Router) {
+      registerContainerRoutes(router, engine);
+      registerContainerFsRoutes(router, daemon, engine, store);
+      registerExecRoutes(router, daemon, engine);
+      registerImageRoutes(router, daemon, store, {
+        userOf: (image) => {
+          const c = engine.all().find((c) => c.record.Image === image.id);
+          return c ? c.record.Id.slice(0, 12) : undefined;
+        },
+        countUsers: (id) => engine.all().filter((c) => c.record.Image === id).length,
+      });
+    },
+    async stop() {
+      await engine.shutdown();
+    },
+  };
 };

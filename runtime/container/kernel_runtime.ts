@@ -1,0 +1,334 @@
+/**
+ * Runs containers on the one emulated kernel: a cgroup `/berth/<id>` with the spec's
+ * limits, the init spawned in new PID, mount, IPC and UTS namespaces with the spec's
+ * argv, env, user and hostname, output streamed to the engine, pause as
+ * `cgroup.freeze`, `exec` joining the init's namespaces and cgroup, `top` and `stats`
+ * from the kernel's tables.
+ *
+ * The root file system comes from a {@link RootfsProvider} (the overlay of the image's
+ * layers plus the container's writable layer); without one, processes run with no root
+ * (builtin programs only), which is what the kernel offers before the VFS is wired in.
+ *
+ * @module
+ */
+import type { Kernel, ProcessHandle } from "../kernel/kernel.ts";
+import { SpawnError } from "../kernel/kernel.ts";
+import { Errno } from "../kernel/errno.ts";
+import { CLONE } from "../kernel/syscalls/api.ts";
+import type { ProcessFs } from "../kernel/process_fs.ts";
+import type { ContainerRecord } from "./container_state.ts";
+import { cgroupValues } from "./container_spec.ts";
+import {
+  type CgroupStats,
+  type ContainerFs,
+  type ContainerIo,
+  type ContainerRuntime,
+  ContainerStartError,
+  type ExecOptions,
+  type ExecProcess,
+  type ProcessInfo,
+  type RunningContainer,
+} from "./container_runtime.ts";
+
+/** Supplies container root file systems (implemented over the VFS's overlay). */
+export interface RootfsProvider {
+  /** A process file-system state whose root is the container's rootfs with its mounts. */
+  open(record: ContainerRecord): Promise<ProcessFs>;
+  /** Persist the writable layer. */
+  save(record: ContainerRecord): Promise<void>;
+  /** Drop a removed container's layer. */
+  remove(record: ContainerRecord): Promise<void>;
+  /** File-system operations (diff, export, cp). */
+  readonly fs: ContainerFs;
+}
+
+const NS_FLAGS = CLONE.NEWPID | CLONE.NEWNS | CLONE.NEWIPC | CLONE.NEWUTS;
+
+/** A file-system that has no root yet: every operation explains why. */
+class NoRootfs implements ContainerFs {
+  #fail(): never {
+    throw Object.assign(
+      new Error(
+        "container file systems are not available in this build (the VFS overlay is not wired in yet)",
+      ),
+      { httpStatus: 501 },
+    );
+  }
+  changes(): never {
+    return this.#fail();
+  }
+  diffTar(): never {
+    return this.#fail();
+  }
+  exportTar(): never {
+    return this.#fail();
+  }
+  archive(): never {
+    return this.#fail();
+  }
+  statPath(): never {
+    return this.#fail();
+  }
+  extract(): never {
+    return this.#fail();
+  }
+}
+
+function startError(err: unknown, what: string): Error {
+  if (err instanceof SpawnError) {
+    if (err.errno === Errno.ENOENT) {
+      return new ContainerStartError(
+        `failed to create task for container: exec: "${what}": executable file not found in $PATH`,
+        127,
+      );
+    }
+    if (err.errno === Errno.EACCES || err.errno === Errno.ENOEXEC || err.errno === Errno.EISDIR) {
+      return new ContainerStartError(
+        `failed to create task for container: exec: "${what}": permission denied`,
+        126,
+      );
+    }
+  }
+  return err as Error;
+}
+
+async function pump(
+  stream: ReadableStream<Uint8Array> | null,
+  sink: (d: Uint8Array) => void,
+): Promise<void> {
+  if (!stream) return;
+  const reader = stream.getReader();
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (value && value.length > 0) sink(value);
+    }
+  } catch { /* the process went away */ }
+}
+
+function clock(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+function cpuTime(us: number): string {
+  const s = Math.floor(us / 1e6);
+  return `${String(Math.floor(s / 3600)).padStart(2, "0")}:${
+    String(Math.floor(s / 60) % 60).padStart(2, "0")
+  }:${String(s % 60).padStart(2, "0")}`;
+}
+
+/**
+ * The kernel-backed runtime.
+ *
+ * @example
+ * ```ts ignore
+ * const runtime = new KernelRuntime(kernel);
+ * const running = await runtime.start(record, { stdout: log, stderr: log });
+ * ```
+ */
+export class KernelRuntime implements ContainerRuntime {
+  readonly #kernel: Kernel;
+  readonly #rootfs?: RootfsProvider;
+
+  /**
+   * @param kernel The daemon's kernel.
+   * @param rootfs Root file systems (absent: processes run without a root).
+   */
+  constructor(kernel: Kernel, rootfs?: RootfsProvider) {
+    this.#kernel = kernel;
+    this.#rootfs = rootfs;
+  }
+
+  /** File-system operations. */
+  get fs(): ContainerFs {
+    return this.#rootfs?.fs ?? new NoRootfs();
+  }
+
+  /** The kernel. */
+  get kernel(): Kernel {
+    return this.#kernel;
+  }
+
+  #cgroupPath(record: ContainerRecord): string {
+    return `/berth/${record.Id.slice(0, 12)}`;
+  }
+
+  async start(record: ContainerRecord, io: ContainerIo): Promise<RunningContainer> {
+    const k = this.#kernel;
+    const cgPath = this.#cgroupPath(record);
+    if (!k.cgroups.get("/berth")) k.cgroups.create("/berth");
+    if (k.cgroups.get(cgPath)) k.cgroups.remove(cgPath);
+    const g = k.cgroups.create(cgPath);
+    if (typeof g === "number") throw new Error(`cannot create cgroup ${cgPath}: errno ${g}`);
+    for (const [file, value] of Object.entries(cgroupValues(record.Spec.linux.resources))) {
+      k.cgroups.writeGroup(g, file, value);
+    }
+    const spec = record.Spec;
+    const fs = this.#rootfs ? await this.#rootfs.open(record) : undefined;
+    const argv = spec.process.args;
+    let handle: ProcessHandle;
+    try {
+      handle = await k.spawn({
+        argv,
+        env: spec.process.env,
+        cwd: fs ? spec.process.cwd : undefined,
+        cgroup: cgPath,
+        cloneFlags: NS_FLAGS,
+        hostname: spec.hostname,
+        fs,
+        cred: {
+          uid: spec.process.user.uid,
+          gid: spec.process.user.gid,
+          groups: spec.process.user.additionalGids ?? [],
+        },
+        stdin: record.Config.OpenStdin ? "pipe" : "null",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+    } catch (err) {
+      k.cgroups.remove(cgPath);
+      throw startError(err, argv[0] ?? "");
+    }
+    const outDone = Promise.all([pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
+    const stdinWriter = handle.stdin?.getWriter();
+    const exited = (async () => {
+      const status = await handle.wait();
+      // Killing a namespace's init kills the namespace: wait for the output to drain.
+      await outDone;
+      const events = k.cgroups.readFile(cgPath, "memory.events");
+      const oomKilled = typeof events === "string" && /oom_kill [1-9]/.test(events);
+      k.cgroups.remove(cgPath);
+      return { exitCode: status.exitCode, oomKilled };
+    })();
+    return {
+      pid: handle.pid,
+      exited,
+      kill: (sig) => handle.kill(sig),
+      freeze: (frozen) => {
+        const cg = k.cgroups.get(cgPath);
+        if (cg) k.cgroups.writeGroup(cg, "cgroup.freeze", frozen ? "1" : "0");
+      },
+      writeStdin: (data) => {
+        stdinWriter?.write(data).catch(() => {});
+      },
+      closeStdin: () => {
+        stdinWriter?.close().catch(() => {});
+      },
+      resize: () => {},
+      exec: (opts, execIo) => this.#exec(record, handle, opts, execIo),
+      top: () => this.#top(cgPath),
+      stats: () => this.#stats(cgPath),
+      update: (values) => {
+        const cg = k.cgroups.get(cgPath);
+        if (!cg) return;
+        for (const [file, value] of Object.entries(values)) k.cgroups.writeGroup(cg, file, value);
+      },
+    };
+  }
+
+  async #exec(
+    record: ContainerRecord,
+    init: ProcessHandle,
+    opts: ExecOptions,
+    io: ContainerIo,
+  ): Promise<ExecProcess> {
+    const spec = record.Spec;
+    let handle: ProcessHandle;
+    try {
+      handle = await this.#kernel.spawn({
+        argv: opts.argv,
+        env: [...spec.process.env, ...opts.env],
+        cwd: this.#rootfs ? (opts.workdir || spec.process.cwd) : undefined,
+        joinPid: init.pid,
+        cred: { uid: spec.process.user.uid, gid: spec.process.user.gid },
+        stdin: opts.stdin ? "pipe" : "null",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+    } catch (err) {
+      throw startError(err, opts.argv[0] ?? "");
+    }
+    const outDone = Promise.all([pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
+    const w = handle.stdin?.getWriter();
+    return {
+      pid: handle.pid,
+      exited: handle.wait().then(async (s) => {
+        await outDone;
+        return s.exitCode;
+      }),
+      writeStdin: (d) => {
+        w?.write(d).catch(() => {});
+      },
+      closeStdin: () => {
+        w?.close().catch(() => {});
+      },
+      resize: () => {},
+    };
+  }
+
+  #top(cgPath: string): ProcessInfo[] {
+    const k = this.#kernel;
+    const cg = k.cgroups.get(cgPath);
+    const out: ProcessInfo[] = [];
+    if (!cg) return out;
+    for (const p of k.procs.values()) {
+      if (p.dead || !p.cgroup.isWithin(cg)) continue;
+      out.push({
+        uid: p.cred.euid === 0 ? "root" : String(p.cred.euid),
+        pid: p.id,
+        ppid: p.parent?.id ?? 0,
+        c: 0,
+        stime: clock(p.startWallMs),
+        tty: "?",
+        time: cpuTime(p.utimeUs + p.stimeUs),
+        cmd: (p.argv.length > 0 ? p.argv : [p.comm]).join(" "),
+      });
+    }
+    return out.sort((a, b) => a.pid - b.pid);
+  }
+
+  #stats(cgPath: string): CgroupStats {
+    const k = this.#kernel;
+    const read = (name: string): string => {
+      const v = k.cgroups.readFile(cgPath, name);
+      return typeof v === "string" ? v : "";
+    };
+    const kv = (text: string): Record<string, number> =>
+      Object.fromEntries(
+        text.split("\n").filter((l) => l).map((l) => {
+          const [a, b] = l.split(" ");
+          return [a ?? "", Number(b)];
+        }),
+      );
+    const cpu = kv(read("cpu.stat"));
+    const num = (name: string): number | undefined => {
+      const t = read(name).trim();
+      return t === "" || t === "max" ? undefined : Number(t);
+    };
+    return {
+      cpuUsageUsec: cpu.usage_usec ?? 0,
+      memoryCurrent: num("memory.current") ?? 0,
+      memoryMax: num("memory.max"),
+      memoryPeak: num("memory.peak") ?? 0,
+      pidsCurrent: num("pids.current") ?? 0,
+      pidsMax: num("pids.max"),
+      nrPeriods: cpu.nr_periods ?? 0,
+      nrThrottled: cpu.nr_throttled ?? 0,
+      throttledUsec: cpu.throttled_usec ?? 0,
+    };
+  }
+
+  async saveUpper(record: ContainerRecord): Promise<void> {
+    await this.#rootfs?.save(record);
+  }
+
+  async remove(record: ContainerRecord): Promise<void> {
+    await this.#rootfs?.remove(record);
+  }
+
+  async shutdown(): Promise<void> {
+    await this.#kernel.shutdown();
+  }
+}

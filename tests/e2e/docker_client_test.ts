@@ -1,0 +1,65 @@
+/**
+ * The real `docker` CLI pointed at Berth's socket: version, images, run --rm, ps -a,
+ * logs, rm. Skipped with a reason where docker is not installed.
+ */
+import assert from "node:assert/strict";
+import { tempBerth } from "./cli_harness.ts";
+
+function dockerPath(): string | undefined {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      if (Deno.statSync(`${dir}/docker`).isFile) return `${dir}/docker`;
+    } catch { /* not here */ }
+  }
+  return undefined;
+}
+
+const docker = dockerPath();
+
+Deno.test({
+  name: "the docker CLI talks to Berth: version, images, run --rm, ps -a, logs, rm",
+  ignore: docker === undefined,
+  async fn() {
+    const b = await tempBerth();
+    const run = async (...args: string[]) => {
+      const out = await new Deno.Command(docker!, {
+        args,
+        env: { DOCKER_HOST: `unix://${b.socket}`, DOCKER_CONFIG: b.root, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return {
+        code: out.code,
+        stdout: new TextDecoder().decode(out.stdout),
+        stderr: new TextDecoder().decode(out.stderr),
+      };
+    };
+    try {
+      assert.equal((await b.run(["info"])).code, 0); // starts the daemon
+      const v = await run("version");
+      assert.equal(v.code, 0, v.stderr);
+      assert.match(v.stdout, /Server: Berth/);
+      assert.match(v.stdout, /API version:\s+1\.47/);
+      const i = await run("images");
+      assert.match(i.stdout, /berth\/base\s+latest/);
+      const hi = await run("run", "--rm", "berth/base", "echo", "hi");
+      assert.equal(hi.code, 0, hi.stderr);
+      assert.equal(hi.stdout, "hi\n");
+      const named = await run("run", "--name", "keep", "berth/base", "echo", "kept output");
+      assert.equal(named.code, 0, named.stderr);
+      const ps = await run("ps", "-a");
+      assert.match(ps.stdout, /keep/);
+      assert.match(ps.stdout, /Exited \(0\)/);
+      assert.doesNotMatch(ps.stdout, /echo hi/, "--rm container is gone");
+      const logs = await run("logs", "keep");
+      assert.equal(logs.stdout, "kept output\n");
+      const failing = await run("run", "--rm", "berth/base", "false");
+      assert.equal(failing.code, 1);
+      const rm = await run("rm", "keep");
+      assert.equal(rm.code, 0, rm.stderr);
+      assert.doesNotMatch((await run("ps", "-a")).stdout, /keep/);
+    } finally {
+      await b.cleanup();
+    }
+  },
+});
