@@ -91,3 +91,25 @@ export {
   type Sniffed,
 } from "./archive/archive_file.ts";
 export { gunzipChunks } from "./store/gunzip.ts";
+export {
+  createdSeconds,
+  type ImageFilters,
+  imageSize,
+  type ImageSummary,
+  layerSize,
+  listImages,
+  repoDigests,
+  shortTags,
+} from "./api/image_summary.ts";
+export {
+  type HistoryItem,
+  imageHistory,
+  type ImageInspect,
+  inspectImage,
+} from "./api/image_inspect.ts";
+export {
+  type ImageDiskUsage,
+  imageDiskUsage,
+  pruneImages,
+  type PruneReport,
+} from "./api/prune_images.ts";
