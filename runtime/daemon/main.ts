@@ -57,6 +57,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
       console.error(`berth: ${err.message}`);
       return 1;
     }
+    log(`cannot start: ${(err as Error)?.stack ?? err}`);
     throw err;
   }
   const stop = () => {

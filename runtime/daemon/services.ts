@@ -53,7 +53,11 @@ export function createKernel(): Kernel {
  */
 export async function startHosted(daemon: Daemon): Promise<Hosted> {
   const store = await openStore(daemon.root);
-  await ensureBaseImage(store, { applets: appletNames });
+  // The base image links /bin/<name> per applet; names a path cannot carry are skipped.
+  const linkable = appletNames.filter((n) =>
+    /^[A-Za-z0-9_.+-]+$/.test(n) && n !== "." && n !== ".."
+  );
+  await ensureBaseImage(store, { applets: linkable });
   const kernel = createKernel();
   const runtime = new KernelRuntime(kernel);
   const engine = new ContainerEngine({
