@@ -6,20 +6,41 @@
  * @module
  */
 import type { BuiltinMain } from "./_builtin.ts";
+import { basename, dirname } from "./basename.ts";
 import { cat } from "./cat.ts";
 import { chmod } from "./chmod.ts";
 import { chgrp, chown } from "./chown.ts";
 import { cp } from "./cp.ts";
+import { cut } from "./cut.ts";
+import { date } from "./date.ts";
 import { echo } from "./echo.ts";
+import { env } from "./env.ts";
+import { free } from "./free.ts";
+import { head } from "./head.ts";
+import { id, whoami } from "./id.ts";
 import { ln } from "./ln.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
 import { mv } from "./mv.ts";
+import { nproc } from "./nproc.ts";
+import { printf } from "./printf.ts";
 import { pwd } from "./pwd.ts";
+import { readlink, realpath } from "./readlink.ts";
 import { rm } from "./rm.ts";
 import { rmdir } from "./rmdir.ts";
+import { seq } from "./seq.ts";
+import { sleep } from "./sleep.ts";
+import { sort } from "./sort.ts";
+import { tail } from "./tail.ts";
+import { tee } from "./tee.ts";
+import { test } from "./test.ts";
 import { touch } from "./touch.ts";
+import { tr } from "./tr.ts";
 import { falseMain, trueMain } from "./true.ts";
+import { hostname, uname } from "./uname.ts";
+import { uniq } from "./uniq.ts";
+import { wc } from "./wc.ts";
+import { yes } from "./yes.ts";
 
 export type { BuiltinMain } from "./_builtin.ts";
 
@@ -33,22 +54,48 @@ export type { BuiltinMain } from "./_builtin.ts";
  * ```
  */
 export const applets: Record<string, BuiltinMain> = {
+  "[": test,
+  basename,
   cat,
   chgrp,
   chmod,
   chown,
   cp,
+  cut,
+  date,
+  dirname,
   echo,
+  env,
   false: falseMain,
+  free,
+  head,
+  hostname,
+  id,
   ln,
   ls,
   mkdir,
   mv,
+  nproc,
+  printf,
   pwd,
+  readlink,
+  realpath,
   rm,
   rmdir,
+  seq,
+  sleep,
+  sort,
+  tail,
+  tee,
+  test,
   touch,
+  tr,
   true: trueMain,
+  uname,
+  uniq,
+  wc,
+  whoami,
+  yes,
 };
 
 /** The applet names, sorted (the base image makes `/bin/<name>` for each). */
