@@ -296,9 +296,11 @@ export class Scheduler {
     clearTimeout(g.unthrottleTimer);
     const periodMs = g.cpuPeriodUs / 1000;
     const delay = Math.max(0, g.periodStartMs + periodMs - now);
+    const boundary = g.periodStartMs + periodMs;
     g.unthrottleTimer = setTimeout(() => {
       g.unthrottleTimer = undefined;
-      const t = performance.now();
+      // Timers may fire a little early: the period boundary has passed by definition.
+      const t = Math.max(performance.now(), boundary);
       this.#refreshPeriod(g, t);
       if (g.cpuQuotaUs !== null && g.periodUsedUs >= g.cpuQuotaUs) {
         g.nrThrottled++;

@@ -1,0 +1,87 @@
+import { ok } from "node:assert/strict";
+import { cpuUsage } from "node:process";
+import type { BuiltinMain } from "./executor.ts";
+import { Kernel } from "./kernel.ts";
+
+/** Burns CPU in ~50 µs steps, with a write (a preemption point) after each step. */
+const spin: BuiltinMain = async (sys) => {
+  const byte = new Uint8Array(1);
+  let x = 0;
+  for (;;) {
+    const end = performance.now() + 0.05;
+    while (performance.now() < end) x = (x * 31 + 7) | 0;
+    await sys.write(1, byte);
+  }
+};
+
+function stat(k: Kernel, path: string): Record<string, number> {
+  const text = k.cgroups.readFile(path, "cpu.stat");
+  if (typeof text === "number") throw new Error(`cpu.stat of ${path}: ${text}`);
+  return Object.fromEntries(
+    text.trim().split("\n").map((l) => l.split(" ")).map(([a, b]) => [a!, Number(b)]),
+  );
+}
+
+Deno.test("cpu.weight 100/200/300 splits the CPU 1:2:3 (±10%) among CPU-bound processes", async () => {
+  const k = new Kernel({ builtins: { spin } });
+  try {
+    const weights = [100, 200, 300];
+    const handles = [];
+    for (const [i, w] of weights.entries()) {
+      k.cgroups.create(`/w/g${i}`, { cpuWeight: w });
+      handles.push(await k.spawn({ argv: ["spin"], cgroup: `/w/g${i}`, stdout: "null" }));
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    const used = weights.map((_, i) => stat(k, `/w/g${i}`).usage_usec!);
+    for (const h of handles) h.kill(9);
+    const [a, b, c] = used as [number, number, number];
+    const r2 = b / a, r3 = c / a;
+    ok(r2 > 1.8 && r2 < 2.2, `b/a = ${r2.toFixed(3)} (usage ${used.join(", ")})`);
+    ok(r3 > 2.7 && r3 < 3.3, `c/a = ${r3.toFixed(3)} (usage ${used.join(", ")})`);
+  } finally {
+    await k.shutdown();
+  }
+});
+
+Deno.test('cpu.max "25000 100000" holds a CPU-bound process to 25% (±5%) and throttles it', async () => {
+  const k = new Kernel({ builtins: { spin } });
+  try {
+    k.cgroups.create("/q", { cpuMax: "25000 100000" });
+    const t0 = performance.now();
+    const h = await k.spawn({ argv: ["spin"], cgroup: "/q", stdout: "null" });
+    await new Promise((r) => setTimeout(r, 2000));
+    const s = stat(k, "/q");
+    const wallUs = (performance.now() - t0) * 1000;
+    h.kill(9);
+    await h.wait();
+    const share = s.usage_usec! / wallUs;
+    ok(share > 0.2 && share < 0.3, `share ${share.toFixed(3)} ${JSON.stringify(s)}`);
+    ok(s.nr_throttled! > 0, `nr_throttled ${s.nr_throttled}`);
+    ok(s.throttled_usec! > 0 && s.nr_periods! >= s.nr_throttled!, JSON.stringify(s));
+  } finally {
+    await k.shutdown();
+  }
+});
+
+Deno.test("sleeping processes cost no CPU: an idle kernel does not poll", async () => {
+  const sleeper: BuiltinMain = async (sys) => {
+    await sys.nanosleep({ sec: 60, nsec: 0 });
+    return 0;
+  };
+  const k = new Kernel({ builtins: { sleeper } });
+  try {
+    for (let i = 0; i < 50; i++) await k.spawn({ argv: ["sleeper"], stdout: "null" });
+    await new Promise((r) => setTimeout(r, 50));
+    const c0 = cpuUsage();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 500));
+    const c = cpuUsage(c0);
+    const share = (c.user + c.system) / ((performance.now() - t0) * 1000);
+    ok(share < 0.05, `CPU share while idle: ${share.toFixed(3)}`);
+    const switches = k.scheduler.switches;
+    await new Promise((r) => setTimeout(r, 100));
+    ok(k.scheduler.switches === switches, "no dispatch while every process sleeps");
+  } finally {
+    await k.shutdown();
+  }
+});
