@@ -33,6 +33,8 @@ import {
   POLL,
 } from "../vfs/types.ts";
 import { fifoOf, openFifo } from "./sys_pipe.ts";
+import { memDevice } from "../fs/devfs/devices.ts";
+import { MS } from "../vfs/mount.ts";
 
 /** `fcntl` commands. */
 export const F = {
@@ -100,8 +102,19 @@ function openHandle(
     }
     return regularHandle(loc.inode);
   }
+  if (isDev(st.mode)) {
+    if (loc.mount.flags & MS.NODEV) return Errno.EACCES;
+    const own = loc.inode.open ? loc.inode.open(flags, ctxOf(task)) : Errno.ENXIO;
+    if (own !== Errno.ENXIO) return own;
+    return memDevice(st.rdev) ?? Errno.ENXIO;
+  }
   if (loc.inode.open) return loc.inode.open(flags, ctxOf(task));
   return Errno.ENXIO;
+}
+
+function isDev(mode: number): boolean {
+  const t = mode & 0o170000;
+  return t === 0o020000 || t === 0o060000;
 }
 
 /**

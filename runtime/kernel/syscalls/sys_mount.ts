@@ -17,13 +17,15 @@
 import { Errno } from "../errno.ts";
 import { AT } from "./api.ts";
 import { parseTmpfsOptions, TmpFs } from "../fs/tmpfs/tmpfs.ts";
+import { createDevfs } from "../fs/devfs/devfs.ts";
 import { followMounts, type FsFactory, type Loc, MNT, Mount, MS } from "../vfs/mount.ts";
 import { isBeneath, sameLoc } from "../vfs/path_walk.ts";
 import { type FileTask, resolveAt } from "../vfs/resolve.ts";
 import { isDir } from "../vfs/types.ts";
 
 /**
- * The file-system types every kernel has: `tmpfs` (options `size=`, `mode=`).
+ * The file-system types every kernel has: `tmpfs` (options `size=`, `mode=`) and
+ * `devtmpfs` (a fresh devfs without a terminal).
  *
  * @returns A new map; add procfs, cgroup2, devtmpfs factories to it.
  * @example
@@ -39,6 +41,7 @@ export function defaultFsTypes(): Map<string, FsFactory> {
     if (typeof o === "number") return o;
     return new TmpFs({ memory: task.memory, ...o });
   });
+  m.set("devtmpfs", (task) => createDevfs({ memory: task.memory }));
   return m;
 }
 

@@ -1,0 +1,72 @@
+/**
+ * devfs for `/dev`: a tmpfs holding the standard device nodes (`null zero full random
+ * urandom tty console`), the links `stdin stdout stderr fd` into `/proc/self/fd`, and
+ * `shm/` (sticky, world-writable; its data is charged like any tmpfs data). `ptmx` and
+ * `pts/` exist for programs that look for them, but opening `ptmx` gives `ENXIO`
+ * (no pseudo-terminal pairs).
+ *
+ * `/dev/tty` and `/dev/console` open the container's {@link Tty} when one was given
+ * (`run -it`), else `ENXIO`, as for a process without a controlling terminal.
+ *
+ * @module
+ */
+import type { MemoryCharger } from "../../task.ts";
+import { TmpFs, type TmpNode } from "../tmpfs/tmpfs.ts";
+import { DEV } from "./devices.ts";
+import type { Tty } from "./tty.ts";
+
+/** Options of {@link createDevfs}. */
+export interface DevfsOptions {
+  /** Charger for `shm` data. */
+  memory: MemoryCharger;
+  /** The container's terminal, for `/dev/tty` and `/dev/console`. */
+  tty?: Tty;
+  /** `size=` of the whole devfs (bounds `/dev/shm`), default 64 MiB as Docker's shm. */
+  sizeLimit?: number;
+}
+
+const ROOT = { uid: 0, gid: 0, euid: 0, egid: 0, groups: [] };
+
+/**
+ * A populated devfs.
+ *
+ * @param opts Charger and terminal.
+ * @returns The file system (mount it at `/dev`).
+ * @example
+ * ```ts ignore
+ * const dev = createDevfs({ memory: task.memory });
+ * ```
+ */
+export function createDevfs(opts: DevfsOptions): TmpFs {
+  const fs = new TmpFs({
+    memory: opts.memory,
+    sizeLimit: opts.sizeLimit ?? 64 << 20,
+    rootMode: 0o755,
+    type: "devtmpfs",
+  });
+  const root = fs.root;
+  const ctx = { cred: ROOT };
+  const node = (name: string, rdev: number, mode = 0o666) =>
+    root.create(name, "char", mode, ctx, { rdev }) as TmpNode;
+  node("null", DEV.NULL);
+  node("zero", DEV.ZERO);
+  node("full", DEV.FULL);
+  node("random", DEV.RANDOM);
+  node("urandom", DEV.URANDOM);
+  const tty = node("tty", DEV.TTY);
+  const console = node("console", DEV.CONSOLE, 0o600);
+  node("ptmx", DEV.PTMX);
+  if (opts.tty) {
+    const t = opts.tty;
+    tty.opener = () => t.open();
+    console.opener = () => t.open();
+  }
+  root.create("stdin", "symlink", 0o777, ctx, { target: "/proc/self/fd/0" });
+  root.create("stdout", "symlink", 0o777, ctx, { target: "/proc/self/fd/1" });
+  root.create("stderr", "symlink", 0o777, ctx, { target: "/proc/self/fd/2" });
+  root.create("fd", "symlink", 0o777, ctx, { target: "/proc/self/fd" });
+  root.create("shm", "dir", 0o1777, ctx);
+  root.create("pts", "dir", 0o755, ctx);
+  root.create("mqueue", "dir", 0o1777, ctx);
+  return fs;
+}
