@@ -7,7 +7,7 @@
  */
 import { Errno } from "../../kernel/errno.ts";
 import { W } from "../../kernel/syscalls/api.ts";
-import type { AndOr, Command } from "./ast.ts";
+import type { AndOr, Command, Word } from "./ast.ts";
 import { BUILTINS, SPECIAL_BUILTINS } from "./builtins.ts";
 import { expandString, expandWord } from "./expand.ts";
 import { applyRedirs } from "./redirect.ts";
@@ -24,16 +24,33 @@ interface Prepared {
 
 const X_OK = 1;
 
+/** The text of a word that needs no expansion (one literal part), else undefined. */
+function literalWord(w: Word): string | undefined {
+  if (w.parts.length !== 1) return undefined;
+  const p = w.parts[0]!;
+  if (p.type === "sq") return p.text;
+  if (p.type === "lit" && (p.quoted || !/[*?[]/.test(p.text))) return p.text;
+  return undefined;
+}
+
 async function prepare(sh: Shell, cmd: Simple): Promise<Prepared> {
   sh.lineno = cmd.line;
   sh.cmdsubStatus = 0;
   const argv: string[] = [];
   for (const w of cmd.words) {
+    const lit = literalWord(w);
+    if (lit !== undefined) {
+      argv.push(lit);
+      continue;
+    }
     const fields = await expandWord(w, sh);
     for (const f of fields) argv.push(f);
   }
   const assigns: [string, string][] = [];
-  for (const a of cmd.assigns) assigns.push([a.name, await expandString(a.value, sh)]);
+  for (const a of cmd.assigns) {
+    const lit = literalWord(a.value);
+    assigns.push([a.name, lit ?? await expandString(a.value, sh)]);
+  }
   if (sh.opts.xtrace) {
     const ps4 = sh.lookup("PS4") ?? "+ ";
     const words = [...assigns.map(([k, v]) => `${k}=${v}`), ...argv];
@@ -103,16 +120,45 @@ async function withTempVars<T>(
   }
 }
 
+/** Expansion without awaiting when every word is a literal (the common case in loops). */
+function prepareSync(sh: Shell, cmd: Simple): Prepared | undefined {
+  if (cmd.assigns.length > 0 || sh.opts.xtrace) return undefined;
+  const argv: string[] = [];
+  for (const w of cmd.words) {
+    const lit = literalWord(w);
+    if (lit === undefined) return undefined;
+    argv.push(lit);
+  }
+  sh.lineno = cmd.line;
+  sh.cmdsubStatus = 0;
+  return { argv, assigns: [] };
+}
+
 /**
- * Runs a simple command in the shell and waits for it.
+ * Runs a simple command in the shell and waits for it. Completes synchronously when a
+ * builtin with literal words does.
  *
  * @param sh The shell.
  * @param cmd The command.
  * @returns Exit status.
  */
-export async function execSimple(sh: Shell, cmd: Simple): Promise<number> {
-  const prep = await prepare(sh, cmd);
-  return await runPrepared(sh, cmd, prep);
+export function execSimple(sh: Shell, cmd: Simple): number | Promise<number> {
+  const prep = prepareSync(sh, cmd);
+  if (prep && cmd.redirs.length === 0 && prep.argv.length > 0) {
+    const name = prep.argv[0]!;
+    const kind = name === "command" ? "external" : commandKind(sh, name);
+    if (kind === "special") return SPECIAL_BUILTINS[name]!(sh, prep.argv);
+    if (kind === "builtin") return BUILTINS[name]!(sh, prep.argv);
+  }
+  return execSimpleAsync(sh, cmd, prep);
+}
+
+async function execSimpleAsync(
+  sh: Shell,
+  cmd: Simple,
+  prep: Prepared | undefined,
+): Promise<number> {
+  return await runPrepared(sh, cmd, prep ?? await prepare(sh, cmd));
 }
 
 /**
@@ -151,6 +197,7 @@ async function runPrepared(sh: Shell, cmd: Simple, prep: Prepared, skip = false)
     }
     for (const [k, v] of assigns) sh.setVar(k, v);
     const fn = SPECIAL_BUILTINS[name]!;
+    if (cmd.redirs.length === 0) return await fn(sh, argv);
     return await sh.withRedirs(cmd.redirs, async () => await fn(sh, argv));
   }
   if (kind === "function") {
@@ -162,6 +209,7 @@ async function runPrepared(sh: Shell, cmd: Simple, prep: Prepared, skip = false)
   }
   if (kind === "builtin") {
     const fn = BUILTINS[name]!;
+    if (cmd.redirs.length === 0 && assigns.length === 0) return await fn(sh, argv);
     return await sh.withRedirs(
       cmd.redirs,
       () => withTempVars(sh, assigns, async () => await fn(sh, argv)),

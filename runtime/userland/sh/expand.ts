@@ -201,30 +201,25 @@ function splitFields(chunks: Chunk[], ifs: string): Chunk[][] {
       cur.push(c);
       continue;
     }
-    let text = "";
-    for (const ch of c.s) {
+    const str = c.s;
+    const n = str.length;
+    let i = 0;
+    while (i < n) {
+      const ch = str[i]!;
       if (ifs.includes(ch)) {
-        const ws = ch === " " || ch === "\t" || ch === "\n";
-        if (text) {
-          cur.push({ s: text, q: false, split: false });
-          text = "";
-        }
-        if (ws) {
+        if (ch === " " || ch === "\t" || ch === "\n") {
           if (has) wsPending = true;
-        } else {
-          push();
-        }
-      } else {
-        if (wsPending) {
-          if (text) cur.push({ s: text, q: false, split: false });
-          text = "";
-          push();
-        }
-        text += ch;
-        has = true;
+        } else push();
+        i++;
+        continue;
       }
+      let j = i + 1;
+      while (j < n && !ifs.includes(str[j]!)) j++;
+      if (wsPending) push();
+      cur.push({ s: str.slice(i, j), q: false, split: false });
+      has = true;
+      i = j;
     }
-    if (text) cur.push({ s: text, q: false, split: false });
   }
   if (has) fields.push(cur);
   return fields;

@@ -396,15 +396,37 @@ export class Shell implements ExpandContext {
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       if (item.background) status = await this.startBackground(item);
-      else status = await this.execAndOr(item);
+      else {
+        const r = this.execAndOr(item);
+        status = r instanceof Promise ? await r : r;
+      }
       if (this.shared.pendingSignals.length > 0) await this.runPendingTraps();
     }
     return items.length === 0 ? 0 : status;
   }
 
-  async execAndOr(item: AndOr): Promise<number> {
+  /** Runs an and-or list; synchronous when its one command completes synchronously. */
+  execAndOr(item: AndOr): number | Promise<number> {
+    if (item.rest.length === 0) {
+      const p = item.first;
+      if (p.bang || p.cmds.length !== 1) return this.execPipelineChecked(p);
+      // Fast path: one command, no `!`.
+      const cmd = p.cmds[0]!;
+      const r = cmd.type === "simple" ? execSimple(this, cmd) : this.execCommand(cmd);
+      if (r instanceof Promise) return r.then((s) => this.#afterCommand(s));
+      return this.#afterCommand(r);
+    }
+    return this.#execAndOrList(item);
+  }
+
+  #afterCommand(status: number): number {
+    this.status = status;
+    if (status !== 0 && this.opts.errexit && this.condDepth === 0) throw new ExitSignal(status);
+    return status;
+  }
+
+  async #execAndOrList(item: AndOr): Promise<number> {
     const rest = item.rest;
-    if (rest.length === 0) return await this.execPipelineChecked(item.first);
     this.condDepth++;
     let status: number;
     try {
