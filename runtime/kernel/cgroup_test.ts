@@ -1,0 +1,165 @@
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { Errno } from "./errno.ts";
+import { type BuiltinMain, type Executor, startsWith } from "./executor.ts";
+import { Kernel } from "./kernel.ts";
+import { minimalRoot } from "./minimal_root.ts";
+import type { Syscalls } from "./syscalls/api.ts";
+
+const enc = new TextEncoder();
+const say = (sys: Syscalls, text: string) => sys.write(1, enc.encode(text));
+const MIB = 1024 * 1024;
+
+/** A test program format: "MEMEAT <mode>" files allocate 1 MiB at a time until refused. */
+const MAGIC = enc.encode("MEMEAT");
+const memeater: Executor = {
+  async run(ctx, image) {
+    const mode = new TextDecoder().decode(image).split(/\s+/)[1];
+    let got = 0;
+    for (;;) {
+      const ok = ctx.chargeMemory(MIB, mode === "oom");
+      if (!ok) break;
+      got++;
+      const y = ctx.preempt();
+      if (y) await y;
+    }
+    await ctx.sys.write(1, enc.encode(`refused after ${got} MiB\n`));
+    return 1;
+  },
+};
+
+function events(k: Kernel, path: string): Record<string, number> {
+  const t = k.cgroups.readFile(path, "memory.events") as string;
+  return Object.fromEntries(
+    t.trim().split("\n").map((l) => l.split(" ")).map(([a, b]) => [a!, +b!]),
+  );
+}
+
+Deno.test("memory.max refuses a charge (ENOMEM path), counts it in memory.events, spares siblings", async () => {
+  const k = new Kernel({ builtins: {} });
+  k.registerBinfmt({ name: "memeat", match: (h) => startsWith(h, MAGIC), executor: memeater });
+  try {
+    k.cgroups.create("/m/a", { memoryMax: 8 * MIB });
+    k.cgroups.create("/m/b", { memoryMax: 64 * MIB });
+    const files = { "/bin/eat": "MEMEAT fail", "/bin/oom": "MEMEAT oom" };
+    const bystander = await k.spawn({
+      argv: ["/bin/eat"],
+      cgroup: "/m/b",
+      fs: minimalRoot(k, { files }),
+    });
+    const h = await k.spawn({ argv: ["/bin/eat"], cgroup: "/m/a", fs: minimalRoot(k, { files }) });
+    const out = await new Response(h.stdout).text();
+    assertEquals((await h.wait()).exitCode, 1);
+    assertEquals(out, "refused after 7 MiB\n"); // 8 MiB minus the process's kernel memory
+    const e = events(k, "/m/a");
+    ok(e.max! >= 1 && e.oom_kill === 0, JSON.stringify(e));
+    assertEquals(await new Response(bystander.stdout).text(), "refused after 63 MiB\n");
+    assertEquals(events(k, "/m/b").oom_kill, 0);
+    ok(+(k.cgroups.readFile("/m/a", "memory.peak") as string) <= 8 * MIB);
+    assertEquals(k.cgroups.readFile("/m/a", "memory.current"), "0\n");
+  } finally {
+    await k.shutdown();
+  }
+});
+
+Deno.test("an allocation that cannot fail triggers the OOM killer: SIGKILL (137), oom_kill +1", async () => {
+  const k = new Kernel({ builtins: {} });
+  k.registerBinfmt({ name: "memeat", match: (h) => startsWith(h, MAGIC), executor: memeater });
+  try {
+    k.cgroups.create("/o", { memoryMax: 4 * MIB });
+    const h = await k.spawn({
+      argv: ["/bin/oom"],
+      cgroup: "/o",
+      fs: minimalRoot(k, { files: { "/bin/oom": "MEMEAT oom" } }),
+    });
+    const st = await h.wait();
+    assertEquals([st.exitCode, st.signal], [137, 9]);
+    const e = events(k, "/o");
+    assertEquals([e.oom, e.oom_kill], [1, 1]);
+  } finally {
+    await k.shutdown();
+  }
+});
+
+Deno.test("pids.max 10 stops the 11th process with EAGAIN; other cgroups go on", async () => {
+  const sleeper: BuiltinMain = async (sys) => {
+    await sys.nanosleep({ sec: 60, nsec: 0 });
+    return 0;
+  };
+  const forker: BuiltinMain = async (sys) => {
+    const pids: number[] = [];
+    for (;;) {
+      const r = await sys.spawn({ path: "sleeper", argv: ["sleeper"] });
+      if (r < 0) {
+        await say(sys, `spawned ${pids.length} then ${r === Errno.EAGAIN ? "EAGAIN" : r}\n`);
+        break;
+      }
+      pids.push(r);
+    }
+    for (const p of pids) sys.kill(p, 9);
+    for (const _ of pids) await sys.wait4(-1, 0);
+    return 0;
+  };
+  const k = new Kernel({ builtins: { sleeper, forker } });
+  try {
+    k.cgroups.create("/p", { pidsMax: 10 });
+    const h = await k.spawn({ argv: ["forker"], cgroup: "/p" });
+    const out = await new Response(h.stdout).text();
+    assertEquals(out, "spawned 9 then EAGAIN\n");
+    assertEquals(k.cgroups.readFile("/p", "pids.events"), "max 1\n");
+    const other = await k.spawn({ argv: ["forker"], cgroup: "/other" });
+    other.kill(9);
+    await h.wait();
+    assertEquals(k.cgroups.readFile("/p", "pids.current"), "0\n");
+  } finally {
+    await k.shutdown();
+  }
+});
+
+Deno.test("cgroup files: syntax, errors, procs, controllers, freeze", async () => {
+  const spinner: BuiltinMain = async (sys) => {
+    const b = new Uint8Array(1);
+    for (;;) await sys.write(1, b);
+  };
+  const k = new Kernel({ builtins: { spinner } });
+  try {
+    const t = k.cgroups;
+    t.create("/f");
+    assertEquals(t.readFile("/f", "cpu.max"), "max 100000\n");
+    assertEquals(t.writeFile("/f", "cpu.max", "50000"), 0);
+    assertEquals(t.readFile("/f", "cpu.max"), "50000 100000\n");
+    assertEquals(t.writeFile("/f", "cpu.max", "abc 100"), Errno.EINVAL);
+    assertEquals(t.writeFile("/f", "cpu.weight", "0"), Errno.EINVAL);
+    assertEquals(t.writeFile("/f", "memory.max", "64M"), 0);
+    assertEquals(t.readFile("/f", "memory.max"), `${64 * MIB}\n`);
+    assertEquals(t.writeFile("/f", "memory.current", "1"), Errno.EACCES);
+    assertEquals(t.readFile("/f", "nope"), Errno.ENOENT);
+    assertEquals(t.readFile("/", "cpu.max"), Errno.ENOENT);
+    assertEquals(t.readFile("/", "cgroup.controllers"), "cpu memory pids\n");
+    assertEquals(t.writeFile("/", "cgroup.subtree_control", "-memory"), 0);
+    assertEquals(t.readFile("/f", "memory.max"), Errno.ENOENT);
+    assertEquals(t.writeFile("/", "cgroup.subtree_control", "+memory"), 0);
+    const h = await k.spawn({ argv: ["spinner"], cgroup: "/f", stdout: "null" });
+    assertEquals(t.readFile("/f", "cgroup.procs"), `${h.pid}\n`);
+    assertEquals(t.readFile("/f", "cgroup.events"), "populated 1\nfrozen 0\n");
+    assertEquals(t.remove("/f"), Errno.EBUSY);
+    assertEquals(t.writeFile("/f", "cgroup.freeze", "1"), 0);
+    await new Promise((r) => setTimeout(r, 20));
+    const u1 = t.readFile("/f", "cpu.stat") as string;
+    await new Promise((r) => setTimeout(r, 50));
+    assertEquals(t.readFile("/f", "cpu.stat"), u1, "a frozen cgroup uses no CPU");
+    assertEquals(t.writeFile("/f", "cgroup.freeze", "0"), 0);
+    await new Promise((r) => setTimeout(r, 30));
+    ok(t.readFile("/f", "cpu.stat") !== u1, "thawed, it runs again");
+    t.create("/g");
+    assertEquals(t.writeFile("/g", "cgroup.procs", `${h.pid}\n`), 0);
+    assertEquals(t.readFile("/f", "cgroup.procs"), "");
+    assertEquals(t.readFile("/g", "pids.current"), "1\n");
+    h.kill(9);
+    await h.wait();
+    assertEquals(t.readFile("/g", "cgroup.events"), "populated 0\nfrozen 0\n");
+    assertEquals(t.remove("/f"), 0);
+    assertEquals(t.list(), ["/", "/g"]);
+  } finally {
+    await k.shutdown();
+  }
+});
