@@ -25,6 +25,8 @@ type Node = { kind: "file"; data: Uint8Array; mode: number; ino: number } | {
 };
 
 class Pipe {
+  /** A terminal in cooked mode: a read returns at most one line. */
+  lineMode = false;
   buf: number[] = [];
   readers = 0;
   writers = 0;
@@ -78,6 +80,8 @@ export class FakeKernel {
   nextIno = 2;
   stdout: number[] = [];
   stderr: number[] = [];
+  /** Whether fds 0–2 of the first process report being a terminal. */
+  tty = false;
 
   /** Adds a file (parents are created). */
   addFile(path: string, text: string, mode = 0o644): void {
@@ -117,6 +121,7 @@ export class FakeKernel {
     const inPipe = new Pipe();
     inPipe.buf = [...new TextEncoder().encode(stdin)];
     inPipe.readers = 1;
+    inPipe.lineMode = this.tty;
     const fds = new Map<number, Fd>([
       [0, { file: { kind: "pr", pipe: inPipe, refs: 1, flags: 0 }, cloexec: false }],
       [1, { file: { kind: "sink", out: this.stdout, refs: 1, flags: 1 }, cloexec: false }],
@@ -247,7 +252,7 @@ function makeSyscalls(k: FakeKernel, p: Proc): Syscalls {
       p.umask = m & 0o777;
       return old;
     },
-    isatty: () => false,
+    isatty: (fd: number) => k.tty && fd <= 2 && p.ppid === 1,
     sigaction: () => "default",
     exit: (code: number): never => {
       throw new ProcessExitError(code);
@@ -324,7 +329,11 @@ function makeSyscalls(k: FakeKernel, p: Proc): Syscalls {
       const pipe = f.pipe;
       const attempt = (): number | Promise<number> => {
         if (pipe.buf.length > 0) {
-          const n = Math.min(buf.length, pipe.buf.length);
+          let n = Math.min(buf.length, pipe.buf.length);
+          if (pipe.lineMode) {
+            const nl = pipe.buf.indexOf(10);
+            if (nl >= 0) n = Math.min(n, nl + 1);
+          }
           buf.set(pipe.buf.splice(0, n));
           pipe.wake();
           return n;
@@ -582,7 +591,7 @@ export interface ShellRun {
 export async function runShell(
   sh: BuiltinMain,
   script: string,
-  opts: { files?: Record<string, string>; stdin?: string; argv?: string[] } = {},
+  opts: { files?: Record<string, string>; stdin?: string; argv?: string[]; tty?: boolean } = {},
 ): Promise<ShellRun> {
   const k = new FakeKernel();
   k.addProgram("sh", sh);
@@ -590,6 +599,7 @@ export async function runShell(
   k.addProgram("seq", testSeq);
   k.addProgram("wc", testWcL);
   k.mkdirs("/tmp");
+  k.tty = opts.tty ?? false;
   for (const [path, text] of Object.entries(opts.files ?? {})) {
     k.addFile(path, text, text.startsWith("#!") ? 0o755 : 0o644);
   }

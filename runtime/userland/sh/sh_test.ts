@@ -78,3 +78,25 @@ Deno.test("sh globs through getdents64", async () => {
   });
   assert.equal(r.stdout, "a.txt b.txt\n/d/sub/x\n.h\nnone*\n");
 });
+
+Deno.test("sh is interactive on a terminal: prompts, continuation lines, errors do not exit", async () => {
+  const r = await runShell(sh, "", {
+    argv: ["sh"],
+    tty: true,
+    stdin: "echo hi\nif true\nthen echo cont\nfi\nfi\nPS1='$PWD% '\nexit 3\necho never\n",
+  });
+  assert.equal(r.stdout, "hi\ncont\n");
+  assert.equal(r.stderr, '# # > > # sh: 5: Syntax error: "fi" unexpected\n# /% ');
+  assert.equal(r.status, 3);
+});
+
+Deno.test("sh interactive exits at end of input with the last status", async () => {
+  const r = await runShell(sh, "", { argv: ["sh", "-i"], stdin: "false\n" });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, "# # ");
+});
+
+Deno.test("sh ends a loop writing into a closed pipe (SIGPIPE status in the subshell)", async () => {
+  await check("while :; do echo y; done | { read a; echo $a; }; echo st=$?", "y\nst=0\n");
+  await check("{ while :; do echo y; done; } | { read a; }; echo done", "done\n");
+});

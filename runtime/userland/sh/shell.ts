@@ -342,7 +342,8 @@ export class Shell implements ExpandContext {
   print(fd: number, text: string): Promise<void> | undefined {
     const real = this.fds.get(fd);
     if (real === undefined) return undefined;
-    return this.out.write(real, text);
+    const p = this.out.write(real, text);
+    return p ? p.catch((e) => this.#onWriteError(e)) : undefined;
   }
 
   /** Writes everything queued. */
@@ -350,10 +351,29 @@ export class Shell implements ExpandContext {
     try {
       await this.out.flush();
     } catch (e) {
-      if (!(e instanceof BrokenPipe)) throw e;
-      this.out.discard();
-      if (this.subshell) throw new ExitSignal(128 + 13);
+      this.#onWriteError(e);
     }
+  }
+
+  /** A write to a pipe nobody reads ends the (sub)shell as SIGPIPE would (status 141). */
+  #onWriteError(e: unknown): never {
+    if (!(e instanceof BrokenPipe)) throw e;
+    this.out.discard();
+    throw new ExitSignal(128 + 13);
+  }
+
+  #ticks = 0;
+
+  /**
+   * Called once per loop iteration: every 256 iterations the shell offers the CPU to
+   * the scheduler, so a busy loop of builtins cannot starve other processes (and can be
+   * killed), then runs traps for signals that arrived.
+   */
+  async loopTick(): Promise<void> {
+    if ((++this.#ticks & 255) !== 0) return;
+    const y = this.sys.sched_yield();
+    if (y instanceof Promise) await y;
+    if (this.shared.pendingSignals.length > 0) await this.runPendingTraps();
   }
 
   /** Prints `sh: LINE: message` on stderr. */
@@ -671,6 +691,7 @@ export class Shell implements ExpandContext {
     this.loopDepth++;
     try {
       for (;;) {
+        await this.loopTick();
         const c = await this.cond(cmd.cond);
         if ((c === 0) === cmd.until) break;
         try {
@@ -699,6 +720,7 @@ export class Shell implements ExpandContext {
     this.loopDepth++;
     try {
       for (const it of items) {
+        await this.loopTick();
         this.setVar(cmd.name, it);
         try {
           status = await this.execScript(cmd.body);
