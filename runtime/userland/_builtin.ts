@@ -1,18 +1,6 @@
 /**
- * The shape of a builtin program, until the kernel exports its own `BuiltinMain`
- * (then this file re-exports it).
+ * The shape of a builtin program, as the kernel defines it (`runtime/kernel/executor.ts`).
  *
  * @module
  */
-import type { Syscalls } from "../kernel/syscalls/api.ts";
-
-/**
- * A builtin (BusyBox-style) program: runs with the system calls of its process and its
- * argv, resolves with its exit status (0..255).
- *
- * @example
- * ```ts ignore
- * const t: BuiltinMain = async () => 0;
- * ```
- */
-export type BuiltinMain = (sys: Syscalls, argv: string[]) => Promise<number>;
+export type { BuiltinMain } from "../kernel/executor.ts";

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Errno } from "../kernel/errno.ts";
+import { Errno, isErrno } from "../kernel/errno.ts";
+import { findInPath } from "./_exec.ts";
 import { applet } from "./_applet.ts";
 
 /**
@@ -56,7 +57,8 @@ export const env = applet({
       return 0;
     }
     await ctx.out.flush();
-    const err = await ctx.sys.execve(cmd[0]!, cmd, vars);
+    const path = findInPath(ctx.sys, cmd[0]!, vars);
+    const err = isErrno(path) ? path : await ctx.sys.execve(path, cmd, vars);
     await ctx.fail(`'${cmd[0]}'`, err);
     return err === Errno.ENOENT ? 127 : 126;
   },

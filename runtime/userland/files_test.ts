@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { runApplet } from "./_test_run.ts";
-import { fakeProc } from "./_test_sys.ts";
+import { fakeProc, runApplet } from "./_test_run.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
 import { rm } from "./rm.ts";
@@ -87,7 +86,7 @@ Deno.test("rm -rf / is refused", async () => {
   const r = await runApplet(rm, ["rm", "-rf", "/"], { files: { "/keep": "" } });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /dangerous/);
-  assert.equal(r.proc.file("/keep"), "");
+  assert.equal(await r.proc.file("/keep"), "");
 });
 
 Deno.test("rmdir removes empty dirs and reports non-empty ones", async () => {
@@ -100,14 +99,14 @@ Deno.test("rmdir removes empty dirs and reports non-empty ones", async () => {
 Deno.test("cp copies files, into directories, and trees with -r", async () => {
   const p = fakeProc({ files: { "/src/a": "A", "/src/sub/b": "B", "/dst/": "" } });
   assert.equal((await runApplet(cp, ["cp", "/src/a", "/copy"], p)).code, 0);
-  assert.equal(p.file("/copy"), "A");
+  assert.equal(await p.file("/copy"), "A");
   assert.equal((await runApplet(cp, ["cp", "/src/a", "/dst"], p)).code, 0);
-  assert.equal(p.file("/dst/a"), "A");
+  assert.equal(await p.file("/dst/a"), "A");
   const noR = await runApplet(cp, ["cp", "/src", "/t"], p);
   assert.equal(noR.stderr, "cp: -r not specified; omitting directory '/src'\n");
   assert.equal(noR.code, 1);
   assert.equal((await runApplet(cp, ["cp", "-r", "/src", "/t"], p)).code, 0);
-  assert.equal(p.file("/t/sub/b"), "B");
+  assert.equal(await p.file("/t/sub/b"), "B");
   const missing = await runApplet(cp, ["cp", "/nope", "/x"], p);
   assert.equal(missing.stderr, "cp: cannot stat '/nope': No such file or directory\n");
   const one = await runApplet(cp, ["cp", "/src/a"], p);
@@ -120,9 +119,9 @@ Deno.test("cp copies files, into directories, and trees with -r", async () => {
 Deno.test("mv renames and moves into directories", async () => {
   const p = fakeProc({ files: { "/a": "A", "/d/": "" } });
   assert.equal((await runApplet(mv, ["mv", "/a", "/b"], p)).code, 0);
-  assert.equal(p.file("/b"), "A");
+  assert.equal(await p.file("/b"), "A");
   assert.equal((await runApplet(mv, ["mv", "/b", "/d"], p)).code, 0);
-  assert.equal(p.file("/d/b"), "A");
+  assert.equal(await p.file("/d/b"), "A");
   const r = await runApplet(mv, ["mv", "/nope", "/x"], p);
   assert.equal(r.stderr, "mv: cannot stat '/nope': No such file or directory\n");
 });
@@ -130,20 +129,20 @@ Deno.test("mv renames and moves into directories", async () => {
 Deno.test("ln -s makes symlinks, -f replaces, and reports existing links", async () => {
   const p = fakeProc({ files: { "/t": "T" } });
   assert.equal((await runApplet(ln, ["ln", "-s", "/t", "/l"], p)).code, 0);
-  assert.equal(p.file("/l"), "T");
+  assert.equal(await p.file("/l"), "T");
   const again = await runApplet(ln, ["ln", "-s", "/t", "/l"], p);
   assert.equal(again.stderr, "ln: failed to create symbolic link '/l': File exists\n");
   assert.equal((await runApplet(ln, ["ln", "-sf", "/t", "/l"], p)).code, 0);
   assert.equal((await runApplet(ln, ["ln", "/t", "/hard"], p)).code, 0);
-  assert.equal(p.file("/hard"), "T");
+  assert.equal(await p.file("/hard"), "T");
 });
 
 Deno.test("touch creates files and -c does not", async () => {
   const p = fakeProc({ files: { "/d/": "" } });
   assert.equal((await runApplet(touch, ["touch", "/d/new"], p)).code, 0);
-  assert.equal(p.file("/d/new"), "");
+  assert.equal(await p.file("/d/new"), "");
   assert.equal((await runApplet(touch, ["touch", "-c", "/d/none"], p)).code, 0);
-  assert.equal(p.file("/d/none"), null);
+  assert.equal(await p.file("/d/none"), null);
   const r = await runApplet(touch, ["touch", "/nodir/x"], p);
   assert.equal(r.stderr, "touch: cannot touch '/nodir/x': No such file or directory\n");
 });

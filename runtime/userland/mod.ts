@@ -29,6 +29,7 @@ import { readlink, realpath } from "./readlink.ts";
 import { rm } from "./rm.ts";
 import { rmdir } from "./rmdir.ts";
 import { seq } from "./seq.ts";
+import { sh } from "./sh/mod.ts";
 import { sleep } from "./sleep.ts";
 import { sort } from "./sort.ts";
 import { tail } from "./tail.ts";
@@ -83,6 +84,7 @@ export const applets: Record<string, BuiltinMain> = {
   rm,
   rmdir,
   seq,
+  sh,
   sleep,
   sort,
   tail,

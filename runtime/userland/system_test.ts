@@ -37,10 +37,10 @@ Deno.test("uname and hostname print the UTS namespace's identity", async () => {
   assert.equal((await runApplet(uname, ["uname"])).stdout, "Linux\n");
   assert.equal(
     (await runApplet(uname, ["uname", "-a"])).stdout,
-    "Linux fake 6.1.0-berth #1 x86_64 GNU/Linux\n",
+    "Linux berth-test 6.8.0-berth #1 SMP PREEMPT_DYNAMIC Berth x86_64 GNU/Linux\n",
   );
-  assert.equal((await runApplet(uname, ["uname", "-nr"])).stdout, "fake 6.1.0-berth\n");
-  assert.equal((await runApplet(hostname, ["hostname"])).stdout, "fake\n");
+  assert.equal((await runApplet(uname, ["uname", "-nr"])).stdout, "berth-test 6.8.0-berth\n");
+  assert.equal((await runApplet(hostname, ["hostname"])).stdout, "berth-test\n");
 });
 
 Deno.test("readlink reads links quietly; -f and realpath canonicalize", async () => {
