@@ -11,8 +11,55 @@ import { join } from "node:path";
 import { IgnoreMatcher } from "./dockerignore.ts";
 import type { SourceNode, SourceTree } from "./source_tree.ts";
 
+const SMALL_FILE = 256 * 1024;
+
 interface ContextNode extends SourceNode {
   hostPath: string;
+  /** lstat identity: a file whose identity is unchanged has not been written since. */
+  stamp: string;
+}
+
+/**
+ * Content digests remembered from earlier builds, keyed by context path and guarded by
+ * the file's lstat identity (device, inode, size, mtime and ctime — a write always
+ * changes ctime). The cache keys stay content digests; this only avoids re-reading
+ * files that cannot have changed, as BuildKit's content-hash cache does.
+ */
+export type DigestMemo = Map<string, { stamp: string; digest: string }>;
+
+/**
+ * Load a digest memo written by {@link saveDigestMemo} (empty if missing or unreadable).
+ *
+ * @param file The memo file.
+ * @returns The memo.
+ */
+export async function loadDigestMemo(file: string): Promise<DigestMemo> {
+  try {
+    const raw: unknown = JSON.parse(await Deno.readTextFile(file));
+    if (Array.isArray(raw)) {
+      return new Map(
+        raw.filter((e): e is [string, string, string] =>
+          Array.isArray(e) && e.length === 3 && e.every((x) => typeof x === "string")
+        ).map(([p, stamp, digest]) => [p, { stamp, digest }]),
+      );
+    }
+  } catch {
+    // no memo yet
+  }
+  return new Map();
+}
+
+/**
+ * Write a digest memo atomically.
+ *
+ * @param file The memo file.
+ * @param memo The memo.
+ */
+export async function saveDigestMemo(file: string, memo: DigestMemo): Promise<void> {
+  await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+  const tmp = `${file}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify([...memo].map(([p, e]) => [p, e.stamp, e.digest])));
+  await Deno.rename(tmp, file);
 }
 
 /**
@@ -56,8 +103,12 @@ export class BuildContext implements SourceTree {
   readonly #children = new Map<string, string[]>();
   readonly #digests = new Map<string, Promise<string>>();
 
-  private constructor(dir: string) {
+  readonly #memo: DigestMemo;
+  #memoChanged = false;
+
+  private constructor(dir: string, memo: DigestMemo) {
     this.dir = dir;
+    this.#memo = memo;
   }
 
   /**
@@ -65,6 +116,7 @@ export class BuildContext implements SourceTree {
    *
    * @param dir Host directory.
    * @param ignore Paths to leave out.
+   * @param memo Content digests from earlier builds (updated in place).
    * @returns The context.
    * @example
    * ```ts ignore
@@ -74,8 +126,9 @@ export class BuildContext implements SourceTree {
   static async open(
     dir: string,
     ignore: IgnoreMatcher = new IgnoreMatcher([]),
+    memo: DigestMemo = new Map(),
   ): Promise<BuildContext> {
-    const ctx = new BuildContext(dir);
+    const ctx = new BuildContext(dir, memo);
     const root = await Deno.lstat(dir);
     if (!root.isDirectory) throw new Error(`Build context "${dir}" is not a directory`);
     ctx.#nodes.set("/", nodeOf("/", dir, root));
@@ -86,19 +139,19 @@ export class BuildContext implements SourceTree {
   async #scan(path: string, hostDir: string, ignore: IgnoreMatcher): Promise<void> {
     const names: string[] = [];
     const subdirs: [string, string][] = [];
-    for await (const entry of Deno.readDir(hostDir)) {
+    for (const entry of Deno.readDirSync(hostDir)) {
       const p = path === "/" ? `/${entry.name}` : `${path}/${entry.name}`;
       const rel = p.slice(1);
       if (!ignore.empty && ignore.excludes(rel)) {
         if (entry.isDirectory && !ignore.canSkipDir(rel)) {
           // An exception may re-include something inside: walk it, keep what is included.
-          subdirs.push([p, join(hostDir, entry.name)]);
+          subdirs.push([p, `${hostDir}/${entry.name}`]);
           names.push(entry.name);
         }
         continue;
       }
-      const hostPath = join(hostDir, entry.name);
-      const info = await Deno.lstat(hostPath);
+      const hostPath = `${hostDir}/${entry.name}`;
+      const info = Deno.lstatSync(hostPath);
       this.#nodes.set(p, nodeOf(p, hostPath, info));
       names.push(entry.name);
       if (info.isDirectory) subdirs.push([p, hostPath]);
@@ -108,17 +161,20 @@ export class BuildContext implements SourceTree {
     for (const [p, host] of subdirs) {
       if (!this.#nodes.has(p)) {
         // Excluded directory walked for exceptions: it exists only if something inside does.
-        const info = await Deno.lstat(host);
+        const info = Deno.lstatSync(host);
         await this.#scan(p, host, ignore);
         if ((this.#children.get(p) ?? []).length > 0) this.#nodes.set(p, nodeOf(p, host, info));
         continue;
       }
       await this.#scan(p, host, ignore);
     }
-    this.#children.set(
-      path,
-      names.filter((n) => this.#nodes.has(path === "/" ? `/${n}` : `${path}/${n}`)),
-    );
+    if (ignore.hasExceptions) {
+      // Drop excluded directories in which no exception matched anything.
+      this.#children.set(
+        path,
+        names.filter((n) => this.#nodes.has(path === "/" ? `/${n}` : `${path}/${n}`)),
+      );
+    }
   }
 
   /**
@@ -144,6 +200,11 @@ export class BuildContext implements SourceTree {
   async *read(node: SourceNode): AsyncIterable<Uint8Array> {
     const n = this.#nodes.get(node.path);
     if (!n || n.type !== "file") throw new Error(`${node.path} is not a file of the build context`);
+    if (n.size <= SMALL_FILE) {
+      // One read for small files (most of a context): no big buffer, no extra syscalls.
+      yield Deno.readFileSync(n.hostPath);
+      return;
+    }
     const f = await Deno.open(n.hostPath, { read: true });
     try {
       const size = 1 << 20;
@@ -171,14 +232,36 @@ export class BuildContext implements SourceTree {
   contentDigest(node: SourceNode): Promise<string> {
     let d = this.#digests.get(node.path);
     if (!d) {
-      d = (async () => {
-        const hash = createHash("sha256");
-        for await (const chunk of this.read(node)) hash.update(chunk);
-        return "sha256:" + hash.digest("hex");
-      })();
+      const n = this.#nodes.get(node.path);
+      const remembered = this.#memo.get(node.path);
+      if (n && remembered && remembered.stamp === n.stamp) {
+        return Promise.resolve(remembered.digest);
+      }
+      if (n && n.type === "file" && n.size <= SMALL_FILE) {
+        d = Promise.resolve(
+          "sha256:" + createHash("sha256").update(Deno.readFileSync(n.hostPath)).digest("hex"),
+        );
+      } else {
+        d = (async () => {
+          const hash = createHash("sha256");
+          for await (const chunk of this.read(node)) hash.update(chunk);
+          return "sha256:" + hash.digest("hex");
+        })();
+      }
       this.#digests.set(node.path, d);
+      if (n) {
+        d.then((digest) => {
+          this.#memo.set(node.path, { stamp: n.stamp, digest });
+          this.#memoChanged = true;
+        }, () => {});
+      }
     }
     return d;
+  }
+
+  /** Whether new digests were computed since the context was opened (the memo needs saving). */
+  get memoChanged(): boolean {
+    return this.#memoChanged;
   }
 
   /**
@@ -210,5 +293,6 @@ function nodeOf(path: string, hostPath: string, info: Deno.FileInfo): ContextNod
     size: type === "file" ? info.size : 0,
     mtimeMs: info.mtime?.getTime() ?? 0,
     linkTarget: type === "symlink" ? Deno.readLinkSync(hostPath) : undefined,
+    stamp: `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}:${info.ctime?.getTime()}`,
   };
 }

@@ -10,12 +10,12 @@
  * @module
  */
 import { join } from "node:path";
-import type { Digest } from "../store/digest.ts";
+import { type Digest, sha256Digest } from "../store/digest.ts";
 import { ImageError } from "../store/errors.ts";
-import { parseReference } from "../store/reference.ts";
+import { formatReference, parseReference } from "../store/reference.ts";
 import type { ImageLayer, Store, StoredImage } from "../store/store.ts";
-import { BuildCache } from "./build_cache.ts";
-import { BuildContext, loadIgnoreFile } from "./build_context.ts";
+import { BuildCache, builderDirOf } from "./build_cache.ts";
+import { BuildContext, loadDigestMemo, loadIgnoreFile, saveDigestMemo } from "./build_context.ts";
 import type { BuildEvent } from "./build_progress.ts";
 import { DockerfileError } from "./dockerfile_parser.ts";
 import { EmptyTree, ImageTree, LayerCache } from "./image_tree.ts";
@@ -243,9 +243,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   const cache = new BuildCache(store, options.builderDir);
   const layerCache = new LayerCache(store);
+  const memoFile = join(
+    options.builderDir ?? builderDirOf(store),
+    "digests",
+    `${sha256Digest(options.contextDir).slice(7, 39)}.json`,
+  );
+  const memo = await loadDigestMemo(memoFile);
   const context = await BuildContext.open(
     options.contextDir,
     (await loadIgnoreFile(options.contextDir, df.path)).matcher,
+    memo,
   );
   const finished = new Map<number, StageState>();
   let stepNo = 0;
@@ -404,26 +411,27 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           const raw = expandOrFail(ins.value, env, escape, file, ins.line);
           const path = cleanInRoot(raw, workdir || "/");
           state.config = { ...state.config, config: { ...cfg, WorkingDir: path } };
-          const tree = await treeOf(state.layers, "stage");
-          const missing: string[] = [];
-          for (let p = path; p !== "/"; p = p.slice(0, p.lastIndexOf("/")) || "/") {
-            if (tree.lookup(p)?.type === "dir") break;
-            missing.unshift(p);
-          }
-          keyInput = `WORKDIR ${path} create=${missing.join(",")}`;
+          const layersNow = state.layers;
+          // The parent's key fixes whether the directory exists: look only on a miss.
+          keyInput = `WORKDIR ${path}`;
           createdBy = `WORKDIR ${path}`;
-          produce = () =>
-            Promise.resolve(
-              missing.length === 0 ? undefined : missing.map((p) => ({
-                path: p,
-                type: "dir" as const,
-                mode: 0o755,
-                uid: 0,
-                gid: 0,
-                mtimeMs: stepTimeMs,
-                size: 0,
-              })),
-            );
+          produce = async () => {
+            const tree = await treeOf(layersNow, "stage");
+            const missing: string[] = [];
+            for (let p = path; p !== "/"; p = p.slice(0, p.lastIndexOf("/")) || "/") {
+              if (tree.lookup(p)?.type === "dir") break;
+              missing.unshift(p);
+            }
+            return missing.length === 0 ? undefined : missing.map((p) => ({
+              path: p,
+              type: "dir" as const,
+              mode: 0o755,
+              uid: 0,
+              gid: 0,
+              mtimeMs: stepTimeMs,
+              size: 0,
+            }));
+          };
         } else if (ins.kind === "copy" || ins.kind === "add") {
           const copy = ins as CopyInstruction;
           let source: SourceTree = context;
@@ -451,13 +459,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
               fromKey = `image ${img.id}`;
             }
           }
-          const target = await treeOf(state.layers, "stage") as SourceTree & {
-            readText?(p: string): Promise<string | undefined>;
-          };
+          const layersNow = state.layers;
           const plan = await planCopy(copy, {
             source,
             fromContext,
-            target,
+            target: () => treeOf(layersNow, "stage"),
             env,
             escape,
             workdir,
@@ -466,7 +472,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           });
           keyInput = `from=${fromKey}\n${plan.keyInput}`;
           createdBy = plan.createdBy;
-          produce = () => Promise.resolve(plan.changes.length > 0 ? plan.changes : undefined);
+          produce = async () => {
+            const changes = await plan.changes();
+            return changes.length > 0 ? changes : undefined;
+          };
         } else if (ins.kind === "run") {
           const shell = cfg.Shell ?? DEFAULT_SHELL;
           const plan = planRun(ins, shell, cache.mountsDir, stepFail);
@@ -566,7 +575,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       warnings.push(w);
       emit({ type: "warning", message: w });
     }
-    const image = await store.putImage(config, final.layers, tags);
+    const image = await existingImage(store, config, tags) ??
+      await store.putImage(config, final.layers, tags);
     emit({ type: "result", id: image.id, tags: image.tags });
     return {
       id: image.id,
@@ -578,7 +588,24 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     };
   } finally {
     await layerCache.close();
+    if (context.memoChanged) await saveDigestMemo(memoFile, memo).catch(() => {});
   }
+}
+
+/**
+ * The stored image with exactly this config that already carries every tag, if any: an
+ * unchanged rebuild then writes nothing (no index.json update, no fsync).
+ */
+async function existingImage(
+  store: Store,
+  config: BuildImageConfig,
+  tags: string[],
+): Promise<StoredImage | undefined> {
+  const id = sha256Digest(JSON.stringify(config));
+  if (!(await store.hasBlob(id))) return undefined;
+  const want = tags.map((t) => formatReference(parseReference(t)));
+  const images = await store.images();
+  return images.find((i) => i.id === id && want.every((t) => i.tags.includes(t)));
 }
 
 function expandOrFail(

@@ -29,8 +29,11 @@ export interface CopyContext {
   source: SourceTree;
   /** True when `source` is the build context (owners become 0:0 as in Docker). */
   fromContext: boolean;
-  /** The stage's own file system (destination checks, user names). */
-  target: SourceTree & { readText?(path: string): Promise<string | undefined> };
+  /**
+   * Opens the stage's own file system (destination checks, user names). Only called on a
+   * cache miss: the parent's cache key already determines its content.
+   */
+  target: () => Promise<TargetTree>;
   /** Variables for expansion. */
   env: LexEnv;
   /** Escape character. */
@@ -43,10 +46,13 @@ export interface CopyContext {
   fail: (message: string) => never;
 }
 
+/** The stage's file system as COPY sees it. */
+export type TargetTree = SourceTree & { readText?(path: string): Promise<string | undefined> };
+
 /** A planned copy. */
 export interface CopyPlan {
-  /** The entries of the new layer. */
-  changes: LayerChange[];
+  /** Work out the entries of the new layer (opens the stage's file system). */
+  changes: () => Promise<LayerChange[]>;
   /** The cache key input. */
   keyInput: string;
   /** The history text. */
@@ -85,7 +91,7 @@ function parseIdList(text: string, idOf: Map<string, number>): number | undefine
  */
 export async function resolveChown(
   spec: string,
-  target: CopyContext["target"],
+  target: TargetTree,
 ): Promise<{ uid: number; gid: number }> {
   const [user = "", group] = spec.split(":", 2);
   const passwd = (await target.readText?.("/etc/passwd")) ?? "";
@@ -185,15 +191,7 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
   const destIsDirSyntax = rawDest.endsWith("/") || rawDest === "." || rawDest === ".." ||
     rawDest.endsWith("/.") || rawDest.endsWith("/..");
   const dest = cleanInRoot(rawDest, base);
-  let owner: { uid: number; gid: number } | undefined;
-  if (ins.chown !== undefined) {
-    const spec = word(ins.chown);
-    try {
-      owner = await resolveChown(spec, ctx.target);
-    } catch (e) {
-      fail((e as Error).message);
-    }
-  }
+  const chownSpec = ins.chown === undefined ? undefined : word(ins.chown);
   const chmod = ins.chmod === undefined ? undefined : parseChmod(word(ins.chmod), fail);
   const heredocs = new Map(ins.heredocs.map((h) => [h.name, h]));
 
@@ -246,19 +244,78 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
       `When using ${name} with more than one source file, the destination must be a directory and end with a /`,
     );
   }
-  const existing = ctx.target.lookup(dest);
-  const destIsDir = destIsDirSyntax || many || existing?.type === "dir";
-
-  const changes: LayerChange[] = [];
+  // The key: everything the result depends on besides the parent (whose key fixes the
+  // stage's file system): flags, destination, and each source entry by content.
   const keyParts: string[] = [
-    `${name} dest=${dest} dir=${destIsDir} chown=${
-      owner ? `${owner.uid}:${owner.gid}` : "-"
-    } chmod=${chmod ?? "-"}`,
+    `${name} dest=${dest} dirSyntax=${destIsDirSyntax} chown=${chownSpec ?? "-"} chmod=${
+      chmod ?? "-"
+    }`,
   ];
+  const describe = async (node: SourceNode, named: string) => {
+    const digest = node.type === "file" ? await ctx.source.contentDigest(node) : "";
+    const owner = ctx.fromContext ? "" : `${node.uid}:${node.gid}`;
+    keyParts.push(
+      `${node.type} ${named} ${node.mode.toString(8)} ${owner} ${node.size} ${digest} ${
+        node.linkTarget ?? ""
+      }`,
+    );
+  };
+  for (const item of items) {
+    if (item.kind === "bytes") {
+      keyParts.push(`heredoc ${item.name} ${new TextDecoder().decode(item.bytes)}`);
+    } else if (item.kind === "archive") {
+      keyParts.push(`archive ${item.name} ${item.digest}`);
+    } else {
+      await describe(item.node, item.named);
+      if (item.node.type === "dir") {
+        for (const child of walkTree(ctx.source, item.node.path)) await describe(child, child.path);
+      }
+    }
+  }
+  const createdBy = `${name} ${ins.from ? `--from=${word(ins.from)} ` : ""}${
+    ins.sources.map((s) => word(s)).join(" ")
+  } ${rawDest}`;
+  return {
+    keyInput: keyParts.join("\n"),
+    createdBy,
+    changes: () => copyChanges(ctx, { dest, destIsDirSyntax, many, chownSpec, chmod, items }),
+  };
+}
+
+type Item =
+  | { kind: "node"; named: string; node: SourceNode }
+  | { kind: "bytes"; name: string; bytes: Uint8Array }
+  | { kind: "archive"; name: string; tar: Uint8Array; digest: string };
+
+/** Phase two of a copy (cache miss): the layer's entries, against the stage's files. */
+async function copyChanges(
+  ctx: CopyContext,
+  plan: {
+    dest: string;
+    destIsDirSyntax: boolean;
+    many: boolean;
+    chownSpec?: string;
+    chmod?: number;
+    items: Item[];
+  },
+): Promise<LayerChange[]> {
+  const { dest, chmod, items } = plan;
+  const fail = ctx.fail;
+  const target = await ctx.target();
+  let owner: { uid: number; gid: number } | undefined;
+  if (plan.chownSpec !== undefined) {
+    try {
+      owner = await resolveChown(plan.chownSpec, target);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
+  const destIsDir = plan.destIsDirSyntax || plan.many || target.lookup(dest)?.type === "dir";
+  const changes: LayerChange[] = [];
   const created = new Set<string>();
   const ensureDir = (path: string, mode = 0o755) => {
     if (path === "/" || created.has(path)) return;
-    const node = ctx.target.lookup(path);
+    const node = target.lookup(path);
     if (node?.type === "dir") return;
     if (node) fail(`cannot copy to ${path}: it exists and is not a directory`);
     created.add(path);
@@ -271,9 +328,8 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
       mtimeMs: ctx.stepTimeMs,
       size: 0,
     });
-    keyParts.push(`mkdir ${path}`);
   };
-  const addNode = async (tree: SourceTree, node: SourceNode, to: string) => {
+  const addNode = (tree: SourceTree, node: SourceNode, to: string) => {
     for (const p of parentsOf(to)) ensureDir(p);
     const uid = owner?.uid ?? (ctx.fromContext ? 0 : node.uid);
     const gid = owner?.gid ?? (ctx.fromContext ? 0 : node.gid);
@@ -288,18 +344,9 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
       size: node.type === "file" ? node.size : 0,
       linkTarget: node.type === "symlink" ? node.linkTarget : undefined,
     };
-    let digest = "";
-    if (change.type === "file") {
-      change.data = dataFrom(tree, node);
-      digest = await tree.contentDigest(node);
-    }
+    if (change.type === "file") change.data = dataFrom(tree, node);
     changes.push(change);
     created.add(to);
-    keyParts.push(
-      `${change.type} ${to} ${mode.toString(8)} ${uid}:${gid} ${change.size} ${digest} ${
-        change.linkTarget ?? ""
-      }`,
-    );
   };
 
   for (const item of items) {
@@ -316,13 +363,11 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
         size: item.bytes.length,
         data: { kind: "bytes", bytes: item.bytes },
       });
-      keyParts.push(`heredoc ${to} ${new TextDecoder().decode(item.bytes)}`);
       continue;
     }
     if (item.kind === "archive") {
       ensureDir(dest);
       for (const p of parentsOf(dest)) ensureDir(p);
-      keyParts.push(`archive ${item.name} ${item.digest}`);
       for (const entry of await unpackTar(item.tar)) {
         const h = entry.header;
         const rel = h.name.replace(/^\.?\/+/, "");
@@ -373,21 +418,18 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
       // A directory source copies its contents into dest (created if missing).
       if (dest !== "/") {
         for (const p of parentsOf(dest)) ensureDir(p);
-        if (ctx.target.lookup(dest)?.type !== "dir" && !created.has(dest)) {
+        if (target.lookup(dest)?.type !== "dir" && !created.has(dest)) {
           ensureDir(dest, node.mode);
         }
       }
       for (const child of walkTree(ctx.source, node.path)) {
         const rel = child.path.slice(node.path === "/" ? 1 : node.path.length + 1);
-        await addNode(ctx.source, child, cleanInRoot(rel, dest));
+        addNode(ctx.source, child, cleanInRoot(rel, dest));
       }
       continue;
     }
     const to = destIsDir ? cleanInRoot(basename(named), dest) : dest;
-    await addNode(ctx.source, node, to);
+    addNode(ctx.source, node, to);
   }
-  const createdBy = `${name} ${ins.from ? `--from=${word(ins.from)} ` : ""}${
-    ins.sources.map((s) => word(s)).join(" ")
-  } ${rawDest}`;
-  return { changes, keyInput: keyParts.join("\n"), createdBy };
+  return changes;
 }
