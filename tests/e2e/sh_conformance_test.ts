@@ -364,6 +364,118 @@ echo "\${u=new} $u \${e:=filled} $e"`,
   },
   { name: "empty command substitution field", script: `set -- $(true) x; echo $#` },
   { name: "alias-free name with equals", script: `echo a=b; cmd=x=y; echo $cmd` },
+  // --- entrypoint and RUN-line idioms
+  {
+    name: "entrypoint: prepend command when first arg is a flag",
+    script: `set -- -v --x; if [ "\${1#-}" != "$1" ]; then set -- app "$@"; fi; echo "$@"`,
+  },
+  {
+    name: "entrypoint: option loop with shift",
+    script: `set -- -v -o out --name=x rest; while [ $# -gt 0 ]; do case "$1" in
+  -v) echo verbose;;
+  -o) shift; echo "out=$1";;
+  --name=*) echo "name=\${1#*=}";;
+  *) echo "arg=$1";;
+esac; shift; done`,
+  },
+  {
+    name: "entrypoint: defaults with := and export",
+    script: `: "\${PORT:=8080}" "\${HOST:=0.0.0.0}"; export PORT HOST; sh -c 'echo $HOST:$PORT'`,
+  },
+  {
+    name: "RUN: set -eux with && chains",
+    script: `set -eux; mkdir_p() { :; }; echo a && echo b; x=$(echo c); echo "$x"`,
+  },
+  {
+    name: "RUN: write a config with a here-document",
+    script:
+      'name=web\ncat > app.conf <<EOF\nserver {\n  name $name;\n  root "/srv/$name";\n}\nEOF\ncat app.conf',
+  },
+  {
+    name: "command -v guard",
+    script:
+      `if command -v nosuchtool >/dev/null 2>&1; then echo have; else echo missing; fi; command -v cat >/dev/null && echo has-cat`,
+  },
+  {
+    name: "read -r loop over printf lines",
+    script: `printf '%s\\n' 'a b' ' c\\d ' | while IFS= read -r line; do echo "[$line]"; done`,
+  },
+  {
+    name: "IFS=, read from here-document",
+    script: 'IFS=, read -r a b c <<EOF\n1,2,3,4\nEOF\necho "$a|$b|$c"',
+  },
+  {
+    name: "trap cleanup on EXIT with a temp file",
+    script:
+      `tmp=tmpfile; : > "$tmp"; trap 'rm_f "$tmp"; echo cleaned' EXIT; rm_f() { echo "removing $1"; }; echo work`,
+  },
+  {
+    name: "exec 2>&1 for the rest of the script",
+    script: `exec 2>&1; echo to-err >&2 | cat; nosuch 2>/dev/null; echo $?`,
+  },
+  {
+    name: "grouped output into a file",
+    script: `{ echo a; echo b; } > f; wc -l < f; { read x; read y; } < f; echo "$y$x"`,
+  },
+  {
+    name: "counting loop",
+    script: `i=0; n=0; while [ "$i" -lt 10 ]; do n=$((n + i)); i=$((i + 1)); done; echo "$n"`,
+  },
+  {
+    name: "string ops",
+    script: `f=archive.tar.gz; echo "\${f%%.*}" "\${f#*.}" "\${#f}"; p=/a/b/; echo "\${p%/}"`,
+  },
+  {
+    name: "nested functions and return values",
+    script:
+      `is_num() { case $1 in ''|*[!0-9]*) return 1;; esac; }; for v in 12 x1 ''; do if is_num "$v"; then echo "$v num"; else echo "$v not"; fi; done`,
+  },
+  {
+    name: "for over command output with globs off",
+    script: `set -f; for w in $(echo '* a'); do echo "$w"; done`,
+  },
+  {
+    name: "case fallthrough to default and nested case",
+    script:
+      `for a in x y; do case $a in x) case $a in x) echo inner;; esac;; *) echo default;; esac; done`,
+  },
+  {
+    name: "test -a -o precedence",
+    script: `[ -n x -o -n "" -a -n "" ] && echo yes; [ ! -n "" ] && echo not`,
+  },
+  { name: "eval with quoting", script: `var=name; val='a b'; eval "$var=\\$val"; echo "$name"` },
+  { name: "status of if with no branch taken", script: `false; if false; then :; fi; echo $?` },
+  {
+    name: "semicolon and newline handling",
+    script: `echo a;echo b
+;echo c`,
+  },
+  {
+    name: "pipe into brace group with read loop",
+    script: `seq 1 3 | { sum=0; while read n; do sum=$((sum + n)); done; echo $sum; }`,
+  },
+  { name: "unset variable in arithmetic", script: `echo $((nope + 1)) $((nope))` },
+  {
+    name: "printf with too few args repeats format",
+    script: `printf '%s=%s\n' a 1 b; printf '[%5.2f]\n' 3.14159`,
+  },
+  {
+    name: "readonly listing",
+    script: `readonly R=1; readonly -p | while read l; do case $l in *R=*) echo "$l";; esac; done`,
+  },
+  { name: "dollar single quote stays literal", script: `echo $'x' "$"` },
+  {
+    name: "heredoc with command substitution and arithmetic",
+    script: "cat <<EOF\n$(echo cmd) $((2+3)) \\$(not)\nEOF",
+  },
+  {
+    name: "redirect stdin of while loop",
+    script: `printf 'x\\ny\\n' > in; while read l; do echo "<$l>"; done < in`,
+  },
+  {
+    name: "function with local and recursion depth",
+    script: `f() { local n=$1; [ "$n" -le 0 ] && return 0; f $((n - 1)); echo $n; }; f 3`,
+  },
 ];
 
 for (const c of CASES) {

@@ -23,8 +23,10 @@ const CLASSES: Record<string, string> = {
 
 const cache = new Map<string, RegExp>();
 
-function escapeRe(c: string): string {
-  return /[\\^$.*+?()[\]{}|\/-]/.test(c) ? "\\" + c : c;
+/** Escapes a character for a `u`-mode regex; `-` only needs it inside a class. */
+function escapeRe(c: string, inClass = false): string {
+  if (/[\\^$.*+?()[\]{}|\/]/.test(c)) return "\\" + c;
+  return inClass && c === "-" ? "\\-" : c;
 }
 
 /**
@@ -95,7 +97,7 @@ function bracket(pat: string, i: number): [string, number] | undefined {
       }
     }
     if (c === "\\" && j + 1 < pat.length) {
-      body += escapeRe(pat[j + 1]!);
+      body += escapeRe(pat[j + 1]!, true);
       j += 2;
       continue;
     }
@@ -104,7 +106,7 @@ function bracket(pat: string, i: number): [string, number] | undefined {
       j++;
       continue;
     }
-    body += escapeRe(c);
+    body += escapeRe(c, true);
     j++;
   }
   return undefined;

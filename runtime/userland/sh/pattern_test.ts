@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { hasMagic, matchPattern, trimPattern } from "./pattern.ts";
+import fc from "fast-check";
 
 Deno.test("matchPattern() handles * ? brackets, classes, negation and escapes", () => {
   assert.ok(matchPattern("*.ts", "mod.ts"));
@@ -31,4 +32,22 @@ Deno.test("trimPattern() removes shortest and longest prefixes and suffixes", ()
 Deno.test("hasMagic() ignores escaped specials", () => {
   assert.ok(hasMagic("a*"));
   assert.ok(!hasMagic("a\\*\\?\\["));
+});
+
+Deno.test("matchPattern() treats regex syntax characters literally", () => {
+  for (const s of ["--name=x", "a-b", "(x)", "{a}", "a|b", "x+y", "$1", "^a", "a/b", "a.b"]) {
+    assert.ok(matchPattern(s.replace(/[*?[\\]/g, "\\$&"), s), s);
+    assert.ok(matchPattern(s + "*", s + "tail"), s);
+  }
+  assert.ok(matchPattern("[a-]", "-") && matchPattern("[-a]", "-") && !matchPattern("[a-c]", "-"));
+});
+
+Deno.test("matchPattern() matches any escaped string against itself (property)", () => {
+  fc.assert(
+    fc.property(fc.string(), (s) => {
+      const escaped = s.replace(/[*?[\\]/g, "\\$&");
+      return matchPattern(escaped, s) && matchPattern("*", s) &&
+        matchPattern(escaped + "*", s + "x");
+    }),
+  );
 });
