@@ -79,3 +79,22 @@ Deno.test("evalArith() agrees with BigInt for + - * on small integers (property)
     ),
   );
 });
+
+Deno.test("evalArith() on hostile input only ever throws ArithError (property)", () => {
+  const alphabet = fc.constantFrom(
+    ..."0123456789xy+-*/%<>=!&|^~?:(), \t".split(""),
+    "0x",
+    "<<",
+    "++",
+  );
+  fc.assert(
+    fc.property(fc.array(alphabet, { maxLength: 30 }).map((a) => a.join("")), (src) => {
+      try {
+        evalArith(src, vars({ x: "3", y: "0" }));
+      } catch (e) {
+        if (!(e instanceof ArithError)) throw e;
+      }
+    }),
+    { numRuns: 3000 },
+  );
+});

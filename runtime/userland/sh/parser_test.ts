@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import type { Command } from "./ast.ts";
 import { parseScript, ScriptReader, ShellSyntaxError } from "./parser.ts";
 
@@ -109,4 +110,34 @@ Deno.test("ScriptReader reads one complete command at a time", () => {
   assert.equal(r.next(), undefined);
   const partial = new ScriptReader("cat <<E\nbody\n", 1, false);
   assert.throws(() => partial.next(), (e) => e instanceof ShellSyntaxError && e.incomplete);
+});
+
+Deno.test("parseScript() on hostile input only ever throws ShellSyntaxError (property)", () => {
+  const alphabet = fc.constantFrom(
+    ..."abc $(){}[]|&;<>'\"`\\\n\t#=*?~-:+%!0123456789".split(""),
+    "if ",
+    "then ",
+    "fi",
+    "case ",
+    " in ",
+    "esac",
+    "<<EOF\n",
+    "EOF\n",
+    "${",
+    "$((",
+    "))",
+    ";;",
+    "do ",
+    "done",
+  );
+  fc.assert(
+    fc.property(fc.array(alphabet, { maxLength: 40 }).map((a) => a.join("")), (src) => {
+      try {
+        parseScript(src);
+      } catch (e) {
+        if (!(e instanceof ShellSyntaxError)) throw e;
+      }
+    }),
+    { numRuns: 3000 },
+  );
 });

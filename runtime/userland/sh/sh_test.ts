@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { runShell } from "./_test_kernel.ts";
 import { sh } from "./mod.ts";
 
@@ -99,4 +100,45 @@ Deno.test("sh interactive exits at end of input with the last status", async () 
 Deno.test("sh ends a loop writing into a closed pipe (SIGPIPE status in the subshell)", async () => {
   await check("while :; do echo y; done | { read a; echo $a; }; echo st=$?", "y\nst=0\n");
   await check("{ while :; do echo y; done; } | { read a; }; echo done", "done\n");
+});
+
+Deno.test("sh survives hostile scripts: every run ends with a status, never a crash (property)", async () => {
+  const alphabet = fc.constantFrom(
+    ..."ab $(){}|&;<>'\"`\\\n#=*?~-:+%!019".split(""),
+    "echo ",
+    "if ",
+    "then ",
+    "fi",
+    "case ",
+    " in ",
+    "esac",
+    "<<E\n",
+    "E\n",
+    "${x",
+    "${#",
+    "$((",
+    "))",
+    ";;",
+    "for ",
+    "do ",
+    "done",
+    "f() ",
+    "set -e;",
+    "read ",
+    "exit ",
+    "trap ",
+    "shift ",
+    "local ",
+    "[ ",
+    " ]",
+    "printf %d ",
+    "cat ",
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(alphabet, { maxLength: 30 }).map((a) => a.join("")), async (src) => {
+      const r = await runShell(sh, src);
+      assert.ok(Number.isInteger(r.status) && r.status >= 0 && r.status <= 255, src);
+    }),
+    { numRuns: 400 },
+  );
 });
