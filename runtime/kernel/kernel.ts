@@ -190,6 +190,8 @@ export class Kernel implements ProcessHost {
   readonly cgroups: CgroupTree;
   /** The scheduler. */
   readonly scheduler: Scheduler;
+  /** When the kernel started, `performance.now()` ms (boot time for `/proc`). */
+  readonly bootMs: number = performance.now();
   /** Registered binfmt handlers, tried in order after scripts and berthbox. */
   readonly binfmts: Binfmt[] = [];
   /** Unexpected exceptions caught inside the kernel (kernel bugs), for tests to assert on. */

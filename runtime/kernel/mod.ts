@@ -52,3 +52,28 @@ export type { FileCallName, FileCalls, IpcCallName, IpcCalls } from "./syscalls/
 export type { Program } from "./process_exec.ts";
 export type { DefaultAction } from "./signals.ts";
 export { minimalRoot, type MinimalRootOptions } from "./minimal_root.ts";
+export {
+  cgroupPathFrom,
+  cgroupText,
+  cmdlineBytes,
+  cpuStatLine,
+  environBytes,
+  loadavgText,
+  lookupPid,
+  type NsLinks,
+  nsLinks,
+  pidAsSeenBy,
+  stateOf,
+  statText,
+  statusText,
+  uptimeText,
+  USER_HZ,
+  visiblePids,
+} from "./proc_info.ts";
+export {
+  type Family,
+  type Support,
+  SYSCALL_TABLE,
+  type SyscallEntry,
+  syscallEntry,
+} from "./syscalls/table.ts";

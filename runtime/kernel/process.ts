@@ -54,6 +54,8 @@ export interface ProcessInit {
   cgroup: Cgroup;
   /** Namespace for children (differs from the own after `unshare(CLONE_NEWPID)`). */
   childPidNs: PidNamespace<Process>;
+  /** Root of the cgroup namespace. */
+  cgroupNsRoot: Cgroup;
   /** The kernel. */
   host: ProcessHost;
 }
@@ -82,6 +84,8 @@ export class Process implements Task, Schedulable, CgroupMember {
   cgroup: Cgroup;
   /** PID namespace new children are created in. */
   childPidNs: PidNamespace<Process>;
+  /** Root of the process's cgroup namespace (`/proc/self/cgroup` and cgroupfs are relative to it). */
+  cgroupNsRoot: Cgroup;
   /** argv of the current program. */
   argv: string[] = [];
   /** Environment of the current program. */
@@ -178,6 +182,7 @@ export class Process implements Task, Schedulable, CgroupMember {
     this.uts = init.uts;
     this.cgroup = init.cgroup;
     this.childPidNs = init.childPidNs;
+    this.cgroupNsRoot = init.cgroupNsRoot;
     this.#host = init.host;
     this.memory = {
       tryCharge: (bytes, kind) => this.tryCharge(bytes, kind),

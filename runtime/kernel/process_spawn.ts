@@ -116,6 +116,7 @@ export function createProcess(
     uts,
     cgroup,
     childPidNs: ns,
+    cgroupNsRoot: flags & CLONE.NEWCGROUP ? cgroup : from?.cgroupNsRoot ?? k.cgroups.root,
     host: k,
   });
   if (!p.tryCharge(PROCESS_KERNEL_BYTES, "kernel")) {

@@ -198,6 +198,7 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
         p.ipc = next;
       }
       if (flags & CLONE.NEWNS) (p.fs as ProcessFs).unshareMounts();
+      if (flags & CLONE.NEWCGROUP) p.cgroupNsRoot = p.cgroup;
       return 0;
     },
     setns(fd, nstype) {
