@@ -71,6 +71,7 @@ function openHandle(
 ): MaybeAsync<FileHandle | Errno> {
   const st = loc.inode.stat();
   if (flags & O.PATH) return pathHandle();
+  if (loc.inode.reopens && loc.inode.open) return loc.inode.open(flags, ctxOf(task));
   if (isLnk(st.mode)) return Errno.ELOOP;
   const acc = flags & O.ACCMODE;
   if (acc === 3) return Errno.EINVAL;
@@ -171,6 +172,9 @@ export function openat(
   const finish = (h: FileHandle | Errno): number | Errno => {
     if (typeof h === "number") return h;
     const file = new OpenFile(place, path, h, flags);
+    if (r.parent && r.name !== "." && r.name !== ".." && r.name !== "") {
+      file.where = { dir: r.parent, name: r.name };
+    }
     return task.fs.fds.install(file, (flags & O.CLOEXEC) !== 0);
   };
   return h instanceof Promise ? h.then(finish) : finish(h);

@@ -328,7 +328,7 @@ export function readlinkat(task: FileTask, dirfd: number, path: string): string 
   if (typeof r === "number") return r;
   const inode = (r.loc as Loc).inode;
   if (!isLnk(inode.stat().mode) || !inode.readlink) return Errno.EINVAL;
-  return inode.readlink();
+  return inode.readlink(ctxOf(task));
 }
 
 function chmodLoc(task: FileTask, loc: Loc, mode: number): 0 | Errno {

@@ -28,6 +28,8 @@ export class OpenFile {
   flags: number;
   /** File offset (also the directory cursor of `getdents64`). */
   offset = 0;
+  /** The directory and name it was opened by (for `/proc/PID/fd/N` of non-directories). */
+  where: { dir: Loc; name: string } | null = null;
   /** Directory listing snapshot taken by `getdents64` at offset 0. */
   dirents: Dirent[] | null = null;
   #refs = 1;

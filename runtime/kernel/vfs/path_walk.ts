@@ -16,10 +16,10 @@
  * @module
  */
 import { Errno } from "../errno.ts";
-import type { Credentials } from "../task.ts";
 import { checkAccess, MAY } from "./permission.ts";
 import { followMounts, type Loc } from "./mount.ts";
-import { isDir, isLnk, MAX_SYMLINKS, NAME_MAX, PATH_MAX } from "./types.ts";
+import { isDir, isLnk, MAX_SYMLINKS, NAME_MAX, type OpContext, PATH_MAX } from "./types.ts";
+import type { Mount } from "./mount.ts";
 
 /** How to treat the last component. */
 export interface WalkOptions {
@@ -112,7 +112,7 @@ export function dotdot(cur: Loc, root: Loc): Loc {
  *
  * @param root The process root (absolute paths and absolute symlinks start here).
  * @param start Where a relative path starts (cwd or dirfd).
- * @param cred Caller (search permission on every directory walked).
+ * @param ctx Caller (search permission on every directory walked; procfs's `self`).
  * @param path The path.
  * @param opts Last-component handling.
  * @returns What was found, or `ENOENT ENOTDIR EACCES ELOOP ENAMETOOLONG EINVAL`.
@@ -124,10 +124,11 @@ export function dotdot(cur: Loc, root: Loc): Loc {
 export function walk(
   root: Loc,
   start: Loc,
-  cred: Credentials,
+  ctx: OpContext,
   path: string,
   opts: WalkOptions,
 ): WalkResult | Errno {
+  const cred = ctx.cred;
   if (path.length === 0) return Errno.ENOENT;
   if (path.includes("\0")) return Errno.EINVAL;
   if (path.length >= PATH_MAX && byteLength(path) >= PATH_MAX) return Errno.ENAMETOOLONG;
@@ -158,7 +159,7 @@ export function walk(
     } else if (name === "..") {
       next = dotdot(cur, root);
     } else {
-      const child = cur.inode.lookup ? cur.inode.lookup(name) : Errno.ENOTDIR;
+      const child = cur.inode.lookup ? cur.inode.lookup(name, ctx) : Errno.ENOTDIR;
       if (typeof child === "number") {
         if (child === Errno.ENOENT && last && opts.parent) {
           return { parent: cur, name, loc: null, trailingSlash };
@@ -171,7 +172,16 @@ export function walk(
         isLnk(next.inode.stat().mode)
       ) {
         if (++links > MAX_SYMLINKS) return Errno.ELOOP;
-        const target = next.inode.readlink?.();
+        const jump = next.inode.magic?.(ctx);
+        if (typeof jump === "number") return jump;
+        if (jump) {
+          const to = followMounts({ mount: jump.mount as Mount, inode: jump.inode });
+          if (!isBeneath(to, root)) return Errno.ENOENT;
+          if (last) return finish(cur, name, to, trailingSlash, opts);
+          cur = to;
+          continue;
+        }
+        const target = next.inode.readlink?.(ctx);
         if (typeof target !== "string") return target ?? Errno.EINVAL;
         if (target.length === 0) return Errno.ENOENT;
         if (target.charCodeAt(0) === 47) cur = root;

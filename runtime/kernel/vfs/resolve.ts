@@ -23,7 +23,7 @@ export type FileTask = Task<FsState, unknown>;
  * @returns Its credentials as an {@link OpContext}.
  */
 export function ctxOf(task: FileTask): OpContext {
-  return { cred: task.cred };
+  return { cred: task.cred, task };
 }
 
 /**
@@ -74,9 +74,9 @@ export function resolveAt(
   if (path === "" || path.charCodeAt(0) !== 47) {
     const start = startOf(task, dirfd);
     if (typeof start === "number") return start;
-    return walk(task.fs.root, start, cred, path, opts);
+    return walk(task.fs.root, start, { cred, task }, path, opts);
   }
-  return walk(task.fs.root, task.fs.cwd, cred, path, opts);
+  return walk(task.fs.root, task.fs.cwd, { cred, task }, path, opts);
 }
 
 /**

@@ -26,10 +26,12 @@ export const POLL = { IN: 1, PRI: 2, OUT: 4, ERR: 8, HUP: 16, NVAL: 32 } as cons
 /** Kinds of node a directory can create. */
 export type NodeKind = "file" | "dir" | "symlink" | "fifo" | "char" | "block" | "socket";
 
-/** What a mutating operation needs to know of its caller. */
+/** What an operation needs to know of its caller. */
 export interface OpContext {
-  /** Credentials of the caller (owner of new nodes). */
+  /** Credentials of the caller (owner of new nodes, permission checks). */
   cred: Credentials;
+  /** The calling task, when there is one (procfs's `self`, fd links). */
+  task?: Task;
 }
 
 /** Attribute changes for {@link Inode.setattr}; absent fields are kept. */
@@ -113,8 +115,8 @@ export interface Inode {
   setattr(change: AttrChange, ctx: OpContext): 0 | Errno;
   /** Parent directory (directories only; the fs root returns itself). */
   parent?(): Inode;
-  /** Look a name up in this directory. */
-  lookup?(name: string): Inode | Errno;
+  /** Look a name up in this directory (`ctx` absent for kernel-internal lookups). */
+  lookup?(name: string, ctx?: OpContext): Inode | Errno;
   /** List this directory (without "." and ".."). */
   readdir?(): DirEntry[] | Errno;
   /** Create a node named `name` (the VFS checked that it does not exist). */
@@ -138,7 +140,12 @@ export interface Inode {
     ctx: OpContext,
   ): 0 | Errno;
   /** Symlink target. */
-  readlink?(): string | Errno;
+  readlink?(ctx?: OpContext): string | Errno;
+  /**
+   * A "magic" link (procfs `fd/N`, `cwd`, `root`, `exe`): following it jumps straight to
+   * a place instead of resolving its text. Returning `undefined` falls back to the text.
+   */
+  magic?(ctx: OpContext): MagicTarget | Errno | undefined;
   /** Read regular-file data at `pos`. */
   readAt?(buf: Uint8Array, pos: number): number | Errno;
   /** Write regular-file data at `pos`. */
@@ -149,8 +156,18 @@ export interface Inode {
   retain?(): void;
   /** An open file description referring to this inode was released. */
   release?(): void;
+  /** `open` returns an existing open file again (procfs `fd/N` of a pipe): no type checks. */
+  readonly reopens?: boolean;
   /** Open a special or generated file. */
   open?(flags: number, ctx: OpContext): FileHandle | Errno;
+}
+
+/** Where a magic link leads: a mount and an inode of it. */
+export interface MagicTarget {
+  /** The mount (`vfs/mount.ts` `Mount`). */
+  mount: unknown;
+  /** The inode. */
+  inode: Inode;
 }
 
 /** A mounted (or mountable) file system instance. */

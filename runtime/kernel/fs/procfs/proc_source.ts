@@ -1,0 +1,87 @@
+/**
+ * What procfs needs to know of processes, cgroups and the machine: the kernel side
+ * implements {@link ProcSource} and passes it when registering the "proc" file system
+ * type (`procFsType(source)` in `procfs.ts`).
+ *
+ * @module
+ */
+import type { Credentials, Task } from "../../task.ts";
+import type { FsState } from "../../vfs/fs_state.ts";
+
+/** Namespace kinds shown under `/proc/PID/ns/`. */
+export type NsKind = "cgroup" | "ipc" | "mnt" | "net" | "pid" | "pid_for_children" | "user" | "uts";
+
+/** A namespace as `/proc/PID/ns/*` shows it. */
+export interface NsRef {
+  /** Inode number ("pid:[4026531836]"). */
+  id: number;
+  /** The namespace object, handed to `setns` through the opened file. */
+  ns: unknown;
+}
+
+/** One process as seen from a PID namespace. */
+export interface ProcInfo {
+  /** Pid in the viewer's namespace. */
+  pid: number;
+  /** Parent pid in the viewer's namespace (0 when outside it). */
+  ppid: number;
+  /** Process group id (viewer's namespace). */
+  pgid: number;
+  /** Session id (viewer's namespace). */
+  sid: number;
+  /** Command name (first 15 bytes of the program's base name). */
+  comm: string;
+  /** State letter: R running, S sleeping, T stopped, Z zombie. */
+  state: string;
+  /** argv. */
+  argv: string[];
+  /** Environment. */
+  env: string[];
+  /** Credentials. */
+  cred: Credentials;
+  /** Start time, ms since the kernel booted. */
+  startMs: number;
+  /** CPU time, microseconds. */
+  utimeUs: number;
+  /** System CPU time, microseconds. */
+  stimeUs: number;
+  /** Resident memory, bytes. */
+  rssBytes: number;
+  /** Program path as the process sees it ("/bin/sh"). */
+  exe: string;
+  /** Cgroup path relative to the viewer's cgroup namespace root ("/"). */
+  cgroup: string;
+  /** File-system state (cwd, root, fds, mounts); null for a zombie. */
+  fs: FsState | null;
+  /** Namespaces. */
+  ns: Partial<Record<NsKind, NsRef>>;
+}
+
+/** Processes, limits and machine figures for procfs. */
+export interface ProcSource {
+  /** Pids visible in `viewer`'s PID namespace, ascending. */
+  pids(viewer: Task): number[];
+  /** A process by its pid in `viewer`'s namespace. */
+  info(viewer: Task, pid: number): ProcInfo | undefined;
+  /** Pid of `task` in `viewer`'s namespace, or 0 when it is not visible there. */
+  pidOf(viewer: Task, task: Task): number;
+  /**
+   * Memory and CPU as the viewer's cgroup allows (lxcfs-style): `memTotal` is
+   * min(host memory, memory.max), `cpus` is ceil(cpu.max quota / period) capped at the
+   * host's cores.
+   */
+  limits(viewer: Task): { memTotal: number; memUsed: number; cpus: number };
+  /** Seconds since boot and summed idle seconds. */
+  uptime(): { seconds: number; idle: number };
+  /** Load averages and counts for `/proc/loadavg`. */
+  loadavg(viewer: Task): {
+    avg: [number, number, number];
+    running: number;
+    total: number;
+    lastPid: number;
+  };
+  /** CPU time totals in microseconds for `/proc/stat` (viewer's cgroup). */
+  cpuTimes(viewer: Task): { user: number; system: number; idle: number };
+  /** Kernel release string ("6.1.0-berth"). */
+  release(): string;
+}
