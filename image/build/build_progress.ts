@@ -92,3 +92,64 @@ export class PlainProgress {
     }
   }
 }
+
+/** One line of Docker's `POST /build` JSON stream. */
+export type BuildJsonMessage =
+  | { stream: string }
+  | { aux: { ID: string } }
+  | { error: string; errorDetail: { message: string } };
+
+/**
+ * Turns build events into Docker's `POST /build` JSON messages: progress text as
+ * `{"stream"}` (BuildKit plain lines), the result as `{"aux":{"ID"}}`, and a failure
+ * (see {@link buildErrorMessage}) as `{"error"}`.
+ *
+ * @example
+ * ```ts
+ * import { JsonProgress } from "./build_progress.ts";
+ * const j = new JsonProgress();
+ * const msgs = j.format({ type: "result", id: "sha256:ab", tags: [] });
+ * console.assert(JSON.stringify(msgs.at(-1)) === '{"aux":{"ID":"sha256:ab"}}');
+ * ```
+ */
+export class JsonProgress {
+  readonly #plain: PlainProgress;
+
+  /**
+   * @param now Clock in ms (injectable for tests).
+   */
+  constructor(now?: () => number) {
+    this.#plain = new PlainProgress(now);
+  }
+
+  /**
+   * The messages for one event.
+   *
+   * @param e The event.
+   * @returns Zero or more messages.
+   */
+  format(e: BuildEvent): BuildJsonMessage[] {
+    const text = this.#plain.format(e);
+    const out: BuildJsonMessage[] = text ? [{ stream: text }] : [];
+    if (e.type === "result") out.push({ aux: { ID: e.id } });
+    return out;
+  }
+}
+
+/**
+ * Docker's error message for a failed build.
+ *
+ * @param err What `build()` threw.
+ * @returns The `{"error"}` message.
+ * @example
+ * ```ts
+ * import { buildErrorMessage } from "./build_progress.ts";
+ * console.assert(buildErrorMessage(new Error("boom")).error === "boom");
+ * ```
+ */
+export function buildErrorMessage(
+  err: unknown,
+): { error: string; errorDetail: { message: string } } {
+  const message = err instanceof Error ? err.message : String(err);
+  return { error: message, errorDetail: { message } };
+}

@@ -51,7 +51,10 @@ export interface BuildOptions {
   store: Store;
   /** The build context directory (a tar context is extracted to a directory first). */
   contextDir: string;
-  /** Path of the Dockerfile (default: `Dockerfile`, else `Containerfile`, in the context). */
+  /**
+   * Path of the Dockerfile: absolute, or relative to the context (as the Engine API's
+   * `dockerfile` parameter); default `Dockerfile`, else `Containerfile`, in the context.
+   */
   dockerfile?: string;
   /** The Dockerfile's text (`-f -`); wins over `dockerfile`. */
   dockerfileText?: string;
@@ -75,6 +78,8 @@ export interface BuildOptions {
   builderDir?: string;
   /** Abort the build. */
   signal?: AbortSignal;
+  /** `--label`: labels set on the final image. */
+  labels?: Record<string, string>;
 }
 
 /** The built image. */
@@ -124,7 +129,7 @@ async function readDockerfile(
     ? [
       options.dockerfile.startsWith("/")
         ? options.dockerfile
-        : join(Deno.cwd(), options.dockerfile),
+        : join(options.contextDir, options.dockerfile),
     ]
     : [join(options.contextDir, "Dockerfile"), join(options.contextDir, "Containerfile")];
   for (const path of candidates) {
@@ -569,6 +574,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
     const final = finished.get(target.index)!;
     const config: BuildImageConfig = { ...final.config, created: final.created };
+    if (options.labels && Object.keys(options.labels).length > 0) {
+      config.config = {
+        ...config.config,
+        Labels: { ...(config.config?.Labels ?? {}), ...options.labels },
+      };
+    }
     const unused = [...buildArgs.keys()].filter((k) => !consumed.has(k) && !PROXY_ARGS.includes(k));
     if (unused.length > 0) {
       const w = `One or more build-args [${unused.join(" ")}] were not consumed`;

@@ -277,3 +277,30 @@ EOF
     }
   });
 });
+
+Deno.test("-f names a Dockerfile inside the context; --label applies to the final image; JSON progress", async () => {
+  await withBuild({
+    "docker/Dockerfile.dev": "FROM scratch\nLABEL a=1\nCOPY x /x\n",
+    "docker/Dockerfile.dev.dockerignore": "x\n",
+    "x": "X",
+    "y": "Y",
+  }, async ({ opts }) => {
+    const { JsonProgress } = await import("./build_progress.ts");
+    const json = new JsonProgress(() => 0);
+    const lines: string[] = [];
+    await assert.rejects(
+      () => build(opts({ dockerfile: "docker/Dockerfile.dev" })),
+      /"x" not found in build context/,
+      "the Dockerfile's own .dockerignore applies",
+    );
+    const r = await build(opts({
+      dockerfileText: "FROM scratch\nLABEL a=1\nCOPY y /y\n",
+      labels: { b: "2" },
+      onEvent: (e) => lines.push(...json.format(e).map((m) => JSON.stringify(m))),
+    }));
+    assert.deepEqual(r.image.config.config?.Labels, { a: "1", b: "2" });
+    assert.equal(lines[0], '{"stream":"#1 [1/2] FROM scratch\\n"}');
+    assert.ok(lines.includes('{"stream":"#2 [2/2] COPY y /y\\n"}'));
+    assert.equal(lines.at(-1), `{"aux":{"ID":"${r.id}"}}`);
+  });
+});

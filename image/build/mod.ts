@@ -7,7 +7,14 @@
  */
 export { build, type BuildOptions, type BuildResult } from "./builder.ts";
 export { BuildCache, builderDirOf, type CacheRecord, type PruneReport } from "./build_cache.ts";
-export { type BuildEvent, PlainProgress } from "./build_progress.ts";
+export {
+  buildErrorMessage,
+  type BuildEvent,
+  type BuildJsonMessage,
+  JsonProgress,
+  PlainProgress,
+} from "./build_progress.ts";
+export { ContextTarError, extractContextTar } from "./context_tar.ts";
 export { BuildContext, loadIgnoreFile } from "./build_context.ts";
 export { DockerfileError, parseDockerfile } from "./dockerfile_parser.ts";
 export { IgnoreMatcher } from "./dockerignore.ts";
