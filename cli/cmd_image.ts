@@ -1,38 +1,362 @@
 /**
- * Commands of this group arrive with the container engine; until then they say so.
+ * Image commands: images, rmi, tag, history, inspect, save, load, import, build, prune.
  *
  * @module
  */
-import type { ParsedArgs } from "./_args.ts";
+import { flagBool, flagList, flagString, type ParsedArgs, UsageError } from "./_args.ts";
+import { DaemonError } from "./_client.ts";
 import type { Context } from "./_context.ts";
-import { ExitError } from "./_errors.ts";
+import { compileTemplate, formatList, humanSize, timeAgo } from "./_format.ts";
 
-function pending(name: string): (ctx: Context, args: ParsedArgs) => Promise<number> {
-  return () =>
-    Promise.reject(new ExitError(125, `berth: "${name}" is not available yet in this build`));
+interface ImageRow {
+  Id: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Created: number;
+  Size: number;
+  Containers: number;
 }
 
-/** `berth build` (not available yet). */
-export const build: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("build");
-/** `berth history` (not available yet). */
-export const history: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("history");
-/** `berth images` (not available yet). */
-export const images: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("images");
-/** `berth importImage` (not available yet). */
-export const importImage: (ctx: Context, args: ParsedArgs) => Promise<number> = pending(
-  "importImage",
-);
-/** `berth inspectImage` (not available yet). */
-export const inspectImage: (ctx: Context, args: ParsedArgs) => Promise<number> = pending(
-  "inspectImage",
-);
-/** `berth load` (not available yet). */
-export const load: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("load");
-/** `berth prune` (not available yet). */
-export const prune: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("prune");
-/** `berth rmi` (not available yet). */
-export const rmi: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("rmi");
-/** `berth save` (not available yet). */
-export const save: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("save");
-/** `berth tag` (not available yet). */
-export const tag: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("tag");
+function shortId(id: string, noTrunc: boolean): string {
+  return noTrunc ? id : id.replace(/^sha256:/, "").slice(0, 12);
+}
+
+/** `berth images`. */
+export async function images(ctx: Context, args: ParsedArgs): Promise<number> {
+  const filters: Record<string, string[]> = {};
+  for (const f of flagList(args, "filter")) {
+    const eq = f.indexOf("=");
+    (filters[eq < 0 ? f : f.slice(0, eq)] ??= []).push(eq < 0 ? "" : f.slice(eq + 1));
+  }
+  if (args.positionals[0]) (filters.reference ??= []).push(args.positionals[0]);
+  const list = await ctx.api.json<ImageRow[]>("GET", "/images/json", {
+    query: { filters: Object.keys(filters).length ? JSON.stringify(filters) : undefined },
+  });
+  const noTrunc = flagBool(args, "no-trunc");
+  if (flagBool(args, "quiet")) {
+    const seen = new Set<string>();
+    for (const i of list) {
+      const id = shortId(i.Id, noTrunc);
+      if (!seen.has(id)) ctx.out(id);
+      seen.add(id);
+    }
+    return 0;
+  }
+  const now = Date.now();
+  const rows = list.flatMap((i) => {
+    const tags = i.RepoTags.length ? i.RepoTags : ["<none>:<none>"];
+    return tags.map((t) => {
+      const at = t.lastIndexOf(":");
+      return {
+        ID: shortId(i.Id, noTrunc),
+        Repository: t.slice(0, at),
+        Tag: t.slice(at + 1),
+        Digest: i.RepoDigests[0]?.split("@")[1] ?? "<none>",
+        CreatedSince: timeAgo(i.Created * 1000, now),
+        CreatedAt: new Date(i.Created * 1000).toISOString(),
+        Size: humanSize(i.Size),
+        Containers: String(i.Containers),
+      };
+    });
+  });
+  const def = flagBool(args, "digests")
+    ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+    : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+  const text = formatList(rows, flagString(args, "format") ?? "", def, {
+    ID: "IMAGE ID",
+    CreatedSince: "CREATED",
+    CreatedAt: "CREATED AT",
+  });
+  if (text !== "") ctx.out(text);
+  return 0;
+}
+
+/** `berth rmi`. */
+export async function rmi(ctx: Context, args: ParsedArgs): Promise<number> {
+  let failed = false;
+  for (const ref of args.positionals) {
+    try {
+      const r = await ctx.api.json<({ Untagged?: string; Deleted?: string })[]>(
+        "DELETE",
+        `/images/${ref}`,
+        {
+          query: {
+            force: flagBool(args, "force") ? 1 : undefined,
+            noprune: flagBool(args, "no-prune") ? 1 : undefined,
+          },
+        },
+      );
+      for (const x of r) ctx.out(x.Untagged ? `Untagged: ${x.Untagged}` : `Deleted: ${x.Deleted}`);
+    } catch (err) {
+      if (!(err instanceof DaemonError)) throw err;
+      ctx.err(`Error response from daemon: ${err.message}`);
+      failed = true;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+/** `berth tag`. */
+export async function tag(ctx: Context, args: ParsedArgs): Promise<number> {
+  const [src, target] = args.positionals as [string, string];
+  const at = target.lastIndexOf(":");
+  const hasTag = at > target.lastIndexOf("/");
+  const res = await ctx.api.ok("POST", `/images/${src}/tag`, {
+    query: {
+      repo: hasTag ? target.slice(0, at) : target,
+      tag: hasTag ? target.slice(at + 1) : "latest",
+    },
+  });
+  await res.bytes();
+  return 0;
+}
+
+/** `berth history`. */
+export async function history(ctx: Context, args: ParsedArgs): Promise<number> {
+  const rows = await ctx.api.json<
+    { Id: string; Created: number; CreatedBy: string; Size: number; Comment: string }[]
+  >(
+    "GET",
+    `/images/${args.positionals[0]}/history`,
+  );
+  const noTrunc = flagBool(args, "no-trunc");
+  if (flagBool(args, "quiet")) {
+    for (const r of rows) ctx.out(r.Id === "<missing>" ? r.Id : shortId(r.Id, noTrunc));
+    return 0;
+  }
+  const now = Date.now();
+  const human = args.flags.human !== false;
+  const out = rows.map((r) => ({
+    ID: r.Id === "<missing>" ? r.Id : shortId(r.Id, noTrunc),
+    CreatedSince: human ? timeAgo(r.Created * 1000, now) : new Date(r.Created * 1000).toISOString(),
+    CreatedBy: noTrunc || r.CreatedBy.length <= 45 ? r.CreatedBy : `${r.CreatedBy.slice(0, 44)}…`,
+    Size: human ? humanSize(r.Size) : String(r.Size),
+    Comment: r.Comment,
+  }));
+  ctx.out(
+    formatList(
+      out,
+      flagString(args, "format") ?? "",
+      "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+      {
+        ID: "IMAGE",
+        CreatedSince: "CREATED",
+        CreatedBy: "CREATED BY",
+      },
+    ),
+  );
+  return 0;
+}
+
+/** `berth image inspect`. */
+export async function inspectImage(ctx: Context, args: ParsedArgs): Promise<number> {
+  const found: unknown[] = [];
+  let failed = false;
+  for (const ref of args.positionals) {
+    try {
+      found.push(await ctx.api.json("GET", `/images/${ref}/json`));
+    } catch (err) {
+      if (!(err instanceof DaemonError)) throw err;
+      ctx.err(`Error: No such image: ${ref}`);
+      failed = true;
+    }
+  }
+  const format = flagString(args, "format") ?? "";
+  if (format === "" || format === "json") ctx.out(JSON.stringify(found, null, 4));
+  else for (const v of found) ctx.out(compileTemplate(format).render(v));
+  return failed ? 1 : 0;
+}
+
+/** `berth image prune`. */
+export async function prune(ctx: Context, args: ParsedArgs): Promise<number> {
+  const r = await ctx.api.json<
+    { ImagesDeleted: { Untagged?: string; Deleted?: string }[] | null; SpaceReclaimed: number }
+  >(
+    "POST",
+    "/images/prune",
+    {
+      query: {
+        filters: flagBool(args, "all") ? JSON.stringify({ dangling: ["false"] }) : undefined,
+      },
+    },
+  );
+  if (r.ImagesDeleted?.length) {
+    ctx.out(
+      [
+        "Deleted Images:",
+        ...r.ImagesDeleted.map((d) =>
+          d.Deleted ? `deleted: ${d.Deleted}` : `untagged: ${d.Untagged}`
+        ),
+        "",
+      ].join("\n"),
+    );
+  }
+  ctx.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}`);
+  return 0;
+}
+
+async function* fileOrStdin(path: string | undefined): AsyncGenerator<Uint8Array> {
+  if (path === undefined || path === "-") {
+    if (Deno.stdin.isTerminal()) {
+      throw new UsageError("requested load from stdin, but stdin is empty");
+    }
+    for await (const c of Deno.stdin.readable) yield c;
+    return;
+  }
+  const f = await Deno.open(path);
+  for await (const c of f.readable) yield c;
+}
+
+/** Print a JSON-lines progress stream (`{"stream": …}`, `{"status": …}`, `{"error": …}`). */
+async function printProgress(
+  ctx: Context,
+  stream: AsyncGenerator<Uint8Array>,
+  quiet: boolean,
+): Promise<{ error?: string; aux: unknown[] }> {
+  const dec = new TextDecoder();
+  let pending = "";
+  const aux: unknown[] = [];
+  let error: string | undefined;
+  for await (const piece of stream) {
+    pending += dec.decode(piece, { stream: true });
+    let nl: number;
+    while ((nl = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, nl).trim();
+      pending = pending.slice(nl + 1);
+      if (!line) continue;
+      let m: {
+        stream?: string;
+        status?: string;
+        error?: string;
+        errorDetail?: { message?: string };
+        aux?: unknown;
+      };
+      try {
+        m = JSON.parse(line);
+      } catch {
+        if (!quiet) ctx.out(line);
+        continue;
+      }
+      if (m.error) error = m.errorDetail?.message ?? m.error;
+      else if (m.aux !== undefined) aux.push(m.aux);
+      else if (!quiet && m.stream) await ctx.write(new TextEncoder().encode(m.stream));
+      else if (!quiet && m.status) ctx.out(m.status);
+    }
+  }
+  return { error, aux };
+}
+
+/** `berth load`. */
+export async function load(ctx: Context, args: ParsedArgs): Promise<number> {
+  const res = await ctx.api.ok("POST", "/images/load", {
+    query: { quiet: flagBool(args, "quiet") ? 1 : undefined },
+    body: fileOrStdin(flagString(args, "input")),
+    contentType: "application/x-tar",
+  });
+  const r = await printProgress(ctx, res.stream(), false);
+  if (r.error) {
+    ctx.err(`Error response from daemon: ${r.error}`);
+    return 1;
+  }
+  return 0;
+}
+
+/** `berth save`. */
+export async function save(ctx: Context, args: ParsedArgs): Promise<number> {
+  const output = flagString(args, "output");
+  if (output === undefined && Deno.stdout.isTerminal()) {
+    throw new UsageError("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+  }
+  const q = new URLSearchParams();
+  for (const n of args.positionals) q.append("names", n);
+  const res = await ctx.api.ok("GET", `/images/get?${q}`);
+  const file = output
+    ? await Deno.open(output, { write: true, create: true, truncate: true })
+    : undefined;
+  try {
+    for await (const piece of res.stream()) {
+      if (file) {
+        let rest = piece;
+        while (rest.length > 0) rest = rest.subarray(await file.write(rest));
+      } else await ctx.write(piece);
+    }
+  } finally {
+    file?.close();
+  }
+  return 0;
+}
+
+/** `berth import`. */
+export async function importImage(ctx: Context, args: ParsedArgs): Promise<number> {
+  const [src, ref] = args.positionals as [string, string | undefined];
+  const q = new URLSearchParams({ fromSrc: "-" });
+  if (ref) {
+    const at = ref.lastIndexOf(":");
+    if (at > ref.lastIndexOf("/")) {
+      q.set("repo", ref.slice(0, at));
+      q.set("tag", ref.slice(at + 1));
+    } else q.set("repo", ref);
+  }
+  const msg = flagString(args, "message");
+  if (msg) q.set("message", msg);
+  for (const c of flagList(args, "change")) q.append("changes", c);
+  const res = await ctx.api.ok("POST", `/images/create?${q}`, {
+    body: fileOrStdin(src),
+    contentType: "application/x-tar",
+  });
+  const r = await printProgress(ctx, res.stream(), true);
+  if (r.error) {
+    ctx.err(`Error response from daemon: ${r.error}`);
+    return 1;
+  }
+  const id = (r.aux.at(-1) as { ID?: string } | undefined)?.ID;
+  if (id) ctx.out(id);
+  return 0;
+}
+
+/** `berth build`: the context is sent as a tar, as Docker does. */
+export async function build(ctx: Context, args: ParsedArgs): Promise<number> {
+  const dir = args.positionals[0]!;
+  const { tarOfContext } = await import("./_build_context.ts");
+  const body = dir === "-"
+    ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
+    : await tarOfContext(dir, flagString(args, "file"));
+  const q = new URLSearchParams();
+  for (const t of flagList(args, "tag")) q.append("t", t);
+  const file = flagString(args, "file");
+  if (file) {
+    q.set("dockerfile", file.startsWith(dir) ? file.slice(dir.length).replace(/^\/+/, "") : file);
+  }
+  const buildArgs: Record<string, string> = {};
+  for (const a of flagList(args, "build-arg")) {
+    const eq = a.indexOf("=");
+    buildArgs[eq < 0 ? a : a.slice(0, eq)] = eq < 0 ? (Deno.env.get(a) ?? "") : a.slice(eq + 1);
+  }
+  q.set("buildargs", JSON.stringify(buildArgs));
+  const labels: Record<string, string> = {};
+  for (const a of flagList(args, "label")) {
+    const eq = a.indexOf("=");
+    labels[eq < 0 ? a : a.slice(0, eq)] = eq < 0 ? "" : a.slice(eq + 1);
+  }
+  q.set("labels", JSON.stringify(labels));
+  if (flagBool(args, "no-cache")) q.set("nocache", "1");
+  const target = flagString(args, "target");
+  if (target) q.set("target", target);
+  const quiet = flagBool(args, "quiet") || flagString(args, "progress") === "quiet";
+  if (quiet) q.set("q", "1");
+  const mem = flagString(args, "memory");
+  if (mem) q.set("memory", String((await import("./cmd_run.ts")).parseBytes(mem, "memory")));
+  const cpus = flagString(args, "cpus");
+  if (cpus) q.set("cpuquota", String(Math.round(Number(cpus) * 100000)));
+  const res = await ctx.api.ok("POST", `/build?${q}`, { body, contentType: "application/x-tar" });
+  const r = await printProgress(ctx, res.stream(), quiet);
+  if (r.error) {
+    ctx.err(`ERROR: ${r.error}`);
+    return 1;
+  }
+  if (quiet) {
+    const id = (r.aux.at(-1) as { ID?: string } | undefined)?.ID;
+    if (id) ctx.out(id);
+  }
+  return 0;
+}

@@ -1,24 +1,434 @@
 /**
- * Commands of this group arrive with the container engine; until then they say so.
+ * `run`, `create`, `start`, `attach` and `exec`: building the create request from
+ * Docker's flags, and the attached sessions with Docker's exit codes (the container's,
+ * or 125 for daemon errors, 126 cannot invoke, 127 not found).
  *
  * @module
  */
-import type { ParsedArgs } from "./_args.ts";
+import { flagBool, flagInt, flagList, flagString, type ParsedArgs, UsageError } from "./_args.ts";
+import { DaemonError } from "./_client.ts";
 import type { Context } from "./_context.ts";
 import { ExitError } from "./_errors.ts";
+import { runSession } from "./_attach.ts";
 
-function pending(name: string): (ctx: Context, args: ParsedArgs) => Promise<number> {
-  return () =>
-    Promise.reject(new ExitError(125, `berth: "${name}" is not available yet in this build`));
+/**
+ * Parse Docker's byte sizes ("512m", "1g", "100k", "1024").
+ *
+ * @param text The size.
+ * @param flag The flag, for the message.
+ * @returns Bytes.
+ * @example
+ * ```ts
+ * import { parseBytes } from "./cmd_run.ts";
+ * console.assert(parseBytes("1m", "memory") === 1048576);
+ * ```
+ */
+export function parseBytes(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?$/i.exec(text.trim());
+  if (!m) {
+    throw new UsageError(
+      `invalid argument "${text}" for "--${flag}" flag: invalid size: '${text}'`,
+    );
+  }
+  const mul =
+    { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase()] ?? 1;
+  return Math.floor(Number(m[1]) * mul);
 }
 
-/** `berth attach` (not available yet). */
-export const attach: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("attach");
-/** `berth create` (not available yet). */
-export const create: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("create");
-/** `berth exec` (not available yet). */
-export const exec: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("exec");
-/** `berth run` (not available yet). */
-export const run: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("run");
-/** `berth start` (not available yet). */
-export const start: (ctx: Context, args: ParsedArgs) => Promise<number> = pending("start");
+function keyValues(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    if (eq < 0) out[item] = "";
+    else out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+async function envList(args: ParsedArgs): Promise<string[]> {
+  const out: string[] = [];
+  for (const file of flagList(args, "env-file")) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch (err) {
+      throw new UsageError(`open ${file}: ${(err as Error).message}`);
+    }
+    for (const raw of text.split("\n")) {
+      const line = raw.trim();
+      if (line === "" || line.startsWith("#")) continue;
+      out.push(line.includes("=") ? line : `${line}=${Deno.env.get(line) ?? ""}`);
+    }
+  }
+  for (const e of flagList(args, "env")) {
+    if (e.includes("=")) out.push(e);
+    else {
+      const v = Deno.env.get(e);
+      if (v !== undefined) out.push(`${e}=${v}`);
+    }
+  }
+  return out;
+}
+
+function parseMount(spec: string): Record<string, unknown> {
+  const kv: Record<string, string> = {};
+  for (const part of spec.split(",")) {
+    const eq = part.indexOf("=");
+    kv[eq < 0 ? part : part.slice(0, eq)] = eq < 0 ? "true" : part.slice(eq + 1);
+  }
+  const type = kv.type ?? "volume";
+  const target = kv.target ?? kv.destination ?? kv.dst;
+  if (!target) {
+    throw new UsageError(`invalid argument "${spec}" for "--mount" flag: target is required`);
+  }
+  const m: Record<string, unknown> = { Type: type, Target: target };
+  const source = kv.source ?? kv.src;
+  if (source) m.Source = source;
+  if (kv.readonly === "true" || kv.readonly === "1" || kv.ro === "true") m.ReadOnly = true;
+  if (type === "tmpfs") {
+    m.TmpfsOptions = {
+      SizeBytes: kv["tmpfs-size"] ? parseBytes(kv["tmpfs-size"], "mount") : undefined,
+      Mode: kv["tmpfs-mode"] ? parseInt(kv["tmpfs-mode"], 8) : undefined,
+    };
+  }
+  return m;
+}
+
+/**
+ * The create request body from `run`/`create` flags.
+ *
+ * @param args Parsed flags; positionals are IMAGE [COMMAND] [ARG...].
+ * @returns The JSON body.
+ * @example
+ * ```ts ignore
+ * const body = await createBody(parsed);
+ * ```
+ */
+export async function createBody(args: ParsedArgs): Promise<Record<string, unknown>> {
+  const [image, ...cmd] = args.positionals;
+  const interactive = flagBool(args, "interactive");
+  const tty = flagBool(args, "tty");
+  const detach = flagBool(args, "detach");
+  const attach = flagList(args, "attach").map((s) => s.toLowerCase());
+  const restart = flagString(args, "restart") ?? "no";
+  const [rName, rCount] = restart.split(":");
+  if (rCount !== undefined && rName !== "on-failure") {
+    throw new UsageError(
+      `invalid restart policy format: maximum retry count can only be used with 'on-failure'`,
+    );
+  }
+  const cpus = flagString(args, "cpus");
+  let nano = 0;
+  if (cpus !== undefined) {
+    const n = Number(cpus);
+    if (!Number.isFinite(n) || n < 0) {
+      throw new UsageError(`invalid argument "${cpus}" for "--cpus" flag`);
+    }
+    nano = Math.round(n * 1e9);
+  }
+  const memory = flagString(args, "memory");
+  const memorySwap = flagString(args, "memory-swap");
+  const tmpfs: Record<string, string> = {};
+  for (const t of flagList(args, "tmpfs")) {
+    const colon = t.indexOf(":");
+    tmpfs[colon < 0 ? t : t.slice(0, colon)] = colon < 0 ? "" : t.slice(colon + 1);
+  }
+  const entrypoint = flagString(args, "entrypoint");
+  const net = flagString(args, "network");
+  const body: Record<string, unknown> = {
+    Image: image,
+    Cmd: cmd.length > 0 ? cmd : undefined,
+    Entrypoint: entrypoint === undefined ? undefined : entrypoint === "" ? [""] : [entrypoint],
+    Env: await envList(args),
+    Hostname: flagString(args, "hostname") ?? "",
+    User: flagString(args, "user") ?? "",
+    WorkingDir: flagString(args, "workdir") ?? "",
+    Labels: keyValues(flagList(args, "label")),
+    Tty: tty,
+    OpenStdin: interactive,
+    StdinOnce: interactive && !detach,
+    AttachStdin: !detach && (attach.length > 0 ? attach.includes("stdin") : interactive),
+    AttachStdout: !detach && (attach.length === 0 || attach.includes("stdout")),
+    AttachStderr: !detach && (attach.length === 0 || attach.includes("stderr")),
+    StopSignal: flagString(args, "stop-signal"),
+    StopTimeout: flagInt(args, "stop-timeout"),
+    HostConfig: {
+      Binds: flagList(args, "volume"),
+      Mounts: flagList(args, "mount").map(parseMount),
+      Tmpfs: tmpfs,
+      ReadonlyRootfs: flagBool(args, "read-only"),
+      Memory: memory !== undefined ? parseBytes(memory, "memory") : 0,
+      MemorySwap: memorySwap !== undefined
+        ? (memorySwap === "-1" ? -1 : parseBytes(memorySwap, "memory-swap"))
+        : 0,
+      NanoCpus: nano,
+      CpuShares: flagInt(args, "cpu-shares") ?? 0,
+      CpuQuota: flagInt(args, "cpu-quota") ?? 0,
+      CpuPeriod: flagInt(args, "cpu-period") ?? 0,
+      PidsLimit: flagInt(args, "pids-limit"),
+      IpcMode: flagString(args, "ipc") ?? "",
+      PidMode: flagString(args, "pid") ?? "",
+      UTSMode: flagString(args, "uts") ?? "",
+      RestartPolicy: { Name: rName, MaximumRetryCount: rCount !== undefined ? Number(rCount) : 0 },
+      AutoRemove: flagBool(args, "rm"),
+      Init: flagBool(args, "init") || undefined,
+      LogConfig: { Type: "json-file", Config: keyValues(flagList(args, "log-opt")) },
+      NetworkMode: net === undefined || net === "default" ? "none" : net,
+    },
+  };
+  return body;
+}
+
+/** Map a start failure to Docker's exit codes: 127 not found, 126 cannot invoke, else 125. */
+function startFailure(err: unknown): never {
+  if (err instanceof DaemonError) {
+    const msg = `berth: Error response from daemon: ${err.message}`;
+    if (/executable file not found|no such file or directory/.test(err.message)) {
+      throw new ExitError(127, msg);
+    }
+    if (/permission denied|exec format error/.test(err.message)) throw new ExitError(126, msg);
+  }
+  throw err;
+}
+
+async function createContainer(ctx: Context, args: ParsedArgs): Promise<string> {
+  const body = await createBody(args);
+  let out: { Id: string; Warnings?: string[] };
+  try {
+    out = await ctx.api.json("POST", "/containers/create", {
+      query: { name: flagString(args, "name") },
+      json: body,
+    });
+  } catch (err) {
+    if (err instanceof DaemonError && err.status === 404 && /No such image/.test(err.message)) {
+      ctx.err(`Unable to find image '${body.Image}' locally`);
+      throw new ExitError(
+        125,
+        `berth: Error response from daemon: ${err.message}\nBerth pulls from no registry yet: build it ("berth build -t ${body.Image} .") or load it ("berth load -i image.tar"); "berth images" lists what is here.`,
+      );
+    }
+    throw err;
+  }
+  for (const w of out.Warnings ?? []) ctx.err(`WARNING: ${w}`);
+  const cidfile = flagString(args, "cidfile");
+  if (cidfile) await Deno.writeTextFile(cidfile, out.Id, { createNew: true });
+  return out.Id;
+}
+
+/** `berth create`. */
+export async function create(ctx: Context, args: ParsedArgs): Promise<number> {
+  ctx.out(await createContainer(ctx, args));
+  return 0;
+}
+
+/** `berth run`. */
+export async function run(ctx: Context, args: ParsedArgs): Promise<number> {
+  const detach = flagBool(args, "detach");
+  const id = await createContainer(ctx, args);
+  const tty = flagBool(args, "tty");
+  const interactive = flagBool(args, "interactive");
+  if (tty && interactive && !Deno.stdin.isTerminal()) {
+    ctx.err("the input device is not a TTY");
+    return 1;
+  }
+  if (detach) {
+    try {
+      await ctx.api.ok("POST", `/containers/${id}/start`).then((r) => r.bytes());
+    } catch (err) {
+      startFailure(err);
+    }
+    ctx.out(id);
+    return 0;
+  }
+  const attach = await ctx.api.ok("POST", `/containers/${id}/attach`, {
+    query: { stream: 1, stdin: interactive ? 1 : 0, stdout: 1, stderr: 1 },
+    upgrade: true,
+  });
+  const wait = await ctx.api.ok("POST", `/containers/${id}/wait`, {
+    query: { condition: flagBool(args, "rm") ? "removed" : "next-exit" },
+  });
+  const waitResult = wait.json() as Promise<{ StatusCode: number }>;
+  waitResult.catch(() => {}); // settled below, or abandoned when the start fails
+  try {
+    await ctx.api.ok("POST", `/containers/${id}/start`).then((r) => r.bytes());
+  } catch (err) {
+    attach.close();
+    wait.close();
+    if (flagBool(args, "rm")) {
+      await ctx.api.call("DELETE", `/containers/${id}`, { query: { force: 1 } }).then((r) =>
+        r.bytes()
+      ).catch(() => {});
+    }
+    startFailure(err);
+  }
+  const proxy = !tty ? signalProxy(ctx, id) : undefined;
+  const end = await runSession(attach, {
+    tty,
+    stdin: interactive,
+    resize: (h, w) => {
+      ctx.api.call("POST", `/containers/${id}/resize`, { query: { h, w } }).then((r) => r.bytes())
+        .catch(() => {});
+    },
+  });
+  proxy?.();
+  if (end.detached) {
+    wait.close();
+    return 0;
+  }
+  const { StatusCode } = await waitResult;
+  return StatusCode;
+}
+
+/** Forward SIGINT/SIGTERM to the container (`--sig-proxy`, on by default without a TTY). */
+function signalProxy(ctx: Context, id: string): () => void {
+  const handlers: [Deno.Signal, () => void][] = (["SIGINT", "SIGTERM"] as Deno.Signal[]).map((
+    sig,
+  ) => [
+    sig,
+    () => {
+      ctx.api.call("POST", `/containers/${id}/kill`, { query: { signal: sig } }).then((r) =>
+        r.bytes()
+      ).catch(() => {});
+    },
+  ]);
+  for (const [sig, h] of handlers) {
+    try {
+      Deno.addSignalListener(sig, h);
+    } catch { /* unsupported */ }
+  }
+  return () => {
+    for (const [sig, h] of handlers) {
+      try {
+        Deno.removeSignalListener(sig, h);
+      } catch { /* gone */ }
+    }
+  };
+}
+
+/** `berth start`. */
+export async function start(ctx: Context, args: ParsedArgs): Promise<number> {
+  const attach = flagBool(args, "attach") || flagBool(args, "interactive");
+  if (attach) {
+    if (args.positionals.length > 1) {
+      throw new UsageError("you cannot start and attach multiple containers at once");
+    }
+    const ref = args.positionals[0]!;
+    const info = await ctx.api.json<{ Id: string; Config: { Tty: boolean } }>(
+      "GET",
+      `/containers/${ref}/json`,
+    );
+    const session = await ctx.api.ok("POST", `/containers/${info.Id}/attach`, {
+      query: { stream: 1, stdin: flagBool(args, "interactive") ? 1 : 0, stdout: 1, stderr: 1 },
+      upgrade: true,
+    });
+    const wait = await ctx.api.ok("POST", `/containers/${info.Id}/wait`, {
+      query: { condition: "next-exit" },
+    });
+    const result = wait.json() as Promise<{ StatusCode: number }>;
+    result.catch(() => {});
+    try {
+      await ctx.api.ok("POST", `/containers/${info.Id}/start`).then((r) => r.bytes());
+    } catch (err) {
+      session.close();
+      wait.close();
+      startFailure(err);
+    }
+    const end = await runSession(session, {
+      tty: info.Config.Tty,
+      stdin: flagBool(args, "interactive"),
+    });
+    if (end.detached) return 0;
+    return (await result).StatusCode;
+  }
+  let failed = false;
+  for (const ref of args.positionals) {
+    try {
+      await ctx.api.ok("POST", `/containers/${ref}/start`).then((r) => r.bytes());
+      ctx.out(ref);
+    } catch (err) {
+      if (!(err instanceof DaemonError)) throw err;
+      ctx.err(`Error response from daemon: ${err.message}`);
+      failed = true;
+    }
+  }
+  if (failed) throw new ExitError(1, "Error: failed to start containers");
+  return 0;
+}
+
+/** `berth attach`. */
+export async function attach(ctx: Context, args: ParsedArgs): Promise<number> {
+  const ref = args.positionals[0]!;
+  const info = await ctx.api.json<
+    { Id: string; State: { Running: boolean }; Config: { Tty: boolean; OpenStdin: boolean } }
+  >(
+    "GET",
+    `/containers/${ref}/json`,
+  );
+  if (!info.State.Running) {
+    throw new ExitError(1, "You cannot attach to a stopped container, start it first");
+  }
+  const stdin = info.Config.OpenStdin && !flagBool(args, "no-stdin");
+  const wait = await ctx.api.ok("POST", `/containers/${info.Id}/wait`, {
+    query: { condition: "next-exit" },
+  });
+  const result = wait.json() as Promise<{ StatusCode: number }>;
+  result.catch(() => {});
+  const session = await ctx.api.ok("POST", `/containers/${info.Id}/attach`, {
+    query: { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1 },
+    upgrade: true,
+  });
+  const end = await runSession(session, { tty: info.Config.Tty, stdin });
+  if (end.detached) {
+    wait.close();
+    return 0;
+  }
+  return (await result).StatusCode;
+}
+
+/** `berth exec`. */
+export async function exec(ctx: Context, args: ParsedArgs): Promise<number> {
+  const [ref, ...cmd] = args.positionals as [string, ...string[]];
+  const tty = flagBool(args, "tty");
+  const interactive = flagBool(args, "interactive");
+  const detach = flagBool(args, "detach");
+  const { Id } = await ctx.api.json<{ Id: string }>("POST", `/containers/${ref}/exec`, {
+    json: {
+      Cmd: cmd,
+      Env: await envList(args),
+      WorkingDir: flagString(args, "workdir") ?? "",
+      User: flagString(args, "user") ?? "",
+      Tty: tty,
+      AttachStdin: interactive && !detach,
+      AttachStdout: !detach,
+      AttachStderr: !detach,
+    },
+  });
+  if (detach) {
+    try {
+      await ctx.api.ok("POST", `/exec/${Id}/start`, { json: { Detach: true, Tty: tty } }).then((
+        r,
+      ) => r.bytes());
+    } catch (err) {
+      startFailure(err);
+    }
+    return 0;
+  }
+  const session = await ctx.api.ok("POST", `/exec/${Id}/start`, {
+    json: { Detach: false, Tty: tty },
+    upgrade: true,
+  });
+  await runSession(session, {
+    tty,
+    stdin: interactive,
+    resize: (h, w) => {
+      ctx.api.call("POST", `/exec/${Id}/resize`, { query: { h, w } }).then((r) => r.bytes()).catch(
+        () => {},
+      );
+    },
+  });
+  const info = await ctx.api.json<{ ExitCode: number | null; Running: boolean }>(
+    "GET",
+    `/exec/${Id}/json`,
+  );
+  return info.ExitCode ?? 0;
+}
