@@ -23,7 +23,6 @@ import { BadArchiveError, ImageError } from "../store/errors.ts";
 import {
   type Descriptor,
   type ImageConfig,
-  type ImageIndex,
   isIndexType,
   isManifestType,
   layerCompression,
@@ -35,6 +34,13 @@ import { type ByteSource, fileRangeChunks } from "../store/blob_ingest.ts";
 import { formatReference, parseReference } from "../store/reference.ts";
 import { type ArchiveFile, openArchive, resolveMember, sniffCompression } from "./archive_file.ts";
 import { choosePlatform } from "./platform.ts";
+import {
+  type Fail,
+  validateConfig,
+  validateDockerManifest,
+  validateIndex,
+  validateManifest,
+} from "../store/validate.ts";
 import type { LayerLimits } from "../layer/layer_ingest.ts";
 import { removeQuietly } from "../store/_fs.ts";
 
@@ -166,6 +172,11 @@ export async function loadImages(
     return out;
   } catch (e) {
     for (const p of added) await removeQuietly(p);
+    if (e instanceof ImageError) throw e;
+    if (e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError) {
+      // A shape the checks above missed: still the archive's fault, still typed.
+      throw new BadArchiveError(name, `unexpected content (${e.message})`);
+    }
     throw e;
   } finally {
     await archive.close();
@@ -207,9 +218,9 @@ function shortTag(full: string): string {
   return `${repo}:${r.tag ?? "latest"}`;
 }
 
-function parseJson<T>(bytes: Uint8Array, archive: ArchiveFile, what: string): T {
+function parseJson(bytes: Uint8Array, archive: ArchiveFile, what: string): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     throw new BadArchiveError(archive.name, `${what} is not valid JSON (${(e as Error).message})`);
   }
@@ -225,6 +236,16 @@ async function readVerified(archive: ArchiveFile, desc: Descriptor, what: string
   if (!archive.members.has("/" + blobMember(digest))) {
     throw new BadArchiveError(archive.name, `${what} names missing blob ${digest}`);
   }
+  const e = resolveMember(archive.members, blobMember(digest), archive.name);
+  if (e.size !== desc.size) {
+    throw new BadArchiveError(
+      archive.name,
+      `${what} says blob ${digest} has ${desc.size} bytes, the archive holds ${e.size}`,
+    );
+  }
+  if (e.size > MAX_JSON) {
+    throw new BadArchiveError(archive.name, `${what} ${digest} is larger than ${MAX_JSON} bytes`);
+  }
   const bytes = await archive.read(blobMember(digest));
   const actual = sha256Digest(bytes);
   if (actual !== digest) {
@@ -233,45 +254,65 @@ async function readVerified(archive: ArchiveFile, desc: Descriptor, what: string
   return bytes;
 }
 
-async function planOci(archive: ArchiveFile, options: LoadOptions): Promise<PlannedImage[]> {
-  const index = parseJson<ImageIndex>(await archive.read("index.json"), archive, "index.json");
-  if (!Array.isArray(index.manifests)) {
-    throw new BadArchiveError(archive.name, "index.json has no manifests");
+/** Largest JSON document (manifest, config, index) read from an archive. */
+const MAX_JSON = 8 * 2 ** 20;
+
+async function readJsonMember(archive: ArchiveFile, member: string, what: string) {
+  const e = resolveMember(archive.members, member, archive.name);
+  if (e.size > MAX_JSON) {
+    throw new BadArchiveError(archive.name, `${what} is larger than ${MAX_JSON} bytes`);
   }
+  return parseJson(await archive.read(member), archive, what);
+}
+
+function diffIdsMatch(archive: ArchiveFile, where: string, layers: number, config: ImageConfig) {
+  const n = config.rootfs.diff_ids.length;
+  if (n !== layers) {
+    throw new BadArchiveError(
+      archive.name,
+      `${where} has ${layers} layers but its config lists ${n} diff_ids`,
+    );
+  }
+}
+
+async function planOci(archive: ArchiveFile, options: LoadOptions): Promise<PlannedImage[]> {
+  const fail = (why: string) => new BadArchiveError(archive.name, why);
+  const index = validateIndex(
+    await readJsonMember(archive, "index.json", "index.json"),
+    "index.json",
+    fail,
+  );
   const plans: PlannedImage[] = [];
   for (const top of index.manifests) {
     let desc = top;
     let where = `index.json entry ${top.digest}`;
     for (let depth = 0; isIndexType(desc.mediaType) && depth < 4; depth++) {
       const bytes = await readVerified(archive, desc, where);
-      const nested = parseJson<ImageIndex>(bytes, archive, where);
-      desc = choosePlatform(nested.manifests ?? [], `${archive.name} (${desc.digest})`);
+      const nested = validateIndex(parseJson(bytes, archive, where), where, fail);
+      try {
+        desc = choosePlatform(nested.manifests, `${archive.name} (${desc.digest})`);
+      } catch (e) {
+        throw fail((e as Error).message);
+      }
       where = `manifest ${desc.digest}`;
     }
     if (!isManifestType(desc.mediaType)) {
-      throw new BadArchiveError(
-        archive.name,
-        `${where} has unsupported media type ${desc.mediaType}`,
-      );
+      throw fail(`${where} has unsupported media type ${desc.mediaType}`);
     }
     const manifestBytes = await readVerified(archive, desc, where);
-    const manifest = parseJson<Manifest>(manifestBytes, archive, where);
+    const manifest = validateManifest(parseJson(manifestBytes, archive, where), where, fail);
     const configBytes = await readVerified(archive, manifest.config, `config of ${where}`);
-    const config = parseJson<ImageConfig>(configBytes, archive, `config of ${where}`);
-    const diffIds = config.rootfs?.diff_ids ?? [];
-    if (diffIds.length !== manifest.layers.length) {
-      throw new BadArchiveError(
-        archive.name,
-        `${where} has ${manifest.layers.length} layers but its config lists ${diffIds.length} diff_ids`,
-      );
-    }
+    const config = validateConfig(
+      parseJson(configBytes, archive, `config of ${where}`),
+      `config of ${where}`,
+      fail,
+    );
+    diffIdsMatch(archive, where, manifest.layers.length, config);
     const layers = manifest.layers.map((l, i) => {
       layerCompression(l.mediaType);
       const member = blobMember(l.digest);
-      if (!archive.members.has("/" + member)) {
-        throw new BadArchiveError(archive.name, `${where} names missing blob ${l.digest}`);
-      }
-      return { member, descriptor: l, diffId: parseDigest(diffIds[i] ?? "") };
+      if (!archive.members.has("/" + member)) throw fail(`${where} names missing blob ${l.digest}`);
+      return { member, descriptor: l, diffId: parseDigest(config.rootfs.diff_ids[i] ?? "") };
     });
     plans.push({
       where,
@@ -280,60 +321,53 @@ async function planOci(archive: ArchiveFile, options: LoadOptions): Promise<Plan
       manifestBytes,
       manifestMediaType: desc.mediaType,
       layers,
-      tags: ociTags(top, options),
+      tags: ociTags(top, options, fail),
     });
   }
   return plans;
 }
 
-function ociTags(d: Descriptor, options: LoadOptions): string[] {
+function ociTags(d: Descriptor, options: LoadOptions, fail: Fail): string[] {
   const full = d.annotations?.["io.containerd.image.name"];
   const ref = d.annotations?.[REF_NAME_ANNOTATION];
   const candidates: string[] = [];
   if (full) candidates.push(full);
   else if (ref && (ref.includes("/") || ref.includes(":"))) candidates.push(ref);
   else if (ref && options.repository) candidates.push(`${options.repository}:${ref}`);
-  return candidates.map((c) => formatReference(parseReference(c)));
+  return candidates.map((c) => normaliseTag(c, `index.json entry ${d.digest}`, fail));
 }
 
-interface DockerManifestEntry {
-  Config?: string;
-  RepoTags?: string[] | null;
-  Layers?: string[];
+function normaliseTag(text: string, where: string, fail: Fail): string {
+  try {
+    const r = parseReference(text);
+    if (r.digest) throw new ImageError("a tag cannot hold a digest");
+    return formatReference(r);
+  } catch (e) {
+    throw fail(`${where} has a bad tag: ${(e as Error).message}`);
+  }
 }
 
 async function planDocker(archive: ArchiveFile): Promise<PlannedImage[]> {
-  const entries = parseJson<DockerManifestEntry[]>(
-    await archive.read("manifest.json"),
-    archive,
-    "manifest.json",
+  const fail = (why: string) => new BadArchiveError(archive.name, why);
+  const entries = validateDockerManifest(
+    await readJsonMember(archive, "manifest.json", "manifest.json"),
+    fail,
   );
-  if (!Array.isArray(entries)) {
-    throw new BadArchiveError(archive.name, "manifest.json is not an array");
-  }
   const plans: PlannedImage[] = [];
   for (const [n, e] of entries.entries()) {
     const where = `manifest.json entry ${n + 1}`;
-    if (!e.Config || !Array.isArray(e.Layers)) {
-      throw new BadArchiveError(archive.name, `${where} lacks Config or Layers`);
+    if (!archive.members.has("/" + e.Config.replace(/^(\.?\/)+/, ""))) {
+      throw fail(`${where} names missing config ${e.Config}`);
     }
-    if (!archive.members.has("/" + e.Config.replace(/^\.?\//, ""))) {
-      throw new BadArchiveError(archive.name, `${where} names missing config ${e.Config}`);
-    }
+    const what = `config ${e.Config}`;
     const configBytes = await archive.read(e.Config);
-    const config = parseJson<ImageConfig>(configBytes, archive, `config ${e.Config}`);
-    const diffIds = config.rootfs?.diff_ids ?? [];
-    if (diffIds.length !== e.Layers.length) {
-      throw new BadArchiveError(
-        archive.name,
-        `${where} has ${e.Layers.length} layers but its config lists ${diffIds.length} diff_ids`,
-      );
-    }
+    const config = validateConfig(parseJson(configBytes, archive, what), what, fail);
+    diffIdsMatch(archive, where, e.Layers.length, config);
     const layers = e.Layers.map((member, i) => {
       resolveMember(archive.members, member, archive.name);
-      return { member, diffId: parseDigest(diffIds[i] ?? "") };
+      return { member, diffId: parseDigest(config.rootfs.diff_ids[i] ?? "") };
     });
-    const tags = (e.RepoTags ?? []).map((t) => formatReference(parseReference(t)));
+    const tags = e.RepoTags.map((t) => normaliseTag(t, where, fail));
     plans.push({ where, configBytes, config, layers, tags });
   }
   return plans;
