@@ -21,13 +21,11 @@ import { DockerfileError } from "./dockerfile_parser.ts";
 import { EmptyTree, ImageTree, LayerCache } from "./image_tree.ts";
 import {
   type CopyInstruction,
-  type FromInstruction,
   type Instruction,
   parseInstructions,
   parseTrigger,
 } from "./instructions.ts";
 import { type LayerChange, writeLayerTar } from "./layer_writer.ts";
-import { expandWord, ExpansionError } from "./shell_lex.ts";
 import type { SourceTree } from "./source_tree.ts";
 import { cleanInRoot } from "./source_tree.ts";
 import {
@@ -42,6 +40,7 @@ import {
   type StageState,
 } from "./stage_state.ts";
 import { planCopy } from "./step_copy.ts";
+import { expandOrFail, planStages } from "./stage_plan.ts";
 import { executeRun, planRun } from "./step_run.ts";
 import type { StepRunner } from "./step_runner.ts";
 
@@ -98,26 +97,7 @@ export interface BuildResult {
   steps: { total: number; cached: number };
 }
 
-interface Stage {
-  index: number;
-  name?: string;
-  from: FromInstruction;
-  body: Instruction[];
-}
-
 const LAYER_KINDS = new Set(["run", "copy", "add", "workdir"]);
-
-/** Platform build args (BuildKit's automatic ARGs), for Berth's wasi/wasm target. */
-const PLATFORM_ARGS: [string, string][] = [
-  ["TARGETPLATFORM", "wasi/wasm"],
-  ["TARGETOS", "wasi"],
-  ["TARGETARCH", "wasm"],
-  ["TARGETVARIANT", ""],
-  ["BUILDPLATFORM", "wasi/wasm"],
-  ["BUILDOS", "wasi"],
-  ["BUILDARCH", "wasm"],
-  ["BUILDVARIANT", ""],
-];
 
 async function readDockerfile(
   options: BuildOptions,
@@ -179,72 +159,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const buildArgs = new Map(Object.entries(options.buildArgs ?? {}));
   const consumed = new Set<string>();
 
-  // Global ARGs (before the first FROM) and stages.
-  const globalArgs = new Map<string, string | undefined>(PLATFORM_ARGS);
-  const stages: Stage[] = [];
-  for (const ins of parsed.instructions) {
-    if (ins.kind === "from") {
-      stages.push({ index: stages.length, name: ins.stage, from: ins, body: [] });
-    } else if (stages.length === 0 && ins.kind === "arg") {
-      const env = new Map([...globalArgs].filter((e): e is [string, string] => e[1] !== undefined));
-      for (const a of ins.args) {
-        let value: string | undefined;
-        if (buildArgs.has(a.name)) {
-          value = buildArgs.get(a.name);
-          consumed.add(a.name);
-        } else if (a.defaultValue !== undefined) {
-          value = expandOrFail(a.defaultValue, env, escape, file, ins.line);
-        }
-        globalArgs.set(a.name, value);
-        if (value !== undefined) env.set(a.name, value);
-      }
-    } else {
-      stages[stages.length - 1]!.body.push(ins);
-    }
-  }
-  const globalEnv = new Map(
-    [...globalArgs].filter((e): e is [string, string] => e[1] !== undefined),
+  const { globalArgs, globalEnv, stages, target, order, stageRef } = planStages(
+    parsed.instructions,
+    {
+      file,
+      escape,
+      buildArgs,
+      consumed,
+      target: options.target,
+    },
   );
-  const byName = new Map<string, Stage>();
-  for (const s of stages) {
-    if (s.name) {
-      if (byName.has(s.name)) {
-        throw new DockerfileError(file, s.from.line, `duplicate stage name "${s.name}"`);
-      }
-      byName.set(s.name, s);
-    }
-  }
-  const stageRef = (text: string, before: number): Stage | undefined => {
-    const named = byName.get(text.toLowerCase());
-    if (named && named.index < before) return named;
-    if (/^\d+$/.test(text) && Number(text) < before) return stages[Number(text)];
-    return undefined;
-  };
-  let target = stages[stages.length - 1]!;
-  if (options.target !== undefined) {
-    const t = byName.get(options.target.toLowerCase());
-    if (!t) throw new ImageError(`target stage "${options.target}" could not be found`);
-    target = t;
-  }
-  // Stages the target needs, built in file order.
-  const needed = new Set<number>();
-  const visit = (s: Stage) => {
-    if (needed.has(s.index)) return;
-    needed.add(s.index);
-    const base = stageRef(
-      expandOrFail(s.from.image, globalEnv, escape, file, s.from.line),
-      s.index,
-    );
-    if (base) visit(base);
-    for (const ins of s.body) {
-      if (ins.kind === "copy" && ins.from !== undefined) {
-        const dep = stageRef(expandOrFail(ins.from, globalEnv, escape, file, ins.line), s.index);
-        if (dep) visit(dep);
-      }
-    }
-  };
-  visit(target);
-  const order = stages.filter((s) => needed.has(s.index));
 
   const cache = new BuildCache(store, options.builderDir);
   const layerCache = new LayerCache(store);
@@ -617,19 +541,4 @@ async function existingImage(
   const want = tags.map((t) => formatReference(parseReference(t)));
   const images = await store.images();
   return images.find((i) => i.id === id && want.every((t) => i.tags.includes(t)));
-}
-
-function expandOrFail(
-  text: string,
-  env: ReadonlyMap<string, string>,
-  escape: string,
-  file: string,
-  line: number,
-): string {
-  try {
-    return expandWord(text, env, escape);
-  } catch (e) {
-    if (e instanceof ExpansionError) throw new BuildStepError(file, line, e.message);
-    throw e;
-  }
 }

@@ -363,6 +363,16 @@ function toInstruction(
     case "add": {
       const { flags, rest } = takeFlags(raw.args, escape);
       checkFlags(raw, flags, file);
+      for (const f of flags) {
+        if (f.name === "parents" || f.name === "checksum" || f.name === "keep-git-dir") {
+          throw new DockerfileError(
+            file,
+            raw.line,
+            `${raw.cmd.toUpperCase()} --${f.name} is not supported by Berth`,
+            raw.argsColumn + f.column,
+          );
+        }
+      }
       const words = parseJsonArray(rest) ?? splitRawWords(rest, escape);
       if (words.length < 2) {
         throw new DockerfileError(

@@ -191,6 +191,10 @@ Deno.test("errors name the file and line like BuildKit", () => {
   assert.match(errorOf("FROM scratch\nHEALTHCHECK FOO\n").message, /Unknown type/);
   assert.match(errorOf("FROM scratch\nWORKDIR\n").message, /WORKDIR requires at least one/);
   assert.match(errorOf("FROM scratch\nARG 9x\n").message, /invalid ARG name/);
+  assert.match(
+    errorOf("FROM scratch\nADD --checksum=sha256:ab a /b\n").message,
+    /Dockerfile:2: ADD --checksum is not supported by Berth/,
+  );
 });
 
 Deno.test("JSON-looking text that is not a string array is shell form", () => {
