@@ -16,8 +16,10 @@ import { date } from "./date.ts";
 import { echo } from "./echo.ts";
 import { env } from "./env.ts";
 import { free } from "./free.ts";
+import { egrep, fgrep, grep } from "./grep.ts";
 import { head } from "./head.ts";
 import { id, whoami } from "./id.ts";
+import { ipcmk, ipcrm, ipcs } from "./ipcs.ts";
 import { ln } from "./ln.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
@@ -66,12 +68,18 @@ export const applets: Record<string, BuiltinMain> = {
   date,
   dirname,
   echo,
+  egrep,
   env,
   false: falseMain,
+  fgrep,
   free,
+  grep,
   head,
   hostname,
   id,
+  ipcmk,
+  ipcrm,
+  ipcs,
   ln,
   ls,
   mkdir,

@@ -78,8 +78,8 @@ export class IpcIds<T extends IpcObject> {
     let idx = 0;
     while (this.#byIndex[idx]) idx++;
     this.#byIndex[idx] = obj;
-    this.#seq = (this.#seq + 1) % 65536;
     obj.perm.id = this.#seq * IPCMNI + idx;
+    this.#seq = (this.#seq + 1) % 65536;
     if (obj.perm.key !== IPC_PRIVATE) this.#byKey.set(obj.perm.key, obj);
     this.#count++;
     return obj.perm.id;
