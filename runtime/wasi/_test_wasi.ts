@@ -143,6 +143,8 @@ export interface TestRun {
   stderr: string;
   /** Yields taken. */
   yields: number;
+  /** Milliseconds spent in `_start`. */
+  ms: number;
 }
 
 /**
@@ -152,6 +154,9 @@ export interface TestRun {
  * @param argv argv
  * @param proc the process (default a fresh one)
  * @param env environment
+ * @param instrument whether to instrument the module first (the benchmark's reference runs without)
+ * @param yieldToEventLoop whether a used-up slice waits for a timer turn (Deno clamps
+ *   nested timers to 4 ms) or only suspends and resumes from a microtask (benchmarks)
  * @returns exit code and output
  */
 export async function runWasi(
@@ -159,18 +164,35 @@ export async function runWasi(
   argv: string[],
   proc: TestProcess = testProcess(),
   env: string[] = [],
+  instrument = true,
+  yieldToEventLoop = true,
 ): Promise<TestRun> {
   const { sys } = proc;
   const wasi = createWasiImports({ sys, argv, env, resumed: () => {} });
   const box: { memory?: WebAssembly.Memory } = {};
   let yields = 0;
-  const module = await WebAssembly.compile(instrumentModule(bytes).bytes);
+  let sliceStart = performance.now();
+  const module = await WebAssembly.compile(
+    instrument ? instrumentModule(bytes).bytes : new Uint8Array(bytes),
+  );
   const instance = await WebAssembly.instantiate(module, {
     wasi_snapshot_preview1: wasi.imports,
     berth: {
       yield: suspending(() => {
+        // Like the kernel's slices: suspend (and let the event loop run) every 4 ms.
         yields++;
-        return yields % 8 === 0 ? new Promise((r) => setTimeout(() => r(1000), 0)) : 1000;
+        const now = performance.now();
+        if (now - sliceStart < 4) return 20_000;
+        if (!yieldToEventLoop) {
+          sliceStart = now;
+          return Promise.resolve(20_000); // a real suspension, resumed from a microtask
+        }
+        return new Promise((r) =>
+          setTimeout(() => {
+            sliceStart = performance.now();
+            r(20_000);
+          }, 0)
+        );
       }),
       memory_grow: (pages: number) => {
         try {
@@ -186,11 +208,13 @@ export async function runWasi(
   const root = sys.openat(AT.FDCWD, "/", O.RDONLY | O.DIRECTORY, 0) as number;
   wasi.preopens.set(root, "/");
   let code = 0;
+  const t0 = performance.now();
   try {
     await promising(instance.exports._start as () => void)();
   } catch (e) {
     if (!(e instanceof TestExit)) throw e;
     code = e.code;
   }
-  return { code, stdout: proc.readFile("/stdout"), stderr: proc.readFile("/stderr"), yields };
+  const ms = performance.now() - t0;
+  return { code, stdout: proc.readFile("/stdout"), stderr: proc.readFile("/stderr"), yields, ms };
 }

@@ -121,14 +121,33 @@ export class ByteWriter {
 
   /** Append bytes. */
   bytes(data: Uint8Array): void {
-    this.#reserve(data.length);
-    this.#buf.set(data, this.length);
-    this.length += data.length;
+    this.range(data, 0, data.length);
   }
 
-  /** Append `bytes[start, end)`. */
+  /** Append `bytes[start, end)` (small ranges copied inline: no view allocated). */
   range(data: Uint8Array, start: number, end: number): void {
-    this.bytes(data.subarray(start, end));
+    const n = end - start;
+    if (n <= 0) return;
+    this.#reserve(n);
+    const buf = this.#buf;
+    if (n <= 48) {
+      let at = this.length;
+      for (let i = start; i < end; i++) buf[at++] = data[i]!;
+    } else {
+      buf.set(data.subarray(start, end), this.length);
+    }
+    this.length += n;
+  }
+
+  /** Append up to 8 literal bytes without allocating. */
+  lit(a: number, b = -1, c = -1, d = -1, e = -1): void {
+    this.#reserve(5);
+    const buf = this.#buf;
+    buf[this.length++] = a;
+    if (b >= 0) buf[this.length++] = b;
+    if (c >= 0) buf[this.length++] = c;
+    if (d >= 0) buf[this.length++] = d;
+    if (e >= 0) buf[this.length++] = e;
   }
 
   /** Append a length-prefixed copy of another writer's bytes. */

@@ -213,3 +213,23 @@ Deno.test("instrumentModule() marks every fuel check unlikely in a branch hint s
   assert.equal(data[0], 2);
   assert.equal(stats.loopChecks + stats.entryChecks, 2);
 });
+
+Deno.test("instrumentModule() skips entry checks when every recursive call follows a loop check", () => {
+  const text = `(module
+    (func $walk (export "walk") (param $n i32) (result i32) (local $acc i32)
+      (block $done
+        (loop $l
+          (br_if $done (i32.lt_s (local.get $n) (i32.const 2)))
+          (local.set $acc (i32.add (local.get $acc) (call $walk (i32.sub (local.get $n) (i32.const 1)))))
+          (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+          (br $l)))
+      (i32.add (local.get $acc) (local.get $n))))`;
+  const original = new WebAssembly.Instance(new WebAssembly.Module(wat(text)));
+  const expected = (original.exports.walk as (n: number) => number)(20);
+  const { bytes, stats } = instrumentModule(wat(text), { initialFuel: 50 });
+  assert.equal(stats.entryChecks, 0);
+  assert.equal(stats.loopChecks, 1);
+  const h = instantiate(bytes, { fuel: 50 });
+  assert.equal((h.exports.walk as (n: number) => number)(20), expected);
+  assert.ok(h.yields() > 100, `yields ${h.yields()}`);
+});
