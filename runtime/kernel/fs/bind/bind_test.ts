@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { Errno } from "../../errno.ts";
+import { AT, O, type Stat } from "../../syscalls/api.ts";
+import { close, getdents64, openat, pread, read, write } from "../../syscalls/sys_file.ts";
+import {
+  fstatat,
+  mkdirat,
+  readlinkat,
+  renameat2,
+  symlinkat,
+  unlinkat,
+} from "../../syscalls/sys_file_meta.ts";
+import { testRoot } from "../../vfs/_test_task.ts";
+import { bindHostDir } from "./bind.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function readAll(task: ReturnType<typeof testRoot>["task"], path: string): string | number {
+  const fd = openat(task, AT.FDCWD, path, O.RDONLY, 0);
+  if (typeof fd !== "number" || fd < 0) return fd as number;
+  const buf = new Uint8Array(4096);
+  const n = read(task, fd, buf) as number;
+  close(task, fd);
+  return dec.decode(buf.subarray(0, n));
+}
+
+async function setup(readonly = false) {
+  const parent = await Deno.makeTempDir({ prefix: "berth-bind-" });
+  const vol = `${parent}/vol`;
+  Deno.mkdirSync(vol);
+  Deno.writeTextFileSync(`${parent}/canary`, "CANARY");
+  Deno.writeTextFileSync(`${vol}/file`, "host data");
+  Deno.mkdirSync(`${vol}/sub`);
+  Deno.symlinkSync("/etc", `${vol}/etc`);
+  Deno.symlinkSync("../..", `${vol}/up`);
+  Deno.symlinkSync(`${parent}/canary`, `${vol}/abs-canary`);
+  const r = testRoot();
+  const t = r.task;
+  mkdirat(t, AT.FDCWD, "/etc", 0o755);
+  const fd = openat(t, AT.FDCWD, "/etc/passwd", O.CREAT | O.WRONLY, 0o644) as number;
+  write(t, fd, enc.encode("container passwd"));
+  close(t, fd);
+  mkdirat(t, AT.FDCWD, "/data", 0o755);
+  const touched: string[] = [];
+  const fs = bindHostDir(t, vol, "/data", { readonly, onHostPath: (p) => touched.push(p) });
+  assert.ok(typeof fs !== "number");
+  const canaryBefore = Deno.statSync(`${parent}/canary`);
+  const check = () => {
+    for (const p of touched) assert.ok(p.startsWith(fs.hostRoot), `host path outside: ${p}`);
+    const now = Deno.statSync(`${parent}/canary`);
+    assert.equal(Deno.readTextFileSync(`${parent}/canary`), "CANARY");
+    assert.equal(now.mtime?.getTime(), canaryBefore.mtime?.getTime());
+  };
+  return { ...r, parent, vol, touched, check, hostRoot: fs.hostRoot };
+}
+
+Deno.test("bind: host files are read and written through the mount", async () => {
+  const s = await setup();
+  try {
+    const t = s.task;
+    assert.equal(readAll(t, "/data/file"), "host data");
+    assert.equal(mkdirat(t, AT.FDCWD, "/data/sub/new", 0o750), 0);
+    const fd = openat(t, AT.FDCWD, "/data/sub/new/f", O.CREAT | O.RDWR, 0o600) as number;
+    assert.equal(write(t, fd, enc.encode("from container")), 14);
+    const buf = new Uint8Array(4);
+    assert.equal(pread(t, fd, buf, 5), 4);
+    assert.equal(dec.decode(buf), "cont");
+    close(t, fd);
+    assert.equal(Deno.readTextFileSync(`${s.vol}/sub/new/f`), "from container");
+    assert.equal(Deno.statSync(`${s.vol}/sub/new`).mode! & 0o777, 0o750);
+    assert.equal(renameat2(t, AT.FDCWD, "/data/sub/new/f", AT.FDCWD, "/data/g", 0), 0);
+    assert.equal(Deno.readTextFileSync(`${s.vol}/g`), "from container");
+    assert.equal(unlinkat(t, AT.FDCWD, "/data/sub/new", AT.REMOVEDIR), 0);
+    assert.equal(unlinkat(t, AT.FDCWD, "/data/sub", AT.REMOVEDIR), 0);
+    assert.equal(unlinkat(t, AT.FDCWD, "/data/g", AT.REMOVEDIR), Errno.ENOTDIR);
+    const dfd = openat(t, AT.FDCWD, "/data", O.RDONLY | O.DIRECTORY, 0) as number;
+    const names = (getdents64(t, dfd) as { name: string }[]).map((e) => e.name).sort();
+    assert.deepEqual(names, [".", "..", "abs-canary", "etc", "file", "g", "up"]);
+    assert.equal(
+      (fstatat(t, AT.FDCWD, "/data/..", 0) as Stat).ino,
+      (fstatat(t, AT.FDCWD, "/", 0) as Stat).ino,
+    );
+    s.check();
+  } finally {
+    await Deno.remove(s.parent, { recursive: true });
+  }
+});
+
+Deno.test("bind: host symlinks resolve inside the container, never on the host", async () => {
+  const s = await setup();
+  try {
+    const t = s.task;
+    assert.equal(readlinkat(t, AT.FDCWD, "/data/etc"), "/etc");
+    assert.equal(readAll(t, "/data/etc/passwd"), "container passwd", "the container's /etc");
+    assert.equal(readAll(t, "/data/up/canary"), Errno.ENOENT);
+    assert.equal(readAll(t, "/data/abs-canary"), Errno.ENOENT);
+    assert.equal(openat(t, AT.FDCWD, "/data/abs-canary", O.WRONLY | O.TRUNC, 0), Errno.ENOENT);
+    // Writing through a link to /etc writes the container's /etc.
+    const fd = openat(t, AT.FDCWD, "/data/etc/hosts", O.CREAT | O.WRONLY, 0o644) as number;
+    assert.ok(fd >= 0);
+    close(t, fd);
+    assert.equal(typeof fstatat(t, AT.FDCWD, "/etc/hosts", 0), "object");
+    // A symlink the container plants, then swaps for a directory it used: no host follow.
+    assert.equal(mkdirat(t, AT.FDCWD, "/data/d", 0o755), 0);
+    const dfd = openat(t, AT.FDCWD, "/data/d", O.RDONLY | O.DIRECTORY, 0) as number;
+    assert.equal(renameat2(t, AT.FDCWD, "/data/d", AT.FDCWD, "/data/d2", 0), 0);
+    assert.equal(symlinkat(t, s.parent, AT.FDCWD, "/data/d"), 0);
+    const via = openat(t, dfd, "x", O.CREAT | O.WRONLY, 0o644) as number;
+    assert.ok(via >= 0, "the dirfd follows the directory it was opened on");
+    close(t, via);
+    assert.ok(Deno.statSync(`${s.vol}/d2/x`).isFile);
+    // The host swaps a directory the kernel has cached for a symlink out of the volume.
+    assert.equal(mkdirat(t, AT.FDCWD, "/data/e", 0o755), 0);
+    assert.equal(typeof fstatat(t, AT.FDCWD, "/data/e", 0), "object");
+    const efd = openat(t, AT.FDCWD, "/data/e", O.RDONLY | O.DIRECTORY, 0) as number;
+    Deno.removeSync(`${s.vol}/e`);
+    Deno.symlinkSync(s.parent, `${s.vol}/e`);
+    assert.ok(openat(t, efd, "canary", O.WRONLY | O.TRUNC, 0) as number < 0);
+    assert.ok(openat(t, efd, "evil", O.CREAT | O.WRONLY, 0o644) as number < 0);
+    s.check();
+    assert.equal(
+      Deno.readDirSync(s.parent).toArray().map((e) => e.name).sort().join(),
+      "canary,vol",
+    );
+  } finally {
+    await Deno.remove(s.parent, { recursive: true });
+  }
+});
+
+Deno.test("bind :ro: every write is EROFS, reads work", async () => {
+  const s = await setup(true);
+  try {
+    const t = s.task;
+    assert.equal(readAll(t, "/data/file"), "host data");
+    assert.equal(openat(t, AT.FDCWD, "/data/file", O.WRONLY, 0), Errno.EROFS);
+    assert.equal(openat(t, AT.FDCWD, "/data/new", O.CREAT | O.WRONLY, 0o644), Errno.EROFS);
+    assert.equal(mkdirat(t, AT.FDCWD, "/data/x", 0o755), Errno.EROFS);
+    assert.equal(unlinkat(t, AT.FDCWD, "/data/file", 0), Errno.EROFS);
+    assert.equal(renameat2(t, AT.FDCWD, "/data/file", AT.FDCWD, "/data/f2", 0), Errno.EROFS);
+    assert.equal(symlinkat(t, "x", AT.FDCWD, "/data/l"), Errno.EROFS);
+    assert.equal(Deno.readTextFileSync(`${s.vol}/file`), "host data");
+    s.check();
+  } finally {
+    await Deno.remove(s.parent, { recursive: true });
+  }
+});
