@@ -304,3 +304,19 @@ Deno.test("-f names a Dockerfile inside the context; --label applies to the fina
     assert.equal(lines.at(-1), `{"aux":{"ID":"${r.id}"}}`);
   });
 });
+
+Deno.test("a RUN that deletes a file leaves a whiteout: the file is gone from the image", async () => {
+  await withBuild({ "a": "A", "b": "B" }, async ({ store, opts }) => {
+    const r = await build(opts({
+      dockerfileText: "FROM scratch\nCOPY a b /d/\nRUN rm /d/a\n",
+    }));
+    const fs = await imageFiles(store, r.image);
+    try {
+      assert.equal(fs.tree.lookup("/d/a"), undefined);
+      assert.equal(await fs.text("/d/b"), "B");
+      assert.equal(r.image.config.rootfs.diff_ids.length, 2);
+    } finally {
+      await fs.close();
+    }
+  });
+});

@@ -1,12 +1,13 @@
 /**
- * Layer change sets and their reproducible tar form. A change set lists what a step
- * adds (files, directories, links, whiteouts); {@link writeLayerTar} packs it sorted by
- * path with parents first, fixed owners and modes from the step and mtimes set to
- * `SOURCE_DATE_EPOCH` when one is given, so the same inputs give the same bytes.
+ * The builder's layer change sets and their reproducible tar form. A change set lists
+ * what a step adds (files, directories, links, whiteouts); {@link writeLayerTar} hands it
+ * to the image store's reproducible layer writer (sorted, owners and modes from the step,
+ * mtimes set to `SOURCE_DATE_EPOCH` when one is given), so the same inputs give the same
+ * bytes.
  *
  * @module
  */
-import { createTarPacker, type TarHeader } from "modern-tar";
+import { type LayerChange as StoreChange, layerTar } from "../layer/layer_writer.ts";
 
 /** Where a changed file's bytes come from. */
 export type ChangeData =
@@ -50,19 +51,8 @@ export interface LayerWriteOptions {
   epoch?: number;
 }
 
-const TYPES: Record<Exclude<LayerChange["type"], "whiteout">, TarHeader["type"]> = {
-  file: "file",
-  dir: "directory",
-  symlink: "symlink",
-  hardlink: "link",
-  char: "character-device",
-  block: "block-device",
-  fifo: "fifo",
-};
-
 /**
- * Sort changes by path (a parent before its children) and keep the last change of each
- * path.
+ * Keep the last change of each path, in path order (a parent before its children).
  *
  * @param changes Changes in any order.
  * @returns A new sorted list.
@@ -89,19 +79,76 @@ export function sortChanges(changes: readonly LayerChange[]): LayerChange[] {
   });
 }
 
-function tarName(c: LayerChange): string {
-  const rel = c.path.replace(/^\/+/, "");
-  if (c.type === "whiteout") {
-    const slash = rel.lastIndexOf("/");
-    return slash < 0 ? `.wh.${rel}` : `${rel.slice(0, slash)}/.wh.${rel.slice(slash + 1)}`;
+/**
+ * The image store's change-set form of the builder's changes: `.wh.NAME` files (as a
+ * runner's diff carries them) become whiteouts, `.wh..wh..opq` opaque markers; device
+ * nodes are dropped (a build layer has no use for them).
+ *
+ * @param changes The builder's changes.
+ * @returns Changes for the image store's layer writer.
+ */
+export function toStoreChanges(changes: readonly LayerChange[]): StoreChange[] {
+  const out: StoreChange[] = [];
+  for (const c of sortChanges(changes)) {
+    if (c.path === "/") continue;
+    const slash = c.path.lastIndexOf("/");
+    const dir = c.path.slice(0, slash) || "/";
+    const base = c.path.slice(slash + 1);
+    if (c.type === "whiteout") {
+      out.push({ type: "whiteout", path: c.path });
+      continue;
+    }
+    if (base === ".wh..wh..opq") {
+      out.push({ type: "opaque", path: dir });
+      continue;
+    }
+    if (base.startsWith(".wh.")) {
+      out.push({ type: "whiteout", path: `${dir === "/" ? "" : dir}/${base.slice(4)}` });
+      continue;
+    }
+    const meta = {
+      path: c.path,
+      mode: c.mode,
+      uid: c.uid,
+      gid: c.gid,
+      mtimeMs: c.mtimeMs,
+      xattrs: c.xattrs,
+    };
+    switch (c.type) {
+      case "file": {
+        const d = c.data;
+        const data = d === undefined
+          ? new Uint8Array()
+          : d.kind === "bytes"
+          ? d.bytes
+          : { size: c.size, open: d.open };
+        out.push({ ...meta, type: "file", data });
+        break;
+      }
+      case "dir":
+        out.push({ ...meta, type: "dir" });
+        break;
+      case "symlink":
+        out.push({ ...meta, type: "symlink", target: c.linkTarget ?? "" });
+        break;
+      case "hardlink":
+        out.push({ ...meta, type: "hardlink", target: c.linkTarget ?? "" });
+        break;
+      case "fifo":
+        out.push({ ...meta, type: "fifo" });
+        break;
+      default:
+        break; // char/block devices
+    }
   }
-  return c.type === "dir" ? `${rel}/` : rel;
+  return out;
 }
 
 /**
- * Pack a change set as an uncompressed layer tar, reproducibly.
+ * Pack a change set as an uncompressed layer tar, reproducibly, with the image store's
+ * layer writer (sorted, normalised; the last change of a path wins).
  *
- * @param changes The changes (any order; the last change of a path wins).
+ * @param changes The changes (any order).
  * @param options Set mtimes to an epoch.
  * @returns The tar bytes as a stream.
  * @example
@@ -119,55 +166,5 @@ export function writeLayerTar(
   changes: readonly LayerChange[],
   options: LayerWriteOptions = {},
 ): ReadableStream<Uint8Array> {
-  const { readable, controller } = createTarPacker();
-  const sorted = sortChanges(changes.filter((c) => c.path !== "/"));
-  const epochMs = options.epoch === undefined ? undefined : options.epoch * 1000;
-  (async () => {
-    for (const c of sorted) {
-      let mtimeMs = c.mtimeMs;
-      if (epochMs !== undefined) mtimeMs = epochMs;
-      const isFile = c.type === "file";
-      const header: TarHeader = {
-        name: tarName(c),
-        size: isFile ? c.size : 0,
-        mode: c.type === "whiteout" ? 0o644 : c.mode & 0o7777,
-        type: c.type === "whiteout" ? "file" : TYPES[c.type],
-        uid: c.type === "whiteout" ? 0 : c.uid,
-        gid: c.type === "whiteout" ? 0 : c.gid,
-        mtime: new Date(Math.floor(mtimeMs / 1000) * 1000),
-        uname: "",
-        gname: "",
-      };
-      if (c.linkTarget !== undefined) {
-        header.linkname = c.type === "hardlink" ? c.linkTarget.replace(/^\/+/, "") : c.linkTarget;
-      }
-      if (c.xattrs) {
-        header.pax = {};
-        for (const [k, v] of Object.entries(c.xattrs).sort()) header.pax[`SCHILY.xattr.${k}`] = v;
-      }
-      const body = controller.add(header);
-      const writer = body.getWriter();
-      if (isFile && c.data) {
-        let written = 0;
-        if (c.data.kind === "bytes") {
-          written = c.data.bytes.length;
-          if (written > 0) await writer.write(c.data.bytes);
-        } else {
-          for await (const chunk of c.data.open()) {
-            written += chunk.length;
-            if (written > c.size) break;
-            await writer.write(chunk);
-          }
-        }
-        if (written !== c.size) {
-          throw new Error(
-            `${c.path} changed while it was being copied (size ${c.size}, read ${written})`,
-          );
-        }
-      }
-      await writer.close();
-    }
-    controller.finalize();
-  })().catch((e) => controller.error(e));
-  return readable;
+  return layerTar(toStoreChanges(changes), { sourceDateEpoch: options.epoch });
 }
