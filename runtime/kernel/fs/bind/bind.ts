@@ -77,8 +77,9 @@ export class BindNode implements Inode {
 
   /** Path relative to the host root ("" for the root). */
   rel(): string {
-    const names: string[] = [];
-    for (let n: BindNode | null = this; n && n.up; n = n.up) names.push(n.name);
+    if (!this.up) return "";
+    const names: string[] = [this.name];
+    for (let n = this.up; n.up; n = n.up) names.push(n.name);
     return names.reverse().join("/");
   }
 
