@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { runWasi, testProcess } from "./_test_wasi.ts";
-import { createWasiImports, SUSPENDING_IMPORTS, WASI_PREVIEW1_FUNCTIONS } from "./wasi_preview1.ts";
+import {
+  createWasiImports,
+  SUSPENDING_IMPORTS,
+  WASI_PREVIEW1_FUNCTIONS,
+  writeNs,
+} from "./wasi_preview1.ts";
+import fc from "fast-check";
 import { toWasiErrno, WasiErrno } from "./wasi_errno.ts";
 import { Errno } from "../kernel/errno.ts";
 
@@ -100,4 +106,14 @@ Deno.test("path escapes through .. and absolute symlinks stay inside the root", 
   proc.writeFile("/jail/inside", "in\n");
   const r = await runWasi(fixture("fileops"), ["fileops", "/jail/../../../.."], proc);
   assert.equal(r.code, 0, r.stdout);
+});
+
+Deno.test("writeNs() writes sec * 1e9 + nsec exactly as a u64", () => {
+  const dv = new DataView(new ArrayBuffer(8));
+  fc.assert(
+    fc.property(fc.nat({ max: 0xffffffff }), fc.nat({ max: 999_999_999 }), (sec, nsec) => {
+      writeNs(dv, 0, sec, nsec);
+      return dv.getBigUint64(0, true) === BigInt(sec) * 1_000_000_000n + BigInt(nsec);
+    }),
+  );
 });
