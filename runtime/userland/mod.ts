@@ -30,6 +30,7 @@ import { pwd } from "./pwd.ts";
 import { readlink, realpath } from "./readlink.ts";
 import { rm } from "./rm.ts";
 import { rmdir } from "./rmdir.ts";
+import { sed } from "./sed.ts";
 import { seq } from "./seq.ts";
 import { sh } from "./sh/mod.ts";
 import { sleep } from "./sleep.ts";
@@ -91,6 +92,7 @@ export const applets: Record<string, BuiltinMain> = {
   realpath,
   rm,
   rmdir,
+  sed,
   seq,
   sh,
   sleep,

@@ -1,0 +1,467 @@
+/**
+ * `sed [-nEirs] [-e SCRIPT]... [-f FILE] [SCRIPT] [FILE]...`: the stream editor.
+ *
+ * @module
+ */
+import { isErrno } from "../kernel/errno.ts";
+import { applet } from "./_applet.ts";
+import { parseOpts } from "./_args.ts";
+import type { Ctx } from "./_applet.ts";
+import { readFile, readText, writeFile } from "./_io.ts";
+import { RegexError } from "./_regex.ts";
+import { parseSed, SedError } from "./_sed_parse.ts";
+import type { Addr, Cmd } from "./_sed_parse.ts";
+
+interface Input {
+  lines: string[];
+  /** Whether the last line ended with a newline. */
+  trailingNewline: boolean;
+}
+
+function splitInput(text: string): Input {
+  const lines = text.split("\n");
+  const trailingNewline = text.endsWith("\n");
+  if (trailingNewline || text === "") lines.pop();
+  return { lines, trailingNewline };
+}
+
+/**
+ * Expand a replacement: `&`, `\1`..`\9`, `\n`, `\t`, `\&`, `\\`, and GNU `\U \L \E \u \l`.
+ *
+ * @param repl Replacement text.
+ * @param m The match.
+ * @returns The replacement string.
+ */
+export function expandReplacement(repl: string, m: RegExpExecArray): string {
+  let out = "";
+  let caseMode: "" | "U" | "L" = "";
+  let oneShot: "" | "u" | "l" = "";
+  const put = (t: string) => {
+    for (const ch of t) {
+      let c = caseMode === "U" ? ch.toUpperCase() : caseMode === "L" ? ch.toLowerCase() : ch;
+      if (oneShot) {
+        c = oneShot === "u" ? c.toUpperCase() : c.toLowerCase();
+        oneShot = "";
+      }
+      out += c;
+    }
+  };
+  for (let i = 0; i < repl.length; i++) {
+    const c = repl[i]!;
+    if (c === "&") put(m[0]);
+    else if (c === "\\" && i + 1 < repl.length) {
+      const n = repl[++i]!;
+      if (/[0-9]/.test(n)) put(m[Number(n)] ?? "");
+      else if (n === "n") put("\n");
+      else if (n === "t") put("\t");
+      else if (n === "U" || n === "L") caseMode = n;
+      else if (n === "E") caseMode = "";
+      else if (n === "u" || n === "l") oneShot = n;
+      else put(n);
+    } else put(c);
+  }
+  return out;
+}
+
+class Quit {
+  constructor(readonly code: number) {}
+}
+
+/**
+ * Run a parsed script over lines.
+ *
+ * @param cmds Commands.
+ * @param input Lines (and whether the last one had a newline).
+ * @param quiet `-n`.
+ * @param readFileText Reads a file for `r` (null when missing).
+ * @param state Hold space and line counter carried across files (without `-s`/`-i`).
+ * @returns The output text, files written by `w`, and a quit code if `q`/`Q` ran.
+ */
+export async function runSed(
+  cmds: Cmd[],
+  input: Input,
+  quiet: boolean,
+  readFileText: (path: string) => Promise<string | null>,
+  state: { hold: string; lineNo: number; lastRe: RegExp | null; isLastInput: boolean },
+): Promise<{ out: string; writes: Map<string, string>; quit: number | null }> {
+  let out = "";
+  const writes = new Map<string, string>();
+  const lines = input.lines;
+  let idx = 0;
+  const isLast = () => idx >= lines.length && state.isLastInput;
+  const newlineAfter = (last: boolean) => (last && !input.trailingNewline ? "" : "\n");
+  const matchRe = (re: RegExp | null, text: string): boolean => {
+    const r = re ?? state.lastRe;
+    if (!r) throw new SedError("no previous regular expression");
+    state.lastRe = r;
+    r.lastIndex = 0;
+    const ok = r.test(text);
+    r.lastIndex = 0;
+    return ok;
+  };
+  const matchAddr = (a: Addr, pattern: string): boolean => {
+    switch (a.kind) {
+      case "line":
+        return state.lineNo === a.n;
+      case "last":
+        return isLast();
+      case "re":
+        return matchRe(a.re, pattern);
+      case "step":
+        return a.step <= 0
+          ? state.lineNo === a.first
+          : state.lineNo >= a.first && (state.lineNo - a.first) % a.step === 0;
+    }
+  };
+  const selected = (c: Cmd, pattern: string): boolean => {
+    let hit: boolean;
+    if (!c.a1) hit = true;
+    else if (!c.a2) hit = matchAddr(c.a1, pattern);
+    else if (c.active) {
+      hit = true;
+      const a2 = c.a2;
+      if (a2.kind === "plus") {
+        if (state.lineNo >= c.endLine!) c.active = false;
+      } else if (a2.kind === "line") {
+        if (state.lineNo >= a2.n) c.active = false;
+      } else if (matchAddr(a2, pattern)) c.active = false;
+    } else if (matchAddr(c.a1, pattern)) {
+      hit = true;
+      const a2 = c.a2;
+      c.active = true;
+      if (a2.kind === "plus") {
+        c.endLine = state.lineNo + a2.n;
+        if (a2.n === 0) c.active = false;
+      } else if (a2.kind === "line" && a2.n <= state.lineNo) c.active = false;
+      else if (a2.kind === "last" && isLast()) c.active = false;
+    } else hit = false;
+    return c.negate ? !hit : hit;
+  };
+  let quit: number | null = null;
+  let pending: string | null = null;
+  while (idx < lines.length || pending !== null) {
+    let pattern: string;
+    if (pending !== null) {
+      pattern = pending;
+      pending = null;
+    } else {
+      pattern = lines[idx++]!;
+      state.lineNo++;
+    }
+    const appendQueue: string[] = [];
+    let autoprint = !quiet;
+    let tflag = false;
+    let pc = 0;
+    let restart = false;
+    try {
+      while (pc < cmds.length) {
+        const c = cmds[pc]!;
+        if (c.name === "}" || c.name === ":") {
+          pc++;
+          continue;
+        }
+        if (!selected(c, pattern)) {
+          pc = c.name === "{" ? c.jump! + 1 : pc + 1;
+          continue;
+        }
+        switch (c.name) {
+          case "{":
+            break;
+          case "s": {
+            const re = c.re ?? state.lastRe;
+            if (!re) throw new SedError("no previous regular expression");
+            state.lastRe = re;
+            const g = new RegExp(re.source, re.flags.includes("g") ? re.flags : re.flags + "g");
+            let n = 0;
+            let did = false;
+            let result = "";
+            let last = 0;
+            for (let m = g.exec(pattern); m; m = g.exec(pattern)) {
+              n++;
+              if ((c.nth === undefined || n >= c.nth) && (c.global || n === (c.nth ?? 1))) {
+                result += pattern.slice(last, m.index) + expandReplacement(c.repl!, m);
+                last = m.index + m[0].length;
+                did = true;
+                if (!c.global) break;
+              }
+              if (m[0] === "") g.lastIndex++;
+            }
+            if (did) {
+              pattern = result + pattern.slice(last);
+              tflag = true;
+              if (c.print) out += pattern + "\n";
+              if (c.wfile) writes.set(c.wfile, (writes.get(c.wfile) ?? "") + pattern + "\n");
+            }
+            break;
+          }
+          case "y":
+            pattern = [...pattern].map((ch) => c.map!.get(ch) ?? ch).join("");
+            break;
+          case "p":
+            out += pattern + "\n";
+            break;
+          case "P":
+            out += pattern.split("\n")[0] + "\n";
+            break;
+          case "=":
+            out += `${state.lineNo}\n`;
+            break;
+          case "l":
+            out += pattern.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n") +
+              "$\n";
+            break;
+          case "d":
+            autoprint = false;
+            pc = cmds.length;
+            continue;
+          case "D": {
+            const nl = pattern.indexOf("\n");
+            if (nl < 0) {
+              autoprint = false;
+              pc = cmds.length;
+              continue;
+            }
+            pending = pattern.slice(nl + 1);
+            autoprint = false;
+            restart = true;
+            pc = cmds.length;
+            continue;
+          }
+          case "n":
+            if (idx >= lines.length) {
+              if (!quiet) out += pattern + newlineAfter(true);
+              autoprint = false;
+              throw new Quit(-1);
+            }
+            if (!quiet) out += pattern + "\n";
+            pattern = lines[idx++]!;
+            state.lineNo++;
+            break;
+          case "N":
+            if (idx >= lines.length) {
+              if (!quiet) out += pattern + newlineAfter(true);
+              autoprint = false;
+              throw new Quit(-1);
+            }
+            pattern += "\n" + lines[idx++]!;
+            state.lineNo++;
+            break;
+          case "a":
+            appendQueue.push(c.text! + "\n");
+            break;
+          case "i":
+            out += c.text! + "\n";
+            break;
+          case "c":
+            if (!c.a2 || !c.active) out += c.text! + "\n";
+            autoprint = false;
+            pc = cmds.length;
+            continue;
+          case "r": {
+            const t = await readFileText(c.text!);
+            if (t !== null) appendQueue.push(t.endsWith("\n") || t === "" ? t : t + "\n");
+            break;
+          }
+          case "w":
+            writes.set(c.text!, (writes.get(c.text!) ?? "") + pattern + "\n");
+            break;
+          case "h":
+            state.hold = pattern;
+            break;
+          case "H":
+            state.hold += "\n" + pattern;
+            break;
+          case "g":
+            pattern = state.hold;
+            break;
+          case "G":
+            pattern += "\n" + state.hold;
+            break;
+          case "x":
+            [pattern, state.hold] = [state.hold, pattern];
+            break;
+          case "z":
+            pattern = "";
+            break;
+          case "b":
+            pc = c.jump!;
+            continue;
+          case "t":
+          case "T":
+            if (tflag === (c.name === "t")) {
+              tflag = false;
+              pc = c.jump!;
+              continue;
+            }
+            break;
+          case "q":
+            if (autoprint) out += pattern + newlineAfter(isLast());
+            out += appendQueue.join("");
+            throw new Quit(c.code ?? 0);
+          case "Q":
+            throw new Quit(c.code ?? 0);
+        }
+        pc++;
+      }
+    } catch (e) {
+      if (!(e instanceof Quit)) throw e;
+      quit = e.code < 0 ? null : e.code;
+      if (e.code < 0) out += appendQueue.join("");
+      return { out, writes, quit: quit ?? 0 };
+    }
+    if (autoprint) out += pattern + newlineAfter(isLast() && pending === null);
+    out += appendQueue.join("");
+    if (restart) continue;
+  }
+  return { out, writes, quit };
+}
+
+/**
+ * The `sed` applet.
+ *
+ * @example
+ * ```ts ignore
+ * await sed(sys, ["sed", "-i", "s/foo/bar/g", "/etc/app.conf"]);
+ * ```
+ */
+export const sed = applet({
+  name: "sed",
+  usage:
+    "sed [-i[SFX]] [-nrE] [-f FILE]... [-e CMD]... [FILE]...\nor: sed [-i[SFX]] [-nrE] CMD [FILE]...\n\n" +
+    "\t-e CMD\tAdd CMD to sed commands to be executed\n\t-f FILE\tAdd FILE contents to sed commands to be executed\n" +
+    "\t-i[SFX]\tEdit files in-place (otherwise write to stdout)\n\t\tSave original file contents with SFX suffix\n" +
+    "\t-n\tSuppress automatic printing of pattern space\n\t-r,-E\tUse extended regex syntax\n\t-s\tTreat files separately",
+  raw: true,
+  async run(ctx, raw) {
+    // -i takes an optional attached suffix (-i.bak), which getopt cannot express.
+    let inPlace: string | null = null;
+    const rest: string[] = [];
+    let ended = false;
+    for (const a of raw.operands) {
+      if (!ended && a === "--") ended = true;
+      const m = ended ? null : /^(?:-i|--in-place=?)(.*)$/.exec(a);
+      if (m) inPlace = m[1]!;
+      else rest.push(a);
+    }
+    const parsed = parseOpts(rest, {
+      flags: "nrEsuz",
+      withArg: "ef",
+      long: {
+        quiet: "n",
+        silent: "n",
+        "regexp-extended": "E",
+        separate: "s",
+        "expression=": "e",
+        "file=": "f",
+        "null-data": "z",
+      },
+    });
+    if ("error" in parsed) {
+      await ctx.usageError(parsed.error);
+      return 1;
+    }
+    const opts = parsed;
+    const ops = [...opts.operands];
+    let script = opts.all("e").join("\n");
+    for (const f of opts.all("f")) {
+      const t = await readText(ctx.sys, f);
+      if (isErrno(t)) {
+        await ctx.fail(`couldn't open file ${f}`, t);
+        return 1;
+      }
+      script += (script ? "\n" : "") + t;
+    }
+    if (!opts.has("e") && !opts.has("f")) {
+      const s = ops.shift();
+      if (s === undefined) {
+        await ctx.usageError("no script specified");
+        return 1;
+      }
+      script = s;
+    }
+    let cmds: Cmd[];
+    try {
+      cmds = parseSed(script, opts.has("E") || opts.has("r"));
+    } catch (e) {
+      if (!(e instanceof SedError) && !(e instanceof RegexError)) throw e;
+      await ctx.error(e.message);
+      return 1;
+    }
+    return await execute(ctx, cmds, ops, opts.has("n"), inPlace, opts.has("s"));
+  },
+});
+
+async function execute(
+  ctx: Ctx,
+  cmds: Cmd[],
+  files: string[],
+  quiet: boolean,
+  inPlace: string | null,
+  separate: boolean,
+): Promise<number> {
+  const readFileText = async (p: string) => {
+    const t = await readText(ctx.sys, p);
+    return isErrno(t) ? null : t;
+  };
+  const state = { hold: "", lineNo: 0, lastRe: null as RegExp | null, isLastInput: true };
+  const flushWrites = async (w: Map<string, string>) => {
+    for (const [f, t] of w) await writeFile(ctx.sys, f, t);
+  };
+  try {
+    if (inPlace !== null || separate) {
+      if (files.length === 0) {
+        await ctx.error("no input files");
+        return 1;
+      }
+      for (const f of files) {
+        const data = await readFile(ctx.sys, f);
+        if (isErrno(data)) {
+          await ctx.fail(`can't read ${f}`, data, 2);
+          continue;
+        }
+        for (const c of cmds) c.active = false;
+        if (inPlace !== null) state.lineNo = 0;
+        const r = await runSed(
+          cmds,
+          splitInput(new TextDecoder().decode(data)),
+          quiet,
+          readFileText,
+          state,
+        );
+        await flushWrites(r.writes);
+        if (inPlace !== null) {
+          if (inPlace) {
+            await writeFile(
+              ctx.sys,
+              inPlace.includes("*") ? inPlace.replace("*", f) : f + inPlace,
+              data,
+            );
+          }
+          const w = await writeFile(ctx.sys, f, r.out);
+          if (w) await ctx.fail(`couldn't edit ${f}`, w, 4);
+        } else await ctx.out.write(r.out);
+        if (r.quit !== null) return r.quit;
+      }
+      return ctx.status;
+    }
+    // Without -i/-s, the inputs are one stream.
+    let text = "";
+    for (const f of files.length ? files : ["-"]) {
+      const data = await readFile(ctx.sys, f);
+      if (isErrno(data)) {
+        await ctx.fail(`can't read ${f}`, data, 2);
+        continue;
+      }
+      const t = new TextDecoder().decode(data);
+      text += text && !text.endsWith("\n") ? "\n" + t : t;
+    }
+    const r = await runSed(cmds, splitInput(text), quiet, readFileText, state);
+    await flushWrites(r.writes);
+    await ctx.out.write(r.out);
+    return r.quit ?? ctx.status;
+  } catch (e) {
+    if (!(e instanceof SedError)) throw e;
+    await ctx.error(e.message);
+    return 1;
+  }
+}
