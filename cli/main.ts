@@ -105,6 +105,8 @@ export async function main(args: string[]): Promise<number> {
     const run = await cmd.load!();
     return await run(ctx, parsed);
   } catch (err) {
+    // A reader that went away (`berth export c | head`) is not an error worth a message.
+    if (err instanceof Deno.errors.BrokenPipe) return 0;
     const { explainError } = await import("./_errors.ts");
     const { message, code } = explainError(err, ctx.debug);
     if (message) console.error(message);

@@ -16,6 +16,8 @@ import { SpawnError } from "../kernel/kernel.ts";
 import { Errno } from "../kernel/errno.ts";
 import { CLONE } from "../kernel/syscalls/api.ts";
 import type { ProcessFs } from "../kernel/process_fs.ts";
+import { memoryChargerOf } from "../kernel/cgroup.ts";
+import type { MemoryCharger } from "../kernel/task.ts";
 import type { ContainerRecord } from "./container_state.ts";
 import { cgroupValues } from "./container_spec.ts";
 import {
@@ -33,7 +35,7 @@ import {
 /** Supplies container root file systems (implemented over the VFS's overlay). */
 export interface RootfsProvider {
   /** A process file-system state whose root is the container's rootfs with its mounts. */
-  open(record: ContainerRecord): Promise<ProcessFs>;
+  open(record: ContainerRecord, memory?: MemoryCharger): Promise<ProcessFs>;
   /** Persist the writable layer. */
   save(record: ContainerRecord): Promise<void>;
   /** Drop a removed container's layer. */
@@ -159,14 +161,15 @@ export class KernelRuntime implements ContainerRuntime {
     const k = this.#kernel;
     const cgPath = this.#cgroupPath(record);
     if (!k.cgroups.get("/berth")) k.cgroups.create("/berth");
-    if (k.cgroups.get(cgPath)) k.cgroups.remove(cgPath);
-    const g = k.cgroups.create(cgPath);
+    // The cgroup lives as long as the container: its upper layer stays charged to it.
+    const g = k.cgroups.get(cgPath) ?? k.cgroups.create(cgPath);
     if (typeof g === "number") throw new Error(`cannot create cgroup ${cgPath}: errno ${g}`);
+    const oomBefore = this.#oomKills(cgPath);
     for (const [file, value] of Object.entries(cgroupValues(record.Spec.linux.resources))) {
       k.cgroups.writeGroup(g, file, value);
     }
     const spec = record.Spec;
-    const fs = this.#rootfs ? await this.#rootfs.open(record) : undefined;
+    const fs = this.#rootfs ? await this.#rootfs.open(record, memoryChargerOf(g)) : undefined;
     const argv = spec.process.args;
     let handle: ProcessHandle;
     try {
@@ -188,7 +191,6 @@ export class KernelRuntime implements ContainerRuntime {
         stderr: "pipe",
       });
     } catch (err) {
-      k.cgroups.remove(cgPath);
       throw startError(err, argv[0] ?? "");
     }
     const outDone = Promise.all([pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
@@ -197,9 +199,7 @@ export class KernelRuntime implements ContainerRuntime {
       const status = await handle.wait();
       // Killing a namespace's init kills the namespace: wait for the output to drain.
       await outDone;
-      const events = k.cgroups.readFile(cgPath, "memory.events");
-      const oomKilled = typeof events === "string" && /oom_kill [1-9]/.test(events);
-      k.cgroups.remove(cgPath);
+      const oomKilled = this.#oomKills(cgPath) > oomBefore;
       return { exitCode: status.exitCode, oomKilled };
     })();
     return {
@@ -268,6 +268,12 @@ export class KernelRuntime implements ContainerRuntime {
     };
   }
 
+  #oomKills(cgPath: string): number {
+    const events = this.#kernel.cgroups.readFile(cgPath, "memory.events");
+    const m = typeof events === "string" ? /oom_kill (\d+)/.exec(events) : null;
+    return m ? Number(m[1]) : 0;
+  }
+
   #top(cgPath: string): ProcessInfo[] {
     const k = this.#kernel;
     const cg = k.cgroups.get(cgPath);
@@ -326,6 +332,7 @@ export class KernelRuntime implements ContainerRuntime {
 
   async remove(record: ContainerRecord): Promise<void> {
     await this.#rootfs?.remove(record);
+    this.#kernel.cgroups.remove(this.#cgroupPath(record));
   }
 
   async shutdown(): Promise<void> {

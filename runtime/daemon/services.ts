@@ -10,6 +10,7 @@ import { Kernel } from "../kernel/kernel.ts";
 import { appletNames, applets } from "../userland/mod.ts";
 import { ContainerEngine } from "../container/container_engine.ts";
 import { KernelRuntime } from "../container/kernel_runtime.ts";
+import { OverlayRootfs } from "../container/overlay_rootfs.ts";
 import type { Daemon, DaemonService, ServiceFactory } from "./daemon.ts";
 import { registerContainerRoutes } from "./api_containers.ts";
 import { registerContainerFsRoutes } from "./api_container_fs.ts";
@@ -59,7 +60,7 @@ export async function startHosted(daemon: Daemon): Promise<Hosted> {
   );
   await ensureBaseImage(store, { applets: linkable });
   const kernel = createKernel();
-  const runtime = new KernelRuntime(kernel);
+  const runtime = new KernelRuntime(kernel, new OverlayRootfs(daemon.root, store));
   const engine = new ContainerEngine({
     root: daemon.root,
     store,

@@ -1,0 +1,407 @@
+/**
+ * Container root file systems on the kernel's overlay: the image's indexed layers as
+ * the lower view, an in-memory upper tree, `/dev` (devfs) and `/dev/shm` and `--tmpfs`
+ * mounts; the upper tree saved as `upper.tar` when the container stops (and replayed
+ * when it starts again, even after a daemon restart); and the file-system operations
+ * of `diff`, `commit`, `export` and `cp`.
+ *
+ * @module
+ */
+import { type Digest, mergeLayers, openLayer, type Store, TarIndexer } from "../../image/mod.ts";
+import type { LayerEntry, OpenLayer } from "../../image/mod.ts";
+import { type LayerChange, layerTar } from "../../image/layer/layer_writer.ts";
+import { OverlayFs } from "../kernel/fs/overlay/overlay.ts";
+import {
+  CHANGE_KIND_NUMBER,
+  overlayChanges,
+  overlayDiffTar,
+} from "../kernel/fs/overlay/overlay_diff.ts";
+import { createDevfs } from "../kernel/fs/devfs/devfs.ts";
+import { TmpFs } from "../kernel/fs/tmpfs/tmpfs.ts";
+import { defaultFsTypes } from "../kernel/syscalls/sys_mount.ts";
+import { FsState } from "../kernel/vfs/fs_state.ts";
+import { Mount, MountNamespace } from "../kernel/vfs/mount.ts";
+import type { Inode, OpContext } from "../kernel/vfs/types.ts";
+import type { ProcessFs } from "../kernel/process_fs.ts";
+import type { MemoryCharger } from "../kernel/task.ts";
+import { atomicWrite, type ContainerRecord } from "./container_state.ts";
+import type { ContainerFs, FsChange, PathStat } from "./container_runtime.ts";
+import type { RootfsProvider } from "./kernel_runtime.ts";
+
+const ROOT: OpContext = { cred: { uid: 0, gid: 0, euid: 0, egid: 0, groups: [] } };
+const S_IFMT = 0o170000;
+
+/** A path a container operation cannot use (404 for the API). */
+export class PathNotFoundError extends Error {
+  /** HTTP status. */
+  readonly httpStatus = 404;
+  /** @param path The path. */
+  constructor(readonly path: string) {
+    super(`Could not find the file ${path} in container`);
+    this.name = "PathNotFoundError";
+  }
+}
+
+function lookupPath(root: Inode, path: string): Inode | undefined {
+  let node = root;
+  for (const part of path.split("/").filter((p) => p !== "" && p !== ".")) {
+    if (part === "..") {
+      node = node.parent?.() ?? node;
+      continue;
+    }
+    const next = node.lookup?.(part);
+    if (!next || typeof next === "number") return undefined;
+    node = next;
+  }
+  return node;
+}
+
+function ensureDir(root: Inode, path: string, mode = 0o755): Inode {
+  let node = root;
+  for (const part of path.split("/").filter((p) => p !== "")) {
+    const next = node.lookup?.(part);
+    if (next && typeof next !== "number") {
+      node = next;
+      continue;
+    }
+    const made = node.create?.(part, "dir", mode, ROOT);
+    if (!made || typeof made === "number") {
+      throw new Error(`cannot create directory ${path} in the container`);
+    }
+    node = made;
+  }
+  return node;
+}
+
+function kindOf(mode: number): "file" | "dir" | "symlink" | "other" {
+  switch (mode & S_IFMT) {
+    case 0o100000:
+      return "file";
+    case 0o040000:
+      return "dir";
+    case 0o120000:
+      return "symlink";
+    default:
+      return "other";
+  }
+}
+
+function readAll(node: Inode): Uint8Array {
+  const size = node.stat().size;
+  const out = new Uint8Array(size);
+  let off = 0;
+  while (off < size) {
+    const n = node.readAt?.(out.subarray(off), off);
+    if (typeof n !== "number" || n <= 0) break;
+    off += n;
+  }
+  return out.subarray(0, off);
+}
+
+/** Walk a subtree into layer changes (paths under `prefix`). */
+function treeChanges(
+  node: Inode,
+  path: string,
+  out: LayerChange[],
+  skip: (p: string) => boolean,
+): void {
+  const st = node.stat();
+  const meta = {
+    path,
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    mtimeMs: st.mtime.sec * 1000 + st.mtime.nsec / 1e6,
+  };
+  switch (kindOf(st.mode)) {
+    case "file":
+      out.push({ ...meta, type: "file", data: readAll(node) });
+      return;
+    case "symlink": {
+      const t = node.readlink?.();
+      out.push({ ...meta, type: "symlink", target: typeof t === "string" ? t : "" });
+      return;
+    }
+    case "dir": {
+      if (path !== "/") out.push({ ...meta, type: "dir" });
+      const entries = node.readdir?.();
+      if (!entries || typeof entries === "number") return;
+      for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const p = path === "/" ? `/${e.name}` : `${path}/${e.name}`;
+        if (skip(p)) continue;
+        const child = node.lookup?.(e.name);
+        if (child && typeof child !== "number") treeChanges(child, p, out, skip);
+      }
+      return;
+    }
+    default:
+      return; // devices, fifos, sockets are not exported
+  }
+}
+
+/** Apply a tar (as an overlay change set: whiteouts delete) under `dir` of a tree. */
+function applyTar(root: Inode, dir: string, tar: Uint8Array): void {
+  const ix = new TarIndexer("archive");
+  ix.push(tar);
+  const index = ix.finish();
+  const base = ensureDir(root, dir);
+  const rel = (p: string) => p.replace(/^\/+/, "");
+  for (const w of [...index.opaqueDirs, ...index.whiteouts]) {
+    const isOpaque = index.opaqueDirs.includes(w);
+    const target = lookupPath(base, rel(w));
+    if (!target) continue;
+    if (isOpaque) {
+      const list = target.readdir?.();
+      if (Array.isArray(list)) { for (const e of list) removeTree(target, e.name); }
+    } else {
+      const parts = rel(w).split("/");
+      const name = parts.pop()!;
+      const parent = lookupPath(base, parts.join("/"));
+      if (parent) removeTree(parent, name);
+    }
+  }
+  for (const e of index.entries) {
+    const p = rel(e.path);
+    if (p === "") continue;
+    const parts = p.split("/");
+    const name = parts.pop()!;
+    const parent = ensureDir(base, parts.join("/"));
+    writeEntry(parent, name, e, tar);
+  }
+}
+
+function removeTree(dir: Inode, name: string): void {
+  const node = dir.lookup?.(name);
+  if (!node || typeof node === "number") return;
+  if (kindOf(node.stat().mode) === "dir") {
+    const list = node.readdir?.();
+    if (Array.isArray(list)) { for (const e of list) removeTree(node, e.name); }
+    dir.unlink?.(name, true, ROOT);
+  } else dir.unlink?.(name, false, ROOT);
+}
+
+function writeEntry(parent: Inode, name: string, e: LayerEntry, tar: Uint8Array): void {
+  const existing = parent.lookup?.(name);
+  if (existing && typeof existing !== "number") {
+    const isDir = kindOf(existing.stat().mode) === "dir";
+    if (isDir && e.type === "dir") {
+      existing.setattr({ mode: e.mode, uid: e.uid, gid: e.gid }, ROOT);
+      return;
+    }
+    removeTree(parent, name);
+  }
+  let node: Inode | number | undefined;
+  switch (e.type) {
+    case "dir":
+      node = parent.create?.(name, "dir", e.mode, ROOT);
+      break;
+    case "symlink":
+      node = parent.create?.(name, "symlink", 0o777, ROOT, { target: e.linkTarget ?? "" });
+      break;
+    case "file":
+    case "hardlink": {
+      node = parent.create?.(name, "file", e.mode, ROOT);
+      if (node && typeof node !== "number" && e.type === "file" && e.size > 0) {
+        node.openForWrite?.();
+        node.writeAt?.(tar.subarray(e.dataOffset, e.dataOffset + e.size), 0);
+      }
+      break;
+    }
+    default:
+      return;
+  }
+  if (node && typeof node !== "number") {
+    if (e.type !== "symlink") node.setattr({ uid: e.uid, gid: e.gid, mtimeMs: e.mtimeMs }, ROOT);
+  }
+}
+
+/**
+ * Root file systems of containers over the image store's layers.
+ *
+ * @example
+ * ```ts ignore
+ * const rootfs = new OverlayRootfs(root, store);
+ * const runtime = new KernelRuntime(kernel, rootfs);
+ * ```
+ */
+export class OverlayRootfs implements RootfsProvider {
+  readonly #root: string;
+  readonly #store: Store;
+  readonly #layers = new Map<string, Promise<OpenLayer>>();
+  readonly #overlays = new Map<string, OverlayFs>();
+
+  /**
+   * @param root The state root (containers/<id>/upper.tar).
+   * @param store The image store.
+   */
+  constructor(root: string, store: Store) {
+    this.#root = root;
+    this.#store = store;
+  }
+
+  #dir(record: ContainerRecord): string {
+    return `${this.#root}/containers/${record.Id}`;
+  }
+
+  async #overlay(record: ContainerRecord, memory?: MemoryCharger): Promise<OverlayFs> {
+    const have = this.#overlays.get(record.Id);
+    if (have) return have;
+    const image = await this.#store.resolve(record.ManifestDigest);
+    const layers = await Promise.all(image.config.rootfs.diff_ids.map((d) => {
+      let p = this.#layers.get(d);
+      if (!p) {
+        p = openLayer(this.#store.layerFiles(d as Digest));
+        this.#layers.set(d, p);
+      }
+      return p;
+    }));
+    const charger: MemoryCharger = memory ?? { tryCharge: () => true, uncharge: () => {} };
+    const ovl = new OverlayFs({ lower: mergeLayers(layers), memory: charger });
+    try {
+      const saved = await Deno.readFile(`${this.#dir(record)}/upper.tar`);
+      applyTar(ovl.root, "/", saved);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+    this.#overlays.set(record.Id, ovl);
+    return ovl;
+  }
+
+  /**
+   * The process file-system state of a container: overlay root plus its mounts.
+   *
+   * @param record The container.
+   * @param memory The container cgroup's charger.
+   * @returns An FsState rooted at the container's root.
+   */
+  async open(record: ContainerRecord, memory?: MemoryCharger): Promise<ProcessFs> {
+    const ovl = await this.#overlay(record, memory);
+    const charger: MemoryCharger = memory ?? { tryCharge: () => true, uncharge: () => {} };
+    const ns = new MountNamespace(
+      new Mount(ovl, ovl.root, record.Spec.root.readonly ? 1 : 0, "overlay"),
+      defaultFsTypes(),
+    );
+    for (const m of record.Spec.mounts) {
+      let fs: TmpFs | undefined;
+      if (m.type === "devtmpfs") fs = createDevfs({ memory: charger });
+      else if (m.type === "tmpfs") {
+        const size = m.options?.find((o) => o.startsWith("size="));
+        const mode = m.options?.find((o) => o.startsWith("mode="));
+        fs = new TmpFs({
+          memory: charger,
+          sizeLimit: size ? Number(size.slice(5)) : undefined,
+          rootMode: mode ? parseInt(mode.slice(5), 8) : 0o1777,
+        });
+      } else if (m.type === "bind") {
+        throw Object.assign(
+          new Error(
+            `cannot mount ${m.source} at ${m.destination}: bind mounts of host directories are not available in this build`,
+          ),
+          { httpStatus: 400 },
+        );
+      } else continue; // proc, cgroup2, mqueue: mounted when the kernel provides them
+      const parent = m.destination.split("/").slice(0, -1).join("/") || "/";
+      const parentLoc = this.#locate(ns, parent);
+      const dir = ensureDir(parentLoc.inode, m.destination.split("/").pop()!);
+      ns.attach(new Mount(fs, fs.root, 0, m.source), { mount: parentLoc.mount, inode: dir });
+    }
+    return new FsState(ns);
+  }
+
+  /** The mount and inode of a directory path in a namespace (following mounts). */
+  #locate(ns: MountNamespace, path: string): { mount: Mount; inode: Inode } {
+    let mount = ns.root;
+    let inode: Inode = mount.root;
+    for (const part of path.split("/").filter((p) => p !== "")) {
+      inode = ensureDir(inode, part);
+      const covering = mount.children.get(inode);
+      if (covering) {
+        mount = covering;
+        inode = covering.root;
+      }
+    }
+    return { mount, inode };
+  }
+
+  async save(record: ContainerRecord): Promise<void> {
+    const ovl = this.#overlays.get(record.Id);
+    if (!ovl) return;
+    const tar = new Uint8Array(await new Response(overlayDiffTar(ovl)).arrayBuffer());
+    atomicWrite(`${this.#dir(record)}/upper.tar`, tar);
+  }
+
+  remove(record: ContainerRecord): Promise<void> {
+    this.#overlays.delete(record.Id);
+    return Promise.resolve();
+  }
+
+  /** File-system operations. */
+  readonly fs: ContainerFs = {
+    changes: async (record): Promise<FsChange[]> => {
+      const ovl = await this.#overlay(record);
+      return overlayChanges(ovl).changes.map((c) => ({
+        Path: c.path,
+        Kind: CHANGE_KIND_NUMBER[c.kind],
+      }));
+    },
+    diffTar: async (record): Promise<Uint8Array> => {
+      const ovl = await this.#overlay(record);
+      return new Uint8Array(await new Response(overlayDiffTar(ovl)).arrayBuffer());
+    },
+    exportTar: async (record): Promise<ReadableStream<Uint8Array>> => {
+      const ovl = await this.#overlay(record);
+      const changes: LayerChange[] = [];
+      treeChanges(ovl.root, "/", changes, () => false);
+      return layerTar(changes);
+    },
+    statPath: async (record, path): Promise<PathStat> => {
+      const ovl = await this.#overlay(record);
+      const node = lookupPath(ovl.root, path);
+      if (!node) throw new PathNotFoundError(path);
+      return pathStat(node, path);
+    },
+    archive: async (record, path) => {
+      const ovl = await this.#overlay(record);
+      const node = lookupPath(ovl.root, path);
+      if (!node) throw new PathNotFoundError(path);
+      const name = path.split("/").filter((p) => p !== "").pop() ?? "/";
+      const changes: LayerChange[] = [];
+      const raw: LayerChange[] = [];
+      treeChanges(node, "/", raw, () => false);
+      const st = node.stat();
+      if (kindOf(st.mode) === "dir") {
+        changes.push({
+          type: "dir",
+          path: `/${name}`,
+          mode: st.mode & 0o7777,
+          uid: st.uid,
+          gid: st.gid,
+        });
+        for (const c of raw) changes.push({ ...c, path: `/${name}${c.path}` } as LayerChange);
+      } else for (const c of raw) changes.push({ ...c, path: `/${name}` } as LayerChange);
+      const tar = new Uint8Array(await new Response(layerTar(changes)).arrayBuffer());
+      return { tar, stat: pathStat(node, path) };
+    },
+    extract: async (record, dir, tar) => {
+      const ovl = await this.#overlay(record);
+      const node = lookupPath(ovl.root, dir);
+      if (!node || kindOf(node.stat().mode) !== "dir") throw new PathNotFoundError(dir);
+      applyTar(ovl.root, dir, tar);
+    },
+  };
+}
+
+function pathStat(node: Inode, path: string): PathStat {
+  const st = node.stat();
+  const kind = kindOf(st.mode);
+  const goMode = (st.mode & 0o777) | (kind === "dir" ? 2 ** 31 : 0) |
+    (kind === "symlink" ? 2 ** 27 : 0);
+  const t = node.readlink?.();
+  return {
+    name: path.split("/").filter((p) => p !== "").pop() ?? "/",
+    size: st.size,
+    mode: goMode,
+    mtime: new Date(st.mtime.sec * 1000 + st.mtime.nsec / 1e6).toISOString(),
+    linkTarget: kind === "symlink" && typeof t === "string" ? t : "",
+  };
+}
