@@ -155,9 +155,20 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   });
   const file = df.name;
   const escape = parsed.escape;
-  const epoch = options.sourceDateEpoch;
   const buildArgs = new Map(Object.entries(options.buildArgs ?? {}));
   const consumed = new Set<string>();
+  // As BuildKit: the SOURCE_DATE_EPOCH build arg sets the epoch too.
+  let epoch = options.sourceDateEpoch;
+  const epochArg = buildArgs.get("SOURCE_DATE_EPOCH");
+  if (epochArg !== undefined) {
+    consumed.add("SOURCE_DATE_EPOCH");
+    if (epoch === undefined) {
+      if (!/^\d+$/.test(epochArg)) {
+        throw new ImageError(`Invalid SOURCE_DATE_EPOCH "${epochArg}": expected whole seconds`);
+      }
+      epoch = Number(epochArg);
+    }
+  }
 
   const { globalArgs, globalEnv, stages, target, order, stageRef } = planStages(
     parsed.instructions,

@@ -1,0 +1,117 @@
+/**
+ * The Docker Engine API's `POST /build`, minus the HTTP: the body is the context tar,
+ * the query carries `t`, `dockerfile`, `buildargs`, `labels`, `nocache`, `target`, `q`,
+ * `memory`, `cpuquota`/`cpuperiod`; the answer is a stream of JSON messages
+ * (`{"stream"}`, `{"aux":{"ID"}}`, `{"error"}`). The daemon routes the request here
+ * and gives it a {@link StepRunner}; nothing else is needed.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Store } from "../store/store.ts";
+import { builderDirOf } from "./build_cache.ts";
+import { buildErrorMessage, type BuildJsonMessage, JsonProgress } from "./build_progress.ts";
+import { build, type BuildResult } from "./builder.ts";
+import { extractContextTar } from "./context_tar.ts";
+import type { StepRunner } from "./step_runner.ts";
+
+/** One `POST /build` request. */
+export interface EngineBuildRequest {
+  /** The image store. */
+  store: Store;
+  /** The request's query parameters. */
+  query: URLSearchParams;
+  /** The request body: the context as a tar (gzip allowed). */
+  body: ReadableStream<Uint8Array> | Uint8Array;
+  /** Runs RUN steps in build containers. */
+  runner?: StepRunner;
+  /** Receives each JSON message, in order (write it as one line of the response). */
+  write: (message: BuildJsonMessage) => void | Promise<void>;
+  /** Builder state directory (default `<state root>/builder`). */
+  builderDir?: string;
+  /** Aborts the build (client went away). */
+  signal?: AbortSignal;
+}
+
+function jsonObject(text: string | null, what: string): Record<string, string> {
+  if (!text) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new Error(`Invalid ${what} parameter: not JSON`);
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new Error(`Invalid ${what} parameter: expected a JSON object`);
+  }
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) if (typeof val === "string") out[k] = val;
+  return out;
+}
+
+function truthy(v: string | null): boolean {
+  return v !== null && v !== "" && v !== "0" && v.toLowerCase() !== "false";
+}
+
+/**
+ * Serve one `POST /build`: extract the context to a temp dir, build, stream messages.
+ * Errors are reported as an `{"error"}` message (the HTTP status stays 200, as Docker
+ * does once the stream started) and the result is undefined.
+ *
+ * @param req The request.
+ * @returns The build result, or undefined when the build failed.
+ * @example
+ * ```ts ignore
+ * // in the daemon's router:
+ * const result = await engineBuild({
+ *   store, query: url.searchParams, body: request.body!, runner,
+ *   write: (m) => response.write(JSON.stringify(m) + "\r\n"),
+ * });
+ * ```
+ */
+export async function engineBuild(req: EngineBuildRequest): Promise<BuildResult | undefined> {
+  const q = req.query;
+  const quiet = truthy(q.get("q"));
+  const builderDir = req.builderDir ?? builderDirOf(req.store);
+  const contexts = join(builderDir, "contexts");
+  await Deno.mkdir(contexts, { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: contexts, prefix: "ctx-" });
+  const progress = new JsonProgress();
+  try {
+    await extractContextTar(req.body, dir);
+    const memory = q.get("memory");
+    const quota = q.get("cpuquota");
+    const period = Number(q.get("cpuperiod") ?? 100000) || 100000;
+    const result = await build({
+      store: req.store,
+      contextDir: dir,
+      dockerfile: q.get("dockerfile") || undefined,
+      tags: q.getAll("t"),
+      target: q.get("target") || undefined,
+      buildArgs: jsonObject(q.get("buildargs"), "buildargs"),
+      labels: jsonObject(q.get("labels"), "labels"),
+      noCache: truthy(q.get("nocache")),
+      runner: req.runner,
+      builderDir,
+      signal: req.signal,
+      limits: memory || quota
+        ? {
+          memoryBytes: memory ? Number(memory) : undefined,
+          cpus: quota ? Number(quota) / period : undefined,
+        }
+        : undefined,
+      onEvent: (e) => {
+        for (const m of progress.format(e)) {
+          if (quiet && "stream" in m) continue;
+          Promise.resolve(req.write(m)).catch(() => {});
+        }
+      },
+    });
+    return result;
+  } catch (err) {
+    await req.write(buildErrorMessage(err));
+    return undefined;
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
