@@ -1,20 +1,30 @@
 /**
- * Test helpers: a real kernel with a tmpfs root holding the WASI fixtures under /bin,
- * the WASI executor registered, and a way to run a program and collect its output.
+ * Test helpers: a real kernel (with the builtins given, e.g. the userland's `sh`, `wc`, …
+ * as berthbox links), the WASI executor registered, and a tmpfs root (`minimalRoot`) holding the WASI
+ * fixtures as `/bin/NAME.wasm`; plus a way to run a program and collect its output.
  *
  * @module
  */
 import { Kernel, type SpawnRequest } from "../kernel/kernel.ts";
-import { AT, O } from "../kernel/syscalls/api.ts";
-import * as file from "../kernel/syscalls/sys_file.ts";
-import { mkdirat } from "../kernel/syscalls/sys_file_meta.ts";
-import { CountingCharger, testRoot } from "../kernel/vfs/_test_task.ts";
-import type { FsState } from "../kernel/vfs/fs_state.ts";
-import type { TestTask } from "../kernel/vfs/_test_task.ts";
+import { minimalRoot } from "../kernel/minimal_root.ts";
+import type { ProcessFs } from "../kernel/process_fs.ts";
+import type { BuiltinRegistry } from "../kernel/executor.ts";
 import { registerWasi } from "./register_wasi.ts";
 import type { WasiExecutor, WasiExecutorOptions } from "./wasi_executor.ts";
 
 const fixtures = new URL("../../tests/fixtures/wasi/", import.meta.url);
+
+/** Output and status of a finished program. */
+export interface RunOutput {
+  /** Exit code as a shell reports it (128+n for a signal). */
+  code: number;
+  /** Killing signal or null. */
+  signal: number | null;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
 
 /** A kernel with WASI registered and a root file system with the fixtures in /bin. */
 export interface WasiKernel {
@@ -22,52 +32,40 @@ export interface WasiKernel {
   kernel: Kernel;
   /** The executor. */
   executor: WasiExecutor;
-  /** Root file-system state to spawn processes in. */
-  fs: FsState;
-  /** A task with that root, to prepare files. */
-  task: TestTask;
+  /** Root file-system state; spawn with `fs.fork()`. */
+  fs: ProcessFs;
   /** Run a program to the end. */
-  run(
-    argv: string[],
-    req?: Partial<SpawnRequest>,
-  ): Promise<{ code: number; signal: number | null; stdout: string; stderr: string }>;
+  run(argv: string[], req?: Partial<SpawnRequest>): Promise<RunOutput>;
   /** Stop the kernel. */
   shutdown(): Promise<void>;
 }
 
 /**
- * Create the kernel; fixtures are copied into `/bin` as `NAME.wasm`.
+ * Create the kernel; fixtures are installed as `/bin/NAME.wasm`.
  *
  * @param names fixtures to install
  * @param options executor options
+ * @param files extra files (path → bytes or text, mode 0755)
+ * @param builtins builtin programs (the userland's `applets` for `sh`, `wc`, …)
  * @returns the test kernel
  */
 export async function wasiKernel(
   names: string[],
   options: WasiExecutorOptions = {},
+  files: Record<string, Uint8Array | string> = {},
+  builtins: BuiltinRegistry = {},
 ): Promise<WasiKernel> {
-  const { fs, task } = testRoot(new CountingCharger());
-  mkdirat(task, AT.FDCWD, "/bin", 0o755);
-  mkdirat(task, AT.FDCWD, "/tmp", 0o1777);
+  const kernel = new Kernel({ builtins });
+  const all: Record<string, Uint8Array | string> = { ...files };
   for (const name of names) {
-    const bytes = await Deno.readFile(new URL(`${name}.wasm`, fixtures));
-    const fd = file.openat(
-      task,
-      AT.FDCWD,
-      `/bin/${name}.wasm`,
-      O.WRONLY | O.CREAT,
-      0o755,
-    ) as number;
-    await file.write(task, fd, bytes);
-    file.close(task, fd);
+    all[`/bin/${name}.wasm`] = await Deno.readFile(new URL(`${name}.wasm`, fixtures));
   }
-  const kernel = new Kernel({});
+  const fs = minimalRoot(kernel, { files: all });
   const executor = registerWasi(kernel, options);
   return {
     kernel,
     executor,
     fs,
-    task,
     async run(argv, req = {}) {
       const h = await kernel.spawn({ argv, fs: fs.fork(), env: ["PATH=/bin"], ...req });
       const out = h.stdout ? new Response(h.stdout).text() : Promise.resolve("");

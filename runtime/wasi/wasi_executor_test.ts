@@ -174,16 +174,36 @@ Deno.test("WasiExecutor refuses instances over the kernel-wide limit", async () 
 });
 
 Deno.test("WasiExecutor: a file that is not a module fails with ENOEXEC-like 126", async () => {
-  const wk = await wasiKernel([]);
+  const bad = Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff);
+  const wk = await wasiKernel([], {}, { "/bin/bad.wasm": bad });
   try {
-    const { AT, O } = await import("../kernel/syscalls/api.ts");
-    const file = await import("../kernel/syscalls/sys_file.ts");
-    const fd = file.openat(wk.task, AT.FDCWD, "/bin/bad.wasm", O.WRONLY | O.CREAT, 0o755) as number;
-    await file.write(wk.task, fd, Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff));
-    file.close(wk.task, fd);
     const r = await wk.run(["/bin/bad.wasm"]);
     assert.equal(r.code, 126);
     assert.match(r.stderr, /Exec format error/);
+  } finally {
+    await wk.shutdown();
+  }
+});
+
+Deno.test("WasiExecutor: a kill unwinds a green thread suspended in fd_read", async () => {
+  const wk = await wasiKernel(["upper"]);
+  try {
+    const h = await wk.kernel.spawn({ argv: ["/bin/upper.wasm"], fs: wk.fs.fork(), stdin: "pipe" });
+    const out = new Response(h.stdout).text();
+    const w = h.stdin!.getWriter();
+    await w.write(new TextEncoder().encode("first\n"));
+    for (let i = 0; i < 50 && wk.executor.liveInstances === 0; i++) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(wk.executor.liveInstances, 1);
+    h.kill(15);
+    const st = await h.wait();
+    assert.equal(st.signal, 15);
+    assert.equal(await out, "FIRST\n");
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(wk.executor.liveInstances, 0);
+    await w.abort().catch(() => {});
   } finally {
     await wk.shutdown();
   }
