@@ -46,7 +46,6 @@ import { sendSignal, signalFrom } from "./signal_send.ts";
 import { AT, O, type Syscalls, W } from "./syscalls/api.ts";
 import {
   enosysCalls,
-  FILE_CALLS,
   type FileCalls,
   IPC_CALLS,
   type IpcCalls,
@@ -419,8 +418,10 @@ export class Kernel implements ProcessHost {
    * @returns The calls.
    */
   fileCallsOf(p: Process): FileCalls {
-    if (p.fs instanceof MinimalFs) return minimalFileCalls(p);
-    return { ...enosysCalls(FILE_CALLS), ...vfsFileCalls(p) };
+    if (p.files) return p.files as FileCalls;
+    const calls = p.fs instanceof MinimalFs ? minimalFileCalls(p) : vfsFileCalls(p);
+    p.files = calls;
+    return calls;
   }
 
   /**
@@ -430,7 +431,10 @@ export class Kernel implements ProcessHost {
    * @returns The calls.
    */
   ipcCallsOf(p: Process): IpcCalls {
-    return { ...enosysCalls(IPC_CALLS), ...ipcCalls(p, p.fs instanceof FsState) };
+    if (p.ipcCalls) return p.ipcCalls as IpcCalls;
+    const calls = { ...enosysCalls(IPC_CALLS), ...ipcCalls(p, p.fs instanceof FsState) };
+    p.ipcCalls = calls;
+    return calls;
   }
 
   /**
@@ -478,7 +482,7 @@ export class Kernel implements ProcessHost {
     let total = 0;
     try {
       for (;;) {
-        const buf = new Uint8Array(Math.max(65536, Math.min(st.size - total, 1 << 24)));
+        const buf = new Uint8Array(Math.max(64, Math.min(st.size - total + 1, 1 << 24)));
         const n = await f.read(fd, buf);
         if (n < 0) return n as Errno;
         if (n === 0) break;

@@ -158,6 +158,10 @@ export class Process implements Task, Schedulable, CgroupMember {
   readonly childWaiters: Set<() => void> = new Set();
   /** The system call object, created once. */
   sys: Syscalls | null = null;
+  /** The file-family implementations (unwrapped), created once. */
+  files: unknown = null;
+  /** The IPC-family implementations (unwrapped), created once. */
+  ipcCalls: unknown = null;
   /** Memory charged for this process by kind, bytes. */
   readonly charged: Record<MemoryKind, number> = { anon: 0, file: 0, kernel: 0, pipe: 0, ipc: 0 };
   /** Peak resident memory, bytes. */

@@ -65,6 +65,8 @@ export class Scheduler {
   readonly #sliceMs: number;
   readonly #hostYieldMs: number;
   #scheduled = false;
+  /** Clock value of the last release, reused by a dispatch chained in the same turn. */
+  #lastNow = 0;
   #lastHostTurnMs = performance.now();
   #channel: MessageChannel | null = null;
   #stopped = false;
@@ -113,11 +115,13 @@ export class Scheduler {
    * accounted; another process is dispatched.
    *
    * @param p The current process.
+   * @param now The time, if the caller just read the clock (a read costs ~0.2 µs here).
    */
-  release(p: Schedulable): void {
+  release(p: Schedulable, now: number = performance.now()): void {
     if (this.current !== p) return;
-    this.#account(p, performance.now());
+    this.#account(p, now);
     this.current = null;
+    this.#lastNow = now;
     this.#schedule();
   }
 
@@ -202,12 +206,13 @@ export class Scheduler {
   #schedule(): void {
     if (this.#scheduled || this.current || this.#stopped || this.#root.runq.size === 0) return;
     this.#scheduled = true;
-    const now = performance.now();
+    const now = this.#lastNow || performance.now();
     if (now - this.#lastHostTurnMs >= this.#hostYieldMs) {
+      this.#lastNow = 0;
       if (!this.#channel) {
         this.#channel = new MessageChannel();
         this.#channel.port1.onmessage = () => {
-          this.#lastHostTurnMs = performance.now();
+          this.#lastHostTurnMs = this.#lastNow = performance.now();
           this.#dispatch();
         };
       }
@@ -223,7 +228,8 @@ export class Scheduler {
     const p = this.#pick();
     if (!p) return;
     this.#dequeue(p);
-    const now = performance.now();
+    const now = this.#lastNow || performance.now();
+    this.#lastNow = 0;
     let end = now + this.#sliceMs;
     for (let g: Cgroup | null = p.cgroup; g; g = g.parent) {
       if (g.cpuQuotaUs === null) continue;
@@ -279,14 +285,18 @@ export class Scheduler {
     if (now < g.periodStartMs + periodMs) return;
     const n = Math.floor((now - g.periodStartMs) / periodMs);
     g.periodStartMs += n * periodMs;
-    if (g.periodUsedUs > 0 || g.throttled) g.nrPeriods += g.throttled ? n : 1;
+    // As Linux's period timer: elapsed periods count while the group is active, and
+    // periods that end with the group throttled count as throttled.
+    if (g.throttled) {
+      g.nrPeriods += n;
+      g.nrThrottled += n;
+    } else if (g.periodUsedUs > 0) g.nrPeriods += 1;
     g.periodUsedUs = Math.max(0, g.periodUsedUs - n * (g.cpuQuotaUs ?? 0));
   }
 
   #throttle(g: Cgroup, now: number): void {
     g.throttled = true;
     g.throttledAtMs = now;
-    g.nrThrottled++;
     this.#throttledGroups.add(g);
     this.#refreshGroup(g);
     this.#armUnthrottle(g, now);
@@ -303,7 +313,6 @@ export class Scheduler {
       const t = Math.max(performance.now(), boundary);
       this.#refreshPeriod(g, t);
       if (g.cpuQuotaUs !== null && g.periodUsedUs >= g.cpuQuotaUs) {
-        g.nrThrottled++;
         this.#armUnthrottle(g, t);
         return;
       }

@@ -151,6 +151,8 @@ export type FileCalls = Pick<Syscalls, FileCallName>;
 /** The IPC-family calls. */
 export type IpcCalls = Pick<Syscalls, IpcCallName>;
 
+const ENOSYS_CACHE = new WeakMap<readonly string[], Record<string, unknown>>();
+
 /**
  * Calls that answer `ENOSYS` (or the closest neutral value for calls without an errno).
  *
@@ -158,8 +160,12 @@ export type IpcCalls = Pick<Syscalls, IpcCallName>;
  * @returns An object with one function per name.
  */
 export function enosysCalls<N extends keyof Syscalls>(names: readonly N[]): Pick<Syscalls, N> {
+  const cached = ENOSYS_CACHE.get(names);
+  if (cached) return cached as Pick<Syscalls, N>;
   const out: Record<string, unknown> = {};
   for (const n of names) out[n] = n === "isatty" ? () => false : () => Errno.ENOSYS;
+  Object.freeze(out);
+  ENOSYS_CACHE.set(names, out);
   return out as Pick<Syscalls, N>;
 }
 

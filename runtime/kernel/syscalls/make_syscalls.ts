@@ -20,6 +20,7 @@ import { runHandlers } from "../signal_send.ts";
 import type { Syscalls } from "./api.ts";
 import { procCalls } from "./sys_proc.ts";
 import { signalCalls } from "./sys_signal.ts";
+import { FILE_CALLS, IPC_CALLS } from "./file_calls.ts";
 
 /** Calls that may block, hence may preempt (their api.ts type is `MaybeAsync`). */
 export const MAY_BLOCK: ReadonlySet<string> = new Set([
@@ -43,19 +44,6 @@ export const MAY_BLOCK: ReadonlySet<string> = new Set([
   "semop",
   "mq_send",
   "mq_receive",
-]);
-
-/** Calls too cheap to time (identity reads). */
-const UNTIMED: ReadonlySet<string> = new Set([
-  "getpid",
-  "getppid",
-  "gettid",
-  "getuid",
-  "getgid",
-  "geteuid",
-  "getegid",
-  "clock_gettime",
-  "exit",
 ]);
 
 const NEVER: Promise<never> = new Promise<never>(() => {});
@@ -89,8 +77,8 @@ export function reacquireCpu(k: Kernel, p: Process): Promise<void> {
  * @param p The current process.
  * @returns A promise resolved when `p` runs again.
  */
-export function preemptNow(k: Kernel, p: Process): Promise<void> {
-  k.scheduler.release(p);
+export function preemptNow(k: Kernel, p: Process, now?: number): Promise<void> {
+  k.scheduler.release(p, now);
   return reacquireCpu(k, p).then(() => {
     if (p.hasDeliverable) runHandlers(k, p);
   });
@@ -103,13 +91,13 @@ export function preemptNow(k: Kernel, p: Process): Promise<void> {
  * @param p The process.
  * @returns true when a preemption point should yield.
  */
-export function shouldYield(k: Kernel, p: Process): boolean {
+export function shouldYield(k: Kernel, p: Process, now: number = performance.now()): boolean {
   const s = k.scheduler;
-  return s.current !== p || p.stopped || performance.now() >= s.sliceEndMs;
+  return s.current !== p || p.stopped || now >= s.sliceEndMs;
 }
 
-function sleepOn(k: Kernel, p: Process, r: Promise<unknown>): Promise<unknown> {
-  k.scheduler.release(p);
+function sleepOn(k: Kernel, p: Process, r: Promise<unknown>, now: number): Promise<unknown> {
+  k.scheduler.release(p, now);
   return r.then((v) =>
     reacquireCpu(k, p).then(() => {
       if (p.hasDeliverable) runHandlers(k, p);
@@ -121,16 +109,41 @@ function sleepOn(k: Kernel, p: Process, r: Promise<unknown>): Promise<unknown> {
 type AnyCall = (...args: unknown[]) => unknown;
 
 function wrap(k: Kernel, p: Process, name: string, fn: AnyCall): AnyCall {
-  const mayBlock = MAY_BLOCK.has(name);
-  const timed = !UNTIMED.has(name);
+  if (name === "sched_yield") {
+    // The context-switch path, kept to one clock read and two promises.
+    const resumed = () => {
+      if (p.hasDeliverable) runHandlers(k, p);
+      return 0;
+    };
+    return () => {
+      if (p.dead) return afterDeath(p, true);
+      const s = k.scheduler;
+      if (s.current === p && !p.stopped && k.cgroups.root.runq.size === 0) return 0;
+      s.release(p, performance.now());
+      return reacquireCpu(k, p).then(resumed);
+    };
+  }
+  if (!MAY_BLOCK.has(name)) {
+    // Calls that never sleep: no clock reads (a read costs more than most of these calls);
+    // their time counts as the process's user time.
+    return (...args: unknown[]) => {
+      if (p.dead) return afterDeath(p, false);
+      const r = fn(...args);
+      if (r instanceof Promise) return sleepOn(k, p, r, performance.now());
+      if (p.dead) return afterDeath(p, false);
+      if (p.hasDeliverable) runHandlers(k, p);
+      return r;
+    };
+  }
   return (...args: unknown[]) => {
-    if (p.dead) return afterDeath(p, mayBlock);
-    const t0 = timed ? performance.now() : 0;
+    if (p.dead) return afterDeath(p, true);
+    const t0 = performance.now();
     const r = fn(...args);
-    if (timed) p.sliceSysUs += (performance.now() - t0) * 1000;
-    if (r instanceof Promise) return sleepOn(k, p, r);
-    if (p.dead) return afterDeath(p, mayBlock);
-    if (mayBlock && shouldYield(k, p)) return preemptNow(k, p).then(() => r);
+    const now = performance.now();
+    p.sliceSysUs += (now - t0) * 1000;
+    if (r instanceof Promise) return sleepOn(k, p, r, now);
+    if (p.dead) return afterDeath(p, true);
+    if (shouldYield(k, p, now)) return preemptNow(k, p, now).then(() => r);
     if (p.hasDeliverable) runHandlers(k, p);
     return r;
   };
@@ -148,13 +161,58 @@ function wrap(k: Kernel, p: Process, name: string, fn: AnyCall): AnyCall {
  * ```
  */
 export function makeSyscalls(k: Kernel, p: Process): Syscalls {
-  const impls: Syscalls = {
-    ...procCalls(k, p),
-    ...signalCalls(k, p),
-    ...k.fileCallsOf(p),
-    ...k.ipcCallsOf(p),
-  };
-  const out: Record<string, AnyCall> = {};
-  for (const [name, fn] of Object.entries(impls)) out[name] = wrap(k, p, name, fn as AnyCall);
-  return out as unknown as Syscalls;
+  const sys = Object.create(SYSCALLS_PROTO) as Record<symbol, unknown>;
+  sys[OWNER] = { k, p, proc: null, signal: null };
+  return sys as unknown as Syscalls;
 }
+
+const OWNER = Symbol("berth.syscalls.owner");
+
+interface Owner {
+  k: Kernel;
+  p: Process;
+  proc: Record<string, AnyCall> | null;
+  signal: Record<string, AnyCall> | null;
+}
+
+function implOf(o: Owner, name: string): AnyCall {
+  if (PROC_NAMES.has(name)) {
+    o.proc ??= procCalls(o.k, o.p) as unknown as Record<string, AnyCall>;
+    return o.proc[name]!;
+  }
+  if (SIGNAL_NAMES.has(name)) {
+    o.signal ??= signalCalls(o.k, o.p) as unknown as Record<string, AnyCall>;
+    return o.signal[name]!;
+  }
+  if (FILE_NAMES.has(name)) {
+    return (o.k.fileCallsOf(o.p) as unknown as Record<string, AnyCall>)[name]!;
+  }
+  return (o.k.ipcCallsOf(o.p) as unknown as Record<string, AnyCall>)[name]!;
+}
+
+const PROC_NAMES: ReadonlySet<string> = new Set(Object.keys(procCalls(null!, null!)));
+const SIGNAL_NAMES: ReadonlySet<string> = new Set(Object.keys(signalCalls(null!, null!)));
+const FILE_NAMES: ReadonlySet<string> = new Set(FILE_CALLS);
+
+/**
+ * The shared prototype of every process's Syscalls: one lazy getter per call, which wraps
+ * the implementation on first use and caches it as an own property of the process's object
+ * (so a spawn pays only for the calls its program makes, and destructured calls stay bound).
+ */
+const SYSCALLS_PROTO: object = (() => {
+  const proto = {};
+  const names = [...PROC_NAMES, ...SIGNAL_NAMES, ...FILE_CALLS, ...IPC_CALLS];
+  for (const name of names) {
+    Object.defineProperty(proto, name, {
+      enumerable: true,
+      configurable: true,
+      get(this: Record<symbol, Owner>) {
+        const o = this[OWNER]!;
+        const fn = wrap(o.k, o.p, name, implOf(o, name));
+        Object.defineProperty(this, name, { value: fn, enumerable: true, writable: true });
+        return fn;
+      },
+    });
+  }
+  return proto;
+})();

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Errno } from "../errno.ts";
 import type { Process } from "../process.ts";
 import type { FileTask } from "../vfs/resolve.ts";
 import type { IpcTask } from "../ipc/ipc_perm.ts";
@@ -17,7 +18,17 @@ import * as mq from "./sys_ipc_mq.ts";
 import { FILE_CALLS, type FileCalls, type IpcCalls } from "./file_calls.ts";
 
 type AnyFn = (...args: unknown[]) => unknown;
-const MODULES = [file, meta, mnt, pipe] as unknown as Record<string, unknown>[];
+
+/** Each file-family call's implementation, found once at load. */
+const FILE_IMPLS: [string, AnyFn][] = (() => {
+  const modules = [file, meta, mnt, pipe] as unknown as Record<string, unknown>[];
+  const out: [string, AnyFn][] = [];
+  for (const name of FILE_CALLS) {
+    const m = modules.find((m) => typeof m[name] === "function");
+    if (m) out.push([name, m[name] as AnyFn]);
+  }
+  return out;
+})();
 
 /**
  * The file-family calls of a process whose `fs` is a VFS `FsState`.
@@ -32,14 +43,9 @@ const MODULES = [file, meta, mnt, pipe] as unknown as Record<string, unknown>[];
 export function vfsFileCalls(p: Process): FileCalls {
   const task = p as unknown as FileTask;
   const out: Record<string, AnyFn> = {};
+  for (const [name, fn] of FILE_IMPLS) out[name] = (...args: unknown[]) => fn(task, ...args);
   for (const name of FILE_CALLS) {
-    for (const m of MODULES) {
-      const fn = m[name];
-      if (typeof fn === "function") {
-        out[name] = (...args: unknown[]) => (fn as AnyFn)(task, ...args);
-        break;
-      }
-    }
+    out[name] ??= name === "isatty" ? () => false : () => Errno.ENOSYS;
   }
   return out as unknown as FileCalls;
 }
