@@ -208,3 +208,36 @@ Deno.test("WasiExecutor: a kill unwinds a green thread suspended in fd_read", as
     await wk.shutdown();
   }
 });
+
+Deno.test("WASI path escapes (.., raw path_open, absolute and upward symlinks) stay in the root", async () => {
+  const escape = await Deno.readFile(
+    new URL("../../tests/fixtures/wasi/escape.wasm", import.meta.url),
+  );
+  const wk = await wasiKernel([], {}, {
+    "/secret": "TOP SECRET\n",
+    "/jail/secret": "jail secret\n",
+    "/jail/bin/escape.wasm": escape,
+    "/jail/tmp/.keep": "",
+  });
+  try {
+    const argv = ["/bin/escape.wasm", "/../secret", "../../secret", "/tmp/../../../secret"];
+    const h = await wk.kernel.spawn({
+      argv: ["jailer"],
+      fs: wk.fs.fork(),
+      program: async (sys) => {
+        assert.equal(sys.chroot("/jail"), 0);
+        assert.equal(sys.chdir("/"), 0);
+        return -(await sys.execve("/bin/escape.wasm", argv, []));
+      },
+    });
+    const out = await new Response(h.stdout).text();
+    assert.equal((await h.wait()).exitCode, 0, out);
+    assert.doesNotMatch(out, /TOP SECRET/);
+    const lines = out.trim().split("\n");
+    assert.ok(lines.length >= 8, out);
+    for (const line of lines) assert.match(line, /: (jail secret|error .+)$/, line);
+    assert.match(out, /symlink to \/: jail secret/);
+  } finally {
+    await wk.shutdown();
+  }
+});
