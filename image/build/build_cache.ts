@@ -2,7 +2,8 @@
  * The build cache: one small JSON record per layer-making step, named by the step's
  * chain key (sha256 of the parent's key and the step's full input). Records live under
  * `<state root>/builder/cache/` and so survive daemon restarts; the layers they name
- * are pinned in the image store (owner `builder-cache`) so image GC keeps them until
+ * are pinned in the image store (one pin owner `builder-cache-<key>` per record) so
+ * image GC keeps them until
  * {@link BuildCache.prune} (`berth builder prune`) lets them go.
  *
  * @module
@@ -104,7 +105,7 @@ export class BuildCache {
     const tmp = `${this.#file(key)}.${Deno.pid}.tmp`;
     await Deno.writeTextFile(tmp, JSON.stringify(rec));
     await Deno.rename(tmp, this.#file(key));
-    if (rec.pin) await this.#pinAll();
+    if (rec.pin) await this.#store.pin(`${PIN_OWNER}-${key}`, [parseDigest(rec.pin)]);
   }
 
   async #records(): Promise<{ key: string; rec: CacheRecord; path: string }[]> {
@@ -127,14 +128,6 @@ export class BuildCache {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
     return out;
-  }
-
-  async #pinAll(): Promise<void> {
-    const pins = (await this.#records()).map((r) => r.rec.pin).filter((p): p is string =>
-      typeof p === "string" && isDigest(p)
-    );
-    if (pins.length === 0) await this.#store.unpin(PIN_OWNER);
-    else await this.#store.pin(PIN_OWNER, [...new Set(pins)].sort().map((p) => parseDigest(p)));
   }
 
   /**
@@ -164,9 +157,9 @@ export class BuildCache {
     for (const r of await this.#records()) {
       if (options.until && Date.parse(r.rec.created) >= options.until.getTime()) continue;
       await Deno.remove(r.path).catch(() => {});
+      if (/^[a-f0-9]{64}$/.test(r.key)) await this.#store.unpin(`${PIN_OWNER}-${r.key}`);
       records++;
     }
-    await this.#pinAll();
     if (options.all || !options.until) {
       bytes += await removeTree(this.mountsDir);
     }
