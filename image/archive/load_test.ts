@@ -7,7 +7,12 @@ import { openLayer } from "../layer/open_layer.ts";
 import { mergeLayers } from "../layer/merged_layers.ts";
 import { parseDigest } from "../store/digest.ts";
 import { gzip, gzipBomb, rawTar, treeSnapshot } from "../../tests/fixtures/images/tar_builder.ts";
-import { dockerSaveArchive, ociArchive } from "../../tests/fixtures/images/archives.ts";
+import {
+  dockerSaveArchive,
+  multiPlatformArchive,
+  ociArchive,
+} from "../../tests/fixtures/images/archives.ts";
+import { choosePlatform, hostPlatform } from "./platform.ts";
 import { ensureBaseImage } from "../base/base_image.ts";
 
 async function withStore(fn: (s: Store, tmp: string) => Promise<void>): Promise<void> {
@@ -226,4 +231,41 @@ Deno.test("a 10 GiB gzip bomb (10 MiB file) stops at the default inflation limit
     assert.deepEqual(await treeSnapshot(store.layoutDir), before);
     assert.deepEqual([...Deno.readDirSync(store.tmpDir)], []);
   });
+});
+
+Deno.test("a multi-platform index loads its wasi/wasm image (Docker v2s2 media types, gzip layers)", async () => {
+  await withStore(async (store) => {
+    const linux = rawTar([{ name: "which", data: "linux" }]);
+    const wasi = rawTar([{ name: "which", data: "wasi" }]);
+    const [loaded] = await loadImages(
+      store,
+      await multiPlatformArchive({ linux, wasi }, "docker.io/multi/arch:1"),
+    );
+    assert.deepEqual(loaded?.tags, ["multi/arch:1"]);
+    assert.equal(loaded?.image.config.os, "wasi");
+    assert.equal(await readFile(store, "multi/arch:1", "/which"), "wasi");
+  });
+});
+
+Deno.test("choosePlatform() prefers wasi/wasm, then the host's Linux, and names what exists", () => {
+  const d = (os: string, architecture: string) => ({
+    mediaType: "m",
+    digest: `${os}/${architecture}`,
+    size: 1,
+    platform: { os, architecture },
+  });
+  assert.equal(choosePlatform([d("linux", "amd64"), d("wasi", "wasm")], "x").digest, "wasi/wasm");
+  const host = hostPlatform();
+  assert.equal(
+    choosePlatform([d("linux", "s390x"), d(host.os, host.architecture)], "x").digest,
+    `${host.os}/${host.architecture}`,
+  );
+  assert.equal(
+    choosePlatform([d("linux", "s390x"), d("unknown", "unknown")], "x").digest,
+    "linux/s390x",
+  );
+  assert.throws(
+    () => choosePlatform([d("linux", "s390x"), d("linux", "ppc64le")], "img.tar"),
+    /Cannot choose a platform in img\.tar: .*linux\/s390x, linux\/ppc64le/,
+  );
 });

@@ -9,7 +9,8 @@
  * - merged lookup in a 50-layer image vs a 1-layer image holding the same paths
  *   (target ≤ 1.2×).
  *
- * Run: `deno task bench --only image` (add `BERTH_BENCH_IMAGE_MB=1024` for 1 GiB).
+ * Run: `deno task bench --only image`, or alone: `deno run -A tests/bench/image_bench.ts`
+ * (add `BERTH_BENCH_IMAGE_MB=1024` for 1 GiB).
  *
  * @module
  */
@@ -90,7 +91,12 @@ async function importBench(tmp: string, quick: boolean): Promise<Row[]> {
 
   const shaUs = (await measureCommand(["sha256sum", tar], runs))?.median ?? NaN;
   let round = 0;
-  const fresh = async () => await openStore(join(tmp, `root${round++}`));
+  let last: string | undefined;
+  const fresh = async () => {
+    if (last) await Deno.remove(last, { recursive: true });
+    last = join(tmp, `root${round++}`);
+    return await openStore(last);
+  };
   const importMs = await best(runs, async () => {
     const store = await fresh();
     return await timeMs(() =>
@@ -255,3 +261,15 @@ export const benchmarks: Benchmark[] = [{
     return [...await importBench(tmp, quick), ...await lookupBench(tmp, quick)];
   },
 }];
+
+if (import.meta.main) {
+  // Standalone: `deno run -A tests/bench/image_bench.ts [--quick]`.
+  const { formatTable } = await import("./_harness.ts");
+  const tmp = await Deno.makeTempDir({ prefix: "berth-bench-image-" });
+  try {
+    const rows = await benchmarks[0]!.run({ quick: Deno.args.includes("--quick"), tmp });
+    console.log(formatTable(rows));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+}
