@@ -15,6 +15,7 @@ import { cut } from "./cut.ts";
 import { date } from "./date.ts";
 import { echo } from "./echo.ts";
 import { env } from "./env.ts";
+import { find } from "./find.ts";
 import { free } from "./free.ts";
 import { egrep, fgrep, grep } from "./grep.ts";
 import { head } from "./head.ts";
@@ -44,6 +45,7 @@ import { falseMain, trueMain } from "./true.ts";
 import { hostname, uname } from "./uname.ts";
 import { uniq } from "./uniq.ts";
 import { wc } from "./wc.ts";
+import { xargs } from "./xargs.ts";
 import { yes } from "./yes.ts";
 
 export type { BuiltinMain } from "./_builtin.ts";
@@ -73,6 +75,7 @@ export const applets: Record<string, BuiltinMain> = {
   env,
   false: falseMain,
   fgrep,
+  find,
   free,
   grep,
   head,
@@ -107,6 +110,7 @@ export const applets: Record<string, BuiltinMain> = {
   uniq,
   wc,
   whoami,
+  xargs,
   yes,
 };
 
