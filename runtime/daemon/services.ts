@@ -16,6 +16,8 @@ import { registerContainerRoutes } from "./api_containers.ts";
 import { registerContainerFsRoutes } from "./api_container_fs.ts";
 import { registerExecRoutes } from "./api_exec.ts";
 import { registerImageRoutes } from "./api_images.ts";
+import { registerImageIoRoutes } from "./api_image_io.ts";
+import { KernelStepRunner } from "../container/build_step_runner.ts";
 import { infoProviders } from "./api_system.ts";
 import type { Router } from "./router.ts";
 
@@ -82,7 +84,7 @@ export const containerServiceFactory: ServiceFactory = async (
   daemon: Daemon,
 ): Promise<DaemonService> => {
   const hosted = await startHosted(daemon);
-  const { store, engine } = hosted;
+  const { store, engine, kernel } = hosted;
   infoProviders.counts.push(async () => {
     const all = engine.all();
     return {
@@ -98,6 +100,7 @@ export const containerServiceFactory: ServiceFactory = async (
       registerContainerRoutes(router, engine);
       registerContainerFsRoutes(router, daemon, engine, store);
       registerExecRoutes(router, daemon, engine);
+      registerImageIoRoutes(router, daemon, store, new KernelStepRunner(kernel, store));
       registerImageRoutes(router, daemon, store, {
         userOf: (image) => {
           const c = engine.all().find((c) => c.record.Image === image.id);
