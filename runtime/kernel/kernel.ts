@@ -24,7 +24,7 @@
  * @module
  */
 import { Errno, errnoName, strerror } from "./errno.ts";
-import type { Cgroup } from "./cgroup.ts";
+import { Cgroup } from "./cgroup.ts";
 import { chargePid, moveCharges, oomKill, unchargePid } from "./cgroup.ts";
 import { CgroupTree } from "./cgroup_tree.ts";
 import type { Binfmt, BuiltinMain, BuiltinRegistry, ExecContext } from "./executor.ts";
@@ -59,6 +59,8 @@ import { ipcCalls, vfsFileCalls } from "./syscalls/vfs_calls.ts";
 import { FsState } from "./vfs/fs_state.ts";
 import { OpenFile } from "./vfs/fd_table.ts";
 import type { FileHandle } from "./vfs/types.ts";
+import type { FsFactory } from "./vfs/mount.ts";
+import { kernelFsTypes } from "./kernel_proc_source.ts";
 
 /** Options of {@link Kernel}. */
 export interface KernelOptions {
@@ -139,6 +141,16 @@ export interface ProcessHandle {
   kill(sig?: number): void;
 }
 
+/** `CLONE_NEW*` flag of each `/proc/PID/ns/*` name. */
+const NS_TYPES: Record<string, number> = {
+  mnt: 0x00020000,
+  cgroup: 0x02000000,
+  uts: 0x04000000,
+  ipc: 0x08000000,
+  pid: 0x20000000,
+  pid_for_children: 0x20000000,
+};
+
 /** A spawn that failed before the program started. */
 export class SpawnError extends Error {
   /** The errno. */
@@ -189,6 +201,11 @@ export class Kernel implements ProcessHost {
   readonly cgroups: CgroupTree;
   /** The scheduler. */
   readonly scheduler: Scheduler;
+  /**
+   * Mountable file-system types shared by every mount namespace of this kernel ("tmpfs",
+   * "devtmpfs", "proc", "cgroup2"): pass it to `new MountNamespace(root, kernel.fsTypes)`.
+   */
+  readonly fsTypes: Map<string, FsFactory>;
   /** When the kernel started, `performance.now()` ms (boot time for `/proc`). */
   readonly bootMs: number = performance.now();
   /** Registered binfmt handlers, tried in order after scripts and berthbox. */
@@ -232,6 +249,7 @@ export class Kernel implements ProcessHost {
         if (cur && cur.cgroup.isWithin(g) && g.freezeSelf) this.scheduler.sliceEndMs = 0;
       },
     });
+    this.fsTypes = kernelFsTypes(this);
     this.scheduler = new Scheduler(this.cgroups.root, {
       sliceMs: opts.sliceMs,
       hostYieldMs: opts.hostYieldMs,
@@ -587,44 +605,52 @@ export class Kernel implements ProcessHost {
    * @returns 0 or an errno.
    */
   setnsFromFd(p: Process, fd: number, nstype: number): 0 | Errno {
-    const fds = (p.fs as { fds: { get?(fd: number): { handle?: unknown } | undefined } }).fds;
+    const fds =
+      (p.fs as { fds: { get?(fd: number): { loc?: { inode: unknown } | null } | undefined } })
+        .fds;
     const file = fds.get?.(fd);
     if (!file) return Errno.EBADF;
-    const h = file.handle as { nsOf?: Process; nstype?: number } | undefined;
-    if (!h?.nsOf) return Errno.EINVAL;
-    if (nstype !== 0 && nstype !== h.nstype) return Errno.EINVAL;
-    return this.setnsTo(p, h.nsOf, h.nstype ?? 0);
+    const node = file.loc?.inode as { kind?: string; ns?: unknown } | undefined;
+    const type = node?.kind ? NS_TYPES[node.kind] : undefined;
+    if (!node || type === undefined) return Errno.EINVAL;
+    if (nstype !== 0 && nstype !== type) return Errno.EINVAL;
+    return this.setnsTo(p, type, node.ns);
   }
 
   /**
-   * Join namespaces of `target`.
+   * Join a namespace (`setns`).
    *
    * @param p Caller (root only).
-   * @param target Whose namespaces to join.
    * @param nstype One `CLONE_NEW*` flag.
+   * @param ns The namespace object of that type.
    * @returns 0, `EPERM` or `EINVAL`.
    */
-  setnsTo(p: Process, target: Process, nstype: number): 0 | Errno {
+  setnsTo(p: Process, nstype: number, ns: unknown): 0 | Errno {
     if (p.cred.euid !== 0) return Errno.EPERM;
     switch (nstype) {
       case 0x04000000:
-        p.uts = target.uts;
+        if (!(ns instanceof UtsNamespace)) return Errno.EINVAL;
+        p.uts = ns;
         return 0;
       case 0x08000000:
-        if (p.ipc !== target.ipc) {
-          ipcSwitch(p, target.ipc as IpcNamespace);
-          p.ipc = target.ipc;
+        if (!(ns instanceof IpcNamespace)) return Errno.EINVAL;
+        if (p.ipc !== ns) {
+          ipcSwitch(p, ns);
+          p.ipc = ns;
         }
         return 0;
       case 0x20000000:
-        if (!p.pidNs.contains(target.pidNs)) return Errno.EINVAL;
-        p.childPidNs = target.pidNs;
+        if (!(ns instanceof PidNamespace) || !p.pidNs.contains(ns)) return Errno.EINVAL;
+        p.childPidNs = ns as PidNamespace<Process>;
+        return 0;
+      case 0x02000000:
+        if (!(ns instanceof Cgroup)) return Errno.EINVAL;
+        p.cgroupNsRoot = ns;
         return 0;
       case 0x00020000: {
         const fs = p.fs as { enterMounts?(ns: unknown): void };
-        const tfs = target.fs as { mountNs?: unknown };
-        if (!fs.enterMounts || !tfs.mountNs) return Errno.EINVAL;
-        fs.enterMounts(tfs.mountNs);
+        if (!fs.enterMounts || typeof ns !== "object" || ns === null) return Errno.EINVAL;
+        fs.enterMounts(ns);
         return 0;
       }
       default:

@@ -96,6 +96,6 @@ export function minimalRoot(kernel: Kernel, opts: MinimalRootOptions = {}): Proc
       opts.fileMode ?? 0o755,
     );
   }
-  const ns = new MountNamespace(new Mount(fs, root, 0, "tmpfs"));
+  const ns = new MountNamespace(new Mount(fs, root, 0, "tmpfs"), kernel.fsTypes);
   return new FsState(ns);
 }

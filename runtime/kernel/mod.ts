@@ -77,3 +77,16 @@ export {
   type SyscallEntry,
   syscallEntry,
 } from "./syscalls/table.ts";
+export type { FsFactory } from "./vfs/mount.ts";
+export type {
+  AttrChange,
+  DirEntry,
+  FileHandle,
+  FileSystem,
+  Inode,
+  IoContext,
+  MagicTarget,
+  NodeKind,
+  OpContext,
+} from "./vfs/types.ts";
+export { kernelFsTypes, nsInode } from "./kernel_proc_source.ts";

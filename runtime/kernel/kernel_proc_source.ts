@@ -1,0 +1,170 @@
+/**
+ * The kernel's side of procfs and cgroupfs: {@link kernelProcSource} implements the VFS's
+ * `ProcSource` (processes as a viewer's namespaces show them, lxcfs-style limits, load,
+ * CPU times) and {@link kernelFsTypes} the mountable file-system types every mount
+ * namespace of the kernel shares ("tmpfs", "devtmpfs", "proc", "cgroup2").
+ *
+ * @module
+ */
+import { totalmem } from "node:os";
+import type { Cgroup } from "./cgroup.ts";
+import type { Kernel } from "./kernel.ts";
+import type { Process } from "./process.ts";
+import { cgroupPathFrom, lookupPid, stateOf, visiblePids } from "./proc_info.ts";
+import { KERNEL_RELEASE } from "./syscalls/sys_proc.ts";
+import type { Task } from "./task.ts";
+import type { NsKind, NsRef, ProcInfo, ProcSource } from "./fs/procfs/proc_source.ts";
+import { procFsType } from "./fs/procfs/procfs.ts";
+import { cgroupFsType } from "./fs/cgroupfs/cgroupfs.ts";
+import { defaultFsTypes } from "./syscalls/sys_mount.ts";
+import type { FsFactory } from "./vfs/mount.ts";
+import type { FsState } from "./vfs/fs_state.ts";
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 4026532100;
+
+/**
+ * A stable inode number for a namespace object (`pid:[N]`).
+ *
+ * @param ns The namespace object.
+ * @returns Its number.
+ */
+export function nsInode(ns: unknown): number {
+  if (typeof ns !== "object" || ns === null) return 0;
+  const own = (ns as { inode?: unknown }).inode;
+  if (typeof own === "number") return own;
+  let n = objectIds.get(ns);
+  if (n === undefined) {
+    n = nextObjectId++;
+    objectIds.set(ns, n);
+  }
+  return n;
+}
+
+function ref(ns: unknown): NsRef {
+  return { id: nsInode(ns), ns };
+}
+
+/**
+ * The namespace objects of `p`, by `/proc/PID/ns/` name.
+ *
+ * @param p The process.
+ * @returns Namespace references.
+ */
+export function namespacesOf(p: Process): Partial<Record<NsKind, NsRef>> {
+  const mnt = (p.fs as { mountNs?: unknown }).mountNs;
+  const out: Partial<Record<NsKind, NsRef>> = {
+    pid: ref(p.pidNs),
+    pid_for_children: ref(p.childPidNs),
+    uts: ref(p.uts),
+    ipc: ref(p.ipc),
+    cgroup: ref(p.cgroupNsRoot),
+  };
+  if (mnt) out.mnt = ref(mnt);
+  return out;
+}
+
+/** The cgroup whose limits a process's `/proc/meminfo` and `/proc/cpuinfo` show. */
+function viewCgroup(k: Kernel, p: Process | undefined): Cgroup {
+  if (!p) return k.cgroups.root;
+  return p.cgroupNsRoot !== k.cgroups.root ? p.cgroupNsRoot : p.cgroup;
+}
+
+/**
+ * The kernel's `ProcSource` for procfs.
+ *
+ * @param k The kernel.
+ * @returns The source.
+ * @example
+ * ```ts ignore
+ * fsTypes.set("proc", procFsType(kernelProcSource(kernel)));
+ * ```
+ */
+export function kernelProcSource(k: Kernel): ProcSource {
+  const viewerOf = (t: Task) => k.procs.get(t.id);
+  return {
+    pids: (viewer) => visiblePids(k, viewer),
+    info(viewer, pid): ProcInfo | undefined {
+      const p = lookupPid(k, viewer, pid);
+      if (!p) return undefined;
+      const v = viewerOf(viewer);
+      const ns = v ? v.pidNs : k.rootPidNs;
+      return {
+        pid,
+        ppid: p.parent ? p.parent.pid.nrIn(ns) : 0,
+        pgid: p.pgrp.nrIn(ns),
+        sid: p.session.nrIn(ns),
+        comm: p.comm,
+        state: stateOf(k, p).letter,
+        argv: p.dead ? [] : [...p.argv],
+        env: p.dead ? [] : [...p.env],
+        cred: { ...p.cred, groups: [...p.cred.groups] },
+        startMs: p.startMs - k.bootMs,
+        utimeUs: p.utimeUs,
+        stimeUs: p.stimeUs,
+        rssBytes: p.dead ? 0 : p.rssBytes,
+        exe: p.exePath,
+        cgroup: cgroupPathFrom(p, v ? v.cgroupNsRoot : k.cgroups.root),
+        fs: p.dead ? null : (p.fs as FsState),
+        ns: namespacesOf(p),
+      };
+    },
+    pidOf(viewer, task) {
+      const p = k.procs.get(task.id);
+      const v = viewerOf(viewer);
+      return p ? p.pid.nrIn(v ? v.pidNs : k.rootPidNs) : 0;
+    },
+    limits(viewer) {
+      const g = viewCgroup(k, viewerOf(viewer));
+      let mem = totalmem();
+      let cpus = navigator.hardwareConcurrency || 1;
+      for (let c: Cgroup | null = g; c; c = c.parent) {
+        if (c.memoryMax < mem) mem = c.memoryMax;
+        if (c.cpuQuotaUs !== null) cpus = Math.min(cpus, Math.ceil(c.cpuQuotaUs / c.cpuPeriodUs));
+      }
+      return { memTotal: mem, memUsed: g.memoryCurrent, cpus: Math.max(1, cpus) };
+    },
+    uptime() {
+      const seconds = (performance.now() - k.bootMs) / 1000;
+      return { seconds, idle: Math.max(0, seconds - k.cgroups.root.usageUs / 1e6) };
+    },
+    loadavg(viewer) {
+      const v = viewerOf(viewer);
+      const ns = v ? v.pidNs : k.rootPidNs;
+      const live = [...ns.procs.values()].filter((p) => p.alive);
+      const running = live.filter((p) => stateOf(k, p).letter === "R").length;
+      return {
+        avg: [running, running, running],
+        running,
+        total: live.length,
+        lastPid: Math.max(0, ...ns.procs.keys()),
+      };
+    },
+    cpuTimes(viewer) {
+      const g = viewCgroup(k, viewerOf(viewer));
+      const wallUs = (performance.now() - k.bootMs) * 1000;
+      return { user: g.userUs, system: g.systemUs, idle: Math.max(0, wallUs - g.usageUs) };
+    },
+    release: () => KERNEL_RELEASE,
+  };
+}
+
+/**
+ * The file-system types of the kernel's mount namespaces: the VFS defaults plus "proc"
+ * (over {@link kernelProcSource}) and "cgroup2" (the mounter's cgroup namespace subtree).
+ *
+ * @param k The kernel.
+ * @returns The map to give every root `MountNamespace` (`kernel.fsTypes`).
+ */
+export function kernelFsTypes(k: Kernel): Map<string, FsFactory> {
+  const m = defaultFsTypes();
+  m.set("proc", procFsType(kernelProcSource(k)));
+  m.set(
+    "cgroup2",
+    cgroupFsType(k.cgroups, (task) => {
+      const p = k.procs.get(task.id);
+      return { root: p ? p.cgroupNsRoot.path : "/", pidNs: p ? p.pidNs : k.rootPidNs };
+    }),
+  );
+  return m;
+}

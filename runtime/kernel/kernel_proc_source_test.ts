@@ -1,0 +1,112 @@
+import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
+import type { BuiltinMain } from "./executor.ts";
+import { Kernel } from "./kernel.ts";
+import { minimalRoot } from "./minimal_root.ts";
+import { AT, CLONE, O, type Syscalls } from "./syscalls/api.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function cat(sys: Syscalls, path: string): Promise<string> {
+  const fd = await sys.openat(AT.FDCWD, path, O.RDONLY, 0);
+  if (fd < 0) return `open ${path}: ${fd}`;
+  let out = "";
+  const buf = new Uint8Array(8192);
+  for (;;) {
+    const n = await sys.read(fd, buf);
+    if (n <= 0) break;
+    out += dec.decode(buf.subarray(0, n));
+  }
+  sys.close(fd);
+  return out;
+}
+
+Deno.test("a container mounts proc and cgroup2 and sees its own namespaces and limits", async () => {
+  const probe: BuiltinMain = async (sys) => {
+    sys.mkdirat(AT.FDCWD, "/sys", 0o755);
+    sys.mkdirat(AT.FDCWD, "/sys/fs", 0o755);
+    sys.mkdirat(AT.FDCWD, "/sys/fs/cgroup", 0o755);
+    const m1 = sys.mount("proc", "/proc", "proc", 0, "");
+    const m2 = sys.mount("cgroup", "/sys/fs/cgroup", "cgroup2", 0, "");
+    const status = await cat(sys, "/proc/self/status");
+    const pid = /\nPid:\t(\d+)\n/.exec(status)?.[1];
+    const cg = await cat(sys, "/proc/self/cgroup");
+    const max = await cat(sys, "/sys/fs/cgroup/cpu.max");
+    const procs = await cat(sys, "/sys/fs/cgroup/cgroup.procs");
+    await sys.write(1, enc.encode(JSON.stringify({ m1, m2, pid, cg, max, procs }) + "\n"));
+    return 0;
+  };
+  const k = new Kernel({ builtins: { probe } });
+  try {
+    k.cgroups.create("/ctr", { cpuMax: "50000 100000" });
+    const h = await k.spawn({
+      argv: ["probe"],
+      fs: minimalRoot(k),
+      cgroup: "/ctr",
+      cloneFlags: CLONE.NEWPID | CLONE.NEWNS | CLONE.NEWCGROUP | CLONE.NEWUTS | CLONE.NEWIPC,
+    });
+    const out = JSON.parse(await new Response(h.stdout).text());
+    assertEquals(out, {
+      m1: 0,
+      m2: 0,
+      pid: "1",
+      cg: "0::/\n",
+      max: "50000 100000\n",
+      procs: "1\n",
+    });
+  } finally {
+    await k.shutdown();
+  }
+});
+
+Deno.test("setns through /proc/PID/ns/uts joins another process's UTS namespace", async () => {
+  const named: BuiltinMain = async (sys) => {
+    sys.sethostname("inside");
+    await sys.write(1, enc.encode("ready\n"));
+    await sys.nanosleep({ sec: 60, nsec: 0 });
+    return 0;
+  };
+  const joiner: BuiltinMain = async (sys, argv) => {
+    sys.mount("proc", "/proc", "proc", 0, "");
+    const before = sys.uname().nodename;
+    const fd = await sys.openat(AT.FDCWD, `/proc/${argv[1]}/ns/uts`, O.RDONLY, 0);
+    const r = sys.setns(fd, CLONE.NEWUTS);
+    await sys.write(1, enc.encode(`${before} ${r} ${sys.uname().nodename}\n`));
+    return 0;
+  };
+  const k = new Kernel({ builtins: { named, joiner }, hostname: "host" });
+  try {
+    const a = await k.spawn({ argv: ["named"], cloneFlags: CLONE.NEWUTS });
+    const rd = a.stdout!.getReader();
+    await rd.read();
+    rd.releaseLock();
+    const b = await k.spawn({ argv: ["joiner", String(a.pid)], fs: minimalRoot(k) });
+    assertEquals(await new Response(b.stdout).text(), "host 0 inside\n");
+  } finally {
+    await k.shutdown();
+  }
+});
+
+Deno.test("/proc/meminfo-style limits follow the container's cgroup (lxcfs)", async () => {
+  const k = new Kernel({ builtins: {} });
+  try {
+    k.cgroups.create("/lim", { memoryMax: 64 * 1024 * 1024, cpuMax: "150000 100000" });
+    const { kernelProcSource } = await import("./kernel_proc_source.ts");
+    const src = kernelProcSource(k);
+    const h = await k.spawn({
+      argv: ["x"],
+      cgroup: "/lim",
+      cloneFlags: CLONE.NEWCGROUP,
+      program: async (sys) => {
+        await sys.nanosleep({ sec: 60, nsec: 0 });
+        return 0;
+      },
+    });
+    const l = src.limits(h.process);
+    assertEquals(l.memTotal, 64 * 1024 * 1024);
+    ok(l.cpus >= 1 && l.cpus <= 2);
+    match(src.info(h.process, h.nsPid)?.cgroup ?? "", /^\/$/);
+  } finally {
+    await k.shutdown();
+  }
+});
