@@ -194,6 +194,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     (await loadIgnoreFile(options.contextDir, df.path)).matcher,
     memo,
   );
+  let scratch: string | undefined;
+  const scratchDir = async () => {
+    scratch ??= await Deno.makeTempDir({ prefix: "berth-build-scratch-" });
+    const d = await Deno.makeTempDir({ dir: scratch });
+    return d;
+  };
   const finished = new Map<number, StageState>();
   let stepNo = 0;
   let totalSteps = 0;
@@ -408,6 +414,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
             escape,
             workdir,
             stepTimeMs,
+            scratchDir,
             fail: stepFail,
           });
           keyInput = `from=${fromKey}\n${plan.keyInput}`;
@@ -534,6 +541,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     };
   } finally {
     await layerCache.close();
+    if (scratch) await Deno.remove(scratch, { recursive: true }).catch(() => {});
     if (context.memoChanged) await saveDigestMemo(memoFile, memo).catch(() => {});
   }
 }

@@ -320,3 +320,60 @@ Deno.test("a RUN that deletes a file leaves a whiteout: the file is gone from th
     }
   });
 });
+
+Deno.test("ADD: archive hard links stay links, entries climbing out with .. are refused", async () => {
+  const { createTarPacker } = await import("modern-tar");
+  const tarOf = async (
+    entries: { name: string; type?: "file" | "link"; linkname?: string; body?: string }[],
+  ) => {
+    const { readable, controller } = createTarPacker();
+    const done = (async () => {
+      for (const e of entries) {
+        const bytes = new TextEncoder().encode(e.body ?? "");
+        const w = controller.add({
+          name: e.name,
+          type: e.type ?? "file",
+          size: bytes.length,
+          linkname: e.linkname,
+          mode: 0o640,
+          uid: 5,
+          gid: 6,
+        }).getWriter();
+        if (bytes.length) await w.write(bytes);
+        await w.close();
+      }
+      controller.finalize();
+    })();
+    const out = new Uint8Array(await new Response(readable).arrayBuffer());
+    await done;
+    return out;
+  };
+  await withBuild({}, async ({ store, dir, opts }) => {
+    await Deno.writeFile(
+      join(dir, "good.tar"),
+      await tarOf([
+        { name: "data/a.txt", body: "aaa" },
+        { name: "data/b.txt", type: "link", linkname: "data/a.txt" },
+      ]),
+    );
+    await Deno.writeFile(join(dir, "evil.tar"), await tarOf([{ name: "../../escape", body: "x" }]));
+    const r = await build(opts({ dockerfileText: "FROM scratch\nADD good.tar /x/\n" }));
+    const fs = await imageFiles(store, r.image);
+    try {
+      assert.equal(await fs.text("/x/data/a.txt"), "aaa");
+      assert.equal(await fs.text("/x/data/b.txt"), "aaa");
+      const a = fs.tree.lookup("/x/data/a.txt")!;
+      assert.deepEqual(
+        [a.uid, a.gid, a.mode],
+        [5, 6, 0o640],
+        "ownership and modes from the archive",
+      );
+    } finally {
+      await fs.close();
+    }
+    await assert.rejects(
+      () => build(opts({ dockerfileText: "FROM scratch\nADD evil.tar /x/\n" })),
+      /Dockerfile:2: ADD \/evil.tar: archive entry "..\/..\/escape" escapes the destination/,
+    );
+  });
+});

@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { unpackTar } from "modern-tar";
+import { createTarDecoder } from "modern-tar";
+import { fileChunks } from "../store/blob_ingest.ts";
 import type { CopyInstruction } from "./instructions.ts";
 import type { ChangeData, LayerChange } from "./layer_writer.ts";
 import {
@@ -40,6 +41,8 @@ export interface CopyContext {
   escape: string;
   /** Current WORKDIR ("" = "/"). */
   workdir: string;
+  /** A scratch directory that lives until the step's layer is written (ADD archives). */
+  scratchDir: () => Promise<string>;
   /** mtime (ms) of directories the step creates and of heredoc files. */
   stepTimeMs: number;
   /** Fails the step with a message (adds file:line). */
@@ -136,30 +139,74 @@ function dataFrom(tree: SourceTree, node: SourceNode): ChangeData {
 }
 
 /** Is this a tar (optionally gzip) archive? Returns the uncompressed bytes if so. */
-async function asArchive(
-  bytes: Uint8Array,
-  fail: (m: string) => never,
-  name: string,
-): Promise<Uint8Array | undefined> {
-  let data = bytes;
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(
-      new DecompressionStream("gzip"),
-    );
-    data = new Uint8Array(await new Response(stream).arrayBuffer());
-  } else if (bytes[0] === 0x42 && bytes[1] === 0x5a && bytes[2] === 0x68) {
-    fail(`ADD ${name}: bzip2 archives are not supported by Berth; decompress it or use a .tar.gz`);
-  } else if (bytes[0] === 0xfd && bytes[1] === 0x37 && bytes[2] === 0x7a && bytes[3] === 0x58) {
-    fail(`ADD ${name}: xz archives are not supported by Berth; decompress it or use a .tar.gz`);
-  }
-  const magic = new TextDecoder().decode(data.subarray(257, 262));
-  return magic === "ustar" ? data : undefined;
+/** A stream of a source file's bytes. */
+function streamOf(tree: SourceTree, node: SourceNode): ReadableStream<Uint8Array> {
+  const it = tree.read(node)[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      const r = await it.next();
+      if (r.done) c.close();
+      else c.enqueue(r.value);
+    },
+    async cancel() {
+      await it.return?.();
+    },
+  });
 }
 
-async function readAll(tree: SourceTree, node: SourceNode): Promise<Uint8Array> {
+/** Read up to `want` bytes from the start of a stream, then cancel it. */
+async function headOf(stream: ReadableStream<Uint8Array>, want: number): Promise<Uint8Array> {
+  const reader = stream.getReader();
   const parts: Uint8Array[] = [];
-  for await (const c of tree.read(node)) parts.push(c);
-  return new Uint8Array(await new Blob(parts as BlobPart[]).arrayBuffer());
+  let have = 0;
+  try {
+    while (have < want) {
+      const r = await reader.read();
+      if (r.done) break;
+      parts.push(r.value);
+      have += r.value.length;
+    }
+  } catch {
+    // a truncated gzip stream: keep what was inflated
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const out = new Uint8Array(have);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/**
+ * Whether a source file is a tar archive ADD extracts: "tar", "gzip" (tar.gz), or
+ * undefined for any other file. Reads only its first bytes.
+ */
+async function archiveKind(
+  tree: SourceTree,
+  node: SourceNode,
+  fail: (m: string) => never,
+  name: string,
+): Promise<"tar" | "gzip" | undefined> {
+  const head = await headOf(streamOf(tree, node), 512);
+  let tarHead = head;
+  let kind: "tar" | "gzip" = "tar";
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    kind = "gzip";
+    tarHead = await headOf(
+      streamOf(tree, node).pipeThrough(
+        new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
+      ),
+      512,
+    );
+  } else if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) {
+    fail(`ADD ${name}: bzip2 archives are not supported by Berth; decompress it or use a .tar.gz`);
+  } else if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58) {
+    fail(`ADD ${name}: xz archives are not supported by Berth; decompress it or use a .tar.gz`);
+  }
+  return new TextDecoder().decode(tarHead.subarray(257, 262)) === "ustar" ? kind : undefined;
 }
 
 /**
@@ -199,7 +246,7 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
   type Item =
     | { kind: "node"; named: string; node: SourceNode }
     | { kind: "bytes"; name: string; bytes: Uint8Array }
-    | { kind: "archive"; name: string; tar: Uint8Array; digest: string };
+    | { kind: "archive"; name: string; node: SourceNode; gzip: boolean; digest: string };
   const items: Item[] = [];
   for (const rawSource of ins.sources) {
     const hm = /^<<-?(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1$/.exec(rawSource);
@@ -227,11 +274,16 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
     }
     for (const hit of hits) {
       if (ins.kind === "add" && hit.node.type === "file") {
-        const bytes = await readAll(ctx.source, hit.node);
-        const tar = await asArchive(bytes, fail, source);
-        if (tar) {
+        const archive = await archiveKind(ctx.source, hit.node, fail, source);
+        if (archive) {
           const digest = await ctx.source.contentDigest(hit.node);
-          items.push({ kind: "archive", name: hit.named, tar, digest });
+          items.push({
+            kind: "archive",
+            name: hit.named,
+            node: hit.node,
+            gzip: archive === "gzip",
+            digest,
+          });
           continue;
         }
       }
@@ -285,7 +337,7 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
 type Item =
   | { kind: "node"; named: string; node: SourceNode }
   | { kind: "bytes"; name: string; bytes: Uint8Array }
-  | { kind: "archive"; name: string; tar: Uint8Array; digest: string };
+  | { kind: "archive"; name: string; node: SourceNode; gzip: boolean; digest: string };
 
 /** Phase two of a copy (cache miss): the layer's entries, against the stage's files. */
 async function copyChanges(
@@ -368,11 +420,24 @@ async function copyChanges(
     if (item.kind === "archive") {
       ensureDir(dest);
       for (const p of parentsOf(dest)) ensureDir(p);
-      for (const entry of await unpackTar(item.tar)) {
+      // Stream the archive: file bodies go to scratch files the layer writer reads back.
+      const scratch = await ctx.scratchDir();
+      let stream = streamOf(ctx.source, item.node);
+      if (item.gzip) {
+        stream = stream.pipeThrough(
+          new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
+        );
+      }
+      let serial = 0;
+      for await (const entry of stream.pipeThrough(createTarDecoder())) {
         const h = entry.header;
         const rel = h.name.replace(/^\.?\/+/, "");
-        if (rel === "" || rel === ".") continue;
+        if (rel === "" || rel === "." || h.type === "pax-global-header") {
+          await entry.body.cancel();
+          continue;
+        }
         if (rel.split("/").includes("..")) {
+          await entry.body.cancel();
           fail(`ADD ${item.name}: archive entry "${h.name}" escapes the destination`);
         }
         const to = cleanInRoot(rel, dest);
@@ -391,9 +456,20 @@ async function copyChanges(
           ? "fifo"
           : "file";
         if (type === "hardlink" && (h.linkname ?? "").split("/").includes("..")) {
+          await entry.body.cancel();
           fail(`ADD ${item.name}: hard link "${h.name}" points outside the archive`);
         }
-        const data = entry.data ?? new Uint8Array();
+        let data: LayerChange["data"];
+        let size = 0;
+        if (type === "file") {
+          const file = `${scratch}/${serial++}`;
+          const f = await Deno.open(file, { write: true, createNew: true, mode: 0o600 });
+          await entry.body.pipeTo(f.writable);
+          size = (await Deno.stat(file)).size;
+          data = { kind: "stream", open: () => fileChunks(file) };
+        } else {
+          await entry.body.cancel();
+        }
         changes.push({
           path: to,
           type,
@@ -401,13 +477,13 @@ async function copyChanges(
           uid: owner?.uid ?? h.uid ?? 0,
           gid: owner?.gid ?? h.gid ?? 0,
           mtimeMs: h.mtime?.getTime() ?? ctx.stepTimeMs,
-          size: type === "file" ? data.length : 0,
+          size,
           linkTarget: type === "symlink"
             ? h.linkname
             : type === "hardlink"
             ? cleanInRoot(h.linkname ?? "", dest)
             : undefined,
-          data: type === "file" ? { kind: "bytes", bytes: data } : undefined,
+          data,
         });
         created.add(to);
       }
