@@ -109,6 +109,27 @@ export interface SpawnRequest {
   joinPid?: number;
   /** Keep the descriptors of `fs` as they are (do not install stdio). */
   keepFds?: boolean;
+  /**
+   * Mounts made in the new process's mount namespace before its program starts, as runc
+   * does inside the container (e.g. `{ source: "proc", target: "/proc", fstype: "proc" }`,
+   * `{ source: "cgroup", target: "/sys/fs/cgroup", fstype: "cgroup2" }`). The kernel's
+   * file-system types are added to the namespace's table when missing. Needs a VFS `fs`.
+   */
+  mounts?: SpawnMount[];
+}
+
+/** One mount of {@link SpawnRequest.mounts}. */
+export interface SpawnMount {
+  /** Source ("proc", "tmpfs", a path for binds). */
+  source: string;
+  /** Mount point (created when missing, with its parents). */
+  target: string;
+  /** File-system type ("proc", "cgroup2", "tmpfs", "devtmpfs", …). */
+  fstype: string;
+  /** `MS_*` flags (default 0). */
+  flags?: number;
+  /** Options ("size=1m"). */
+  data?: string;
 }
 
 /** How a process ended. */
@@ -370,6 +391,13 @@ export class Kernel implements ProcessHost {
         throw new SpawnError(r as Errno, `${what} in ${req.cwd}`);
       }
     }
+    if (req.mounts?.length) {
+      const r = this.#mountAll(p, req.mounts);
+      if (r < 0) {
+        this.discardProcess(p);
+        throw new SpawnError(r as Errno, `${what} (mounts)`);
+      }
+    }
     if (req.program) prog = builtinProgram(req.program, [...req.argv], env);
     else prog = await resolveProgramPath(this, p, what, [...req.argv], env, pathOf(env));
     if (typeof prog === "number") {
@@ -389,6 +417,24 @@ export class Kernel implements ProcessHost {
         if (p.alive) signalFrom(this, null, p, sig);
       },
     };
+  }
+
+  #mountAll(p: Process, mounts: SpawnMount[]): number {
+    if (!(p.fs instanceof FsState)) return Errno.EINVAL;
+    const types = p.fs.mountNs.fsTypes;
+    for (const [name, f] of this.fsTypes) if (!types.has(name)) types.set(name, f);
+    const f = this.fileCallsOf(p);
+    for (const m of mounts) {
+      let dir = "";
+      for (const part of m.target.split("/").filter((s) => s !== "")) {
+        dir += "/" + part;
+        const r = f.mkdirat(AT.FDCWD, dir, 0o755);
+        if (r < 0 && r !== Errno.EEXIST) return r;
+      }
+      const r = f.mount(m.source, m.target, m.fstype, m.flags ?? 0, m.data ?? "");
+      if (r < 0) return r;
+    }
+    return 0;
   }
 
   /**

@@ -110,3 +110,29 @@ Deno.test("/proc/meminfo-style limits follow the container's cgroup (lxcfs)", as
     await k.shutdown();
   }
 });
+
+Deno.test("spawn({ mounts }) mounts proc and cgroup2 inside the new namespaces before exec", async () => {
+  const probe: BuiltinMain = async (sys) => {
+    const stat = await cat(sys, "/proc/1/stat");
+    const w = await cat(sys, "/sys/fs/cgroup/cpu.weight");
+    await sys.write(1, enc.encode(`${stat.split(" ").slice(0, 3).join(" ")} ${w}`));
+    return 0;
+  };
+  const k = new Kernel({ builtins: { probe } });
+  try {
+    k.cgroups.create("/c2", { cpuWeight: 250 });
+    const h = await k.spawn({
+      argv: ["probe"],
+      fs: minimalRoot(k),
+      cgroup: "/c2",
+      cloneFlags: CLONE.NEWPID | CLONE.NEWNS | CLONE.NEWCGROUP,
+      mounts: [
+        { source: "proc", target: "/proc", fstype: "proc" },
+        { source: "cgroup", target: "/sys/fs/cgroup", fstype: "cgroup2" },
+      ],
+    });
+    assertEquals(await new Response(h.stdout).text(), "1 (probe) R 250\n");
+  } finally {
+    await k.shutdown();
+  }
+});

@@ -19,6 +19,7 @@ export {
   type KernelOptions,
   type ProcessHandle,
   SpawnError,
+  type SpawnMount,
   type SpawnRequest,
   type StdioSpec,
 } from "./kernel.ts";
