@@ -10,6 +10,14 @@
 import { Errno } from "./errno.ts";
 import type { MaybeAsync } from "./syscalls/api.ts";
 
+/** What a stream handle uses of the calling task (a VFS `IoContext.task`). */
+export interface IoTask {
+  /** Send a signal to the task. */
+  signal(sig: number): void;
+  /** Sleep interruptibly until `wake` settles. */
+  block<T>(wake: Promise<T>, cancel?: () => void): Promise<T | Errno>;
+}
+
 /** A stream-like open file backend (structurally a VFS `FileHandle`). */
 export interface StreamHandle {
   /** Always true: no offsets. */
@@ -67,12 +75,20 @@ export function hostSink(
   const handle: StreamHandle = {
     stream: true,
     read: () => Errno.EBADF,
-    write(buf) {
+    write(buf, _pos, io) {
+      const task = (io as { task?: IoTask } | undefined)?.task;
       if (closed) return Errno.EBADF;
-      if (cancelled) return Errno.EPIPE;
+      if (cancelled) {
+        // The reader went away: a broken pipe, with SIGPIPE as for a pipe without readers.
+        task?.signal(13);
+        return Errno.EPIPE;
+      }
       controller.enqueue(buf.slice());
       if ((controller.desiredSize ?? 1) > 0) return buf.length;
-      return new Promise<number>((resolve) => waiters.push(() => resolve(buf.length)));
+      const drained = new Promise<void>((resolve) => waiters.push(resolve));
+      // The data is queued already: an interrupted wait still reports it written.
+      if (task) return task.block(drained).then(() => buf.length);
+      return drained.then(() => buf.length);
     },
     release() {
       if (closed) return;

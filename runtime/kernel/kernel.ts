@@ -160,6 +160,11 @@ export interface ProcessHandle {
   wait(): Promise<ExitStatus>;
   /** Send a signal from outside every namespace (default SIGTERM). */
   kill(sig?: number): void;
+  /**
+   * `docker stop`: SIGTERM (or `signal`), then SIGKILL when the process has not exited
+   * after `timeoutMs` (default 10 s).
+   */
+  stop(timeoutMs?: number, signal?: number): Promise<ExitStatus>;
 }
 
 /** `CLONE_NEW*` flag of each `/proc/PID/ns/*` name. */
@@ -415,6 +420,15 @@ export class Kernel implements ProcessHost {
       wait: () => exitPromise,
       kill: (sig = 15) => {
         if (p.alive) signalFrom(this, null, p, sig);
+      },
+      stop: async (timeoutMs = 10_000, sig = 15) => {
+        if (p.alive) signalFrom(this, null, p, sig);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const expired = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+        await Promise.race([exitPromise, expired]);
+        clearTimeout(timer);
+        if (p.alive) signalFrom(this, null, p, 9);
+        return exitPromise;
       },
     };
   }

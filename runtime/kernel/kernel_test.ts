@@ -49,3 +49,50 @@ Deno.test("spawn() in a new PID namespace: init is pid 1, its children 2, 3", as
     await k.shutdown();
   }
 });
+
+Deno.test("stop() sends SIGTERM, then SIGKILL after the grace period", async () => {
+  const stubborn: BuiltinMain = async (sys) => {
+    sys.sigaction(15, "ignore");
+    await say(sys, "ready\n");
+    await sys.nanosleep({ sec: 60, nsec: 0 });
+    return 0;
+  };
+  const polite: BuiltinMain = async (sys) => {
+    await sys.nanosleep({ sec: 60, nsec: 0 });
+    return 0;
+  };
+  const k = new Kernel({ builtins: { stubborn, polite } });
+  try {
+    const a = await k.spawn({ argv: ["polite"] });
+    assertEquals((await a.stop(5000)).signal, 15);
+    const b = await k.spawn({ argv: ["stubborn"] });
+    const rd = b.stdout!.getReader();
+    await rd.read();
+    rd.releaseLock();
+    const t0 = performance.now();
+    assertEquals((await b.stop(100)).signal, 9);
+    const dt = performance.now() - t0;
+    assertEquals(dt >= 90 && dt < 5000, true);
+  } finally {
+    await k.shutdown();
+  }
+});
+
+Deno.test("a process whose stdout reader went away gets EPIPE and SIGPIPE", async () => {
+  const chatty: BuiltinMain = async (sys) => {
+    for (;;) {
+      const r = await sys.write(1, new Uint8Array(1024));
+      if (r < 0) return 3;
+    }
+  };
+  const k = new Kernel({ builtins: { chatty } });
+  try {
+    const h = await k.spawn({ argv: ["chatty"] });
+    const reader = h.stdout!.getReader();
+    await reader.read();
+    await reader.cancel();
+    assertEquals((await h.wait()).signal, 13);
+  } finally {
+    await k.shutdown();
+  }
+});

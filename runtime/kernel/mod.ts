@@ -41,7 +41,7 @@ export { CgroupTree, parseCpuMax, parseMemory } from "./cgroup_tree.ts";
 export { PidNamespace, UtsNamespace } from "./namespaces.ts";
 export { Process, type ProcState } from "./process.ts";
 export { MinimalFs, type ProcessFs } from "./process_fs.ts";
-export { hostSink, hostSource, nullHandle, type StreamHandle } from "./host_stdio.ts";
+export { hostSink, hostSource, type IoTask, nullHandle, type StreamHandle } from "./host_stdio.ts";
 export { defaultAction, NSIG, parseSignal, SIG, signalName } from "./signals.ts";
 export type { CgroupMember, Controller, SchedEntity } from "./cgroup.ts";
 export type { CgroupHost } from "./cgroup_tree.ts";
