@@ -1,0 +1,155 @@
+/**
+ * `RUN` on the real kernel: builds whose RUN steps execute `/bin/sh -c` from
+ * `berth/base` in a fresh PID/IPC/mount/UTS namespace over an overlay of the image's
+ * stored layers, the overlay's upper diff becoming the layer.
+ *
+ * {@link KernelStepRunner} here is the reference wiring of the builder's `StepRunner` to
+ * the kernel (the daemon's runner does the same plus cgroup limits); it uses only the
+ * kernel's public pieces: `Kernel.spawn`, `OverlayFs`, `overlayDiffTar`.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { build, type RunStep, type RunStepResult, type StepRunner } from "../../image/build/mod.ts";
+import {
+  ensureBaseImage,
+  mergeLayers,
+  openLayer,
+  openStore,
+  parseDigest,
+  type Store,
+} from "../../image/mod.ts";
+import { Kernel } from "../../runtime/kernel/kernel.ts";
+import { memoryChargerOf } from "../../runtime/kernel/cgroup.ts";
+import { OverlayFs } from "../../runtime/kernel/fs/overlay/overlay.ts";
+import { overlayDiffTar } from "../../runtime/kernel/fs/overlay/overlay_diff.ts";
+import { FsState } from "../../runtime/kernel/vfs/fs_state.ts";
+import { Mount, MountNamespace } from "../../runtime/kernel/vfs/mount.ts";
+import { CLONE } from "../../runtime/kernel/syscalls/api.ts";
+import { applets } from "../../runtime/userland/mod.ts";
+
+/** Runs a RUN step as a process of a fresh kernel over the step's layers. */
+class KernelStepRunner implements StepRunner {
+  readonly #store: Store;
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  async run(step: RunStep): Promise<RunStepResult> {
+    const kernel = new Kernel({ builtins: applets, hostname: "buildkitsandbox" });
+    const layers = await Promise.all(
+      step.layers.map((l) => openLayer(this.#store.layerFiles(parseDigest(l.diffId)))),
+    );
+    try {
+      const overlay = new OverlayFs({
+        lower: mergeLayers(layers),
+        memory: memoryChargerOf(kernel.cgroups.root),
+      });
+      const fs = new FsState(
+        new MountNamespace(new Mount(overlay, overlay.root, 0, "overlay"), kernel.fsTypes),
+      );
+      const ids = /^(\d+)(?::(\d+))?$/.exec(step.user);
+      const uid = ids ? Number(ids[1]) : 0;
+      const gid = ids?.[2] !== undefined ? Number(ids[2]) : uid;
+      // WORKDIR: create it as root first, as the build container's runtime would.
+      if (step.workdir !== "/") {
+        const mk = await kernel.spawn({ argv: ["mkdir", "-p", step.workdir], fs: fs.fork() });
+        await mk.wait();
+      }
+      const h = await kernel.spawn({
+        argv: [...step.argv],
+        fs: fs.fork(),
+        env: [...step.env],
+        cwd: step.workdir,
+        cred: { uid, gid },
+        cloneFlags: CLONE.NEWPID | CLONE.NEWNS | CLONE.NEWIPC | CLONE.NEWUTS,
+        hostname: "buildkitsandbox",
+      });
+      const pump = async (s: ReadableStream<Uint8Array> | null) => {
+        if (!s) return;
+        for await (const chunk of s) step.onOutput?.(chunk);
+      };
+      const [status] = await Promise.all([h.wait(), pump(h.stdout), pump(h.stderr)]);
+      if (status.exitCode !== 0) return { exitCode: status.exitCode };
+      const diff = new Uint8Array(await new Response(overlayDiffTar(overlay)).arrayBuffer());
+      return { exitCode: 0, diff };
+    } finally {
+      await kernel.shutdown();
+      for (const l of layers) l.close();
+    }
+  }
+}
+
+async function withBase(
+  fn: (ctx: { store: Store; dir: string; runner: KernelStepRunner }) => Promise<void>,
+): Promise<void> {
+  const t = await Deno.makeTempDir({ prefix: "berth-build-kernel-" });
+  try {
+    const store = await openStore(join(t, "root"));
+    await ensureBaseImage(store, {
+      applets: Object.keys(applets).filter((a) => /^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(a)),
+    });
+    await Deno.mkdir(join(t, "ctx"));
+    await fn({ store, dir: join(t, "ctx"), runner: new KernelStepRunner(store) });
+  } finally {
+    await Deno.remove(t, { recursive: true });
+  }
+}
+
+Deno.test("RUN on the kernel: sh runs with the image's env and workdir; its upper diff is the layer", async () => {
+  await withBase(async ({ store, dir, runner }) => {
+    await Deno.writeTextFile(join(dir, "input.txt"), "from the context\n");
+    const out: string[] = [];
+    const r = await build({
+      store,
+      contextDir: dir,
+      runner,
+      tags: ["kernel:1"],
+      dockerfileText: `FROM berth/base
+ENV GREETING=hello
+WORKDIR /app
+COPY input.txt ./
+RUN echo "$GREETING from $(pwd)" > out.txt && cat input.txt >> out.txt && echo built
+RUN rm /etc/hostname && mkdir -p /data/empty
+CMD ["cat", "/app/out.txt"]
+`,
+      onEvent: (e) => {
+        if (e.type === "output") out.push(new TextDecoder().decode(e.chunk));
+      },
+    });
+    assert.ok(out.join("").includes("built"), `output was: ${out.join("")}`);
+    const layers = await Promise.all(
+      r.image.config.rootfs.diff_ids.map((d) => openLayer(store.layerFiles(parseDigest(d)))),
+    );
+    try {
+      const merged = mergeLayers(layers);
+      const hit = merged.lookup("/app/out.txt");
+      assert.ok(hit, "the RUN's file is in the image");
+      const buf = new Uint8Array(hit.entry.size);
+      merged.readSync(hit, buf, 0);
+      assert.equal(new TextDecoder().decode(buf), "hello from /app\nfrom the context\n");
+      assert.equal(merged.lookup("/etc/hostname"), undefined, "rm left a whiteout");
+      assert.equal(merged.lookup("/data/empty")?.entry.type, "dir");
+    } finally {
+      for (const l of layers) l.close();
+    }
+  });
+});
+
+Deno.test("RUN on the kernel: a failing command fails the build with its status and output", async () => {
+  await withBase(async ({ store, dir, runner }) => {
+    await assert.rejects(
+      () =>
+        build({
+          store,
+          contextDir: dir,
+          runner,
+          tags: ["kernel:broken"],
+          dockerfileText: "FROM berth/base\nRUN echo about to fail && exit 7\n",
+        }),
+      /Dockerfile:2: process "\/bin\/sh -c echo about to fail && exit 7" did not complete successfully: exit code: 7\n {2}about to fail/,
+    );
+    assert.equal(await store.find("kernel:broken"), undefined);
+  });
+});
