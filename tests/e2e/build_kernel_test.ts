@@ -28,6 +28,7 @@ import { FsState } from "../../runtime/kernel/vfs/fs_state.ts";
 import { Mount, MountNamespace } from "../../runtime/kernel/vfs/mount.ts";
 import { CLONE } from "../../runtime/kernel/syscalls/api.ts";
 import { applets } from "../../runtime/userland/mod.ts";
+import { registerWasi } from "../../runtime/wasi/register_wasi.ts";
 
 /** Runs a RUN step as a process of a fresh kernel over the step's layers. */
 class KernelStepRunner implements StepRunner {
@@ -38,6 +39,7 @@ class KernelStepRunner implements StepRunner {
 
   async run(step: RunStep): Promise<RunStepResult> {
     const kernel = new Kernel({ builtins: applets, hostname: "buildkitsandbox" });
+    registerWasi(kernel);
     const layers = await Promise.all(
       step.layers.map((l) => openLayer(this.#store.layerFiles(parseDigest(l.diffId)))),
     );
@@ -151,5 +153,72 @@ Deno.test("RUN on the kernel: a failing command fails the build with its status 
       /Dockerfile:2: process "\/bin\/sh -c echo about to fail && exit 7" did not complete successfully: exit code: 7\n {2}about to fail/,
     );
     assert.equal(await store.find("kernel:broken"), undefined);
+  });
+});
+
+/** Run an image's entrypoint+cmd on a fresh kernel over its layers; returns stdout. */
+async function runImage(store: Store, ref: string): Promise<{ code: number; stdout: string }> {
+  const image = await store.resolve(ref);
+  const kernel = new Kernel({ builtins: applets });
+  registerWasi(kernel);
+  const layers = await Promise.all(
+    image.config.rootfs.diff_ids.map((d) => openLayer(store.layerFiles(parseDigest(d)))),
+  );
+  try {
+    const overlay = new OverlayFs({
+      lower: mergeLayers(layers),
+      memory: memoryChargerOf(kernel.cgroups.root),
+    });
+    const fs = new FsState(
+      new MountNamespace(new Mount(overlay, overlay.root, 0, "overlay"), kernel.fsTypes),
+    );
+    const c = image.config.config ?? {};
+    const h = await kernel.spawn({
+      argv: [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])],
+      fs,
+      env: c.Env ?? [],
+      cwd: c.WorkingDir || "/",
+      cloneFlags: CLONE.NEWPID | CLONE.NEWNS | CLONE.NEWIPC | CLONE.NEWUTS,
+    });
+    const [status, stdout] = await Promise.all([h.wait(), new Response(h.stdout).text()]);
+    return { code: status.exitCode, stdout };
+  } finally {
+    await kernel.shutdown();
+    for (const l of layers) l.close();
+  }
+}
+
+Deno.test("multi-stage WASI build: RUN executes a wasm program, the scratch image runs it", async () => {
+  await withBase(async ({ store, dir, runner }) => {
+    const fixtures = new URL("../fixtures/wasi/", import.meta.url);
+    for (const f of ["hello.wasm", "args.wasm"]) {
+      await Deno.copyFile(new URL(f, fixtures), join(dir, f));
+    }
+    await Deno.writeTextFile(
+      join(dir, "Dockerfile"),
+      `FROM berth/base AS build
+COPY hello.wasm args.wasm /src/
+RUN mkdir -p /out && cp /src/hello.wasm /out/app.wasm && /src/args.wasm one two > /out/args.txt
+
+FROM scratch
+COPY --from=build /out/ /
+ENTRYPOINT ["/app.wasm"]
+`,
+    );
+    const r = await build({ store, contextDir: dir, runner, tags: ["hello-wasi:1"] });
+    assert.equal(r.image.config.rootfs.diff_ids.length, 1, "one COPY layer on scratch");
+    const layer = await openLayer(
+      store.layerFiles(parseDigest(r.image.config.rootfs.diff_ids[0]!)),
+    );
+    try {
+      const args = layer.entries.get("/args.txt");
+      assert.ok(args);
+      const text = new TextDecoder().decode(layer.readFileSync(args));
+      assert.match(text, /argv\[1\]=one\nargv\[2\]=two\n/);
+    } finally {
+      layer.close();
+    }
+    const ran = await runImage(store, "hello-wasi:1");
+    assert.deepEqual(ran, { code: 0, stdout: "hello from wasi\n" });
   });
 });
