@@ -247,8 +247,12 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
     },
     getrusage(who): Rusage | Errno {
       if (who === 0 || who === 1) {
+        // The running slice is not accounted yet: count it as user time.
+        const cur = k.scheduler.current === p
+          ? (performance.now() - k.scheduler.sliceStartMs) * 1000 - p.sliceSysUs
+          : 0;
         return {
-          utimeUsec: Math.round(p.utimeUs),
+          utimeUsec: Math.round(p.utimeUs + Math.max(0, cur)),
           stimeUsec: Math.round(p.stimeUs),
           maxrssKb: Math.ceil(p.peakRss / 1024),
         };
