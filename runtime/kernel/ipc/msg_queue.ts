@@ -40,6 +40,26 @@ interface Message {
   data: Uint8Array;
 }
 
+type Received = { type: number; data: Uint8Array } | Errno;
+
+/** A sleeping receiver: a send hands it a matching message directly (Linux pipelined send). */
+interface Receiver {
+  msgtyp: number;
+  except: boolean;
+  maxSize: number;
+  noerror: boolean;
+  pid: number;
+  /** The message handed over, if any (to put back when the sleep is interrupted). */
+  got: Message | null;
+  resolve(r: Received): void;
+}
+
+function matches(type: number, msgtyp: number, except: boolean): boolean {
+  if (msgtyp === 0) return true;
+  if (msgtyp > 0) return (type === msgtyp) !== except;
+  return type <= -msgtyp;
+}
+
 /** One message queue. */
 export class MsgQueue {
   /** Permissions, key, id. */
@@ -60,8 +80,8 @@ export class MsgQueue {
   rtime = 0;
   /** Sleeping senders. */
   readonly senders: WaitQueue = new WaitQueue();
-  /** Sleeping receivers. */
-  readonly receivers: WaitQueue = new WaitQueue();
+  /** Sleeping receivers, oldest first. */
+  readonly receivers: Receiver[] = [];
 
   /**
    * @param perm Permissions.
@@ -108,7 +128,36 @@ export class MsgQueue {
     this.messages.length = 0;
     this.cbytes = 0;
     this.senders.wakeAll();
-    this.receivers.wakeAll();
+    for (const r of this.receivers.splice(0)) r.resolve(Errno.EIDRM);
+  }
+
+  /**
+   * Hand a new message to the oldest sleeping receiver it matches (too-small buffers get
+   * `E2BIG`, as Linux wakes them).
+   *
+   * @param m The message.
+   * @param pid Sender pid.
+   * @returns true when a receiver took it.
+   */
+  handOver(m: Message): boolean {
+    for (let i = 0; i < this.receivers.length; i++) {
+      const r = this.receivers[i]!;
+      if (!matches(m.type, r.msgtyp, r.except)) continue;
+      this.receivers.splice(i--, 1);
+      if (m.data.length > r.maxSize && !r.noerror) {
+        r.resolve(Errno.E2BIG);
+        continue;
+      }
+      r.got = m;
+      this.lrpid = r.pid;
+      this.rtime = nowSec();
+      r.resolve({
+        type: m.type,
+        data: m.data.length > r.maxSize ? m.data.subarray(0, r.maxSize) : m.data,
+      });
+      return true;
+    }
+    return false;
   }
 }
 
@@ -177,12 +226,12 @@ export function msgsnd(
 function trySend(task: IpcTask, q: MsgQueue, type: number, data: Uint8Array): 0 | Errno {
   if (q.perm.removed) return Errno.EIDRM;
   if (q.cbytes + data.length > q.qbytes || q.messages.length + 1 > q.qbytes) return Errno.EAGAIN;
+  q.lspid = task.nsPid;
+  q.stime = nowSec();
+  if (q.receivers.length && q.handOver({ type, data })) return 0;
   if (!q.perm.charger.tryCharge(data.length + MSG_OVERHEAD, "ipc")) return Errno.ENOMEM;
   q.messages.push({ type, data });
   q.cbytes += data.length;
-  q.lspid = task.nsPid;
-  q.stime = nowSec();
-  q.receivers.wakeAll();
   return 0;
 }
 
@@ -210,16 +259,31 @@ export function msgrcv(
   if (!q.perm.allows(task.cred, 4)) return Errno.EACCES;
   const r = tryReceive(task, q, maxSize, msgtyp, flags);
   if (r !== Errno.ENOMSG || flags & IPC_NOWAIT) return r;
-  return (async () => {
-    for (;;) {
-      const w = q.receivers.wait();
-      const woke = await task.block(w.promise, w.cancel);
-      if (woke === Errno.EINTR) return Errno.EINTR;
-      if (q.perm.removed) return Errno.EIDRM;
-      const again = tryReceive(task, q, maxSize, msgtyp, flags);
-      if (again !== Errno.ENOMSG) return again;
+  let waiter!: Receiver;
+  const wake = new Promise<Received>((resolve) => {
+    waiter = {
+      msgtyp,
+      except: (flags & MSG_EXCEPT) !== 0 && msgtyp > 0,
+      maxSize,
+      noerror: (flags & MSG_NOERROR) !== 0,
+      pid: task.nsPid,
+      got: null,
+      resolve,
+    };
+  });
+  q.receivers.push(waiter);
+  return task.block(wake, () => {
+    const i = q.receivers.indexOf(waiter);
+    if (i >= 0) q.receivers.splice(i, 1);
+    else if (
+      waiter.got && !q.perm.removed &&
+      q.perm.charger.tryCharge(waiter.got.data.length + MSG_OVERHEAD, "ipc")
+    ) {
+      // Interrupted after a sender handed the message over: put it back first in line.
+      q.messages.unshift(waiter.got);
+      q.cbytes += waiter.got.data.length;
     }
-  })();
+  });
 }
 
 function tryReceive(

@@ -100,7 +100,7 @@ Deno.test("a signal interrupts a sleeping msgrcv with EINTR", async () => {
   const p = msgrcv(t, ns, id, 10, 0, 0);
   t.interrupt();
   assert.equal(await p, Errno.EINTR);
-  assert.equal(ns.msg.get(id)!.receivers.size, 0, "the waiter unregistered");
+  assert.equal(ns.msg.get(id)!.receivers.length, 0, "the waiter unregistered");
 });
 
 Deno.test("E2BIG for long messages unless MSG_NOERROR truncates", async () => {
@@ -190,4 +190,37 @@ Deno.test("property: messages of one type come out in send order; msgtyp<0 yield
       ns.destroy();
     }),
   );
+});
+
+Deno.test("a send hands the message straight to a sleeping receiver; a too-small buffer gets E2BIG", async () => {
+  const ns = new IpcNamespace();
+  const a = testTask(ns);
+  const b = testTask(ns);
+  const c = testTask(ns);
+  const id = msgget(a, ns, IPC_PRIVATE, 0o600);
+  const small = msgrcv(b, ns, id, 2, 0, 0);
+  const big = msgrcv(c, ns, id, 100, 0, 0);
+  assert.equal(await msgsnd(a, ns, id, 4, enc("hello"), 0), 0);
+  assert.equal(await small, Errno.E2BIG);
+  const got = await big;
+  assert.ok(typeof got === "object");
+  assert.equal(dec(got.data), "hello");
+  assert.equal(ns.msg.get(id)!.messages.length, 0, "never queued");
+  const st = msgctl(a, ns, id, IPC_STAT);
+  assert.ok(typeof st === "object");
+  assert.equal(st.lrpid, c.nsPid);
+});
+
+Deno.test("a receiver interrupted right after a hand-over puts the message back", async () => {
+  const ns = new IpcNamespace();
+  const a = testTask(ns);
+  const b = testTask(ns);
+  const id = msgget(a, ns, IPC_PRIVATE, 0o600);
+  const p = msgrcv(b, ns, id, 100, 0, 0);
+  assert.equal(msgsnd(a, ns, id, 1, enc("kept"), 0), 0);
+  b.interrupt(); // before the receiver ran again
+  assert.equal(await p, Errno.EINTR);
+  const again = await msgrcv(a, ns, id, 100, 0, IPC_NOWAIT);
+  assert.ok(typeof again === "object");
+  assert.equal(dec(again.data), "kept");
 });
