@@ -18,6 +18,9 @@ import { CLONE } from "../kernel/syscalls/api.ts";
 import type { ProcessFs } from "../kernel/process_fs.ts";
 import { memoryChargerOf } from "../kernel/cgroup.ts";
 import type { MemoryCharger } from "../kernel/task.ts";
+import { Tty } from "../kernel/fs/devfs/tty.ts";
+import type { StreamHandle } from "../kernel/host_stdio.ts";
+import type { Process } from "../kernel/process.ts";
 import type { ContainerRecord } from "./container_state.ts";
 import { cgroupValues } from "./container_spec.ts";
 import {
@@ -35,7 +38,7 @@ import {
 /** Supplies container root file systems (implemented over the VFS's overlay). */
 export interface RootfsProvider {
   /** A process file-system state whose root is the container's rootfs with its mounts. */
-  open(record: ContainerRecord, memory?: MemoryCharger): Promise<ProcessFs>;
+  open(record: ContainerRecord, memory?: MemoryCharger, tty?: Tty): Promise<ProcessFs>;
   /** Persist the writable layer. */
   save(record: ContainerRecord): Promise<void>;
   /** Drop a removed container's layer. */
@@ -169,8 +172,12 @@ export class KernelRuntime implements ContainerRuntime {
       k.cgroups.writeGroup(g, file, value);
     }
     const spec = record.Spec;
-    const fs = this.#rootfs ? await this.#rootfs.open(record, memoryChargerOf(g)) : undefined;
+    const tty = record.Config.Tty
+      ? new Tty({ onResize: () => this.#signalAll(cgPath, 28, true) })
+      : undefined;
+    const fs = this.#rootfs ? await this.#rootfs.open(record, memoryChargerOf(g), tty) : undefined;
     const argv = spec.process.args;
+    const ttyHandle = tty ? (tty.open() as unknown as StreamHandle) : undefined;
     let handle: ProcessHandle;
     try {
       handle = await k.spawn({
@@ -186,17 +193,20 @@ export class KernelRuntime implements ContainerRuntime {
           gid: spec.process.user.gid,
           groups: spec.process.user.additionalGids ?? [],
         },
-        stdin: record.Config.OpenStdin ? "pipe" : "null",
-        stdout: "pipe",
-        stderr: "pipe",
+        stdin: ttyHandle ?? (record.Config.OpenStdin ? "pipe" : "null"),
+        stdout: ttyHandle ?? "pipe",
+        stderr: ttyHandle ?? "pipe",
       });
     } catch (err) {
       throw startError(err, argv[0] ?? "");
     }
-    const outDone = Promise.all([pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
+    const outDone = tty
+      ? pump(tty.output, io.stdout).then(() => [])
+      : Promise.all([pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
     const stdinWriter = handle.stdin?.getWriter();
     const exited = (async () => {
       const status = await handle.wait();
+      tty?.closeOutput();
       // Killing a namespace's init kills the namespace: wait for the output to drain.
       await outDone;
       const oomKilled = this.#oomKills(cgPath) > oomBefore;
@@ -211,12 +221,25 @@ export class KernelRuntime implements ContainerRuntime {
         if (cg) k.cgroups.writeGroup(cg, "cgroup.freeze", frozen ? "1" : "0");
       },
       writeStdin: (data) => {
-        stdinWriter?.write(data).catch(() => {});
+        if (!tty) {
+          stdinWriter?.write(data).catch(() => {});
+          return;
+        }
+        // ^C on the terminal interrupts the foreground work (there is no job control).
+        let from = 0;
+        for (let i = 0; i < data.length; i++) {
+          if (data[i] !== 3) continue;
+          if (i > from) tty.type(data.subarray(from, i));
+          this.#signalAll(cgPath, 2, false);
+          from = i + 1;
+        }
+        if (from < data.length) tty.type(data.subarray(from));
       },
       closeStdin: () => {
-        stdinWriter?.close().catch(() => {});
+        if (tty) tty.hangup();
+        else stdinWriter?.close().catch(() => {});
       },
-      resize: () => {},
+      resize: (rows, cols) => tty?.resize(rows, cols),
       exec: (opts, execIo) => this.#exec(record, handle, opts, execIo),
       top: () => this.#top(cgPath),
       stats: () => this.#stats(cgPath),
@@ -235,37 +258,62 @@ export class KernelRuntime implements ContainerRuntime {
     io: ContainerIo,
   ): Promise<ExecProcess> {
     const spec = record.Spec;
+    const tty = opts.tty ? new Tty() : undefined;
+    const ttyHandle = tty ? (tty.open() as unknown as StreamHandle) : undefined;
     let handle: ProcessHandle;
     try {
       handle = await this.#kernel.spawn({
         argv: opts.argv,
-        env: [...spec.process.env, ...opts.env],
+        env: [...spec.process.env, ...opts.env, ...(tty ? ["TERM=xterm"] : [])],
         cwd: this.#rootfs ? (opts.workdir || spec.process.cwd) : undefined,
         joinPid: init.pid,
         cred: { uid: spec.process.user.uid, gid: spec.process.user.gid },
-        stdin: opts.stdin ? "pipe" : "null",
-        stdout: "pipe",
-        stderr: "pipe",
+        stdin: ttyHandle ?? (opts.stdin ? "pipe" : "null"),
+        stdout: ttyHandle ?? "pipe",
+        stderr: ttyHandle ?? "pipe",
       });
     } catch (err) {
       throw startError(err, opts.argv[0] ?? "");
     }
-    const outDone = Promise.all([pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
+    const outDone = tty
+      ? pump(tty.output, io.stdout).then(() => [])
+      : Promise.all([pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
     const w = handle.stdin?.getWriter();
     return {
       pid: handle.pid,
       exited: handle.wait().then(async (s) => {
+        tty?.closeOutput();
         await outDone;
         return s.exitCode;
       }),
       writeStdin: (d) => {
-        w?.write(d).catch(() => {});
+        if (tty) {
+          if (d.includes(3)) handle.kill(2);
+          tty.type(d.filter((b) => b !== 3));
+        } else w?.write(d).catch(() => {});
       },
       closeStdin: () => {
-        w?.close().catch(() => {});
+        if (tty) tty.hangup();
+        else w?.close().catch(() => {});
       },
-      resize: () => {},
+      resize: (rows, cols) => tty?.resize(rows, cols),
     };
+  }
+
+  /**
+   * Signal the container's processes: the newest non-init ones (the foreground work of an
+   * interactive shell), or init when it is alone; with `all`, every one.
+   */
+  #signalAll(cgPath: string, sig: number, all: boolean): void {
+    const k = this.#kernel;
+    const cg = k.cgroups.get(cgPath);
+    if (!cg) return;
+    const members: Process[] = [];
+    for (const p of k.procs.values()) if (!p.dead && p.cgroup.isWithin(cg)) members.push(p);
+    const init = members.find((p) => p.nsPid === 1);
+    const others = members.filter((p) => p !== init);
+    const targets = all ? members : others.length > 0 ? others : members;
+    for (const p of targets) k.sendSignal(p, sig);
   }
 
   #oomKills(cgPath: string): number {

@@ -17,6 +17,7 @@ import {
   overlayDiffTar,
 } from "../kernel/fs/overlay/overlay_diff.ts";
 import { createDevfs } from "../kernel/fs/devfs/devfs.ts";
+import type { Tty } from "../kernel/fs/devfs/tty.ts";
 import { TmpFs } from "../kernel/fs/tmpfs/tmpfs.ts";
 import { defaultFsTypes } from "../kernel/syscalls/sys_mount.ts";
 import { FsState } from "../kernel/vfs/fs_state.ts";
@@ -272,9 +273,10 @@ export class OverlayRootfs implements RootfsProvider {
    *
    * @param record The container.
    * @param memory The container cgroup's charger.
+   * @param tty The container's terminal (for `/dev/tty`, `/dev/console`).
    * @returns An FsState rooted at the container's root.
    */
-  async open(record: ContainerRecord, memory?: MemoryCharger): Promise<ProcessFs> {
+  async open(record: ContainerRecord, memory?: MemoryCharger, tty?: Tty): Promise<ProcessFs> {
     const ovl = await this.#overlay(record, memory);
     const charger: MemoryCharger = memory ?? { tryCharge: () => true, uncharge: () => {} };
     const ns = new MountNamespace(
@@ -283,7 +285,7 @@ export class OverlayRootfs implements RootfsProvider {
     );
     for (const m of record.Spec.mounts) {
       let fs: TmpFs | undefined;
-      if (m.type === "devtmpfs") fs = createDevfs({ memory: charger });
+      if (m.type === "devtmpfs") fs = createDevfs({ memory: charger, tty });
       else if (m.type === "tmpfs") {
         const size = m.options?.find((o) => o.startsWith("size="));
         const mode = m.options?.find((o) => o.startsWith("mode="));

@@ -1,0 +1,61 @@
+/**
+ * `berth run -it berth/base sh` in a real pseudo-terminal (tmux): the prompt, a
+ * command's output, Ctrl-C interrupting the foreground command, and `exit N` giving the
+ * CLI's exit code. Skipped with a reason where tmux is not installed.
+ */
+import assert from "node:assert/strict";
+import { CLI, tempBerth } from "./cli_harness.ts";
+
+function has(cmd: string): boolean {
+  return (Deno.env.get("PATH") ?? "").split(":").some((d) => {
+    try {
+      return Deno.statSync(`${d}/${cmd}`).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function tmux(...args: string[]): Promise<string> {
+  const out = await new Deno.Command("tmux", { args, stdout: "piped", stderr: "piped" }).output();
+  return new TextDecoder().decode(out.stdout);
+}
+
+async function waitFor(session: string, re: RegExp, what: string): Promise<string> {
+  let screen = "";
+  for (let i = 0; i < 300; i++) {
+    screen = await tmux("capture-pane", "-p", "-t", session);
+    if (re.test(screen)) return screen;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
+}
+
+Deno.test({
+  name: "run -it gives an interactive shell: prompt, output, Ctrl-C, exit code",
+  ignore: !has("tmux"),
+  async fn() {
+    const b = await tempBerth();
+    const session = `berth-it-${Deno.pid}`;
+    try {
+      await b.run(["info"]);
+      const cmd =
+        `BERTH_ROOT=${b.root} NO_COLOR=1 ${Deno.execPath()} run -A ${CLI} run -it --name inter berth/base sh; echo EXITED=$?; sleep 60`;
+      await tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", cmd);
+      await waitFor(session, /^#\s*$/m, "the prompt");
+      await tmux("send-keys", "-t", session, "echo hi-$((6*7))", "Enter");
+      await waitFor(session, /hi-42/, "the command's output");
+      await tmux("send-keys", "-t", session, "sleep 100", "Enter");
+      await new Promise((r) => setTimeout(r, 500));
+      await tmux("send-keys", "-t", session, "C-c");
+      await tmux("send-keys", "-t", session, "echo after-$((1+1))", "Enter");
+      await waitFor(session, /after-2/, "the shell after Ctrl-C");
+      await tmux("send-keys", "-t", session, "exit 5", "Enter");
+      const screen = await waitFor(session, /EXITED=\d+/, "the exit code");
+      assert.match(screen, /EXITED=5/);
+    } finally {
+      await tmux("kill-session", "-t", session).catch(() => "");
+      await b.cleanup();
+    }
+  },
+});
