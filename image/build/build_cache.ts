@@ -50,6 +50,8 @@ export class BuildCache {
   readonly mountsDir: string;
 
   /**
+   * Open the cache of a store.
+   *
    * @param store The image store the layers live in.
    * @param builderDir `<state root>/builder`.
    */

@@ -178,6 +178,8 @@ export class BuildContext implements SourceTree {
   }
 
   /**
+   * The node at a path (no link following).
+   *
    * @param path Absolute normalised path.
    * @returns The node or undefined.
    */
@@ -186,6 +188,8 @@ export class BuildContext implements SourceTree {
   }
 
   /**
+   * Child names of a directory.
+   *
    * @param path Directory path.
    * @returns Sorted child names.
    */
@@ -194,6 +198,8 @@ export class BuildContext implements SourceTree {
   }
 
   /**
+   * Read a file of the context.
+   *
    * @param node A file node.
    * @returns Its bytes.
    */
@@ -226,8 +232,10 @@ export class BuildContext implements SourceTree {
   }
 
   /**
+   * The content digest of a file (computed once per context, memoised across builds).
+   *
    * @param node A file node.
-   * @returns sha256 of its content (computed once per context).
+   * @returns sha256 of its content.
    */
   contentDigest(node: SourceNode): Promise<string> {
     let d = this.#digests.get(node.path);

@@ -46,6 +46,8 @@ export class PlainProgress {
   readonly #now: () => number;
 
   /**
+   * Make a formatter.
+   *
    * @param now Clock in ms (injectable for tests).
    */
   constructor(now: () => number = () => performance.now()) {
@@ -116,6 +118,8 @@ export class JsonProgress {
   readonly #plain: PlainProgress;
 
   /**
+   * Make a formatter.
+   *
    * @param now Clock in ms (injectable for tests).
    */
   constructor(now?: () => number) {

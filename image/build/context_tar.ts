@@ -12,6 +12,8 @@ import { cleanInRoot } from "./source_tree.ts";
 /** A context tar that cannot be extracted safely. */
 export class ContextTarError extends Error {
   /**
+   * Make the error.
+   *
    * @param message What is wrong.
    */
   constructor(message: string) {

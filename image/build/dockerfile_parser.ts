@@ -43,6 +43,8 @@ export class DockerfileError extends Error {
   /** The message without the location prefix. */
   readonly reason: string;
   /**
+   * Make the error.
+   *
    * @param file File name.
    * @param line 1-based line.
    * @param reason What is wrong.

@@ -84,6 +84,8 @@ export class IgnoreMatcher {
   readonly #patterns: IgnorePattern[];
 
   /**
+   * Compile pattern lines.
+   *
    * @param patterns Pattern lines (`!` prefix for exceptions), already without comments.
    */
   constructor(patterns: readonly string[]) {

@@ -6,140 +6,28 @@
  *
  * @module
  */
-import {
-  DockerfileError,
-  type Heredoc,
-  parseDockerfile,
-  type RawInstruction,
-} from "./dockerfile_parser.ts";
+import { DockerfileError, parseDockerfile, type RawInstruction } from "./dockerfile_parser.ts";
 import { splitRawWords } from "./shell_lex.ts";
 
-/** A command in exec form (JSON array) or shell form (text run through `SHELL`). */
-export type CommandForm = { form: "exec"; argv: string[] } | { form: "shell"; text: string };
-
-/** A `RUN --mount=…` (only `type=cache` is supported by Berth). */
-export interface RunMount {
-  /** Mount type ("cache", "bind", "tmpfs", "secret", "ssh"). */
-  type: string;
-  /** Absolute path inside the build container. */
-  target: string;
-  /** Cache id (defaults to the target). */
-  id?: string;
-  /** All options as written. */
-  options: Record<string, string>;
-}
-
-interface Base {
-  /** First line. */
-  line: number;
-  /** Last line. */
-  endLine: number;
-  /** Instruction text as written, name upper-cased (`COPY a /b`), for history. */
-  original: string;
-}
-
-/** `FROM [--platform=…] image [AS name]`. */
-export interface FromInstruction extends Base {
-  kind: "from";
-  image: string;
-  stage?: string;
-  platform?: string;
-}
-/** `RUN`. */
-export interface RunInstruction extends Base {
-  kind: "run";
-  command: CommandForm;
-  heredocs: Heredoc[];
-  mounts: RunMount[];
-  network?: string;
-}
-/** `COPY` and `ADD`. */
-export interface CopyInstruction extends Base {
-  kind: "copy" | "add";
-  /** Raw source words (a heredoc source is `<<NAME`). */
-  sources: string[];
-  /** Raw destination. */
-  dest: string;
-  from?: string;
-  chown?: string;
-  chmod?: string;
-  link: boolean;
-  exclude: string[];
-  heredocs: Heredoc[];
-}
-/** `ENV` and `LABEL`: raw key and value words. */
-export interface PairsInstruction extends Base {
-  kind: "env" | "label";
-  pairs: { key: string; value: string }[];
-}
-/** `ARG name[=default] …`. */
-export interface ArgInstruction extends Base {
-  kind: "arg";
-  args: { name: string; defaultValue?: string }[];
-}
-/** `WORKDIR`, `USER`, `STOPSIGNAL`, `MAINTAINER`: one raw word. */
-export interface ValueInstruction extends Base {
-  kind: "workdir" | "user" | "stopsignal" | "maintainer";
-  value: string;
-}
-/** `EXPOSE` and `VOLUME`: raw words (VOLUME may be JSON). */
-export interface ListInstruction extends Base {
-  kind: "expose" | "volume";
-  values: string[];
-}
-/** `CMD` and `ENTRYPOINT`. */
-export interface CommandInstruction extends Base {
-  kind: "cmd" | "entrypoint";
-  command: CommandForm;
-}
-/** `SHELL ["…", …]`. */
-export interface ShellInstruction extends Base {
-  kind: "shell";
-  argv: string[];
-}
-/** `HEALTHCHECK NONE` or `HEALTHCHECK [opts] CMD …`, durations in nanoseconds. */
-export interface HealthcheckInstruction extends Base {
-  kind: "healthcheck";
-  none: boolean;
-  command?: CommandForm;
-  interval?: number;
-  timeout?: number;
-  startPeriod?: number;
-  startInterval?: number;
-  retries?: number;
-}
-/** `ONBUILD <instruction>`: the trigger text, and its parse. */
-export interface OnbuildInstruction extends Base {
-  kind: "onbuild";
-  trigger: string;
-  parsed: Instruction;
-}
-
-/** Any instruction. */
-export type Instruction =
-  | FromInstruction
-  | RunInstruction
-  | CopyInstruction
-  | PairsInstruction
-  | ArgInstruction
-  | ValueInstruction
-  | ListInstruction
-  | CommandInstruction
-  | ShellInstruction
-  | HealthcheckInstruction
-  | OnbuildInstruction;
-
-/** A Dockerfile parsed down to typed instructions. */
-export interface Dockerfile {
-  /** File name used in errors. */
-  file: string;
-  /** The escape character. */
-  escape: string;
-  /** Instructions, in order. */
-  instructions: Instruction[];
-  /** Notes for the user. */
-  warnings: string[];
-}
+export type {
+  ArgInstruction,
+  CommandForm,
+  CommandInstruction,
+  CopyInstruction,
+  Dockerfile,
+  FromInstruction,
+  HealthcheckInstruction,
+  Instruction,
+  InstructionBase,
+  ListInstruction,
+  OnbuildInstruction,
+  PairsInstruction,
+  RunInstruction,
+  RunMount,
+  ShellInstruction,
+  ValueInstruction,
+} from "./instruction_types.ts";
+import type { CommandForm, Dockerfile, Instruction, RunMount } from "./instruction_types.ts";
 
 const ALLOWED_FLAGS: Record<string, readonly string[]> = {
   from: ["platform"],

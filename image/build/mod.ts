@@ -17,9 +17,33 @@ export {
 export { ContextTarError, extractContextTar } from "./context_tar.ts";
 export { engineBuild, type EngineBuildRequest } from "./engine_build.ts";
 export { BuildContext, loadIgnoreFile } from "./build_context.ts";
-export { DockerfileError, parseDockerfile } from "./dockerfile_parser.ts";
+export {
+  DockerfileError,
+  type Heredoc,
+  type ParsedDockerfile,
+  parseDockerfile,
+  type RawInstruction,
+} from "./dockerfile_parser.ts";
 export { IgnoreMatcher } from "./dockerignore.ts";
-export { type Dockerfile, type Instruction, parseInstructions } from "./instructions.ts";
+export {
+  type ArgInstruction,
+  type CommandForm,
+  type CommandInstruction,
+  type CopyInstruction,
+  type Dockerfile,
+  type FromInstruction,
+  type HealthcheckInstruction,
+  type Instruction,
+  type InstructionBase,
+  type ListInstruction,
+  type OnbuildInstruction,
+  type PairsInstruction,
+  parseInstructions,
+  type RunInstruction,
+  type RunMount,
+  type ShellInstruction,
+  type ValueInstruction,
+} from "./instructions.ts";
 export { BuildStepError } from "./stage_state.ts";
 export { RunFailedError } from "./step_run.ts";
 export type {
@@ -29,4 +53,13 @@ export type {
   StepLayer,
   StepRunner,
 } from "./step_runner.ts";
-export { SourceNotFoundError } from "./source_tree.ts";
+export {
+  type SourceNode,
+  type SourceNodeType,
+  SourceNotFoundError,
+  type SourceTree,
+} from "./source_tree.ts";
+// Small types of the image store that the builder's API mentions (the store itself is
+// exported by image/mod.ts).
+export type { ImageLayer } from "../store/store.ts";
+export type { Digest } from "../store/digest.ts";

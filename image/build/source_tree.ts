@@ -68,6 +68,8 @@ export interface SourceTree {
 /** A source that cannot be found or that tries to leave its tree. */
 export class SourceNotFoundError extends Error {
   /**
+   * Make the error.
+   *
    * @param source The source as written.
    * @param where The tree's label.
    * @param detail Why.

@@ -67,6 +67,8 @@ export class BuildStepError extends Error {
   /** Line of the instruction. */
   readonly line: number;
   /**
+   * Make the error.
+   *
    * @param file Dockerfile name.
    * @param line Line of the instruction.
    * @param message What went wrong.

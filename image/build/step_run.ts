@@ -37,6 +37,8 @@ export class RunFailedError extends Error {
   /** The last lines of its output. */
   readonly lastOutput: string[];
   /**
+   * Make the error.
+   *
    * @param where "Dockerfile:7".
    * @param argv The command.
    * @param exitCode Exit status.
