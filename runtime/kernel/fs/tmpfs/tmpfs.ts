@@ -256,7 +256,7 @@ export class TmpNode implements Inode {
     if (pos >= this.size) return 0;
     const n = Math.min(buf.length, this.size - pos);
     buf.set(this.data.subarray(pos, pos + n));
-    this.atimeMs = Date.now();
+    // Like a `noatime` mount: reads do not update atime (no clock read per read).
     return n;
   }
 
