@@ -37,7 +37,7 @@ import { utf8 } from "./_guest_memory.ts";
 /** Default kernel-wide limit of live WASI instances (well below the ~16,000 crash point). */
 export const DEFAULT_MAX_INSTANCES = 8192;
 /** Fuel given per refill: loop iterations / recursive calls between slice checks. */
-export const FUEL_PER_CHECK = 20_000;
+export const FUEL_PER_CHECK = 10_000;
 /** Exit status of a start that failed before the program ran. */
 export const EXIT_CANNOT_EXECUTE = 126;
 

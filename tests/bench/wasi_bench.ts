@@ -310,6 +310,59 @@ async function pipeThroughput(quick: boolean): Promise<Row[]> {
   }];
 }
 
+async function latencies(quick: boolean): Promise<Row[]> {
+  const wk = await wasiKernel(["spinner", "sleeper"]);
+  const kills: number[] = [];
+  const wakes: number[] = [];
+  try {
+    const rounds = quick ? 2 : 10;
+    for (let i = 0; i < rounds; i++) {
+      const h = await wk.kernel.spawn({
+        argv: ["/bin/spinner.wasm", "0"],
+        fs: wk.fs.fork(),
+        stdout: "null",
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      // A sleeper next to the spinner: start-to-exit of a 10 ms sleep.
+      const t0 = performance.now();
+      const s = await wk.kernel.spawn({
+        argv: ["/bin/sleeper.wasm", "10"],
+        fs: wk.fs.fork(),
+        stdout: "null",
+      });
+      await s.wait();
+      wakes.push(performance.now() - t0 - 10);
+      const t1 = performance.now();
+      h.kill(9);
+      await h.wait();
+      kills.push(performance.now() - t1);
+    }
+  } finally {
+    await wk.shutdown();
+  }
+  const med = (a: number[]) => a.sort((x, y) => x - y)[a.length >> 1]!;
+  return [
+    {
+      group: G,
+      name: "kill of a tight wasm loop: kill() to exit",
+      value: med(kills),
+      unit: "ms",
+      target: "≤ 50 ms",
+      pass: quick ? undefined : med(kills) <= 50,
+      note: `median of ${kills.length}, max ${Math.max(...kills).toFixed(2)} ms`,
+    },
+    {
+      group: G,
+      name: "sleep 10 ms next to a spinner: lateness (start-to-exit - 10 ms)",
+      value: med(wakes),
+      unit: "ms",
+      target: "≤ 20 ms",
+      pass: quick ? undefined : med(wakes) <= 20,
+      note: `median of ${wakes.length}, max ${Math.max(...wakes).toFixed(2)} ms (includes exec)`,
+    },
+  ];
+}
+
 async function sleepers(quick: boolean): Promise<Row[]> {
   const n = quick ? 20 : 1000;
   const wk = await wasiKernel(["sleeper"]);
@@ -356,6 +409,7 @@ export const benchmarks: Benchmark[] = [
         ...(await helloStart(quick)),
         ...(await instrumentLarge(quick, tmp)),
         ...(await pipeThroughput(quick)),
+        ...(await latencies(quick)),
         ...(await sleepers(quick)),
       ];
     },
