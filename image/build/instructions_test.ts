@@ -211,3 +211,24 @@ Deno.test("parseGoDuration() reads Go durations", () => {
   assert.equal(parseGoDuration("5"), undefined);
   assert.equal(parseGoDuration(""), undefined);
 });
+
+Deno.test("error corpus: each file fails with the message its `# expect:` line names", () => {
+  const dir = new URL("errors/", corpus);
+  const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+    n.endsWith(".Dockerfile")
+  );
+  assert.ok(files.length >= 10);
+  for (const name of files.sort()) {
+    const text = readFileSync(new URL(name, dir), "utf8");
+    const expected = /^# expect: (.*)$/m.exec(text)?.[1];
+    assert.ok(expected, `${name} has an expect line`);
+    let message = "(no error)";
+    try {
+      parseInstructions(text);
+    } catch (e) {
+      assert.ok(e instanceof DockerfileError, `${name}: ${e}`);
+      message = e.message;
+    }
+    assert.ok(message.includes(expected), `${name}: expected "${expected}", got "${message}"`);
+  }
+});
