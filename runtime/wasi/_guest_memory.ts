@@ -32,6 +32,8 @@ export class GuestMemory {
   u8: Uint8Array = new Uint8Array(0);
   /** DataView (little-endian accessors). */
   dv: DataView = new DataView(new ArrayBuffer(0));
+  /** 32-bit view (the host is little-endian, as wasm memory). */
+  words: Uint32Array = new Uint32Array(0);
 
   /** Attach the instance's exported memory. */
   attach(memory: WebAssembly.Memory): void {
@@ -46,11 +48,18 @@ export class GuestMemory {
       this.#buffer = buffer as ArrayBuffer;
       this.u8 = new Uint8Array(buffer);
       this.dv = new DataView(buffer);
+      this.words = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
     }
   }
 
-  /** Throw {@link GuestFault} unless `[ptr, ptr+len)` is inside memory. */
+  /**
+   * Throw {@link GuestFault} unless `[ptr, ptr+len)` is inside memory. Views go stale
+   * only when the memory grows, which detaches the old buffer (length 0): a failing
+   * check refreshes the views and checks again, so imports need no refresh up front.
+   */
   check(ptr: number, len: number): void {
+    if (ptr >= 0 && len >= 0 && ptr + len <= this.u8.length) return;
+    this.refresh();
     if (ptr < 0 || len < 0 || ptr + len > this.u8.length) throw new GuestFault();
   }
 

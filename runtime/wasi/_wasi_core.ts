@@ -65,13 +65,12 @@ export function faultErrno(e: unknown): number {
   throw e;
 }
 
-/** Wrap an import so that guest faults become errnos and memory views are fresh. */
+/** Wrap an import so that guest faults become errnos. */
 export function wrapImport<A extends unknown[]>(
   core: WasiCore,
   fn: (...args: A) => WasiResult,
 ): (...args: A) => WasiResult {
   return (...args: A) => {
-    core.mem.refresh();
     try {
       return fn(...args);
     } catch (e) {

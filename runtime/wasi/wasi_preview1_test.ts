@@ -117,3 +117,27 @@ Deno.test("writeNs() writes sec * 1e9 + nsec exactly as a u64", () => {
     }),
   );
 });
+
+Deno.test("clock_time_get writes into memory that grew since the last call", async () => {
+  const wabt = await (await import("wabt")).default();
+  const mod = wabt.parseWat(
+    "grow.wat",
+    `(module
+      (import "wasi_snapshot_preview1" "clock_time_get" (func $t (param i32 i64 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (result i64)
+        (drop (call $t (i32.const 1) (i64.const 1) (i32.const 8)))
+        (drop (memory.grow (i32.const 1)))
+        (drop (call $t (i32.const 1) (i64.const 1) (i32.const 65544)))
+        (i64.load (i32.const 65544))))`,
+  );
+  const bytes = new Uint8Array(mod.toBinary({}).buffer);
+  mod.destroy();
+  const wasi = createWasiImports({ sys: testProcess().sys, argv: [], env: [], resumed: () => {} });
+  const { instance } = await WebAssembly.instantiate(bytes, {
+    wasi_snapshot_preview1: wasi.imports,
+  } as WebAssembly.Imports);
+  wasi.memory.attach(instance.exports.memory as WebAssembly.Memory);
+  const ns = (instance.exports.run as () => bigint)();
+  assert.ok(ns > 0n, `${ns}`);
+});
