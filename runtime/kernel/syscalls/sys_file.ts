@@ -94,7 +94,7 @@ function openHandle(
   if (isFifo(st.mode)) return openFifo(task, fifoOf(loc.inode), flags);
   if (isReg(st.mode) && loc.inode.readAt) {
     if (wantWrite && loc.inode.openForWrite) {
-      const r = loc.inode.openForWrite();
+      const r = loc.inode.openForWrite(flags);
       if (r !== 0) return r;
     }
     if ((flags & O.TRUNC) && acc !== O.RDONLY && st.size > 0) {

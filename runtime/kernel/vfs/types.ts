@@ -151,7 +151,7 @@ export interface Inode {
   /** Write regular-file data at `pos`. */
   writeAt?(buf: Uint8Array, pos: number): number | Errno;
   /** Called before a regular file is opened for writing (overlay copies up here). */
-  openForWrite?(): 0 | Errno;
+  openForWrite?(flags: number): 0 | Errno;
   /** An open file description now refers to this inode. */
   retain?(): void;
   /** An open file description referring to this inode was released. */

@@ -60,6 +60,13 @@ export class BindNode implements Inode {
   readonly #kids = new Map<string, BindNode>();
   #ino = 0;
 
+  /**
+   * A node (made by lookups).
+   *
+   * @param fs The bind file system.
+   * @param up Parent node.
+   * @param name Name in the parent.
+   */
   constructor(fs: BindFs, up: BindNode | null, name: string) {
     this.fs = fs;
     this.up = up;

@@ -99,6 +99,15 @@ export class OvlNode implements Inode {
   readonly #lowerIno: number;
   #opens = 0;
 
+  /**
+   * A node (the overlay creates them on lookup).
+   *
+   * @param fs The overlay.
+   * @param up Parent node.
+   * @param name Name in the parent.
+   * @param upper Upper node, if any.
+   * @param lower Lower hit, if any.
+   */
   constructor(
     fs: OverlayFs,
     up: OvlNode | null,
@@ -161,7 +170,7 @@ export class OvlNode implements Inode {
   }
 
   setattr(change: AttrChange, _ctx: OpContext): 0 | Errno {
-    const u = this.copyUp();
+    const u = this.copyUp(change.size ?? Infinity);
     if (typeof u === "number") return u;
     return u.setattr(change);
   }
@@ -228,9 +237,10 @@ export class OvlNode implements Inode {
   /**
    * Make sure this node exists in the upper tree, copying it (and its parents) up.
    *
+   * @param maxBytes Copy at most this much data (0 when the file is about to be truncated).
    * @returns The upper node, or `ENOSPC`/`ENOMEM` when the data cannot be charged.
    */
-  copyUp(): TmpNode | Errno {
+  copyUp(maxBytes = Infinity): TmpNode | Errno {
     if (this.upper) return this.upper;
     const parent = this.up;
     if (!parent) return Errno.EIO;
@@ -259,15 +269,16 @@ export class OvlNode implements Inode {
     node.uid = e.uid;
     node.gid = e.gid;
     node.mode = typeBits(e.type) | (e.mode & 0o7777);
-    if (kind === "file" && e.size > 0) {
-      const r = node.resize(e.size);
+    const size = Math.min(e.size, maxBytes);
+    if (kind === "file" && size > 0) {
+      const r = node.resize(size);
       if (r !== 0) {
         pu.unlink(this.name, false);
         return r;
       }
       let off = 0;
-      while (off < e.size) {
-        const n = this.fs.lower.readSync(hit, node.data.subarray(off, e.size), off);
+      while (off < size) {
+        const n = this.fs.lower.readSync(hit, node.data.subarray(off, size), off);
         if (n <= 0) break;
         off += n;
       }
@@ -405,8 +416,9 @@ export class OvlNode implements Inode {
     return u.writeAt(buf, pos);
   }
 
-  openForWrite(): 0 | Errno {
-    const u = this.copyUp();
+  openForWrite(flags = 0): 0 | Errno {
+    const truncating = (flags & 0o1000) !== 0 && (flags & 3) !== 0;
+    const u = this.copyUp(truncating ? 0 : Infinity);
     return typeof u === "number" ? u : 0;
   }
 

@@ -172,6 +172,14 @@ export class NsInode implements Inode {
   /** The namespace object. */
   readonly ns: unknown;
 
+  /**
+   * An nsfs file.
+   *
+   * @param fs The procfs it is reached through.
+   * @param kind Namespace kind.
+   * @param id Namespace inode number.
+   * @param ns The namespace object.
+   */
   constructor(fs: SynthFs, kind: NsKind, id: number, ns: unknown) {
     this.fs = fs;
     this.kind = kind;

@@ -68,10 +68,18 @@ export class SynthNode implements Inode {
   readonly ino: number;
   /** What this node shows (refreshed on every lookup). */
   entry: SynthEntry;
+  /** Parent (null for the root). */
   readonly up: SynthNode | null;
   #dir: SynthDir | null = null;
   readonly #kids = new Map<string, Inode>();
 
+  /**
+   * A node (made by lookups).
+   *
+   * @param fs The file system.
+   * @param up Parent.
+   * @param entry What it shows.
+   */
   constructor(fs: SynthFs, up: SynthNode | null, entry: SynthEntry) {
     this.fs = fs;
     this.up = up;

@@ -44,13 +44,21 @@ export interface TmpFsOptions {
 export class TmpNode implements Inode {
   readonly fs: TmpFs;
   readonly ino: number;
+  /** Type and permission bits. */
   mode: number;
+  /** Owner. */
   uid: number;
+  /** Group. */
   gid: number;
+  /** Hard links (directories: 2 + subdirectories). */
   nlink = 1;
+  /** Device number of a device node. */
   rdev = 0;
+  /** Access time, ms. */
   atimeMs: number;
+  /** Modification time, ms. */
   mtimeMs: number;
+  /** Status change time, ms. */
   ctimeMs: number;
   /** Directory children (directories only). */
   children: Map<string, TmpNode> | null = null;
@@ -71,6 +79,14 @@ export class TmpNode implements Inode {
   /** Overlay: this entry is a whiteout (hides the lower path). */
   whiteout = false;
 
+  /**
+   * A node of `fs` (not yet linked anywhere).
+   *
+   * @param fs The file system.
+   * @param mode Type and permission bits.
+   * @param uid Owner.
+   * @param gid Group.
+   */
   constructor(fs: TmpFs, mode: number, uid: number, gid: number) {
     this.fs = fs;
     this.ino = fs.nextIno++;
