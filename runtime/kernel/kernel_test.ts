@@ -96,3 +96,35 @@ Deno.test("a process whose stdout reader went away gets EPIPE and SIGPIPE", asyn
     await k.shutdown();
   }
 });
+
+Deno.test("the kernel does not keep the host alive once its processes are done (no shutdown)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "berth-kernel-" });
+  try {
+    const script = `${dir}/main.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { Kernel } from ${JSON.stringify(new URL("./kernel.ts", import.meta.url).href)};
+const k = new Kernel({ builtins: { spin: async (sys) => {
+  for (let i = 0; i < 500; i++) {
+    const e = performance.now() + 0.05;
+    while (performance.now() < e) { /* burn */ }
+    await sys.write(1, new Uint8Array(1));
+  }
+  return 0;
+} } });
+const h = await k.spawn({ argv: ["spin"], stdout: "null" });
+console.log((await h.wait()).exitCode);
+`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-lock", script],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    assertEquals(new TextDecoder().decode(out.stdout), "0\n");
+    assertEquals(out.code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

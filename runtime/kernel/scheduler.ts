@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { MessageChannel } from "node:worker_threads";
 import type { Cgroup, SchedEntity } from "./cgroup.ts";
 
 /** A process as the scheduler sees it. */
@@ -69,6 +70,7 @@ export class Scheduler {
   #lastNow = 0;
   #lastHostTurnMs = performance.now();
   #channel: MessageChannel | null = null;
+  #portRef = false;
   #stopped = false;
   readonly #throttledGroups = new Set<Cgroup>();
 
@@ -210,11 +212,18 @@ export class Scheduler {
     if (now - this.#lastHostTurnMs >= this.#hostYieldMs) {
       this.#lastNow = 0;
       if (!this.#channel) {
+        // node:worker_threads' port: its unref() works in Deno (the web MessagePort's
+        // does not release the event loop once receiving started).
         this.#channel = new MessageChannel();
-        this.#channel.port1.onmessage = () => {
+        this.#channel.port1.on("message", () => {
           this.#lastHostTurnMs = this.#lastNow = performance.now();
           this.#dispatch();
-        };
+        });
+      }
+      // The port keeps the host alive only while a dispatch is pending (see #dispatch).
+      if (!this.#portRef) {
+        this.#channel.port1.ref();
+        this.#portRef = true;
       }
       this.#channel.port2.postMessage(null);
     } else {
@@ -224,6 +233,10 @@ export class Scheduler {
 
   #dispatch(): void {
     this.#scheduled = false;
+    if (this.#portRef && this.#channel) {
+      this.#channel.port1.unref();
+      this.#portRef = false;
+    }
     if (this.current || this.#stopped) return;
     const p = this.#pick();
     if (!p) return;
