@@ -286,27 +286,50 @@ async function instrumentLarge(quick: boolean, tmp: string): Promise<Row[]> {
 async function pipeThroughput(quick: boolean): Promise<Row[]> {
   const wk = await wasiKernel(["bigout"]);
   const kib = quick ? 4096 : 256 * 1024;
-  let ms = NaN;
+  const best = { wasi: 0, builtin: 0 };
   try {
     await wk.run(["/bin/bigout.wasm", "64"]);
-    const t0 = performance.now();
-    const h = await wk.kernel.spawn({ argv: ["/bin/bigout.wasm", String(kib)], fs: wk.fs.fork() });
-    let total = 0;
-    for await (const chunk of h.stdout!) total += chunk.length;
-    await h.wait();
-    ms = performance.now() - t0;
-    if (total !== kib * 1024) throw new Error(`got ${total} bytes`);
+    for (let round = 0; round < (quick ? 1 : 3); round++) {
+      for (const kind of ["wasi", "builtin"] as const) {
+        const t0 = performance.now();
+        const h = kind === "wasi"
+          ? await wk.kernel.spawn({ argv: ["/bin/bigout.wasm", String(kib)], fs: wk.fs.fork() })
+          : await wk.kernel.spawn({
+            argv: ["writer"],
+            fs: wk.fs.fork(),
+            program: async (sys) => {
+              const buf = new Uint8Array(65536).fill(97);
+              for (let i = 0; i < kib / 64; i++) {
+                for (let off = 0; off < buf.length;) {
+                  const n = await sys.write(1, buf.subarray(off));
+                  if (n < 0) return 1;
+                  off += n;
+                }
+              }
+              return 0;
+            },
+          });
+        let total = 0;
+        for await (const chunk of h.stdout!) total += chunk.length;
+        await h.wait();
+        if (total !== kib * 1024) throw new Error(`${kind}: got ${total} bytes`);
+        const gbps = total / ((performance.now() - t0) / 1000) / 1e9;
+        best[kind] = Math.max(best[kind], gbps);
+      }
+    }
   } finally {
     await wk.shutdown();
   }
-  const gbps = (kib * 1024) / (ms / 1000) / 1e9;
   return [{
     group: G,
     name: `fd_write 64 KiB blocks to a pipe read by the host (${kib >> 10} MiB)`,
-    value: gbps,
+    value: best.wasi,
     unit: "GB/s",
     target: "≥ 1 GB/s",
-    pass: quick ? undefined : gbps >= 1,
+    pass: quick ? undefined : best.wasi >= 1,
+    note: `a builtin writing the same blocks: ${best.builtin.toFixed(2)} GB/s (ratio ${
+      (best.wasi / best.builtin).toFixed(2)
+    }); best of ${quick ? 1 : 3}`,
   }];
 }
 
