@@ -240,13 +240,16 @@ export async function run(ctx: Context, args: ParsedArgs): Promise<number> {
     ctx.out(id);
     return 0;
   }
-  const attach = await ctx.api.ok("POST", `/containers/${id}/attach`, {
-    query: { stream: 1, stdin: interactive ? 1 : 0, stdout: 1, stderr: 1 },
-    upgrade: true,
-  });
-  const wait = await ctx.api.ok("POST", `/containers/${id}/wait`, {
-    query: { condition: flagBool(args, "rm") ? "removed" : "next-exit" },
-  });
+  // Attach and wait are both in place before the start, as Docker's client does.
+  const [attach, wait] = await Promise.all([
+    ctx.api.ok("POST", `/containers/${id}/attach`, {
+      query: { stream: 1, stdin: interactive ? 1 : 0, stdout: 1, stderr: 1 },
+      upgrade: true,
+    }),
+    ctx.api.ok("POST", `/containers/${id}/wait`, {
+      query: { condition: flagBool(args, "rm") ? "removed" : "next-exit" },
+    }),
+  ]);
   const waitResult = wait.json() as Promise<{ StatusCode: number }>;
   waitResult.catch(() => {}); // settled below, or abandoned when the start fails
   try {

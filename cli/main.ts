@@ -94,8 +94,7 @@ export async function main(args: string[]): Promise<number> {
     return 125;
   }
   const { makeContext } = await import("./_context.ts");
-  const { stateRoot } = await import("../image/state_root.ts");
-  const root = stateRoot();
+  const root = stateRootFast();
   const host = typeof globals.flags.host === "string"
     ? globals.flags.host
     : Deno.env.get("BERTH_HOST");
@@ -112,6 +111,16 @@ export async function main(args: string[]): Promise<number> {
     if (message) console.error(message);
     return code;
   }
+}
+
+/** `stateRoot()` of image/state_root.ts without loading node:path (start-up time). */
+function stateRootFast(): string {
+  const env = (k: string) => Deno.env.get(k);
+  const root = env("BERTH_ROOT");
+  if (root) return root;
+  const xdg = env("XDG_DATA_HOME");
+  if (xdg) return `${xdg.replace(/\/+$/, "")}/berth`;
+  return `${env("HOME") ?? "/root"}/.local/share/berth`;
 }
 
 function usageFailure(err: unknown, shown: string, cmd?: CommandDef): number {

@@ -122,10 +122,19 @@ export class ContainerEngine {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const restart: Container[] = [];
     for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory && e.name.startsWith(".trash-")) {
+        await Deno.remove(`${dir}/${e.name}`, { recursive: true }).catch(() => {});
+        continue;
+      }
       if (!e.isDirectory || !/^[0-9a-f]{64}$/.test(e.name)) continue;
       const record = await loadRecord(`${dir}/${e.name}`);
       if (!record) continue;
       if (record.State.Status === "removing") {
+        await Deno.remove(`${dir}/${e.name}`, { recursive: true }).catch(() => {});
+        continue;
+      }
+      if (record.HostConfig.AutoRemove) {
+        // --rm containers do not survive the daemon that ran them, as with Docker.
         await Deno.remove(`${dir}/${e.name}`, { recursive: true }).catch(() => {});
         continue;
       }
@@ -243,8 +252,13 @@ export class ContainerEngine {
     const c = this.#add(record);
     await Deno.mkdir(c.dir, { recursive: true, mode: 0o700 });
     saveSpec(c.dir, record.Spec);
-    saveRecord(c.dir, record);
-    await this.#opts.store.pin(record.Id, [record.ManifestDigest as never]).catch(() => {});
+    // An --rm container does not outlive a daemon crash (load() removes it): no fsync, and
+    // the in-use check of rmi (not a GC pin) protects its image while it runs.
+    const lasting = !req.hostConfig.AutoRemove;
+    saveRecord(c.dir, record, lasting);
+    if (lasting) {
+      await this.#opts.store.pin(record.Id, [record.ManifestDigest as never]).catch(() => {});
+    }
     this.#emit(c, "create");
     const warnings: string[] = [];
     if (req.hostConfig.MemorySwap !== 0) {
@@ -314,7 +328,8 @@ export class ContainerEngine {
       Error: "",
       StartedAt: new Date().toISOString(),
     });
-    saveRecord(c.dir, c.record);
+    // Not durable: a daemon that dies records running containers as exited at restart.
+    saveRecord(c.dir, c.record, false);
     this.#emit(c, "start");
     this.#wakeStarters(c, true);
     running.exited.then((exit) => this.#onExit(c, running, exit.exitCode, exit.oomKilled))
@@ -351,7 +366,7 @@ export class ContainerEngine {
       FinishedAt: new Date().toISOString(),
     });
     try {
-      await this.#opts.runtime.saveUpper(c.record);
+      if (!c.record.HostConfig.AutoRemove) await this.#opts.runtime.saveUpper(c.record);
     } catch (err) {
       this.#log(`cannot save the writable layer of ${c.record.Id.slice(0, 12)}: ${err}`);
     }
@@ -365,7 +380,6 @@ export class ContainerEngine {
       return;
     }
     if (c.record.HostConfig.AutoRemove) {
-      saveRecord(c.dir, c.record);
       await this.remove(c.record.Id, { force: true }).catch(() => {});
       return;
     }
@@ -502,7 +516,7 @@ export class ContainerEngine {
     c.running.freeze(true);
     c.record.State.Paused = true;
     c.record.State.Status = "paused";
-    saveRecord(c.dir, c.record);
+    saveRecord(c.dir, c.record, false);
     this.#emit(c, "pause");
   }
 
@@ -524,7 +538,7 @@ export class ContainerEngine {
     c.running?.freeze(false);
     c.record.State.Paused = false;
     if (c.running) c.record.State.Status = "running";
-    saveRecord(c.dir, c.record);
+    saveRecord(c.dir, c.record, false);
   }
 
   /**
@@ -554,11 +568,15 @@ export class ContainerEngine {
     c.record.State.Status = "removing";
     this.#byId.delete(c.record.Id);
     this.#byName.delete(c.record.Name.slice(1));
-    try {
-      saveRecord(c.dir, c.record);
-    } catch { /* directory gone */ }
     await this.#opts.runtime.remove(c.record).catch((err) => this.#log(`remove: ${err}`));
-    await Deno.remove(c.dir, { recursive: true }).catch(() => {});
+    // One rename makes the removal atomic; load() finishes an interrupted delete.
+    const trash = `${this.#opts.root}/containers/.trash-${c.record.Id}`;
+    try {
+      await Deno.rename(c.dir, trash);
+      await Deno.remove(trash, { recursive: true });
+    } catch {
+      await Deno.remove(c.dir, { recursive: true }).catch(() => {});
+    }
     await this.#opts.store.unpin(c.record.Id).catch(() => {});
     this.#emit(c, "destroy");
     this.#wakeStarters(c, false);

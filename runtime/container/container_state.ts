@@ -128,19 +128,21 @@ export function canStart(s: ContainerState): boolean {
  *
  * @param path Destination.
  * @param data Contents.
+ * @param durable fsync before the rename (a crash then keeps the new contents, not only
+ *   a whole file); states that a restart recomputes anyway ("running") skip it.
  * @example
  * ```ts ignore
  * atomicWrite("/root/containers/ID/container.json", JSON.stringify(record));
  * ```
  */
-export function atomicWrite(path: string, data: string | Uint8Array): void {
+export function atomicWrite(path: string, data: string | Uint8Array, durable = true): void {
   const tmp = `${path}.tmp-${Deno.pid}-${Math.random().toString(36).slice(2)}`;
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const fd = openSync(tmp, "w", 0o600);
   try {
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -152,13 +154,14 @@ export function atomicWrite(path: string, data: string | Uint8Array): void {
  *
  * @param dir The container's directory.
  * @param record The record.
+ * @param durable fsync it (see {@link atomicWrite}).
  * @example
  * ```ts ignore
  * saveRecord(`${root}/containers/${id}`, record);
  * ```
  */
-export function saveRecord(dir: string, record: ContainerRecord): void {
-  atomicWrite(`${dir}/container.json`, JSON.stringify(record, null, 1));
+export function saveRecord(dir: string, record: ContainerRecord, durable = true): void {
+  atomicWrite(`${dir}/container.json`, JSON.stringify(record), durable);
 }
 
 /**
@@ -172,7 +175,8 @@ export function saveRecord(dir: string, record: ContainerRecord): void {
  * ```
  */
 export function saveSpec(dir: string, spec: OciSpec): void {
-  atomicWrite(`${dir}/config.json`, JSON.stringify(spec, null, 2));
+  // Derived from the record (which is durable): a torn-free write is enough.
+  atomicWrite(`${dir}/config.json`, JSON.stringify(spec, null, 2), false);
 }
 
 /**

@@ -328,8 +328,14 @@ export class OverlayRootfs implements RootfsProvider {
   async save(record: ContainerRecord): Promise<void> {
     const ovl = this.#overlays.get(record.Id);
     if (!ovl) return;
+    const path = `${this.#dir(record)}/upper.tar`;
+    if (overlayChanges(ovl).changes.length === 0) {
+      // Nothing to keep: an empty upper needs no file (and no fsync).
+      await Deno.remove(path).catch(() => {});
+      return;
+    }
     const tar = new Uint8Array(await new Response(overlayDiffTar(ovl)).arrayBuffer());
-    atomicWrite(`${this.#dir(record)}/upper.tar`, tar);
+    atomicWrite(path, tar);
   }
 
   remove(record: ContainerRecord): Promise<void> {
