@@ -17,8 +17,10 @@
  *   is supported only between names that exist only in the upper tree (else `EXDEV`).
  * - hard links of a lower file are broken on copy-up (as with overlayfs `index=off`).
  *
- * Not done: spilling the upper tree to disk past a threshold (the upper stays in
- * memory, fully charged to the memory cgroup, so a container is bounded by `memory.max`).
+ * The upper tree lives in memory, charged to the memory cgroup, except files larger than a
+ * threshold (default {@link DEFAULT_SPILL_THRESHOLD}, 4 MiB) when a per-container spill
+ * directory is given: those live in host files there, not charged to memory but counted
+ * against the upper's `sizeLimit`.
  *
  * `overlay_diff.ts` turns the upper tree into a layer (changes, tar, `A/C/D` list).
  *
@@ -42,6 +44,8 @@ import { TmpFs, type TmpNode } from "../tmpfs/tmpfs.ts";
 
 /** `OVERLAYFS_SUPER_MAGIC`. */
 const OVERLAY_MAGIC = 0x794c7630;
+/** Upper files above this size spill to the container's directory on disk. */
+export const DEFAULT_SPILL_THRESHOLD = 4 << 20;
 /** Inode numbers of lower-only nodes start here (upper nodes use the upper's numbers). */
 const LOWER_INO_BASE = 1 << 30;
 
@@ -81,6 +85,13 @@ export interface OverlayOptions {
   memory: MemoryCharger;
   /** Upper size limit in bytes (default none: `memory.max` bounds it). */
   sizeLimit?: number;
+  /**
+   * A per-container host directory: upper files larger than `spillThreshold` live there
+   * instead of in memory (so a container can write big files without a big `memory.max`).
+   */
+  spillDir?: string;
+  /** Bytes above which an upper file spills to `spillDir` (default 4 MiB). */
+  spillThreshold?: number;
 }
 
 /** An inode of the overlay: an upper node, a lower hit, or both (a merged directory). */
@@ -276,10 +287,19 @@ export class OvlNode implements Inode {
         pu.unlink(this.name, false);
         return r;
       }
-      let off = 0;
-      while (off < size) {
-        const n = this.fs.lower.readSync(hit, node.data.subarray(off, size), off);
+      const chunk = new Uint8Array(Math.min(size, 1 << 20));
+      for (let off = 0; off < size;) {
+        const n = this.fs.lower.readSync(
+          hit,
+          chunk.subarray(0, Math.min(chunk.length, size - off)),
+          off,
+        );
         if (n <= 0) break;
+        const w = node.writeAt(chunk.subarray(0, n), off);
+        if (typeof w === "number" && w < 0) {
+          pu.unlink(this.name, false);
+          return w;
+        }
         off += n;
       }
     }
@@ -456,7 +476,14 @@ export class OverlayFs implements FileSystem {
    */
   constructor(opts: OverlayOptions) {
     this.lower = opts.lower;
-    this.upperFs = new TmpFs({ memory: opts.memory, sizeLimit: opts.sizeLimit, type: "upper" });
+    this.upperFs = new TmpFs({
+      memory: opts.memory,
+      sizeLimit: opts.sizeLimit,
+      type: "upper",
+      spill: opts.spillDir
+        ? { dir: opts.spillDir, threshold: opts.spillThreshold ?? DEFAULT_SPILL_THRESHOLD }
+        : undefined,
+    });
     const rootHit = opts.lower.lookup("/") ?? null;
     const u = this.upperFs.root;
     if (rootHit) {

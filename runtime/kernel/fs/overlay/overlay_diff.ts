@@ -68,7 +68,7 @@ export function overlayChanges(fs: OverlayFs): { changes: FsChange[]; layer: Lay
           visit(c, p, lowerVisible && !c.opaque && hit?.entry.type === "dir");
           break;
         case 0o100000: {
-          const change: LayerChange = { type: "file", ...meta, data: c.data.subarray(0, c.size) };
+          const change: LayerChange = { type: "file", ...meta, data: c.contents() };
           layer.push(change);
           if (c.nlink > 1) {
             const group = links.get(c) ?? [];

@@ -7,7 +7,10 @@ import { close, openat, pread, write } from "../../syscalls/sys_file.ts";
 import { fstatat, mkdirat, renameat2, unlinkat } from "../../syscalls/sys_file_meta.ts";
 import type { LayerChange } from "../../../../image/layer/layer_writer.ts";
 import { mergeLayers } from "../../../../image/layer/merged_layers.ts";
-import { CountingCharger } from "../../vfs/_test_task.ts";
+import { CountingCharger, makeTask } from "../../vfs/_test_task.ts";
+import { FsState } from "../../vfs/fs_state.ts";
+import { Mount, MountNamespace } from "../../vfs/mount.ts";
+import { OverlayFs } from "./overlay.ts";
 import { memLayerFromTar, mergedOf } from "./_test_layers.ts";
 import { hostTree, overlayRoot, vfsTree } from "./_test_tree.ts";
 import { applyHost, applyVfs, type FileOp } from "./_test_ops.ts";
@@ -276,4 +279,42 @@ Deno.test("upper data over the memory limit fails with ENOMEM and charges nothin
   assert.equal(write(task, fd, new Uint8Array(128 * 1024)), Errno.ENOMEM);
   close(task, fd);
   assert.ok(mem.current <= 64 * 1024);
+});
+
+Deno.test("upper files over the spill threshold live on disk, not in memory, and diff streams them", async () => {
+  const big = "B".repeat(3 << 20);
+  const { merged, tars } = await mergedOf([[{ type: "file", path: "/lowbig", data: big }]]);
+  const spillDir = await Deno.makeTempDir({ prefix: "berth-spill-" });
+  try {
+    const mem = new CountingCharger();
+    const fs = new OverlayFs({ lower: merged, memory: mem, spillDir, spillThreshold: 1 << 20 });
+    const ns = new MountNamespace(new Mount(fs, fs.root, 0, "overlay"));
+    const task = makeTask(new FsState(ns), {}, mem);
+    const fd = openat(task, AT.FDCWD, "/new", O.CREAT | O.RDWR, 0o644) as number;
+    const chunk = new Uint8Array(1 << 20).fill(7);
+    for (let i = 0; i < 4; i++) assert.equal(write(task, fd, chunk), chunk.length);
+    assert.ok(mem.current < 1 << 20, `memory charged: ${mem.current}`);
+    assert.equal([...Deno.readDirSync(spillDir)].length, 1);
+    const back = new Uint8Array(16);
+    assert.equal(pread(task, fd, back, (3 << 20) + 5), 16);
+    assert.ok(back.every((b) => b === 7));
+    close(task, fd);
+    // Appending to a big lower file copies it up straight to disk.
+    const lf = openat(task, AT.FDCWD, "/lowbig", O.WRONLY | O.APPEND, 0) as number;
+    assert.equal(write(task, lf, enc.encode("!")), 1);
+    close(task, lf);
+    assert.equal([...Deno.readDirSync(spillDir)].length, 2);
+    const diff = new Uint8Array(await new Response(overlayDiffTar(fs)).arrayBuffer());
+    const again = mergeLayers([
+      memLayerFromTar(tars[0] as Uint8Array, "l0"),
+      memLayerFromTar(diff, "d"),
+    ]);
+    const t2 = overlayRoot(again).task;
+    assert.equal((fstatat(t2, AT.FDCWD, "/new", 0) as Stat).size, 4 << 20);
+    assert.equal((fstatat(t2, AT.FDCWD, "/lowbig", 0) as Stat).size, (3 << 20) + 1);
+    assert.equal(unlinkat(task, AT.FDCWD, "/new", 0), 0);
+    assert.equal([...Deno.readDirSync(spillDir)].length, 1, "spill file removed with the file");
+  } finally {
+    await Deno.remove(spillDir, { recursive: true });
+  }
 });

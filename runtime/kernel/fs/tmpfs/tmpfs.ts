@@ -38,6 +38,11 @@ export interface TmpFsOptions {
   rootMode?: number;
   /** Type name shown in `/proc/mounts` (default "tmpfs"). */
   type?: string;
+  /**
+   * Keep files larger than `threshold` bytes in host files under `dir` instead of memory
+   * (the overlay's upper tree uses this; their bytes count toward `sizeLimit`, not memory).
+   */
+  spill?: { dir: string; threshold: number };
 }
 
 /** An inode of tmpfs. */
@@ -72,6 +77,10 @@ export class TmpNode implements Inode {
   size = 0;
   /** Special handle factory (devices placed on tmpfs by devfs). */
   opener: ((flags: number) => FileHandle | Errno) | null = null;
+  /** Host file holding the data once the file outgrew the spill threshold. */
+  spill: Deno.FsFile | null = null;
+  /** Path of the spill file. */
+  spillPath = "";
   /** Open files on this node (data stays while > 0 after the last unlink). */
   openCount = 0;
   /** Overlay: this directory hides the lower layers (opaque). */
@@ -271,6 +280,7 @@ export class TmpNode implements Inode {
   readAt(buf: Uint8Array, pos: number): number | Errno {
     if (pos >= this.size) return 0;
     const n = Math.min(buf.length, this.size - pos);
+    if (this.spill) return this.#spillIo("read", buf.subarray(0, n), pos);
     buf.set(this.data.subarray(pos, pos + n));
     // Like a `noatime` mount: reads do not update atime (no clock read per read).
     return n;
@@ -282,9 +292,73 @@ export class TmpNode implements Inode {
       const r = this.resize(end);
       if (r < 0) return r;
     }
-    this.data.set(buf, pos);
+    if (this.spill) {
+      const w = this.#spillIo("write", buf, pos);
+      if (w < 0) return w;
+    } else {
+      this.data.set(buf, pos);
+    }
     this.mtimeMs = this.ctimeMs = Date.now();
     return buf.length;
+  }
+
+  #spillIo(op: "read" | "write", buf: Uint8Array, pos: number): number | Errno {
+    const f = this.spill as Deno.FsFile;
+    try {
+      f.seekSync(pos, Deno.SeekMode.Start);
+      let n = 0;
+      while (n < buf.length) {
+        const k = op === "read" ? f.readSync(buf.subarray(n)) : f.writeSync(buf.subarray(n));
+        if (!k) break;
+        n += k;
+      }
+      return n;
+    } catch {
+      return Errno.EIO;
+    }
+  }
+
+  /** Move the data to a host file (the size crossed the spill threshold). */
+  #spillOut(size: number): 0 | Errno {
+    const sp = this.fs.spill as { dir: string; threshold: number };
+    const r = this.fs.chargeDisk(size);
+    if (r !== 0) return r;
+    const path = `${sp.dir}/${this.fs.dev}-${this.ino}-${crypto.randomUUID().slice(0, 8)}`;
+    try {
+      const f = Deno.openSync(path, { read: true, write: true, createNew: true, mode: 0o600 });
+      f.writeSync(this.data.subarray(0, this.size));
+      f.truncateSync(size);
+      this.spill = f;
+      this.spillPath = path;
+    } catch {
+      this.fs.unchargeDisk(size);
+      return Errno.EIO;
+    }
+    if (this.data.length) this.fs.uncharge(this.data.length);
+    this.data = new Uint8Array(0);
+    this.size = size;
+    return 0;
+  }
+
+  /**
+   * The file's bytes for a layer writer: in memory, or streamed from the spill file.
+   *
+   * @returns Bytes, or a size and a way to stream them.
+   */
+  contents(): Uint8Array | { size: number; open: () => AsyncIterable<Uint8Array> } {
+    if (!this.spill) return this.data.subarray(0, this.size);
+    const size = this.size;
+    return { size, open: () => this.#chunks(size) };
+  }
+
+  async *#chunks(size: number): AsyncGenerator<Uint8Array> {
+    const buf = new Uint8Array(1 << 20);
+    for (let off = 0; off < size;) {
+      const n = this.readAt(buf, off);
+      if (typeof n !== "number" || n <= 0) break;
+      yield buf.slice(0, n);
+      off += n;
+    }
   }
 
   open(flags: number): FileHandle | Errno {
@@ -293,6 +367,19 @@ export class TmpNode implements Inode {
 
   /** Set the size, growing capacity (charged) or shrinking it (uncharged). */
   resize(size: number): 0 | Errno {
+    if (this.spill) {
+      const r = this.fs.chargeDisk(size - this.size);
+      if (r !== 0) return r;
+      try {
+        this.spill.truncateSync(size);
+      } catch {
+        this.fs.unchargeDisk(size - this.size);
+        return Errno.EIO;
+      }
+      this.size = size;
+      return 0;
+    }
+    if (this.fs.spill && size > this.fs.spill.threshold) return this.#spillOut(size);
     if (size > this.data.length) {
       let cap = Math.max(PAGE, this.data.length);
       while (cap < size) cap *= 2;
@@ -330,6 +417,14 @@ export class TmpNode implements Inode {
 
   /** Release data (last link and last open file gone). */
   free(): void {
+    if (this.spill) {
+      try {
+        this.spill.close();
+        Deno.removeSync(this.spillPath);
+      } catch { /* already gone */ }
+      this.fs.unchargeDisk(this.size);
+      this.spill = null;
+    }
     if (this.data.length) this.fs.uncharge(this.data.length);
     this.data = new Uint8Array(0);
     this.size = 0;
@@ -345,6 +440,10 @@ export class TmpFs implements FileSystem {
   nextIno = 1;
   /** Bytes charged. */
   used = 0;
+  /** Bytes held in spill files. */
+  diskUsed = 0;
+  /** Spill settings, if any. */
+  readonly spill: { dir: string; threshold: number } | null;
   readonly #memory: MemoryCharger;
   readonly #limit: number;
 
@@ -361,6 +460,7 @@ export class TmpFs implements FileSystem {
     this.type = opts.type ?? "tmpfs";
     this.#memory = opts.memory;
     this.#limit = opts.sizeLimit ?? Infinity;
+    this.spill = opts.spill ?? null;
     this.root = new TmpNode(this, 0o040000 | (opts.rootMode ?? 0o1777), 0, 0);
   }
 
@@ -372,10 +472,31 @@ export class TmpFs implements FileSystem {
    */
   charge(bytes: number): 0 | Errno {
     if (bytes <= 0) return 0;
-    if (this.used + bytes > this.#limit) return Errno.ENOSPC;
+    if (this.used + this.diskUsed + bytes > this.#limit) return Errno.ENOSPC;
     if (!this.#memory.tryCharge(bytes, "file")) return Errno.ENOMEM;
     this.used += bytes;
     return 0;
+  }
+
+  /**
+   * Count `bytes` of spilled data against `size=`.
+   *
+   * @param bytes Amount (negative gives back).
+   * @returns 0 or `ENOSPC`.
+   */
+  chargeDisk(bytes: number): 0 | Errno {
+    if (bytes > 0 && this.used + this.diskUsed + bytes > this.#limit) return Errno.ENOSPC;
+    this.diskUsed += bytes;
+    return 0;
+  }
+
+  /**
+   * Give back `bytes` of spilled data.
+   *
+   * @param bytes Amount.
+   */
+  unchargeDisk(bytes: number): void {
+    this.diskUsed -= bytes;
   }
 
   /**
