@@ -44,8 +44,10 @@ export function fdImports(core: WasiCore): Record<string, (...args: never[]) => 
 
   return {
     fd_advise(fd: number, _offset: bigint, _len: bigint, advice: number): number {
+      const fl = sys.fcntl(fd, F_GETFL);
+      if (fl < 0) return err(fl);
       const st = sys.fstat(fd);
-      if (typeof st === "number") return err(st);
+      if (typeof st === "number") return WasiErrno.SPIPE; // a stream without stat
       if (advice > 5) return WasiErrno.INVAL;
       if ((st.mode & S_IFMT) !== S_IFREG && (st.mode & S_IFMT) !== S_IFDIR) return WasiErrno.SPIPE;
       return 0;
@@ -73,16 +75,16 @@ export function fdImports(core: WasiCore): Record<string, (...args: never[]) => 
       return settle(core, sys.fsync(fd), () => 0);
     },
     fd_fdstat_get(fd: number, ptr: number): number {
-      const st = sys.fstat(fd);
-      if (typeof st === "number") return err(st);
       const fl = sys.fcntl(fd, F_GETFL);
       if (fl < 0) return err(fl);
+      // Streams without stat (host pipes) are still open files: an unknown type.
+      const st = sys.fstat(fd);
       let flags = 0;
       if (fl & O.APPEND) flags |= FdFlags.APPEND;
       if (fl & O.NONBLOCK) flags |= FdFlags.NONBLOCK;
       if ((fl & O.SYNC) === O.SYNC) flags |= FdFlags.SYNC;
       else if (fl & O.DSYNC) flags |= FdFlags.DSYNC;
-      const type = fileTypeOfMode(st.mode);
+      const type = typeof st === "number" ? 0 : fileTypeOfMode(st.mode);
       const seekable = type === 3 || type === 4 || type === 7 || type === 1;
       const base = seekable ? Rights.ALL : Rights.ALL & ~(Rights.FD_SEEK | Rights.FD_TELL);
       mem.check(ptr, 24);
@@ -187,8 +189,8 @@ export function fdImports(core: WasiCore): Record<string, (...args: never[]) => 
       // report a non-directory prestat so that libc's scan goes on to the preopens.
       let last = -1;
       for (const p of core.preopens.keys()) last = Math.max(last, p);
-      const st = sys.fstat(fd);
-      if (typeof st === "number") return err(st);
+      const fl = sys.fcntl(fd, F_GETFL);
+      if (fl < 0) return err(fl);
       if (fd < last) {
         mem.dv.setUint32(ptr, 1, true);
         mem.dv.setUint32(ptr + 4, 0, true);

@@ -241,3 +241,15 @@ Deno.test("WASI path escapes (.., raw path_open, absolute and upward symlinks) s
     await wk.shutdown();
   }
 });
+
+Deno.test("WasiExecutor: apitour.wasm exercises the less common WASI calls", async () => {
+  const wk = await wasiKernel(["apitour"]);
+  try {
+    const r = await wk.run(["/bin/apitour.wasm", "/tmp"]);
+    assert.doesNotMatch(r.stdout, /FAIL/, r.stdout);
+    assert.match(r.stdout, /done\n$/, r.stdout + r.stderr);
+    assert.equal(r.code, 0);
+  } finally {
+    await wk.shutdown();
+  }
+});

@@ -155,8 +155,8 @@ export function createWasiImports(proc: WasiProcess): WasiImports {
     return 0;
   };
   const notSocket = (fd: number): number => {
-    const st = sys.fstat(fd);
-    return typeof st === "number" ? err(st) : WasiErrno.NOTSUP;
+    const fl = sys.fcntl(fd, 3 /* F_GETFL */);
+    return fl < 0 ? err(fl) : WasiErrno.NOTSUP;
   };
 
   const plain: Record<string, AnyImport> = {
