@@ -381,7 +381,28 @@ export function fstat(task: FileTask, fd: number): Stat | Errno {
   const f = fileFor(task, fd);
   if (typeof f === "number") return f;
   if (f.loc) return f.loc.inode.stat();
-  return f.handle.stat?.() ?? Errno.EBADF;
+  return f.handle.stat?.() ?? streamStat(f);
+}
+
+/** A stat for an open file with no inode (host streams): a FIFO, or a tty. */
+function streamStat(f: OpenFile): Stat {
+  const t = { sec: 0, nsec: 0 };
+  const tty = f.handle.isatty?.() ?? false;
+  return {
+    dev: 12,
+    ino: 0,
+    mode: (tty ? 0o020000 : 0o010000) | 0o620,
+    nlink: 1,
+    uid: 0,
+    gid: 0,
+    rdev: tty ? 0x8800 : 0,
+    size: 0,
+    blksize: 4096,
+    blocks: 0,
+    atime: t,
+    mtime: t,
+    ctime: t,
+  };
 }
 
 /**

@@ -35,6 +35,7 @@ import {
   utimensat,
 } from "./sys_file_meta.ts";
 import { makeTask, testRoot } from "../vfs/_test_task.ts";
+import { OpenFile } from "../vfs/fd_table.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -278,4 +279,14 @@ Deno.test("O_TRUNC, O_DIRECTORY, O_EXCL and opening directories for writing", ()
   assert.equal(openat(task, AT.FDCWD, "/f/", O.RDONLY, 0), Errno.ENOTDIR);
   assert.equal(openat(task, AT.FDCWD, "/new/", O.CREAT | O.WRONLY, 0o644), Errno.EISDIR);
   assert.equal(openat(task, AT.FDCWD, "", O.RDONLY, 0), Errno.ENOENT);
+});
+
+Deno.test("fstat of a host stream without an inode reports a FIFO instead of EBADF", () => {
+  const { task } = testRoot();
+  const handle = { stream: true, read: () => 0, write: (b: Uint8Array) => b.length };
+  task.fs.fds.installAt(1, new OpenFile(null, "pipe:[host1]", handle, O.WRONLY), false);
+  const st = fstat(task, 1);
+  assert.ok(typeof st === "object");
+  assert.equal(st.mode & 0o170000, S_IFIFO);
+  assert.equal(lseek(task, 1, 0, 0), Errno.ESPIPE);
 });
