@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { runWasi, testProcess } from "./_test_wasi.ts";
+import { promising } from "./_jspi.ts";
 import {
   createWasiImports,
   SUSPENDING_IMPORTS,
@@ -140,4 +141,71 @@ Deno.test("clock_time_get writes into memory that grew since the last call", asy
   wasi.memory.attach(instance.exports.memory as WebAssembly.Memory);
   const ns = (instance.exports.run as () => bigint)();
   assert.ok(ns > 0n, `${ns}`);
+});
+
+Deno.test("poll_oneoff reports fd readiness and clocks, and blocks only the green thread", async () => {
+  const wabt = await (await import("wabt")).default();
+  const mod = wabt.parseWat(
+    "poll.wat",
+    `(module
+      (import "wasi_snapshot_preview1" "poll_oneoff" (func $p (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "poll") (param $n i32) (result i32)
+        (call $p (i32.const 0) (i32.const 1024) (local.get $n) (i32.const 2048))))`,
+  );
+  const bytes = new Uint8Array(mod.toBinary({}).buffer);
+  mod.destroy();
+  const proc = testProcess();
+  const [r, w] = proc.sys.pipe2(0) as [number, number];
+  const wasi = createWasiImports({ sys: proc.sys, argv: [], env: [], resumed: () => {} });
+  const { instance } = await WebAssembly.instantiate(bytes, {
+    wasi_snapshot_preview1: wasi.imports,
+  } as WebAssembly.Imports);
+  const memory = instance.exports.memory as WebAssembly.Memory;
+  wasi.memory.attach(memory);
+  const dv = new DataView(memory.buffer);
+  // Subscription 0: fd_read on the pipe (userdata 1); 1: relative clock (userdata 2).
+  const subscribe = (clockMs: number) => {
+    new Uint8Array(memory.buffer).fill(0, 0, 96);
+    dv.setBigUint64(0, 1n, true);
+    dv.setUint8(8, 1);
+    dv.setUint32(16, r, true);
+    dv.setBigUint64(48, 2n, true);
+    dv.setUint8(56, 0);
+    dv.setUint32(64, 1, true); // monotonic
+    dv.setBigUint64(72, BigInt(clockMs) * 1_000_000n, true);
+  };
+  const poll = promising(instance.exports.poll as (n: number) => number) as (
+    n: number,
+  ) => Promise<number>;
+  const events = () => {
+    const n = dv.getUint32(2048, true);
+    return Array.from({ length: n }, (_, i) => ({
+      userdata: dv.getBigUint64(1024 + i * 32, true),
+      error: dv.getUint16(1024 + i * 32 + 8, true),
+      type: dv.getUint8(1024 + i * 32 + 10),
+    }));
+  };
+
+  // Data already there: the fd event, at once.
+  await proc.sys.write(w, new TextEncoder().encode("hello"));
+  subscribe(1000);
+  assert.equal(await poll(2), 0);
+  assert.deepEqual(events(), [{ userdata: 1n, error: 0, type: 1 }]);
+  await proc.sys.read(r, new Uint8Array(16));
+
+  // Nothing to read: the clock fires.
+  subscribe(30);
+  let t0 = performance.now();
+  assert.equal(await poll(2), 0);
+  assert.ok(performance.now() - t0 >= 25);
+  assert.deepEqual(events(), [{ userdata: 2n, error: 0, type: 0 }]);
+
+  // Data arrives while the thread is suspended: the event loop ran the writer.
+  subscribe(2000);
+  t0 = performance.now();
+  setTimeout(() => proc.sys.write(w, new TextEncoder().encode("late")), 20);
+  assert.equal(await poll(2), 0);
+  assert.ok(performance.now() - t0 < 1000);
+  assert.deepEqual(events(), [{ userdata: 1n, error: 0, type: 1 }]);
 });
