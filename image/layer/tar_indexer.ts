@@ -200,9 +200,11 @@ export class TarIndexer {
     }
     verifyChecksum(h, () => this.#fail(`bad header checksum at byte ${this.#offset - BLOCK}`));
     const type = String.fromCharCode(h[156] ?? 0);
-    const magic = decoder.decode(h.subarray(257, 265));
-    const isGnu = magic === "ustar  \0";
-    const isUstar = magic.startsWith("ustar\0");
+    // "ustar\0" (POSIX) or "ustar  \0" (GNU), compared byte by byte.
+    const isMagic = h[257] === 0x75 && h[258] === 0x73 && h[259] === 0x74 && h[260] === 0x61 &&
+      h[261] === 0x72;
+    const isUstar = isMagic && h[262] === 0;
+    const isGnu = isMagic && h[262] === 0x20 && h[263] === 0x20 && h[264] === 0;
     const rawName = cString(h, 0, 100);
     const prefix = isUstar ? cString(h, 345, 155) : "";
     const nameForErrors = this.#pax.get("path") ?? this.#longName ??
@@ -367,8 +369,18 @@ function verifyChecksum(h: Uint8Array, fail: () => Error): void {
 
 function cString(buf: Uint8Array, off: number, len: number): string {
   let end = off;
+  let ascii = true;
   const max = Math.min(off + len, buf.length);
-  while (end < max && buf[end] !== 0) end++;
+  while (end < max) {
+    const b = buf[end] ?? 0;
+    if (b === 0) break;
+    if (b > 0x7f) ascii = false;
+    end++;
+  }
+  if (end === off) return "";
+  if (ascii && end - off <= 256) {
+    return String.fromCharCode.apply(null, buf.subarray(off, end) as unknown as number[]);
+  }
   return decoder.decode(buf.subarray(off, end));
 }
 
@@ -402,16 +414,25 @@ export function readNumeric(h: Uint8Array, off: number, len: number, fail: () =>
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw fail();
     return negative ? -(Number(v) + 1) : Number(v);
   }
-  let text = "";
-  for (let i = off; i < off + len; i++) {
+  // Octal digits, optionally surrounded by spaces, ended by NUL or space.
+  let i = off;
+  const end = off + len;
+  while (i < end && h[i] === 0x20) i++;
+  let v = 0;
+  let digits = 0;
+  for (; i < end; i++) {
+    const c = h[i] ?? 0;
+    if (c >= 0x30 && c <= 0x37) {
+      v = v * 8 + (c - 0x30);
+      digits++;
+    } else break;
+  }
+  for (; i < end; i++) {
     const c = h[i] ?? 0;
     if (c === 0) break;
-    text += String.fromCharCode(c);
+    if (c !== 0x20) throw fail();
   }
-  text = text.trim();
-  if (text === "") return 0;
-  if (!/^[0-7]+$/.test(text)) throw fail();
-  return parseInt(text, 8);
+  return digits === 0 ? 0 : v;
 }
 
 function parseDecimal(text: string): number {
