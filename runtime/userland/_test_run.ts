@@ -11,6 +11,7 @@ import { Kernel } from "../kernel/kernel.ts";
 import type { ProcessFs } from "../kernel/process_fs.ts";
 import { minimalRoot } from "../kernel/minimal_root.ts";
 import { O } from "../kernel/syscalls/api.ts";
+import { FsState } from "../kernel/vfs/fs_state.ts";
 import type { Syscalls } from "../kernel/syscalls/api.ts";
 import type { BuiltinMain } from "./_builtin.ts";
 import { applets } from "./mod.ts";
@@ -28,6 +29,8 @@ export interface RunOptions {
   cwd?: string;
   /** uid/gid to run as (default root). */
   uid?: number;
+  /** `CLONE_NEW*` flags (each run gets a private copy of the mount table anyway). */
+  cloneFlags?: number;
 }
 
 /** Result of {@link runApplet}. */
@@ -72,14 +75,24 @@ export class TestMachine {
         this.#fs = minimalRoot(k);
         await this.#setup(k, this.#files);
       }
+      // A private copy of the mount table per run, with this kernel's /proc in it.
+      const fs = this.#fs.fork();
+      if (fs instanceof FsState) {
+        fs.unshareMounts();
+        // File-system types registered by an earlier run's kernel would mount that
+        // (shut down) kernel's procfs: let this kernel register its own.
+        for (const [name, factory] of k.fsTypes) fs.mountNs.fsTypes.set(name, factory);
+      }
       const h = await k.spawn({
         argv,
         program: main,
-        fs: this.#fs.fork(),
+        fs,
         stdin: "pipe",
         env: opts.env ?? ["PATH=/bin:/usr/bin", "HOME=/root"],
         cwd: opts.cwd,
         cred: opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : undefined,
+        cloneFlags: opts.cloneFlags,
+        mounts: [{ source: "proc", target: "/proc", fstype: "proc" }],
       });
       const out = new Response(h.stdout).text();
       const err = new Response(h.stderr).text();

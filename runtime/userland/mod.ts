@@ -21,12 +21,14 @@ import { egrep, fgrep, grep } from "./grep.ts";
 import { head } from "./head.ts";
 import { id, whoami } from "./id.ts";
 import { ipcmk, ipcrm, ipcs } from "./ipcs.ts";
+import { kill, pgrep, pkill } from "./kill.ts";
 import { ln } from "./ln.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
 import { mv } from "./mv.ts";
 import { nproc } from "./nproc.ts";
 import { printf } from "./printf.ts";
+import { ps, top } from "./ps.ts";
 import { pwd } from "./pwd.ts";
 import { readlink, realpath } from "./readlink.ts";
 import { rm } from "./rm.ts";
@@ -39,6 +41,7 @@ import { sort } from "./sort.ts";
 import { tail } from "./tail.ts";
 import { tee } from "./tee.ts";
 import { test } from "./test.ts";
+import { nice, timeout } from "./timeout.ts";
 import { touch } from "./touch.ts";
 import { tr } from "./tr.ts";
 import { falseMain, trueMain } from "./true.ts";
@@ -84,12 +87,17 @@ export const applets: Record<string, BuiltinMain> = {
   ipcmk,
   ipcrm,
   ipcs,
+  kill,
   ln,
   ls,
   mkdir,
   mv,
+  nice,
   nproc,
+  pgrep,
+  pkill,
   printf,
+  ps,
   pwd,
   readlink,
   realpath,
@@ -103,6 +111,8 @@ export const applets: Record<string, BuiltinMain> = {
   tail,
   tee,
   test,
+  timeout,
+  top,
   touch,
   tr,
   true: trueMain,
