@@ -13,8 +13,8 @@
  *   memory cgroup; a refused grow returns -1 to the guest (malloc returns NULL), and an
  *   initial memory over `memory.max` fails the start with `ENOMEM`.
  * - Limits: at most {@link DEFAULT_MAX_INSTANCES} live WASI instances kernel-wide
- *   (each suspended JSPI stack and instance holds host memory mappings; Deno aborts past
- *   about 16,000), beyond which a start fails with `EAGAIN`.
+ *   (each suspended JSPI stack and instance holds host memory mappings; Deno aborts when
+ *   the process runs out of them), beyond which a start fails with `EAGAIN`.
  * - Exit: `proc_exit(n)` exits with n; a trap prints a Wasmtime-like message on stderr
  *   and kills the process with `SIGILL` (unreachable, bad indirect call), `SIGSEGV`
  *   (out-of-bounds access, stack exhaustion) or `SIGFPE` (division, conversion).
@@ -34,8 +34,13 @@ import { BERTH_IMPORT_MODULE, MEMORY_GROW_IMPORT, YIELD_IMPORT } from "./instrum
 import { promising, suspending } from "./_jspi.ts";
 import { utf8 } from "./_guest_memory.ts";
 
-/** Default kernel-wide limit of live WASI instances (well below the ~16,000 crash point). */
-export const DEFAULT_MAX_INSTANCES = 8192;
+/**
+ * Default kernel-wide limit of live WASI instances. Measured here: 8,192 instances
+ * suspended in `poll_oneoff` held 40,769 memory mappings (about 4.9 each; the host's
+ * `vm.max_map_count` is 65,530, so about 13,000 would crash Deno) and 700 MB RSS. 6,144
+ * keeps a third of the mappings free for everything else in the process.
+ */
+export const DEFAULT_MAX_INSTANCES = 6144;
 /** Fuel given per refill: loop iterations / recursive calls between slice checks. */
 export const FUEL_PER_CHECK = 10_000;
 /** Exit status of a start that failed before the program ran. */
