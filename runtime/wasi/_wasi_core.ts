@@ -67,7 +67,6 @@ export function faultErrno(e: unknown): number {
 
 /** Wrap an import so that guest faults become errnos. */
 export function wrapImport<A extends unknown[]>(
-  core: WasiCore,
   fn: (...args: A) => WasiResult,
 ): (...args: A) => WasiResult {
   return (...args: A) => {

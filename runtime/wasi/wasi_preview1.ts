@@ -197,7 +197,7 @@ export function createWasiImports(proc: WasiProcess): WasiImports {
 
   const imports: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(plain)) {
-    const wrapped = wrapImport(core, fn);
+    const wrapped = wrapImport(fn);
     imports[name] = SUSPENDING_IMPORTS.has(name) ? suspending(wrapped) : wrapped;
   }
   // Hot and never faulting on valid input: no wrapper.
