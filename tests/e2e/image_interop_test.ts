@@ -13,6 +13,7 @@ import { existsSync } from "node:fs";
 import {
   baseImageChanges,
   ensureBaseImage,
+  fileChunks,
   loadImages,
   mergeLayers,
   openLayer,
@@ -21,6 +22,7 @@ import {
   saveImagesToFile,
   type Store,
   storeLayer,
+  TarIndexer,
 } from "../../image/mod.ts";
 
 const haveTools = existsSync("/usr/bin/umoci") && existsSync("/usr/bin/skopeo");
@@ -204,6 +206,81 @@ Deno.test({
       const expected = await hostTree(`${t}/out/rootfs`);
       assert.ok(!expected.has("/gone") && !expected.has("/opq/old") && expected.has("/opq/new"));
       assertSameTree(await berthTree(store, "linux/img:1"), expected);
+    } finally {
+      await Deno.remove(t, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "GNU tar archives (gnu, posix/PAX, ustar) index to offsets that read the host bytes",
+  ignore: !existsSync("/usr/bin/tar") && !existsSync("/bin/tar"),
+  async fn() {
+    const t = await Deno.makeTempDir({ prefix: "berth-gnutar-" });
+    try {
+      const src = `${t}/src`;
+      const deep = `${src}/${"a".repeat(90)}/${"b".repeat(90)}/${"c".repeat(90)}`;
+      await Deno.mkdir(deep, { recursive: true });
+      await Deno.writeTextFile(`${deep}/${"n".repeat(120)}.txt`, "deep and long\n");
+      await Deno.writeTextFile(`${src}/ünïcödé ✓.txt`, "utf-8 name\n");
+      await Deno.writeFile(`${src}/random.bin`, randomBytes(200_000));
+      await Deno.writeFile(`${src}/empty`, new Uint8Array(0));
+      await Deno.link(`${src}/random.bin`, `${src}/random.hard`);
+      await Deno.symlink("random.bin", `${src}/random.link`);
+      await Deno.mkdir(`${src}/emptydir`);
+      const expected = await hostTree(src);
+      for (const format of ["gnu", "posix", "ustar"]) {
+        const tarPath = `${t}/${format}.tar`;
+        const names = format === "ustar"
+          ? ["random.bin", "random.hard", "random.link", "empty", "emptydir"]
+          : ["."];
+        await run("tar", [`--format=${format}`, "-cf", tarPath, "-C", src, ...names]);
+        const ix = new TarIndexer(`${format}.tar`);
+        for await (const c of fileChunks(tarPath)) ix.push(c);
+        const { entries } = ix.finish();
+        const byPath = new Map(entries.map((e) => [e.path, e]));
+        const bytes = await Deno.readFile(tarPath);
+        for (const [path, want] of expected) {
+          if (format === "ustar" && !names.some((n) => path === `/${n}`)) continue;
+          const e = byPath.get(path);
+          assert.ok(e, `${format}: ${path} indexed`);
+          if (want.kind === "file") {
+            const data = e.type === "hardlink" ? byPath.get(e.linkTarget!)! : e;
+            assert.equal(data.size, want.data.length, `${format}: size of ${path}`);
+            assert.ok(
+              Buffer.from(bytes.subarray(data.dataOffset, data.dataOffset + data.size)).equals(
+                Buffer.from(want.data),
+              ),
+              `${format}: bytes of ${path}`,
+            );
+          } else if (want.kind === "symlink") assert.equal(e.linkTarget, want.target);
+          else assert.equal(e.type, "dir");
+        }
+      }
+      // Sparse files are refused clearly, in both GNU and PAX encodings.
+      const sparse = `${t}/sparse`;
+      await Deno.mkdir(sparse);
+      const f = await Deno.open(`${sparse}/holes`, { write: true, create: true });
+      await f.truncate(4 * 2 ** 20);
+      await f.seek(2 ** 20, Deno.SeekMode.Start);
+      await f.write(new TextEncoder().encode("data in the middle"));
+      f.close();
+      for (const format of ["gnu", "posix"]) {
+        await run("tar", [
+          `--format=${format}`,
+          "--sparse",
+          "-cf",
+          `${t}/s.tar`,
+          "-C",
+          sparse,
+          ".",
+        ]);
+        const ix = new TarIndexer(`sparse-${format}.tar`);
+        assert.throws(() => {
+          ix.push(Deno.readFileSync(`${t}/s.tar`));
+          ix.finish();
+        }, /sparse-\w+\.tar: sparse file .*holes is not supported/);
+      }
     } finally {
       await Deno.remove(t, { recursive: true });
     }
