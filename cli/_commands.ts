@@ -85,7 +85,7 @@ const rmFlags: FlagSpec[] = [
   b("volumes", "v", "Remove anonymous volumes associated with the container"),
 ];
 const inspectFlags: FlagSpec[] = [
-  FORMAT_FLAG,
+  { ...FORMAT_FLAG, short: "f" },
   b("size", "s", "Display total file sizes if the type is container"),
   s("type", undefined, "Return JSON for specified type"),
 ];
@@ -409,7 +409,7 @@ const imageCommands: CommandDef[] = [
     name: "inspect",
     usage: "image inspect [OPTIONS] IMAGE [IMAGE...]",
     summary: "Display detailed information on one or more images",
-    flags: [FORMAT_FLAG],
+    flags: [{ ...FORMAT_FLAG, short: "f" }],
     minArgs: 1,
     load: async () => (await im()).inspectImage,
   },

@@ -22,6 +22,7 @@ import { Tty } from "../kernel/fs/devfs/tty.ts";
 import type { StreamHandle } from "../kernel/host_stdio.ts";
 import type { Process } from "../kernel/process.ts";
 import type { ContainerRecord } from "./container_state.ts";
+import { initMain } from "./container_init.ts";
 import { cgroupValues } from "./container_spec.ts";
 import {
   type CgroupStats,
@@ -176,7 +177,7 @@ export class KernelRuntime implements ContainerRuntime {
       ? new Tty({ onResize: () => this.#signalAll(cgPath, 28, true) })
       : undefined;
     const fs = this.#rootfs ? await this.#rootfs.open(record, memoryChargerOf(g), tty) : undefined;
-    const argv = spec.process.args;
+    const argv = record.HostConfig.Init ? ["berth-init", ...spec.process.args] : spec.process.args;
     const ttyHandle = tty ? (tty.open() as unknown as StreamHandle) : undefined;
     let handle: ProcessHandle;
     try {
@@ -196,6 +197,7 @@ export class KernelRuntime implements ContainerRuntime {
         stdin: ttyHandle ?? (record.Config.OpenStdin ? "pipe" : "null"),
         stdout: ttyHandle ?? "pipe",
         stderr: ttyHandle ?? "pipe",
+        program: record.HostConfig.Init ? initMain : undefined,
       });
     } catch (err) {
       throw startError(err, argv[0] ?? "");

@@ -168,6 +168,11 @@ export function registerContainerRoutes(router: Router, engine: ContainerEngine)
     const all = queryBool(req.query, "all");
     const limit = optionalInt(req.query, "limit") ?? -1;
     const filters = parseFilters(req.query.get("filters"));
+    for (const key of Object.keys(filters)) {
+      if (!["status", "name", "id", "label", "exited", "ancestor"].includes(key)) {
+        throw new ApiError(400, `invalid filter '${key}'`);
+      }
+    }
     const now = Date.now();
     let list = engine.all();
     if (!all && limit <= 0 && !filters.status) list = list.filter((c) => c.record.State.Running);

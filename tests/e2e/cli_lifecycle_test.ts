@@ -1,0 +1,134 @@
+/**
+ * Lifecycle details through the real CLI: --init (signal forwarding and reaping),
+ * logs -f following a running container, --log-opt rotation, events, update.
+ */
+import assert from "node:assert/strict";
+import { CLI, tempBerth } from "./cli_harness.ts";
+import { repoRoot } from "../_paths.ts";
+
+Deno.test("--init forwards SIGTERM so stop is quick; without it pid 1 ignores SIGTERM and is killed", async () => {
+  const b = await tempBerth();
+  try {
+    assert.equal(
+      (await b.run(["run", "-d", "--init", "--name", "tini", "berth/base", "sleep", "60"])).code,
+      0,
+    );
+    const top = await b.run(["top", "tini"]);
+    assert.match(top.stdout, /berth-init sleep 60/);
+    assert.match(top.stdout, /\d+ +\d+ +0 .*sleep 60$/m);
+    assert.equal((await b.run(["stop", "-t", "5", "tini"])).code, 0);
+    assert.equal((await b.run(["inspect", "-f", "{{.State.ExitCode}}", "tini"])).stdout, "143\n");
+    assert.equal(
+      (await b.run(["run", "-d", "--name", "plain", "berth/base", "sleep", "60"])).code,
+      0,
+    );
+    assert.equal((await b.run(["stop", "-t", "1", "plain"])).code, 0);
+    assert.equal((await b.run(["inspect", "-f", "{{.State.ExitCode}}", "plain"])).stdout, "137\n");
+    const reap = await b.run([
+      "run",
+      "--rm",
+      "--init",
+      "berth/base",
+      "sh",
+      "-c",
+      "sleep 0 & exit 6",
+    ]);
+    assert.equal(reap.code, 6);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("logs -f follows output until the container exits; --log-opt rotates; events stream", async () => {
+  const b = await tempBerth();
+  try {
+    assert.equal((await b.run(["info"])).code, 0);
+    const events = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        CLI,
+        "events",
+        "--format",
+        "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}",
+      ],
+      cwd: repoRoot,
+      env: { BERTH_ROOT: b.root },
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    await new Promise((r) => setTimeout(r, 300));
+    const d = await b.run([
+      "run",
+      "-d",
+      "--name",
+      "ticker",
+      "--log-opt",
+      "max-size=300",
+      "--log-opt",
+      "max-file=2",
+      "berth/base",
+      "sh",
+      "-c",
+      "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line-$i; sleep 0.05; done",
+    ]);
+    assert.equal(d.code, 0, d.stderr);
+    const follow = await b.run(["logs", "-f", "ticker"]);
+    assert.equal(follow.code, 0);
+    assert.match(follow.stdout, /line-12\n$/, "followed to the end");
+    const files = [...Deno.readDirSync(`${b.root}/containers/${d.stdout.trim()}`)].map((e) =>
+      e.name
+    ).filter((n) => n.includes("-json.log")).sort();
+    assert.equal(files.length, 2, `rotated into 2 files: ${files}`);
+    const tail = await b.run(["logs", "--tail", "2", "ticker"]);
+    assert.equal(tail.stdout, "line-11\nline-12\n");
+    await b.run(["rm", "ticker"]);
+    await new Promise((r) => setTimeout(r, 300));
+    events.kill("SIGTERM");
+    const seen = new TextDecoder().decode((await events.output()).stdout);
+    for (const action of ["create", "start", "die", "destroy"]) {
+      assert.match(seen, new RegExp(`^container ${action} ticker$`, "m"), `${action} in\n${seen}`);
+    }
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("update changes limits of a running container live", async () => {
+  const b = await tempBerth();
+  try {
+    assert.equal(
+      (await b.run([
+        "run",
+        "-d",
+        "--name",
+        "lim",
+        "-m",
+        "64m",
+        "--pids-limit",
+        "10",
+        "berth/base",
+        "sleep",
+        "60",
+      ])).code,
+      0,
+    );
+    assert.equal(
+      (await b.run(["update", "--memory", "32m", "--cpus", "0.5", "--pids-limit", "20", "lim"]))
+        .code,
+      0,
+    );
+    const hc = await b.run([
+      "inspect",
+      "-f",
+      "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}",
+      "lim",
+    ]);
+    assert.equal(hc.stdout, `${32 * 1024 * 1024} 500000000 20\n`);
+    const stats = await b.run(["stats", "--no-stream", "--format", "{{.MemUsage}}", "lim"]);
+    assert.match(stats.stdout, /\/ 32MiB$/m);
+    await b.run(["rm", "-f", "lim"]);
+  } finally {
+    await b.cleanup();
+  }
+});
