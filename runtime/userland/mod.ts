@@ -13,6 +13,7 @@ import { chgrp, chown } from "./chown.ts";
 import { cp } from "./cp.ts";
 import { cut } from "./cut.ts";
 import { date } from "./date.ts";
+import { df, du } from "./du.ts";
 import { echo } from "./echo.ts";
 import { env } from "./env.ts";
 import { find } from "./find.ts";
@@ -36,8 +37,10 @@ import { rmdir } from "./rmdir.ts";
 import { sed } from "./sed.ts";
 import { seq } from "./seq.ts";
 import { sh } from "./sh/mod.ts";
+import { md5sum, sha1sum, sha256sum, sha512sum } from "./sha256sum.ts";
 import { sleep } from "./sleep.ts";
 import { sort } from "./sort.ts";
+import { stat } from "./stat.ts";
 import { tail } from "./tail.ts";
 import { tee } from "./tee.ts";
 import { test } from "./test.ts";
@@ -72,7 +75,9 @@ export const applets: Record<string, BuiltinMain> = {
   cp,
   cut,
   date,
+  df,
   dirname,
+  du,
   echo,
   egrep,
   env,
@@ -90,6 +95,7 @@ export const applets: Record<string, BuiltinMain> = {
   kill,
   ln,
   ls,
+  md5sum,
   mkdir,
   mv,
   nice,
@@ -106,8 +112,12 @@ export const applets: Record<string, BuiltinMain> = {
   sed,
   seq,
   sh,
+  sha1sum,
+  sha256sum,
+  sha512sum,
   sleep,
   sort,
+  stat,
   tail,
   tee,
   test,
