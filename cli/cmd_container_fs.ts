@@ -78,11 +78,26 @@ export async function cp(ctx: Context, args: ParsedArgs): Promise<number> {
     return 0;
   }
   const { tarOfPath } = await import("./_tar_fs.ts");
+  // As docker cp: into DST when it is a directory, else as DST (a new name in its parent).
+  let dir = dst.path;
+  let name: string | undefined;
+  const head = await ctx.api.call("HEAD", `/containers/${dst.container}/archive`, {
+    query: { path: dst.path },
+  });
+  await head.bytes();
+  const statText = head.headers.get("x-docker-container-path-stat");
+  const isDir = head.status === 200 && statText !== null &&
+    (JSON.parse(atob(statText)) as { mode: number }).mode >= 2 ** 31;
+  if (!isDir && !dst.path.endsWith("/")) {
+    const at = dst.path.lastIndexOf("/");
+    dir = at <= 0 ? "/" : dst.path.slice(0, at);
+    name = dst.path.slice(at + 1);
+  }
   const body = src.path === "-"
     ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
-    : await tarOfPath(src.path);
+    : await tarOfPath(src.path, name);
   const res = await ctx.api.ok("PUT", `/containers/${dst.container}/archive`, {
-    query: { path: dst.path },
+    query: { path: dir },
     body,
     contentType: "application/x-tar",
   });

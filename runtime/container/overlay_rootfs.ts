@@ -402,7 +402,8 @@ export class OverlayRootfs implements RootfsProvider {
 function pathStat(node: Inode, path: string): PathStat {
   const st = node.stat();
   const kind = kindOf(st.mode);
-  const goMode = (st.mode & 0o777) | (kind === "dir" ? 2 ** 31 : 0) |
+  // Go's os.FileMode: ModeDir is bit 31 (added, not OR-ed: JS bit operators are 32-bit signed).
+  const goMode = (st.mode & 0o777) + (kind === "dir" ? 2 ** 31 : 0) +
     (kind === "symlink" ? 2 ** 27 : 0);
   const t = node.readlink?.();
   return {

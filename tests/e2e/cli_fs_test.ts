@@ -50,6 +50,15 @@ Deno.test("diff, commit, export and cp work on a container's writable layer", as
     const cpIn = await b.run(["cp", `${host}/in.txt`, "fsbox:/root/"]);
     assert.equal(cpIn.code, 0, cpIn.stderr);
     assert.match((await b.run(["diff", "fsbox"])).stdout, /^A \/root\/in\.txt$/m);
+    assert.equal((await b.run(["cp", `${host}/in.txt`, "fsbox:/root/renamed.txt"])).code, 0);
+    await Deno.mkdir(`${host}/tree/sub`, { recursive: true });
+    await Deno.writeTextFile(`${host}/tree/sub/leaf`, "leaf\n");
+    assert.equal((await b.run(["cp", `${host}/tree`, "fsbox:/srv/"])).code, 0);
+    const d2 = (await b.run(["diff", "fsbox"])).stdout;
+    assert.match(d2, /^A \/root\/renamed\.txt$/m);
+    assert.match(d2, /^A \/srv\/tree\/sub\/leaf$/m);
+    assert.equal((await b.run(["cp", "fsbox:/srv/tree", `${host}/back`])).code, 0);
+    assert.equal(await Deno.readTextFile(`${host}/back/sub/leaf`), "leaf\n");
   } finally {
     await b.cleanup();
     await Deno.remove(host, { recursive: true });
