@@ -150,10 +150,18 @@ function keyValues(rest: string, raw: string): [string, string][] {
  * await importRootfs(store, "rootfs.tar", { tag: "mine:1", changes: ['CMD ["/bin/sh"]'] });
  * ```
  */
-export async function importRootfs(
+export function importRootfs(
   store: Store,
   source: string | ByteSource,
   options: ImportOptions = {},
+): Promise<StoredImage> {
+  return store.withIngest(() => importLocked(store, source, options));
+}
+
+async function importLocked(
+  store: Store,
+  source: string | ByteSource,
+  options: ImportOptions,
 ): Promise<StoredImage> {
   const name = options.name ?? (typeof source === "string" ? source : "-");
   const containerConfig = applyChanges({ Env: [BASE_PATH] }, options.changes ?? []);

@@ -89,10 +89,18 @@ interface PlannedImage {
  * for (const l of await loadImages(store, "busybox.tar")) console.log(l.tags);
  * ```
  */
-export async function loadImages(
+export function loadImages(
   store: Store,
   source: string | ByteSource,
   options: LoadOptions = {},
+): Promise<LoadedImage[]> {
+  return store.withIngest(() => loadLocked(store, source, options));
+}
+
+async function loadLocked(
+  store: Store,
+  source: string | ByteSource,
+  options: LoadOptions,
 ): Promise<LoadedImage[]> {
   const name = options.name ?? (typeof source === "string" ? source : "-");
   const archive = await openArchive(source, store.tmpDir, name, limitsOf(options));

@@ -117,6 +117,10 @@ export async function ensureBaseImage(
   const label = list.join(",");
   const existing = await store.find(BASE_IMAGE);
   if (existing && existing.config.config?.Labels?.[BASE_APPLETS_LABEL] === label) return existing;
+  return await store.withIngest(() => buildBase(store, list, label));
+}
+
+async function buildBase(store: Store, list: string[], label: string): Promise<StoredImage> {
   const layer = await storeLayer(store, baseImageChanges(list), {
     sourceDateEpoch: 0,
     uid: 0,

@@ -13,6 +13,7 @@
  *   pins/<owner>.json     manifests pinned by containers (kept by GC)
  *   tmp/                  ingest temp files (same file system, renamed into place)
  *   index.lock            flock held while index.json changes
+ *   gc.lock               shared flock held by loads/imports/builds; gc() takes it exclusively
  * ```
  *
  * Every index.json entry points at an image manifest: multi-platform indexes are
@@ -116,6 +117,9 @@ export async function openStore(root: string): Promise<Store> {
   if (!(await exists(join(layout, "index.json")))) {
     await store.updateIndex(() => {});
   }
+  // Lock files exist from the start, so a failed operation leaves the tree as it was.
+  await (await Deno.open(join(layout, "gc.lock"), { create: true, write: true, mode: 0o600 }))
+    .close();
   return store;
 }
 
@@ -130,6 +134,7 @@ export class Store {
   /** Temp files for ingest. */
   readonly tmpDir: string;
   readonly #lock: IndexLock;
+  readonly #gcLockPath: string;
   readonly #json = new Map<string, unknown>();
 
   /**
@@ -143,6 +148,7 @@ export class Store {
     this.layersDir = join(layoutDir, "layers");
     this.tmpDir = join(layoutDir, "tmp");
     this.#lock = new IndexLock(join(layoutDir, "index.lock"));
+    this.#gcLockPath = join(layoutDir, "gc.lock");
   }
 
   // ---- blobs ---------------------------------------------------------------------------
@@ -398,10 +404,18 @@ export class Store {
    * @param tags References to point at it (each moves from any image that had it).
    * @returns The stored image.
    */
-  async putImage(
+  putImage(
     config: ImageConfig,
     layers: ImageLayer[],
     tags: string[] = [],
+  ): Promise<StoredImage> {
+    return this.withIngest(() => this.#putImage(config, layers, tags));
+  }
+
+  async #putImage(
+    config: ImageConfig,
+    layers: ImageLayer[],
+    tags: string[],
   ): Promise<StoredImage> {
     const diffIds = layers.map((l) => l.diffId);
     if (JSON.stringify(diffIds) !== JSON.stringify(config.rootfs.diff_ids)) {
@@ -540,6 +554,33 @@ export class Store {
     });
   }
 
+  /**
+   * Run an operation that writes blobs before index.json references them (a load, an
+   * import, a build): garbage collection waits until it is over, in this process and
+   * in others. It is a shared `flock` on `gc.lock`; `gc()` takes it exclusively, so
+   * blobs in flight are never collected. Operations may nest and run concurrently.
+   * Do not call `gc()` (or `remove`, which collects) from inside `fn`.
+   *
+   * @param fn The operation.
+   * @returns What `fn` returns.
+   * @example
+   * ```ts ignore
+   * await store.withIngest(async () => {
+   *   const layer = await storeLayer(store, changes);
+   *   await store.putImage(config, [layer], ["app:1"]);
+   * });
+   * ```
+   */
+  async withIngest<T>(fn: () => Promise<T>): Promise<T> {
+    const file = await Deno.open(this.#gcLockPath, { create: true, write: true, mode: 0o600 });
+    try {
+      await file.lock(false);
+      return await fn();
+    } finally {
+      file.close();
+    }
+  }
+
   // ---- pins and garbage collection ----------------------------------------------------
 
   /**
@@ -570,7 +611,17 @@ export class Store {
    * @param options `keep` adds more roots (manifest, config or layer digests).
    * @returns What was removed and the bytes reclaimed.
    */
-  gc(options: { keep?: Iterable<Digest> } = {}): Promise<GcReport> {
+  async gc(options: { keep?: Iterable<Digest> } = {}): Promise<GcReport> {
+    const gcLock = await Deno.open(this.#gcLockPath, { create: true, write: true, mode: 0o600 });
+    try {
+      await gcLock.lock(true);
+      return await this.#gcLocked(options);
+    } finally {
+      gcLock.close();
+    }
+  }
+
+  #gcLocked(options: { keep?: Iterable<Digest> }): Promise<GcReport> {
     return this.#lock.run(async () => {
       const roots = new Set<string>((await this.readIndex()).manifests.map((d) => d.digest));
       for await (const e of Deno.readDir(join(this.layoutDir, "pins"))) {
@@ -582,18 +633,28 @@ export class Store {
       const blobs = new Set<string>();
       const diffIds = new Set<string>();
       for (const root of roots) {
-        if (!isDigest(root) || !(await this.hasBlob(root))) continue;
+        if (!isDigest(root)) continue;
+        diffIds.add(root); // a pinned diff_id keeps its layer tar and index
+        if (!(await this.hasBlob(root))) continue;
         blobs.add(root);
-        const doc = await this.readJsonBlob<Partial<Manifest> & Partial<ImageConfig>>(root);
+        let doc: Partial<Manifest> & Partial<ImageConfig>;
+        try {
+          doc = await this.readJsonBlob<Partial<Manifest> & Partial<ImageConfig>>(root);
+        } catch {
+          continue; // a pinned layer blob, or not JSON: keep just the blob
+        }
+        if (typeof doc !== "object" || doc === null) continue;
         if (doc.config?.digest && isDigest(doc.config.digest)) {
           blobs.add(doc.config.digest);
           if (await this.hasBlob(doc.config.digest)) {
-            const cfg = await this.readJsonBlob<ImageConfig>(doc.config.digest);
-            for (const d of cfg.rootfs?.diff_ids ?? []) diffIds.add(d);
+            const cfg = await this.readJsonBlob<ImageConfig>(doc.config.digest).catch(() => null);
+            const ids = cfg?.rootfs?.diff_ids;
+            if (Array.isArray(ids)) { for (const d of ids) diffIds.add(d); }
           }
         }
-        for (const l of doc.layers ?? []) blobs.add(l.digest);
-        for (const d of doc.rootfs?.diff_ids ?? []) diffIds.add(d);
+        if (Array.isArray(doc.layers)) { for (const l of doc.layers) blobs.add(l?.digest); }
+        const ids = doc.rootfs?.diff_ids;
+        if (Array.isArray(ids)) { for (const d of ids) diffIds.add(d); }
       }
       const victims: string[] = [];
       const report: GcReport = { blobsRemoved: [], layersRemoved: [], bytesReclaimed: 0 };

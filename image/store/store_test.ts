@@ -121,3 +121,25 @@ Deno.test("index.json updates from concurrent processes are never lost", async (
     assert.equal(tags.length, 1 + 10 + 30);
   });
 });
+
+Deno.test("gc() waits for ingests in flight, so their blobs are never collected", async () => {
+  await withStore(async (root) => {
+    const store = await openStore(root);
+    let gcDone = false;
+    let gcPromise: Promise<unknown> | undefined;
+    await store.withIngest(async () => {
+      const blob = await store.ingest(new TextEncoder().encode("in flight"));
+      gcPromise = store.gc().then((r) => {
+        gcDone = true;
+        return r;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(gcDone, false, "gc ran while an ingest held the lock");
+      assert.ok(await store.hasBlob(blob.digest));
+      await store.pin("keeper", [blob.digest]);
+    });
+    await gcPromise;
+    assert.equal(gcDone, true);
+    assert.equal([...Deno.readDirSync(store.blobsDir)].length, 1, "pinned blob kept");
+  });
+});
