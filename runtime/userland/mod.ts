@@ -19,6 +19,7 @@ import { env } from "./env.ts";
 import { find } from "./find.ts";
 import { free } from "./free.ts";
 import { egrep, fgrep, grep } from "./grep.ts";
+import { gunzip, gzip, zcat } from "./gzip.ts";
 import { head } from "./head.ts";
 import { id, whoami } from "./id.ts";
 import { ipcmk, ipcrm, ipcs } from "./ipcs.ts";
@@ -42,6 +43,7 @@ import { sleep } from "./sleep.ts";
 import { sort } from "./sort.ts";
 import { stat } from "./stat.ts";
 import { tail } from "./tail.ts";
+import { tar } from "./tar.ts";
 import { tee } from "./tee.ts";
 import { test } from "./test.ts";
 import { nice, timeout } from "./timeout.ts";
@@ -86,6 +88,8 @@ export const applets: Record<string, BuiltinMain> = {
   find,
   free,
   grep,
+  gunzip,
+  gzip,
   head,
   hostname,
   id,
@@ -119,6 +123,7 @@ export const applets: Record<string, BuiltinMain> = {
   sort,
   stat,
   tail,
+  tar,
   tee,
   test,
   timeout,
@@ -132,6 +137,7 @@ export const applets: Record<string, BuiltinMain> = {
   whoami,
   xargs,
   yes,
+  zcat,
 };
 
 /** The applet names, sorted (the base image makes `/bin/<name>` for each). */
