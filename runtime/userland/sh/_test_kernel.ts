@@ -497,6 +497,35 @@ function makeSyscalls(k: FakeKernel, p: Proc): Syscalls {
       return res;
     },
     kill: (pid) => (k.procs.has(pid) ? 0 : Errno.ESRCH),
+    poll(fds) {
+      const once = () => {
+        let n = 0;
+        for (const q of fds) {
+          const f = p.fds.get(q.fd)?.file;
+          let ev = 0;
+          if (!f) ev = 32;
+          else if (f.kind === "pr") {
+            ev = (f.pipe.buf.length > 0 ? 1 : 0) | (f.pipe.writers === 0 ? 16 : 0);
+          } else if (f.kind === "pw") {
+            ev = f.pipe.readers === 0 ? 8 | 4 : f.pipe.buf.length <= 65536 - 4096 ? 4 : 0;
+          } else ev = 5;
+          q.revents = ev & (q.events | 8 | 16 | 32);
+          if (q.revents) n++;
+        }
+        return n;
+      };
+      const attempt = (): number | Promise<number> => {
+        const n = once();
+        if (n > 0) return n;
+        const pipes = fds.map((q) => p.fds.get(q.fd)?.file).filter((f) =>
+          f?.kind === "pr" || f?.kind === "pw"
+        );
+        return Promise.race(
+          pipes.map((f) => new Promise<void>((r) => (f as { pipe: Pipe }).pipe.waiters.push(r))),
+        ).then(attempt);
+      };
+      return attempt();
+    },
   };
   function install(file: File, flags: number): number {
     let fd = 0;
@@ -598,6 +627,7 @@ export async function runShell(
   k.addProgram("cat", testCat);
   k.addProgram("seq", testSeq);
   k.addProgram("wc", testWcL);
+  k.addProgram("head", testHead);
   k.mkdirs("/tmp");
   k.tty = opts.tty ?? false;
   for (const [path, text] of Object.entries(opts.files ?? {})) {
@@ -606,3 +636,19 @@ export async function runShell(
   const status = await k.run(opts.argv ?? ["sh", "-c", script], opts.stdin ?? "");
   return { stdout: k.out(), stderr: k.err(), status, kernel: k };
 }
+
+/** `head -n N` (default 10) for tests: stops reading after N lines. */
+export const testHead: BuiltinMain = async (sys, argv) => {
+  const n = argv[1] === "-n" ? Number(argv[2]) : 10;
+  const buf = new Uint8Array(1);
+  let lines = 0;
+  let out = "";
+  while (lines < n) {
+    const r = await sys.read(0, buf);
+    if (r <= 0) break;
+    out += String.fromCharCode(buf[0]!);
+    if (buf[0] === 10) lines++;
+  }
+  await writeAll(sys, 1, out);
+  return 0;
+};

@@ -7,14 +7,24 @@ import { Errno } from "../../kernel/errno.ts";
 import type { Shell } from "./shell.ts";
 import { ShellError } from "./state.ts";
 import { isName } from "./lexer.ts";
+import { type FdRef, MemFile } from "./fd_table.ts";
 
 const decoder = new TextDecoder();
 
-/** Reads one line (without the newline) from a real fd; `eof` when input ended first. */
+const encoder = new TextEncoder();
+
+/** Reads one line (without the newline); `eof` when input ended first. */
 async function readLine(
   sh: Shell,
-  fd: number,
+  fd: FdRef,
 ): Promise<{ line: Uint8Array; eof: boolean; error?: number }> {
+  if (fd instanceof MemFile) {
+    const nl = fd.text.indexOf("\n", fd.pos);
+    const end = nl < 0 ? fd.text.length : nl;
+    const line = encoder.encode(fd.text.slice(fd.pos, end));
+    fd.pos = nl < 0 ? fd.text.length : nl + 1;
+    return { line, eof: nl < 0 };
+  }
   const parts: number[] = [];
   // A seekable fd is read in blocks and the rest is given back with lseek.
   const seekable = sh.sys.lseek(fd, 0, 1) >= 0;
@@ -65,7 +75,10 @@ export async function read(sh: Shell, argv: string[]): Promise<number> {
   }
   const names = args.length > 0 ? args : ["REPLY"];
   for (const n of names) if (!isName(n)) throw new ShellError(`read: ${n}: bad variable name`);
-  if (prompt !== undefined && sh.sys.isatty(sh.fds.get(0) ?? 0)) await sh.print(2, prompt);
+  const input = sh.fds.getReal(0);
+  if (prompt !== undefined && input !== undefined && sh.sys.isatty(input)) {
+    await sh.print(2, prompt);
+  }
   await sh.flushOut();
   const fd = sh.fds.get(0);
   if (fd === undefined) {

@@ -110,7 +110,7 @@ function unary(sh: Shell, op: string, a: string): boolean {
       return a !== "" && sh.sys.faccessat(-100, a, 1, 0x200) === 0;
     case "-t": {
       const fd = Number(toInt(a));
-      const real = sh.fds.get(fd);
+      const real = sh.fds.getReal(fd);
       return real !== undefined && sh.sys.isatty(real);
     }
   }

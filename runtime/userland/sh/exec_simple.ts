@@ -10,14 +10,18 @@ import { W } from "../../kernel/syscalls/api.ts";
 import type { AndOr, Command, Word } from "./ast.ts";
 import { BUILTINS, SPECIAL_BUILTINS } from "./builtins.ts";
 import { expandString, expandWord } from "./expand.ts";
+import type { FdTable } from "./fd_table.ts";
+import { hasMagic } from "./pattern.ts";
 import { applyRedirs } from "./redirect.ts";
+import { materialize, type Pump, runPumps } from "./spawn_io.ts";
 import type { Job, Shell } from "./shell.ts";
 import { ExitSignal, ShellError, type Var } from "./state.ts";
 
-type Simple = Command & { type: "simple" };
+/** A simple command node. */
+export type Simple = Command & { type: "simple" };
 
 /** A simple command after expansion. */
-interface Prepared {
+export interface Prepared {
   argv: string[];
   assigns: [string, string][];
 }
@@ -29,11 +33,18 @@ function literalWord(w: Word): string | undefined {
   if (w.parts.length !== 1) return undefined;
   const p = w.parts[0]!;
   if (p.type === "sq") return p.text;
-  if (p.type === "lit" && (p.quoted || !/[*?[]/.test(p.text))) return p.text;
+  if (p.type === "lit" && (p.quoted || !/[*?[]/.test(p.text) || !hasMagic(p.text))) return p.text;
   return undefined;
 }
 
-async function prepare(sh: Shell, cmd: Simple): Promise<Prepared> {
+/**
+ * Expands a simple command's words and assignments (and traces it with `set -x`).
+ *
+ * @param sh The shell.
+ * @param cmd The command.
+ * @returns argv and assignments.
+ */
+export async function prepare(sh: Shell, cmd: Simple): Promise<Prepared> {
   sh.lineno = cmd.line;
   sh.cmdsubStatus = 0;
   const argv: string[] = [];
@@ -174,7 +185,22 @@ export async function runArgv(sh: Shell, argv: string[], skipFunctions: boolean)
   return await runPrepared(sh, cmd, { argv, assigns: [] }, skipFunctions);
 }
 
-async function runPrepared(sh: Shell, cmd: Simple, prep: Prepared, skip = false): Promise<number> {
+/**
+ * Runs an expanded simple command in the shell (builtins, functions, or a spawned
+ * command that is waited for).
+ *
+ * @param sh The shell.
+ * @param cmd The command (for its redirections).
+ * @param prep Its expansion.
+ * @param skip Whether functions are skipped (`command name`).
+ * @returns Exit status.
+ */
+export async function runPrepared(
+  sh: Shell,
+  cmd: Simple,
+  prep: Prepared,
+  skip = false,
+): Promise<number> {
   let { argv } = prep;
   const { assigns } = prep;
   if (argv.length === 0) {
@@ -222,19 +248,35 @@ async function runPrepared(sh: Shell, cmd: Simple, prep: Prepared, skip = false)
   });
 }
 
+/** Pumps of a spawned command whose memory files are served later (pipelines). */
+export interface Deferred {
+  /** The table owning the pump fds. */
+  table: FdTable;
+  /** The pumps. */
+  pumps: Pump[];
+}
+
 /**
- * Spawns an external command with the shell's fd layout.
+ * Spawns an external command with the shell's fd layout. Memory-backed fds become
+ * pipes that are fed and drained before this returns, or later through `deferred`.
  *
+ * @param sh The shell.
+ * @param argv Command and arguments.
+ * @param assigns Extra environment.
+ * @param deferred When given, the pumps are queued there instead of run.
  * @returns The pid, or a negated exit status after reporting the error.
  */
 export async function spawnCommand(
   sh: Shell,
   argv: string[],
   assigns: [string, string][],
+  deferred?: Deferred[],
 ): Promise<number> {
   await sh.flushOut();
   const env = sh.environ(new Map(assigns));
-  const fileActions = sh.fds.spawnActions();
+  const table = sh.fds.copy();
+  const pumps = materialize(sh.sys, table);
+  const fileActions = table.spawnActions();
   const name = argv[0]!;
   let pid = sh.sys.spawn({ path: name, argv, env, fileActions });
   if (typeof pid !== "number") pid = await pid;
@@ -243,7 +285,13 @@ export async function spawnCommand(
     pid = sh.sys.spawn({ path: "/bin/sh", argv: ["sh", path, ...argv.slice(1)], env, fileActions });
     if (typeof pid !== "number") pid = await pid;
   }
-  if (pid >= 0) return pid;
+  table.releaseAll();
+  if (pid >= 0) {
+    if (deferred) deferred.push({ table, pumps });
+    else await runPumps(sh.sys, table, pumps);
+    return pid;
+  }
+  for (const p of pumps) table.release(p.fd);
   if (pid === Errno.ENOENT || pid === Errno.ENOTDIR) {
     await sh.error(`${name}: not found`);
     return -127;
@@ -293,58 +341,6 @@ export async function waitPid(sh: Shell, pid: number): Promise<number> {
 }
 
 /**
- * Starts one part of a pipeline in the subshell `sub` (whose fds are already wired).
- * External commands are spawned directly; everything else runs as an in-process task.
- *
- * @returns A function that waits for the part and returns its status.
- */
-export async function startCommand(sub: Shell, cmd: Command): Promise<() => Promise<number>> {
-  if (cmd.type !== "simple" || cmd.words.length === 0) {
-    const running = sub.runSubshell({ items: [single(cmd)] });
-    return () => running;
-  }
-  let prep: Prepared;
-  try {
-    prep = await prepare(sub, cmd);
-  } catch (e) {
-    const st = await sub.statusOf(e);
-    await sub.finish(st);
-    return () => Promise.resolve(st);
-  }
-  const name = prep.argv[0];
-  if (name !== undefined && commandKind(sub, name) === "external") {
-    const st = await (async () => {
-      const saved = sub.fds;
-      sub.fds = saved.copy();
-      try {
-        if (!(await applyRedirs(sub, cmd.redirs))) return -2;
-        return await spawnCommand(sub, prep.argv, prep.assigns);
-      } finally {
-        sub.fds.releaseAll();
-        sub.fds = saved;
-      }
-    })();
-    await sub.finish(0);
-    if (st < 0) return () => Promise.resolve(-st);
-    return () => waitPid(sub, st);
-  }
-  const running = (async () => {
-    let status: number;
-    try {
-      status = await runPrepared(sub, cmd, prep);
-    } catch (e) {
-      status = await sub.statusOf(e);
-    }
-    return await sub.finish(status);
-  })();
-  return () => running;
-}
-
-function single(cmd: Command): AndOr {
-  return { first: { bang: false, cmds: [cmd] }, rest: [], background: false };
-}
-
-/**
  * Starts `cmd &` when it is one simple command: an external command is spawned and its
  * real pid becomes `$!`. Returns undefined for other lists (run as in-process jobs).
  *
@@ -370,20 +366,17 @@ export async function startBackgroundSimple(sh: Shell, item: AndOr): Promise<Job
     }
     return { id: pid, pid, text: prep.argv.join(" ") };
   }
+  // A builtin or function in the background runs to completion now: the kernel runs one
+  // thread per process, so the shell cannot run it alongside the rest of the script.
   const id = sh.shared.nextJobId++;
-  const job: Job = { id, text: prep.argv.join(" ") };
-  job.done = (async () => {
-    let status: number;
-    try {
-      status = await runPrepared(sub, cmd, prep);
-    } catch (e) {
-      status = await sub.statusOf(e);
-    }
-    status = await sub.finish(status);
-    job.status = status;
-    return status;
-  })();
-  return job;
+  let status: number;
+  try {
+    status = await runPrepared(sub, cmd, prep);
+  } catch (e) {
+    status = await sub.statusOf(e);
+  }
+  status = await sub.finish(status);
+  return { id, text: prep.argv.join(" "), status, done: Promise.resolve(status) };
 }
 
 /**

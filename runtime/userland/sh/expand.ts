@@ -244,7 +244,9 @@ export async function expandWord(word: Word, ctx: ExpandContext): Promise<string
   const parts = word.parts;
   if (parts.length === 1) {
     const p = parts[0]!;
-    if (p.type === "lit" && (p.quoted || !hasGlobChar(p.text))) return [p.text];
+    if (p.type === "lit" && (p.quoted || !hasGlobChar(p.text) || !hasMagic(p.text))) {
+      return [p.text];
+    }
     if (p.type === "sq") return [p.text];
   }
   const chunks: Chunk[] = [];

@@ -12,6 +12,37 @@ import type { SpawnFileAction, Syscalls } from "../../kernel/syscalls/api.ts";
 /** Reference counts of the real fds the shell opened. */
 export type RealFds = Map<number, number>;
 
+/**
+ * A descriptor backed by memory instead of a kernel object: the output of a command
+ * substitution being captured ("out"), or text to be read (a here-document, the output
+ * of an earlier part of a pipeline: "in"). The kernel runs one thread per process, so
+ * the shell never has two of its own tasks blocked in the kernel at once; memory files
+ * let in-process parts run one after the other.
+ */
+export class MemFile {
+  /** Whether the file is read from or written to. */
+  readonly mode: "in" | "out";
+  /** The text. */
+  text: string;
+  /** Read position in `text` ("in"). */
+  pos = 0;
+  /**
+   * @param mode "in" or "out".
+   * @param text Initial text.
+   */
+  constructor(mode: "in" | "out", text = "") {
+    this.mode = mode;
+    this.text = text;
+  }
+  /** Text not read yet. */
+  rest(): string {
+    return this.text.slice(this.pos);
+  }
+}
+
+/** What a logical fd refers to. */
+export type FdRef = number | MemFile;
+
 const F_GETFD = 1;
 const F_DUPFD_CLOEXEC = 1030;
 const TEMP_BASE = 200;
@@ -27,7 +58,7 @@ const TEMP_BASE = 200;
  * ```
  */
 export class FdTable {
-  #map = new Map<number, number>();
+  #map = new Map<number, FdRef>();
   #real: RealFds;
   #sys: Syscalls | undefined;
   /** Logical fds open in the process when the shell started. */
@@ -74,13 +105,19 @@ export class FdTable {
     });
   }
 
-  /** The real fd behind a logical one. */
-  get(fd: number): number | undefined {
+  /** What a logical fd refers to. */
+  get(fd: number): FdRef | undefined {
     return this.#map.get(fd);
   }
 
+  /** The real fd behind a logical one (undefined when closed or in memory). */
+  getReal(fd: number): number | undefined {
+    const r = this.#map.get(fd);
+    return typeof r === "number" ? r : undefined;
+  }
+
   /** Points logical `fd` at `real` (taking a reference). */
-  set(fd: number, real: number): void {
+  set(fd: number, real: FdRef): void {
     this.retain(real);
     const old = this.#map.get(fd);
     this.#map.set(fd, real);
@@ -115,13 +152,15 @@ export class FdTable {
   }
 
   /** Takes a reference on a real fd the shell owns. */
-  retain(real: number): void {
+  retain(real: FdRef): void {
+    if (typeof real !== "number") return;
     const n = this.#real.get(real);
     if (n !== undefined) this.#real.set(real, n + 1);
   }
 
   /** Drops a reference; closes the real fd at zero. */
-  release(real: number): void {
+  release(real: FdRef): void {
+    if (typeof real !== "number") return;
     const n = this.#real.get(real);
     if (n === undefined) return;
     if (n <= 1) {
@@ -137,13 +176,14 @@ export class FdTable {
     return fd;
   }
 
-  /** The mappings, logical → real. */
-  entries(): IterableIterator<[number, number]> {
+  /** The mappings, logical → real or memory. */
+  entries(): IterableIterator<[number, FdRef]> {
     return this.#map.entries();
   }
 
   /**
-   * File actions that give a spawned command this logical layout.
+   * File actions that give a spawned command this logical layout. Memory files must
+   * have been replaced by pipes first (see `spawn_io.ts`); any left are closed.
    *
    * @returns `dup2`/`close` actions for `spawn`.
    */
@@ -152,6 +192,7 @@ export class FdTable {
     const src = new Map<number, number>();
     const temps: number[] = [];
     for (const [l, r] of this.#map) {
+      if (typeof r !== "number") continue;
       if (r < 10 && (r !== l || this.#real.has(r))) {
         const t = TEMP_BASE + l;
         actions.push({ op: "dup2", fd: r, newfd: t });
@@ -161,7 +202,9 @@ export class FdTable {
     }
     for (const [l, s] of src) if (s !== l) actions.push({ op: "dup2", fd: s, newfd: l });
     for (const t of temps) actions.push({ op: "close", fd: t });
-    for (const l of this.inherited) if (!this.#map.has(l)) actions.push({ op: "close", fd: l });
+    for (const l of this.inherited) {
+      if (typeof this.#map.get(l) !== "number") actions.push({ op: "close", fd: l });
+    }
     return actions;
   }
 }

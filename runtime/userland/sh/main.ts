@@ -129,7 +129,7 @@ function fdSource(sh: Shell): Source {
       }
       await sh.flushOut();
       for (;;) {
-        const fd = sh.fds.get(0);
+        const fd = sh.fds.getReal(0);
         if (fd === undefined) return undefined;
         let n = sh.sys.read(fd, buf);
         if (typeof n !== "number") n = await n;
@@ -252,8 +252,8 @@ export async function sh(sys: Syscalls, argv: string[]): Promise<number> {
     source = textSource(text.startsWith("#!") ? text : text);
   } else {
     shell.params = rest;
-    const stdin = shell.fds.get(0);
-    const tty = stdin !== undefined && sys.isatty(stdin) && sys.isatty(shell.fds.get(2) ?? 2);
+    const stdin = shell.fds.getReal(0);
+    const tty = stdin !== undefined && sys.isatty(stdin) && sys.isatty(shell.fds.getReal(2) ?? 2);
     if (forceInteractive || tty) shell.opts.interactive = true;
     source = fdSource(shell);
   }

@@ -8,6 +8,7 @@
  */
 import { Errno } from "../../kernel/errno.ts";
 import type { Syscalls } from "../../kernel/syscalls/api.ts";
+import { type FdRef, MemFile } from "./fd_table.ts";
 
 const encoder = new TextEncoder();
 const LIMIT = 8192;
@@ -46,11 +47,16 @@ export class Output {
   /**
    * Queues text for a real fd.
    *
-   * @param fd Real file descriptor.
+   * @param target Real file descriptor, or a memory file (appended to at once).
    * @param text Text to write.
    * @returns A promise when the buffer had to be flushed, else undefined.
    */
-  write(fd: number, text: string): Promise<void> | undefined {
+  write(target: FdRef, text: string): Promise<void> | undefined {
+    if (target instanceof MemFile) {
+      target.text += text;
+      return undefined;
+    }
+    const fd = target;
     if (fd !== this.#fd && this.#text !== "") {
       return this.flush().then(() => {
         this.#fd = fd;

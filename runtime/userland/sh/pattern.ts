@@ -44,7 +44,8 @@ export function hasMagic(pat: string): boolean {
   for (let i = 0; i < pat.length; i++) {
     const c = pat[i];
     if (c === "\\") i++;
-    else if (c === "*" || c === "?" || c === "[") return true;
+    else if (c === "*" || c === "?") return true;
+    else if (c === "[" && bracket(pat, i + 1) !== undefined) return true;
   }
   return false;
 }

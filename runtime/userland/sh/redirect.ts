@@ -8,11 +8,11 @@ import { Errno } from "../../kernel/errno.ts";
 import { O } from "../../kernel/syscalls/api.ts";
 import type { Redir } from "./ast.ts";
 import { expandString, expandWord } from "./expand.ts";
+import { MemFile } from "./fd_table.ts";
 import type { Shell } from "./shell.ts";
 import { ShellError } from "./state.ts";
 
 const AT_FDCWD = -100;
-const encoder = new TextEncoder();
 
 function openFlags(op: Redir["op"], noclobber: boolean): number {
   switch (op) {
@@ -47,28 +47,6 @@ function openError(op: Redir["op"], path: string, err: number): string {
   return `${op === "<" ? "cannot open" : "cannot create"} ${path}: ${reason}`;
 }
 
-/** Makes a pipe holding `text` and returns its read end (a writer task fills big bodies). */
-async function hereDocFd(sh: Shell, text: string): Promise<number | undefined> {
-  const pipe = sh.sys.pipe2(O.CLOEXEC);
-  if (typeof pipe === "number") return undefined;
-  const [r, w] = sh.fds.adopt(sh.sys, pipe) as [number, number];
-  const bytes = encoder.encode(text);
-  const writeAll = async () => {
-    let off = 0;
-    while (off < bytes.length) {
-      let n = sh.sys.write(w, bytes.subarray(off, off + 65536));
-      if (typeof n !== "number") n = await n;
-      if (n === Errno.EINTR || n === Errno.EAGAIN) continue;
-      if (n <= 0) break;
-      off += n;
-    }
-    sh.fds.release(w);
-  };
-  if (bytes.length <= 4096) await writeAll();
-  else void writeAll();
-  return r;
-}
-
 /**
  * Applies redirections to `sh.fds` in order. Errors are reported on stderr.
  *
@@ -98,13 +76,8 @@ export async function applyRedirs(sh: Shell, redirs: Redir[]): Promise<boolean> 
 async function applyRedir(sh: Shell, r: Redir): Promise<boolean> {
   if (r.op === "<<" || r.op === "<<-") {
     const body = await expandString(r.here!, sh);
-    const fd = await hereDocFd(sh, body);
-    if (fd === undefined) {
-      await sh.error("cannot create here-document");
-      return false;
-    }
-    sh.fds.set(r.fd, fd);
-    sh.fds.release(fd);
+    // Held in memory: a spawned reader gets a pipe the shell feeds (spawn_io.ts).
+    sh.fds.set(r.fd, new MemFile("in", body));
     return true;
   }
   if (r.op === "<&" || r.op === ">&") {

@@ -98,8 +98,8 @@ Deno.test("sh interactive exits at end of input with the last status", async () 
 });
 
 Deno.test("sh ends a loop writing into a closed pipe (SIGPIPE status in the subshell)", async () => {
-  await check("while :; do echo y; done | { read a; echo $a; }; echo st=$?", "y\nst=0\n");
-  await check("{ while :; do echo y; done; } | { read a; }; echo done", "done\n");
+  await check("while :; do echo y; done | head -n 1; echo st=$?", "y\nst=0\n");
+  await check("f() { while :; do echo y; done; }; f | head -n 2 | wc -l; echo done", "2\ndone\n");
 });
 
 Deno.test("sh survives hostile scripts: every run ends with a status, never a crash (property)", async () => {

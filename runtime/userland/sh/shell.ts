@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { Errno } from "../../kernel/errno.ts";
 import type { Syscalls } from "../../kernel/syscalls/api.ts";
 import type { AndOr, Command, Pipeline, Redir, Script } from "./ast.ts";
-import { execSimple, startBackgroundSimple, startCommand } from "./exec_simple.ts";
+import { execSimple, startBackgroundSimple } from "./exec_simple.ts";
+import { runPipeline } from "./pipeline.ts";
 import { parseScript } from "./parser.ts";
 import { applyRedirs } from "./redirect.ts";
 import { evalArith } from "./arith.ts";
@@ -21,7 +21,7 @@ import { type ExpandContext, expandPattern, expandString, expandWord } from "./e
 import { glob } from "./glob.ts";
 import { BrokenPipe, Output } from "./output.ts";
 import { matchPattern } from "./pattern.ts";
-import { FdTable, type RealFds } from "./fd_table.ts";
+import { FdTable, MemFile, type RealFds } from "./fd_table.ts";
 import {
   defaultOptions,
   ExitSignal,
@@ -307,42 +307,22 @@ export class Shell implements ExpandContext {
 
   async commandSubst(script: Script): Promise<string> {
     await this.flushOut();
-    const pipe = this.sys.pipe2(0);
-    if (typeof pipe === "number") throw new ShellError(`Cannot create pipe: ${pipe}`);
-    const [r, w] = this.fds.adopt(this.sys, pipe) as [number, number];
+    // The body runs to completion in this task with its stdout in memory; commands it
+    // spawns write into pipes that are drained as they run (see spawn_io.ts).
+    const capture = new MemFile("out");
     const sub = this.clone();
-    sub.fds.set(1, w);
-    this.fds.release(w);
-    const running = sub.runSubshell(script);
-    const chunks: Uint8Array[] = [];
-    const buf = new Uint8Array(16384);
-    for (;;) {
-      let n = this.sys.read(r, buf);
-      if (typeof n !== "number") n = await n;
-      if (n === Errno.EINTR || n === Errno.EAGAIN) continue;
-      if (n <= 0) break;
-      chunks.push(buf.slice(0, n));
-    }
-    this.fds.release(r);
-    this.cmdsubStatus = await running;
-    let total = 0;
-    for (const c of chunks) total += c.length;
-    const all = new Uint8Array(total);
-    let off = 0;
-    for (const c of chunks) {
-      all.set(c, off);
-      off += c.length;
-    }
-    return new TextDecoder().decode(all);
+    sub.fds.set(1, capture);
+    this.cmdsubStatus = await sub.runSubshell(script);
+    return capture.text;
   }
 
   // --- output ---
 
   /** Queues text for a logical fd (1 = stdout, 2 = stderr). */
   print(fd: number, text: string): Promise<void> | undefined {
-    const real = this.fds.get(fd);
-    if (real === undefined) return undefined;
-    const p = this.out.write(real, text);
+    const target = this.fds.get(fd);
+    if (target === undefined) return undefined;
+    const p = this.out.write(target, text);
     return p ? p.catch((e) => this.#onWriteError(e)) : undefined;
   }
 
@@ -492,32 +472,7 @@ export class Shell implements ExpandContext {
   }
 
   async runPipeline(cmds: Command[]): Promise<number> {
-    await this.flushOut();
-    const waits: (() => Promise<number>)[] = [];
-    let input: number | undefined;
-    for (let i = 0; i < cmds.length; i++) {
-      const last = i === cmds.length - 1;
-      let output: number | undefined;
-      let nextInput: number | undefined;
-      if (!last) {
-        const pipe = this.sys.pipe2(0);
-        if (typeof pipe === "number") {
-          await this.error("Cannot create pipe");
-          break;
-        }
-        [nextInput, output] = this.fds.adopt(this.sys, pipe) as [number, number];
-      }
-      const sub = this.clone();
-      if (input !== undefined) sub.fds.set(0, input);
-      if (output !== undefined) sub.fds.set(1, output);
-      if (input !== undefined) this.fds.release(input);
-      if (output !== undefined) this.fds.release(output);
-      waits.push(await startCommand(sub, cmds[i]!));
-      input = nextInput;
-    }
-    let status = 0;
-    for (const w of waits) status = await w();
-    return status;
+    return await runPipeline(this, cmds);
   }
 
   /** Runs a script as a subshell of this shell; resolves with its status. */
@@ -578,15 +533,13 @@ export class Shell implements ExpandContext {
       this.status = 0;
       return 0;
     }
+    // A list in the background runs to completion now (see pipeline.ts: one thread per
+    // process); its external commands still run as processes.
     const sub = this.clone();
     if (!this.opts.interactive) sub.redirectStdinToNull();
     const id = this.shared.nextJobId++;
-    const job: Job = { id, text: "", done: undefined };
-    job.done = (async () => {
-      const s = await sub.runSubshell({ items: [fg] });
-      job.status = s;
-      return s;
-    })();
+    const s = await sub.runSubshell({ items: [fg] });
+    const job: Job = { id, text: "", status: s, done: Promise.resolve(s) };
     this.shared.jobs.push(job);
     this.lastBg = id;
     this.status = 0;
