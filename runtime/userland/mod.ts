@@ -27,6 +27,7 @@ import { kill, pgrep, pkill } from "./kill.ts";
 import { ln } from "./ln.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
+import { mount, umount } from "./mount.ts";
 import { mv } from "./mv.ts";
 import { nproc } from "./nproc.ts";
 import { printf } from "./printf.ts";
@@ -101,6 +102,7 @@ export const applets: Record<string, BuiltinMain> = {
   ls,
   md5sum,
   mkdir,
+  mount,
   mv,
   nice,
   nproc,
@@ -131,6 +133,7 @@ export const applets: Record<string, BuiltinMain> = {
   touch,
   tr,
   true: trueMain,
+  umount,
   uname,
   uniq,
   wc,
