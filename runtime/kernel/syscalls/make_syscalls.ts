@@ -118,8 +118,13 @@ function wrap(k: Kernel, p: Process, name: string, fn: AnyCall): AnyCall {
     return () => {
       if (p.dead) return afterDeath(p, true);
       const s = k.scheduler;
-      if (s.current === p && !p.stopped && k.cgroups.root.runq.size === 0) return 0;
-      s.release(p, performance.now());
+      const now = performance.now();
+      // Nothing else to run and slice left: keep the CPU (timers and I/O still get their
+      // host turn when the slice ends).
+      if (s.current === p && !p.stopped && k.cgroups.root.runq.size === 0 && now < s.sliceEndMs) {
+        return 0;
+      }
+      s.release(p, now);
       return reacquireCpu(k, p).then(resumed);
     };
   }
