@@ -70,8 +70,10 @@ export interface KernelOptions {
   hostname?: string;
   /** Scheduler slice, ms (default 4). */
   sliceMs?: number;
-  /** Longest run without a host event-loop turn, ms (default 2). */
+  /** Longest run without a host macrotask turn, ms (default 2). */
   hostYieldMs?: number;
+  /** Longest run without a full event-loop turn (timers, I/O), ms (default 4). */
+  ioTurnMs?: number;
 }
 
 /** Where a spawned process's standard stream goes. */
@@ -279,6 +281,7 @@ export class Kernel implements ProcessHost {
     this.scheduler = new Scheduler(this.cgroups.root, {
       sliceMs: opts.sliceMs,
       hostYieldMs: opts.hostYieldMs,
+      ioTurnMs: opts.ioTurnMs,
     });
   }
 
