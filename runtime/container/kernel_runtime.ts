@@ -17,7 +17,8 @@ import { Errno } from "../kernel/errno.ts";
 import { CLONE } from "../kernel/syscalls/api.ts";
 import type { ProcessFs } from "../kernel/process_fs.ts";
 import { memoryChargerOf } from "../kernel/cgroup.ts";
-import type { MemoryCharger } from "../kernel/task.ts";
+import type { MemoryCharger, Task } from "../kernel/task.ts";
+import type { FsFactory } from "../kernel/vfs/mount.ts";
 import { Tty } from "../kernel/fs/devfs/tty.ts";
 import type { StreamHandle } from "../kernel/host_stdio.ts";
 import type { Process } from "../kernel/process.ts";
@@ -39,7 +40,14 @@ import {
 /** Supplies container root file systems (implemented over the VFS's overlay). */
 export interface RootfsProvider {
   /** A process file-system state whose root is the container's rootfs with its mounts. */
-  open(record: ContainerRecord, memory?: MemoryCharger, tty?: Tty): Promise<ProcessFs>;
+  open(
+    record: ContainerRecord,
+    memory?: MemoryCharger,
+    tty?: Tty,
+    kernelFs?: KernelMounts,
+  ): Promise<ProcessFs>;
+  /** Finish mounts that need the spawned init (its namespaces). */
+  afterSpawn?(fs: ProcessFs, live: ProcessFs): void;
   /** Persist the writable layer. */
   save(record: ContainerRecord): Promise<void>;
   /** Drop a removed container's layer. */
@@ -48,7 +56,18 @@ export interface RootfsProvider {
   readonly fs: ContainerFs;
 }
 
-const NS_FLAGS = CLONE.NEWPID | CLONE.NEWNS | CLONE.NEWIPC | CLONE.NEWUTS;
+const NS_FLAGS = CLONE.NEWPID | CLONE.NEWNS | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWCGROUP;
+
+/**
+ * The kernel's mountable types ("proc", "cgroup2") and the task whose namespaces they
+ * show: the container's init, known once it is spawned (nothing reads the mounts before).
+ */
+export interface KernelMounts {
+  /** `kernel.fsTypes`. */
+  fsTypes: ReadonlyMap<string, FsFactory>;
+  /** The viewer (the container's init). */
+  viewer: Task;
+}
 
 /** A file-system that has no root yet: every operation explains why. */
 class NoRootfs implements ContainerFs {
@@ -176,7 +195,13 @@ export class KernelRuntime implements ContainerRuntime {
     const tty = record.Config.Tty
       ? new Tty({ onResize: () => this.#signalAll(cgPath, 28, true) })
       : undefined;
-    const fs = this.#rootfs ? await this.#rootfs.open(record, memoryChargerOf(g), tty) : undefined;
+    const current: { init?: Task } = {};
+    const viewer = new Proxy({} as Task, {
+      get: (_t, prop) => (current.init ? Reflect.get(current.init, prop) : undefined),
+    });
+    const fs = this.#rootfs
+      ? await this.#rootfs.open(record, memoryChargerOf(g), tty, { fsTypes: k.fsTypes, viewer })
+      : undefined;
     const argv = record.HostConfig.Init ? ["berth-init", ...spec.process.args] : spec.process.args;
     const ttyHandle = tty ? (tty.open() as unknown as StreamHandle) : undefined;
     let handle: ProcessHandle;
@@ -202,6 +227,8 @@ export class KernelRuntime implements ContainerRuntime {
     } catch (err) {
       throw startError(err, argv[0] ?? "");
     }
+    current.init = handle.process;
+    if (fs) this.#rootfs?.afterSpawn?.(fs, handle.process.fs as ProcessFs);
     const outDone = tty
       ? pump(tty.output, io.stdout).then(() => [])
       : Promise.all([pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);

@@ -27,7 +27,8 @@ import type { ProcessFs } from "../kernel/process_fs.ts";
 import type { MemoryCharger } from "../kernel/task.ts";
 import { atomicWrite, type ContainerRecord } from "./container_state.ts";
 import type { ContainerFs, FsChange, PathStat } from "./container_runtime.ts";
-import type { RootfsProvider } from "./kernel_runtime.ts";
+import type { KernelMounts, RootfsProvider } from "./kernel_runtime.ts";
+import type { FileSystem } from "../kernel/vfs/types.ts";
 
 const ROOT: OpContext = { cred: { uid: 0, gid: 0, euid: 0, egid: 0, groups: [] } };
 const S_IFMT = 0o170000;
@@ -203,7 +204,7 @@ function writeEntry(parent: Inode, name: string, e: LayerEntry, tar: Uint8Array)
     case "hardlink": {
       node = parent.create?.(name, "file", e.mode, ROOT);
       if (node && typeof node !== "number" && e.type === "file" && e.size > 0) {
-        node.openForWrite?.();
+        node.openForWrite?.(1); // O_WRONLY: the overlay copies up
         node.writeAt?.(tar.subarray(e.dataOffset, e.dataOffset + e.size), 0);
       }
       break;
@@ -214,6 +215,51 @@ function writeEntry(parent: Inode, name: string, e: LayerEntry, tar: Uint8Array)
   if (node && typeof node !== "number") {
     if (e.type !== "symlink") node.setattr({ uid: e.uid, gid: e.gid, mtimeMs: e.mtimeMs }, ROOT);
   }
+}
+
+/**
+ * The image's layers plus, when the image lacks them, an "init layer" (as Docker's) with
+ * the mount points the runtime needs (`/proc`, `/sys/fs/cgroup`, `--tmpfs` targets…), so
+ * creating them never shows up in `diff` or `commit`.
+ *
+ * @param layers The image's layers, lowest first.
+ * @param destinations Mount destinations.
+ * @returns The merged lower view.
+ */
+function withInitLayer(
+  layers: OpenLayer[],
+  destinations: string[],
+): ReturnType<typeof mergeLayers> {
+  const merged = mergeLayers(layers);
+  const covered = (p: string) => destinations.some((d) => d !== p && p.startsWith(d + "/"));
+  const missing = new Map<string, LayerEntry>();
+  for (const dest of destinations) {
+    if (covered(dest)) continue; // inside another mount (e.g. /dev/shm in /dev)
+    const parts = dest.split("/").filter((x) => x !== "");
+    for (let i = 1; i <= parts.length; i++) {
+      const path = "/" + parts.slice(0, i).join("/");
+      if (missing.has(path) || merged.lookup(path)) continue;
+      missing.set(path, {
+        path,
+        type: "dir",
+        mode: 0o755,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        mtimeMs: 0,
+        dataOffset: 0,
+      });
+    }
+  }
+  if (missing.size === 0) return merged;
+  const init: OpenLayer = {
+    diffId: "init",
+    entries: missing,
+    whiteouts: new Set(),
+    opaqueDirs: new Set(),
+    readSync: () => 0,
+  };
+  return mergeLayers([...layers, init]);
 }
 
 /**
@@ -230,6 +276,7 @@ export class OverlayRootfs implements RootfsProvider {
   readonly #store: Store;
   readonly #layers = new Map<string, Promise<OpenLayer>>();
   readonly #overlays = new Map<string, OverlayFs>();
+  readonly #late = new WeakMap<ProcessFs, ((live: MountNamespace) => void)[]>();
 
   /**
    * @param root The state root (containers/<id>/upper.tar).
@@ -257,7 +304,8 @@ export class OverlayRootfs implements RootfsProvider {
       return p;
     }));
     const charger: MemoryCharger = memory ?? { tryCharge: () => true, uncharge: () => {} };
-    const ovl = new OverlayFs({ lower: mergeLayers(layers), memory: charger });
+    const lower = withInitLayer(layers, record.Spec.mounts.map((m) => m.destination));
+    const ovl = new OverlayFs({ lower, memory: charger });
     try {
       const saved = await Deno.readFile(`${this.#dir(record)}/upper.tar`);
       applyTar(ovl.root, "/", saved);
@@ -274,17 +322,24 @@ export class OverlayRootfs implements RootfsProvider {
    * @param record The container.
    * @param memory The container cgroup's charger.
    * @param tty The container's terminal (for `/dev/tty`, `/dev/console`).
+   * @param kernelFs The kernel's proc and cgroup2 types, and the task they show.
    * @returns An FsState rooted at the container's root.
    */
-  async open(record: ContainerRecord, memory?: MemoryCharger, tty?: Tty): Promise<ProcessFs> {
+  async open(
+    record: ContainerRecord,
+    memory?: MemoryCharger,
+    tty?: Tty,
+    kernelFs?: KernelMounts,
+  ): Promise<ProcessFs> {
     const ovl = await this.#overlay(record, memory);
     const charger: MemoryCharger = memory ?? { tryCharge: () => true, uncharge: () => {} };
     const ns = new MountNamespace(
       new Mount(ovl, ovl.root, record.Spec.root.readonly ? 1 : 0, "overlay"),
-      defaultFsTypes(),
+      new Map(kernelFs?.fsTypes ?? defaultFsTypes()),
     );
+    const pending: ((live: MountNamespace) => void)[] = [];
     for (const m of record.Spec.mounts) {
-      let fs: TmpFs | undefined;
+      let fs: TmpFs | FileSystem | undefined;
       if (m.type === "devtmpfs") fs = createDevfs({ memory: charger, tty });
       else if (m.type === "tmpfs") {
         const size = m.options?.find((o) => o.startsWith("size="));
@@ -301,13 +356,53 @@ export class OverlayRootfs implements RootfsProvider {
           ),
           { httpStatus: 400 },
         );
-      } else continue; // proc, cgroup2, mqueue: mounted when the kernel provides them
+      } else {
+        // proc, cgroup2: the kernel's types, showing the container's own namespaces.
+        const factory = kernelFs?.fsTypes.get(m.type);
+        if (!factory) continue;
+        if (m.type === "cgroup2") {
+          // cgroupfs takes its view when made: mount it once the init exists (afterSpawn).
+          const late = pending;
+          late.push((live: MountNamespace) => {
+            const made = factory(kernelFs!.viewer, m.source, "");
+            if (typeof made === "number") return;
+            const parentLoc = this.#locate(
+              live,
+              m.destination.split("/").slice(0, -1).join("/") || "/",
+            );
+            const dir = ensureDir(parentLoc.inode, m.destination.split("/").pop()!);
+            live.attach(new Mount(made, made.root, 1, m.source), {
+              mount: parentLoc.mount,
+              inode: dir,
+            });
+          });
+          continue;
+        }
+        const made = factory(kernelFs!.viewer, m.source, "");
+        if (typeof made === "number") continue;
+        fs = made;
+      }
       const parent = m.destination.split("/").slice(0, -1).join("/") || "/";
       const parentLoc = this.#locate(ns, parent);
       const dir = ensureDir(parentLoc.inode, m.destination.split("/").pop()!);
-      ns.attach(new Mount(fs, fs.root, 0, m.source), { mount: parentLoc.mount, inode: dir });
+      const ro = m.options?.includes("ro") ? 1 : 0;
+      ns.attach(new Mount(fs, fs.root, ro, m.source), { mount: parentLoc.mount, inode: dir });
     }
-    return new FsState(ns);
+    const state = new FsState(ns);
+    if (pending.length > 0) this.#late.set(state, pending);
+    return state;
+  }
+
+  /**
+   * Finish the mounts that need the container's init (cgroup2).
+   *
+   * @param fs The state {@link open} returned.
+   * @param live The init's file-system state.
+   */
+  afterSpawn(fs: ProcessFs, live: ProcessFs): void {
+    // The init runs in its own copy of the namespace (CLONE_NEWNS): mount there.
+    for (const f of this.#late.get(fs) ?? []) f((live as FsState).mountNs);
+    this.#late.delete(fs);
   }
 
   /** The mount and inode of a directory path in a namespace (following mounts). */

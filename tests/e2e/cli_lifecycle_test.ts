@@ -132,3 +132,36 @@ Deno.test("update changes limits of a running container live", async () => {
     await b.cleanup();
   }
 });
+
+Deno.test("a container sees its own /proc (pid namespace) and its own cgroup with its limits", async () => {
+  const b = await tempBerth();
+  try {
+    const r = await b.run([
+      "run",
+      "--rm",
+      "-m",
+      "64m",
+      "--pids-limit",
+      "9",
+      "--hostname",
+      "probe",
+      "berth/base",
+      "sh",
+      "-c",
+      "cat /proc/1/cmdline; echo; cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; cat /proc/self/cgroup; hostname; grep MemTotal /proc/meminfo",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split("\n");
+    assert.match(lines[0]!, /^sh\0?-c/);
+    assert.equal(lines[1], String(64 * 1024 * 1024));
+    assert.equal(lines[2], "9");
+    assert.equal(lines[3], "0::/");
+    assert.equal(lines[4], "probe");
+    assert.match(lines[5]!, /^MemTotal: +65536 kB$/);
+    const d = await b.run(["run", "--name", "quiet", "berth/base", "true"]);
+    assert.equal(d.code, 0);
+    assert.equal((await b.run(["diff", "quiet"])).stdout, "", "mount points are not changes");
+  } finally {
+    await b.cleanup();
+  }
+});

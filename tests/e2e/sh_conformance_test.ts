@@ -1,15 +1,15 @@
 /**
  * Shell conformance: each script runs in Berth's `sh` and in the host's `dash` in the
  * same test; stdout, stderr and the exit status must be equal unless the case lists a
- * known difference with its reason. Scripts use only builtins and `cat`, `seq`,
- * `wc -l`, and relative paths in a fresh working directory.
+ * known difference with its reason. Berth runs each script as a process on a fresh
+ * kernel whose root holds the userland applets; scripts use builtins and a few common
+ * utilities (`cat`, `seq`, `wc -l`, `head`), and relative paths in a fresh directory.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { runShell } from "../../runtime/userland/sh/_test_kernel.ts";
-import { sh } from "../../runtime/userland/sh/mod.ts";
+import { runShell } from "../../runtime/userland/sh/_test_machine.ts";
 
 interface Case {
   /** Test name. */
@@ -56,10 +56,11 @@ async function runDash(c: Case): Promise<Result> {
 }
 
 async function runBerth(c: Case): Promise<Result> {
-  const r = await runShell(sh, "", {
+  const r = await runShell("", {
     argv: ["sh", "-c", `cd /w || exit 99\n${c.script}`, "sh"],
     stdin: c.stdin,
     files: { "/w/.keep": "" },
+    env: ["PATH=/bin:/usr/bin", "HOME=/"],
   });
   // The prelude is one line: shift reported line numbers back.
   const stderr = r.stderr.replace(/^sh: (\d+): /gm, (_m, n) => `sh: ${Number(n) - 1}: `);
