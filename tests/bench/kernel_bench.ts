@@ -67,6 +67,13 @@ async function syscallRows(quick: boolean): Promise<Row[]> {
       ref.push(((performance.now() - t0) * 1000) / batch);
     }
     const refMed = summarize(ref).median;
+    const clk: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < batch; i++) performance.now();
+      clk.push(((performance.now() - t0) * 1000) / batch);
+    }
+    const clkMed = summarize(clk).median;
     return [
       {
         group: "kernel",
@@ -86,6 +93,7 @@ async function syscallRows(quick: boolean): Promise<Row[]> {
         stats: clock,
         target: "≤ 0.2 µs",
         pass: clock.median <= 0.2,
+        note: `of which the host clock read itself (performance.now()) ${clkMed.toFixed(3)} µs`,
       },
     ];
   } finally {
@@ -200,7 +208,7 @@ async function sleepersRows(quick: boolean): Promise<Row[]> {
     for (let i = 0; i < n; i++) {
       await k.spawn({ argv: ["sleeper"], fs: root.fork(), stdout: "null", stderr: "null" });
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1000)); // let the GC settle after the spawns
     const m1 = memoryUsage();
     const rssMb = (m1.rss - m0.rss) / 1e6 * (1000 / n);
     const heapMb = (m1.heapUsed - m0.heapUsed) / 1e6 * (1000 / n);
