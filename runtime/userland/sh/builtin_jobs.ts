@@ -118,6 +118,8 @@ export async function kill(sh: Shell, argv: string[]): Promise<number> {
     );
   }
   let status = 0;
+  // The signal may end this shell: what it printed must be out first.
+  await sh.flushOut();
   for (const a of args) {
     let pid: number;
     if (a.startsWith("%")) {

@@ -59,6 +59,8 @@ function openError(op: Redir["op"], path: string, err: number): string {
  * ```
  */
 export async function applyRedirs(sh: Shell, redirs: Redir[]): Promise<boolean> {
+  // Queued output belongs to the fds as they were.
+  if (redirs.length > 0) await sh.flushOut();
   for (const r of redirs) {
     try {
       if (!(await applyRedir(sh, r))) return false;

@@ -140,3 +140,23 @@ Deno.test("sh survives hostile scripts: every run ends with a status, never a cr
     { numRuns: 150 },
   );
 });
+
+Deno.test("sh runs traps for INT and TERM and dies of an untrapped signal with 128+n", async () => {
+  await check(
+    "trap 'echo got TERM' TERM; kill -TERM $$; echo after; trap 'echo int' INT; kill -INT $$; trap - INT; kill -INT $$; echo not",
+    "got TERM\nafter\nint\n",
+    130,
+  );
+  await check("trap '' TERM; kill $$; echo ignored", "ignored\n");
+  await check(
+    "sleep 10 & pid=$!; kill $pid; wait $pid; echo $?; sh -c 'kill -9 $$'; echo $?",
+    "143\n137\n",
+  );
+});
+
+Deno.test("sh exec replaces the shell, and exec redirections stay for the rest of the script", async () => {
+  await check("exec echo replaced; echo no", "replaced\n");
+  const r = await runShell("exec >/tmp/o; echo hidden; exec >&2; cat /tmp/o; echo err-too");
+  assert.equal(r.stdout, "");
+  assert.equal(r.stderr, "hidden\nerr-too\n");
+});
