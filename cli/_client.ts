@@ -122,8 +122,16 @@ export class ApiClient {
       await lock.lock(true);
       if (await this.ping()) return;
       const main = new URL("./main.ts", import.meta.url);
+      const config = new URL("../deno.json", import.meta.url);
+      let configArgs: string[] = [];
+      if (config.protocol === "file:") {
+        try {
+          Deno.statSync(config);
+          configArgs = ["--config", config.pathname];
+        } catch { /* a published copy: no config beside it */ }
+      }
       const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--no-prompt", main.href, "daemon"],
+        args: ["run", "-A", "--no-prompt", ...configArgs, main.href, "daemon"],
         stdin: "null",
         stdout: "null",
         stderr: "null",

@@ -99,6 +99,30 @@ class NoRootfs implements ContainerFs {
   }
 }
 
+/** `CLONE_NEW*` flags from the spec's namespaces (`--pid host` etc. leave one out). */
+function cloneFlagsOf(record: ContainerRecord): number {
+  const bits: Record<string, number> = {
+    pid: CLONE.NEWPID,
+    mount: CLONE.NEWNS,
+    ipc: CLONE.NEWIPC,
+    uts: CLONE.NEWUTS,
+    cgroup: CLONE.NEWCGROUP,
+  };
+  let flags = 0;
+  for (const ns of record.Spec.linux.namespaces) {
+    if (ns.path) {
+      throw Object.assign(
+        new Error(
+          `joining another container's ${ns.type} namespace (${ns.path}) is not supported yet`,
+        ),
+        { httpStatus: 400 },
+      );
+    }
+    flags |= bits[ns.type] ?? 0;
+  }
+  return flags || NS_FLAGS;
+}
+
 function startError(err: unknown, what: string): Error {
   if (err instanceof SpawnError) {
     if (err.errno === Errno.ENOENT) {
@@ -202,6 +226,7 @@ export class KernelRuntime implements ContainerRuntime {
     const fs = this.#rootfs
       ? await this.#rootfs.open(record, memoryChargerOf(g), tty, { fsTypes: k.fsTypes, viewer })
       : undefined;
+    const flags = cloneFlagsOf(record);
     const argv = record.HostConfig.Init ? ["berth-init", ...spec.process.args] : spec.process.args;
     const ttyHandle = tty ? (tty.open() as unknown as StreamHandle) : undefined;
     let handle: ProcessHandle;
@@ -211,8 +236,9 @@ export class KernelRuntime implements ContainerRuntime {
         env: spec.process.env,
         cwd: fs ? spec.process.cwd : undefined,
         cgroup: cgPath,
-        cloneFlags: NS_FLAGS,
-        hostname: spec.hostname,
+        cloneFlags: flags,
+        // With --uts host the kernel's own name stays.
+        hostname: flags & CLONE.NEWUTS ? spec.hostname : undefined,
         fs,
         cred: {
           uid: spec.process.user.uid,

@@ -276,6 +276,7 @@ export class OverlayRootfs implements RootfsProvider {
   readonly #store: Store;
   readonly #layers = new Map<string, Promise<OpenLayer>>();
   readonly #overlays = new Map<string, OverlayFs>();
+  readonly #merged = new Map<string, ReturnType<typeof mergeLayers>>();
   readonly #late = new WeakMap<ProcessFs, ((live: MountNamespace) => void)[]>();
 
   /**
@@ -304,7 +305,15 @@ export class OverlayRootfs implements RootfsProvider {
       return p;
     }));
     const charger: MemoryCharger = memory ?? { tryCharge: () => true, uncharge: () => {} };
-    const lower = withInitLayer(layers, record.Spec.mounts.map((m) => m.destination));
+    // The merged view is read-only: containers of one image (and mount set) share it.
+    const dests = record.Spec.mounts.map((m) => m.destination);
+    const key = `${image.config.rootfs.diff_ids.join(",")}|${dests.join(",")}`;
+    let lower = this.#merged.get(key);
+    if (!lower) {
+      lower = withInitLayer(layers, dests);
+      this.#merged.set(key, lower);
+      if (this.#merged.size > 256) this.#merged.delete(this.#merged.keys().next().value!);
+    }
     const ovl = new OverlayFs({ lower, memory: charger });
     try {
       const saved = await Deno.readFile(`${this.#dir(record)}/upper.tar`);
