@@ -163,3 +163,39 @@ Deno.test("cgroup files: syntax, errors, procs, controllers, freeze", async () =
     await k.shutdown();
   }
 });
+
+Deno.test("cgroup.kill kills the whole subtree; memory.high slows an allocator down", async () => {
+  const sleeper: BuiltinMain = async (sys) => {
+    await sys.nanosleep({ sec: 60, nsec: 0 });
+    return 0;
+  };
+  const k = new Kernel({ builtins: { sleeper } });
+  k.registerBinfmt({ name: "memeat", match: (h) => startsWith(h, MAGIC), executor: memeater });
+  try {
+    k.cgroups.create("/k/a");
+    const hs = [
+      await k.spawn({ argv: ["sleeper"], cgroup: "/k" }),
+      await k.spawn({ argv: ["sleeper"], cgroup: "/k/a" }),
+    ];
+    assertEquals(k.cgroups.readFile("/k", "cgroup.kill"), Errno.EACCES);
+    assertEquals(k.cgroups.writeFile("/k", "cgroup.kill", "2"), Errno.EINVAL);
+    assertEquals(k.cgroups.writeFile("/k", "cgroup.kill", "1"), 0);
+    for (const h of hs) assertEquals((await h.wait()).signal, 9);
+    assertEquals(k.cgroups.readFile("/k", "cgroup.events"), "populated 0\nfrozen 0\n");
+
+    k.cgroups.create("/h", { memoryHigh: 2 * MIB, memoryMax: 6 * MIB });
+    const t0 = performance.now();
+    const h = await k.spawn({
+      argv: ["/bin/eat"],
+      cgroup: "/h",
+      fs: minimalRoot(k, { files: { "/bin/eat": "MEMEAT fail" } }),
+    });
+    assertEquals(await new Response(h.stdout).text(), "refused after 5 MiB\n");
+    const slow = performance.now() - t0;
+    const e = events(k, "/h");
+    ok(e.high! >= 1, JSON.stringify(e));
+    ok(slow >= 100, `over memory.high the allocator was delayed (${slow.toFixed(0)} ms)`);
+  } finally {
+    await k.shutdown();
+  }
+});

@@ -19,6 +19,8 @@ export interface CgroupHost {
   globalPid(pid: number, ns: PidNamespace | null): number | null;
   /** The scheduler must requeue `g` (freeze or bandwidth change). */
   refreshGroup(g: Cgroup): void;
+  /** `cgroup.kill`: SIGKILL every process of the subtree of `g`. */
+  killAll(g: Cgroup): void;
 }
 
 const BASE_FILES = [
@@ -28,7 +30,7 @@ const BASE_FILES = [
   "cgroup.events",
   "cgroup.type",
 ];
-const CHILD_ONLY = ["cgroup.freeze"];
+const CHILD_ONLY = ["cgroup.freeze", "cgroup.kill"];
 const FILES: Record<Controller, { root: string[]; child: string[] }> = {
   cpu: { root: ["cpu.stat"], child: ["cpu.weight", "cpu.max"] },
   memory: {
@@ -223,6 +225,8 @@ export class CgroupTree {
         return "domain\n";
       case "cgroup.freeze":
         return `${g.freezeSelf ? 1 : 0}\n`;
+      case "cgroup.kill":
+        return Errno.EACCES; // write-only, as on Linux
       case "cpu.weight":
         return `${g.cpuWeight}\n`;
       case "cpu.max":
@@ -334,6 +338,11 @@ export class CgroupTree {
           else if (tok[0] === "-") g.subtreeControl.delete(c);
           else return Errno.EINVAL;
         }
+        return 0;
+      }
+      case "cgroup.kill": {
+        if (v !== "1") return Errno.EINVAL;
+        this.#host.killAll(g);
         return 0;
       }
       case "cgroup.freeze": {

@@ -51,7 +51,13 @@ import {
   type IpcCalls,
   minimalFileCalls,
 } from "./syscalls/file_calls.ts";
-import { makeSyscalls, preemptNow, shouldYield } from "./syscalls/make_syscalls.ts";
+import {
+  makeSyscalls,
+  overHighDelay,
+  preemptNow,
+  reacquireCpu,
+  shouldYield,
+} from "./syscalls/make_syscalls.ts";
 import type { Credentials } from "./task.ts";
 import { IpcNamespace } from "./ipc/ipc_namespace.ts";
 import { ipcSwitch, onProcessExit } from "./syscalls/sys_ipc.ts";
@@ -270,6 +276,9 @@ export class Kernel implements ProcessHost {
       globalPid: (pid, ns) => {
         const p = ns ? (ns as PidNamespace<Process>).procs.get(pid) : this.procs.get(pid);
         return p && p.alive ? p.id : null;
+      },
+      killAll: (g) => {
+        for (const m of [...g.subtreeProcs()]) if (m.alive) sendSignal(this, m as Process, 9);
       },
       refreshGroup: (g) => {
         this.scheduler.refreshGroup(g);
@@ -597,7 +606,13 @@ export class Kernel implements ProcessHost {
       argv: prog.argv,
       env: prog.env,
       path: prog.path,
-      preempt: () => (shouldYield(this, p) ? preemptNow(this, p) : undefined),
+      preempt: () => {
+        if (p.highPenaltyMs > 0) {
+          this.scheduler.release(p);
+          return overHighDelay(p).then(() => reacquireCpu(this, p));
+        }
+        return shouldYield(this, p) ? preemptNow(this, p) : undefined;
+      },
       chargeMemory: (bytes, mustSucceed) => this.chargeAnon(p, bytes, mustSucceed ?? false),
       unchargeMemory: (bytes) => p.uncharge(bytes, "anon"),
       onExit: (cb) => p.exitCallbacks.push(cb),

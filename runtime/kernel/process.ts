@@ -164,6 +164,8 @@ export class Process implements Task, Schedulable, CgroupMember {
   ipcCalls: unknown = null;
   /** Memory charged for this process by kind, bytes. */
   readonly charged: Record<MemoryKind, number> = { anon: 0, file: 0, kernel: 0, pipe: 0, ipc: 0 };
+  /** Delay owed for allocations over `memory.high`, ms (paid at the next blocking-capable call). */
+  highPenaltyMs = 0;
   /** Peak resident memory, bytes. */
   peakRss = 0;
   /** Task.memory: charges count in the process's cgroup and in its own accounting. */
@@ -231,6 +233,14 @@ export class Process implements Task, Schedulable, CgroupMember {
   tryCharge(bytes: number, kind: MemoryKind): boolean {
     if (chargeMemory(this.cgroup, bytes, kind) !== null) return false;
     this.charged[kind] += bytes;
+    for (let g: Cgroup | null = this.cgroup; g; g = g.parent) {
+      if (g.memoryCurrent > g.memoryHigh) {
+        // Over memory.high: the process is slowed down at its next return from a
+        // blocking-capable call (Linux's mem_cgroup_handle_over_high), up to 2 s.
+        const over = (g.memoryCurrent - g.memoryHigh) / Math.max(g.memoryHigh, 1);
+        this.highPenaltyMs = Math.min(2000, Math.max(this.highPenaltyMs, 10 + 1000 * over));
+      }
+    }
     const rss = this.rssBytes;
     if (rss > this.peakRss) this.peakRss = rss;
     return true;

@@ -108,6 +108,21 @@ function sleepOn(k: Kernel, p: Process, r: Promise<unknown>, now: number): Promi
 
 type AnyCall = (...args: unknown[]) => unknown;
 
+/**
+ * The sleep owed for allocations over `memory.high` (interruptible).
+ *
+ * @param p The process.
+ * @returns A promise settled when the delay is over (or interrupted).
+ */
+export function overHighDelay(p: Process): Promise<unknown> {
+  const ms = p.highPenaltyMs;
+  p.highPenaltyMs = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  // Exit interrupts every sleep, which cancels the timer.
+  return p.block(done, () => clearTimeout(timer));
+}
+
 function wrap(k: Kernel, p: Process, name: string, fn: AnyCall): AnyCall {
   if (name === "sched_yield") {
     // The context-switch path, kept to one clock read and two promises.
@@ -148,6 +163,7 @@ function wrap(k: Kernel, p: Process, name: string, fn: AnyCall): AnyCall {
     p.sliceSysUs += (now - t0) * 1000;
     if (r instanceof Promise) return sleepOn(k, p, r, now);
     if (p.dead) return afterDeath(p, true);
+    if (p.highPenaltyMs > 0) return sleepOn(k, p, overHighDelay(p).then(() => r), now);
     if (shouldYield(k, p, now)) return preemptNow(k, p, now).then(() => r);
     if (p.hasDeliverable) runHandlers(k, p);
     return r;

@@ -216,7 +216,7 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
       const done = new Promise<0>((resolve) => {
         timer = setTimeout(() => resolve(0), ms);
       });
-      p.exitCallbacks.push(() => clearTimeout(timer));
+      // Exit interrupts every sleep, which cancels the timer.
       return p.block(done, () => clearTimeout(timer)).then((r) => (r === 0 ? 0 : Errno.EINTR));
     },
     clock_gettime(clock) {
