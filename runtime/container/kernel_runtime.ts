@@ -226,7 +226,9 @@ export class KernelRuntime implements ContainerRuntime {
     const fs = this.#rootfs
       ? await this.#rootfs.open(record, memoryChargerOf(g), tty, { fsTypes: k.fsTypes, viewer })
       : undefined;
-    const flags = cloneFlagsOf(record);
+    // A fresh mount namespace is built for the container: cloning it again (CLONE_NEWNS)
+    // would only copy it.
+    const flags = cloneFlagsOf(record) & (this.#rootfs ? ~CLONE.NEWNS : ~0);
     const argv = record.HostConfig.Init ? ["berth-init", ...spec.process.args] : spec.process.args;
     const ttyHandle = tty ? (tty.open() as unknown as StreamHandle) : undefined;
     let handle: ProcessHandle;
