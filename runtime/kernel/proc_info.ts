@@ -85,7 +85,7 @@ function hex(mask: bigint): string {
   return mask.toString(16).padStart(16, "0");
 }
 
-function nsNumbers(p: Process, from: Process["pidNs"], ref: Process["pid"]): string {
+function nsNumbers(from: Process["pidNs"], ref: Process["pid"]): string {
   const out: number[] = [];
   for (let i = from.level; i < ref.numbers.length; i++) out.push(ref.numbers[i] ?? 0);
   return out.join("\t");
@@ -132,10 +132,10 @@ export function statusText(k: Kernel, p: Process, viewer: Task): string {
     `Gid:\t${c.gid}\t${c.egid}\t${c.egid}\t${c.egid}`,
     `FDSize:\t${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, fdCount))))}`,
     `Groups:\t${c.groups.join(" ")}${c.groups.length ? " " : ""}`,
-    `NStgid:\t${nsNumbers(p, ns, p.pid)}`,
-    `NSpid:\t${nsNumbers(p, ns, p.pid)}`,
-    `NSpgid:\t${nsNumbers(p, ns, p.pgrp)}`,
-    `NSsid:\t${nsNumbers(p, ns, p.session)}`,
+    `NStgid:\t${nsNumbers(ns, p.pid)}`,
+    `NSpid:\t${nsNumbers(ns, p.pid)}`,
+    `NSpgid:\t${nsNumbers(ns, p.pgrp)}`,
+    `NSsid:\t${nsNumbers(ns, p.session)}`,
   ];
   if (!p.dead) {
     lines.push(

@@ -83,12 +83,13 @@ Deno.test("killing a namespace's init kills every process in it; SIGTERM to init
 
 Deno.test("a child stays a zombie until wait4 reaps it; its pid is not reused meanwhile", async () => {
   let child: Process | undefined;
+  const holder: { k?: Kernel } = {};
   const quick: BuiltinMain = () => Promise.resolve(4);
   const parent: BuiltinMain = async (sys) => {
     const pid = await sys.spawn({ path: "quick", argv: ["quick"] });
     if (pid < 0) return 1;
     await sleepMs(sys, 30);
-    const k = kernelRef!;
+    const k = holder.k!;
     child = k.rootPidNs.procs.get(sys.getpid())!.children.values().next().value;
     const stateBefore = child?.state.kind;
     const other = await sys.spawn({ path: "quick", argv: ["quick"] });
@@ -98,9 +99,8 @@ Deno.test("a child stays a zombie until wait4 reaps it; its pid is not reused me
     await say(sys, `${stateBefore} ${other !== pid} ${r.pid === pid} ${W.EXITSTATUS(r.status)}\n`);
     return 0;
   };
-  let kernelRef: Kernel | undefined;
   const k = new Kernel({ builtins: { quick, parent } });
-  kernelRef = k;
+  holder.k = k;
   try {
     const { out } = await output(k, ["parent"]);
     assertEquals(out, "zombie true true 4\n");

@@ -139,7 +139,6 @@ async function spawnRow(quick: boolean): Promise<Row> {
 
 async function switchRow(quick: boolean): Promise<Row[]> {
   const rounds = quick ? 1000 : 200_000;
-  let k!: Kernel;
   let t0 = 0, t1 = 0, s0 = 0, s1 = 0, started = 0;
   const pinger: BuiltinMain = async (sys) => {
     // Both processes are runnable before the ping-pong starts.
@@ -157,7 +156,7 @@ async function switchRow(quick: boolean): Promise<Row[]> {
     s1 = k.scheduler.switches;
     return 0;
   };
-  k = new Kernel({ builtins: { pinger } });
+  const k: Kernel = new Kernel({ builtins: { pinger } });
   try {
     const a = await k.spawn({ argv: ["pinger"], stdout: "null" });
     const b = await k.spawn({ argv: ["pinger"], stdout: "null" });
