@@ -16,7 +16,7 @@ WORKDIR /src
 COPY message.txt ./
 RUN cat message.txt | tr a-z A-Z > /src/upper.txt
 COPY extra.txt ./
-RUN echo "extra: $(cat extra.txt)" > /src/extra.out
+RUN printf 'extra: ' > /src/extra.out && cat extra.txt >> /src/extra.out
 
 FROM berth/base AS unused
 RUN echo never > /never
@@ -58,7 +58,7 @@ Deno.test("berth build: multi-stage with RUN on the kernel, then berth run; cach
 
     const ran = await b.run(["run", "--rm", "demo:1"]);
     assert.equal(ran.code, 0, ran.stderr);
-    assert.equal(ran.stdout, "HELLO BERTH\nextra: one\n");
+    assert.equal(ran.stdout, "HELLO BERTH\nextra: one");
     const ls = await b.run(["run", "--rm", "demo:1", "ls", "/ctx"]);
     assert.ok(!ls.stdout.includes("secret.key"), ".dockerignore keeps it out");
     assert.ok(ls.stdout.includes("message.txt"));
@@ -74,7 +74,7 @@ Deno.test("berth build: multi-stage with RUN on the kernel, then berth run; cach
     const out = changed.stdout + changed.stderr;
     assert.equal(out.match(/CACHED/g)?.length, 3, out);
     const rerun = await b.run(["run", "--rm", "demo:1"]);
-    assert.equal(rerun.stdout, "HELLO BERTH\nextra: two\n");
+    assert.equal(rerun.stdout, "HELLO BERTH\nextra: two");
   });
 });
 
@@ -90,7 +90,7 @@ Deno.test("berth build: --target, -q, context tar on stdin, a failing RUN leaves
       .output();
     const fromStdin = await b.run(["build", "-t", "stdin:1", "-"], { stdin: tar.stdout });
     assert.equal(fromStdin.code, 0, fromStdin.stderr);
-    assert.equal((await b.run(["run", "--rm", "stdin:1"])).stdout, "HELLO BERTH\nextra: one\n");
+    assert.equal((await b.run(["run", "--rm", "stdin:1"])).stdout, "HELLO BERTH\nextra: one");
 
     await Deno.writeTextFile(
       join(ctx, "Dockerfile"),
