@@ -157,7 +157,7 @@ export function formatPrintf(format: string, args: string[]): PrintfResult {
           const p = prec ?? 6;
           let body: string;
           if (!Number.isFinite(v)) body = Number.isNaN(v) ? "nan" : "inf";
-          else if (conv === "f" || conv === "F") body = Math.abs(v).toFixed(p);
+          else if (conv === "f" || conv === "F") body = toFixedC(Math.abs(v), p);
           else if (conv === "e" || conv === "E") body = expo(Math.abs(v), p);
           else body = general(Math.abs(v), p === 0 ? 1 : p, flags.includes("#"));
           if (conv === "E" || conv === "G" || conv === "F") body = body.toUpperCase();
@@ -179,6 +179,36 @@ export function formatPrintf(format: string, args: string[]): PrintfResult {
     if (ai >= args.length || ai === startAi) break;
   }
   return { text: out, errors, stop: false };
+}
+
+/**
+ * `%.Nf` as C prints it: the binary value's exact decimal expansion rounded half to even
+ * (JavaScript's toFixed rounds exact ties up: 2.25 → "2.3", C gives "2.2").
+ *
+ * @param v A non-negative finite number.
+ * @param p Decimals.
+ * @returns The digits.
+ */
+export function toFixedC(v: number, p: number): string {
+  if (v >= 1e21 || p > 70) return v.toFixed(Math.min(p, 100));
+  const exact = v.toFixed(Math.min(100, p + 30));
+  const [ip, fp = ""] = exact.split(".");
+  const keep = fp.slice(0, p);
+  const rest = fp.slice(p);
+  const digits = (ip! + keep).split("").map(Number);
+  const tie = /^50*$/.test(rest);
+  const up = rest !== "" &&
+    (rest[0]! > "5" || (rest[0] === "5" && !tie) ||
+      (tie && (digits[digits.length - 1]! % 2 === 1)));
+  if (up) {
+    let i = digits.length - 1;
+    while (i >= 0 && digits[i] === 9) digits[i--] = 0;
+    if (i < 0) digits.unshift(1);
+    else digits[i]!++;
+  }
+  const all = digits.join("");
+  const intLen = all.length - keep.length;
+  return p > 0 ? `${all.slice(0, intLen)}.${all.slice(intLen)}` : all;
 }
 
 function expo(v: number, p: number): string {

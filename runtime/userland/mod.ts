@@ -6,6 +6,7 @@
  * @module
  */
 import type { BuiltinMain } from "./_builtin.ts";
+import { awk } from "./awk.ts";
 import { basename, dirname } from "./basename.ts";
 import { cat } from "./cat.ts";
 import { chmod } from "./chmod.ts";
@@ -70,6 +71,7 @@ export type { BuiltinMain } from "./_builtin.ts";
  */
 export const applets: Record<string, BuiltinMain> = {
   "[": test,
+  awk,
   basename,
   cat,
   chgrp,

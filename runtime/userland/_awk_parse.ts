@@ -1,0 +1,744 @@
+/**
+ * awk-lite front end: tokenizer and recursive-descent parser for the POSIX awk language
+ * subset the `awk` applet runs (patterns, ranges, BEGIN/END, functions, control flow,
+ * arrays, print/printf with `>`/`>>` redirection, getline var).
+ *
+ * @module
+ */
+
+/** Expression nodes. */
+export type Expr =
+  | { k: "num"; v: number }
+  | { k: "str"; v: string }
+  | { k: "re"; src: string }
+  | { k: "var"; name: string }
+  | { k: "field"; e: Expr }
+  | { k: "index"; name: string; subs: Expr[] }
+  | { k: "assign"; op: string; target: Expr; e: Expr }
+  | { k: "cond"; c: Expr; a: Expr; b: Expr }
+  | { k: "bin"; op: string; a: Expr; b: Expr }
+  | { k: "un"; op: string; e: Expr }
+  | { k: "incdec"; op: string; prefix: boolean; target: Expr }
+  | { k: "in"; subs: Expr[]; name: string }
+  | { k: "match"; neg: boolean; e: Expr; re: Expr }
+  | { k: "call"; name: string; args: Expr[] }
+  | { k: "getline"; target: Expr | null; file: Expr | null }
+  | { k: "group"; e: Expr };
+
+/** Statement nodes. */
+export type Stmt =
+  | { k: "expr"; e: Expr }
+  | { k: "print"; args: Expr[]; redirect: { op: string; e: Expr } | null }
+  | { k: "printf"; args: Expr[]; redirect: { op: string; e: Expr } | null }
+  | { k: "if"; c: Expr; a: Stmt; b: Stmt | null }
+  | { k: "while"; c: Expr; body: Stmt }
+  | { k: "do"; c: Expr; body: Stmt }
+  | { k: "for"; init: Stmt | null; c: Expr | null; step: Stmt | null; body: Stmt }
+  | { k: "forin"; v: string; arr: string; body: Stmt }
+  | { k: "block"; body: Stmt[] }
+  | { k: "next" }
+  | { k: "exit"; e: Expr | null }
+  | { k: "return"; e: Expr | null }
+  | { k: "break" }
+  | { k: "continue" }
+  | { k: "delete"; name: string; subs: Expr[] | null };
+
+/** A pattern-action item. */
+export interface Item {
+  /** `BEGIN`, `END`, an expression, a range, or none (every record). */
+  pattern: { k: "begin" } | { k: "end" } | { k: "expr"; e: Expr } | {
+    k: "range";
+    a: Expr;
+    b: Expr;
+    on: boolean;
+  } | null;
+  /** The action; null means `{ print }`. */
+  action: Stmt[] | null;
+}
+
+/** A parsed program. */
+export interface Program {
+  /** Items in order. */
+  items: Item[];
+  /** User functions. */
+  funcs: Map<string, { params: string[]; body: Stmt[] }>;
+}
+
+/** A syntax error. */
+export class AwkSyntaxError extends Error {}
+
+type Tok = { t: string; v: string; nl?: boolean };
+
+const KEYWORDS = new Set([
+  "BEGIN",
+  "END",
+  "if",
+  "else",
+  "while",
+  "for",
+  "do",
+  "in",
+  "break",
+  "continue",
+  "next",
+  "exit",
+  "return",
+  "delete",
+  "function",
+  "func",
+  "getline",
+  "print",
+  "printf",
+]);
+const BUILTINS = new Set([
+  "length",
+  "substr",
+  "index",
+  "split",
+  "sub",
+  "gsub",
+  "match",
+  "sprintf",
+  "toupper",
+  "tolower",
+  "int",
+  "sqrt",
+  "exp",
+  "log",
+  "sin",
+  "cos",
+  "atan2",
+  "rand",
+  "srand",
+  "system",
+  "close",
+]);
+
+function tokenize(src: string): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  const regexAllowed = () => {
+    const p = out[out.length - 1];
+    if (!p) return true;
+    return !(p.t === "num" || p.t === "str" || p.t === "name" || p.t === "builtin" ||
+      p.t === "re" ||
+      (p.t === "op" &&
+        (p.v === ")" || p.v === "]" || p.v === "$" || p.v === "++" || p.v === "--")));
+  };
+  while (i < src.length) {
+    const c = src[i]!;
+    if (c === " " || c === "\t" || c === "\r") {
+      i++;
+      continue;
+    }
+    if (c === "\\" && src[i + 1] === "\n") {
+      i += 2;
+      continue;
+    }
+    if (c === "#") {
+      while (i < src.length && src[i] !== "\n") i++;
+      continue;
+    }
+    if (c === "\n") {
+      out.push({ t: "nl", v: "\n" });
+      i++;
+      continue;
+    }
+    if (/[0-9.]/.test(c) && /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/.test(src.slice(i))) {
+      const m = /^(0[xX][0-9a-fA-F]+|(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)/.exec(src.slice(i))!;
+      out.push({ t: "num", v: m[0] });
+      i += m[0].length;
+      continue;
+    }
+    if (/[A-Za-z_]/.test(c)) {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i))!;
+      const w = m[0];
+      i += w.length;
+      if (KEYWORDS.has(w)) out.push({ t: "kw", v: w === "func" ? "function" : w });
+      else if (BUILTINS.has(w)) out.push({ t: "builtin", v: w });
+      else out.push({ t: src[i] === "(" ? "funcname" : "name", v: w });
+      continue;
+    }
+    if (c === '"') {
+      let s = "";
+      i++;
+      while (i < src.length && src[i] !== '"') {
+        if (src[i] === "\\" && i + 1 < src.length) {
+          const n = src[++i]!;
+          const map: Record<string, string> = {
+            n: "\n",
+            t: "\t",
+            r: "\r",
+            "\\": "\\",
+            '"': '"',
+            "/": "/",
+            a: "\x07",
+            b: "\b",
+            f: "\f",
+            v: "\v",
+          };
+          if (/[0-7]/.test(n)) {
+            const m = /^[0-7]{1,3}/.exec(src.slice(i))![0];
+            s += String.fromCharCode(Number.parseInt(m, 8));
+            i += m.length;
+            continue;
+          }
+          s += map[n] ?? "\\" + n;
+          i++;
+          continue;
+        }
+        s += src[i++];
+      }
+      if (src[i] !== '"') throw new AwkSyntaxError("unterminated string");
+      i++;
+      out.push({ t: "str", v: s });
+      continue;
+    }
+    if (c === "/" && regexAllowed()) {
+      let s = "";
+      i++;
+      let inBracket = false;
+      while (i < src.length && (src[i] !== "/" || inBracket)) {
+        if (src[i] === "\n") throw new AwkSyntaxError("newline in regex");
+        if (src[i] === "\\" && src[i + 1] === "/") {
+          s += "/";
+          i += 2;
+          continue;
+        }
+        if (src[i] === "\\" && i + 1 < src.length) {
+          s += src[i]! + src[i + 1]!;
+          i += 2;
+          continue;
+        }
+        if (src[i] === "[") inBracket = true;
+        else if (src[i] === "]") inBracket = false;
+        s += src[i++];
+      }
+      if (src[i] !== "/") throw new AwkSyntaxError("non-terminated regular expression");
+      i++;
+      out.push({ t: "re", v: s });
+      continue;
+    }
+    const three = src.slice(i, i + 3);
+    const two = src.slice(i, i + 2);
+    if (three === "**=") {
+      out.push({ t: "op", v: "^=" });
+      i += 3;
+      continue;
+    }
+    if (
+      [
+        "+=",
+        "-=",
+        "*=",
+        "/=",
+        "%=",
+        "^=",
+        "==",
+        "<=",
+        ">=",
+        "!=",
+        "++",
+        "--",
+        "&&",
+        "||",
+        ">>",
+        "!~",
+        "**",
+      ].includes(two)
+    ) {
+      out.push({ t: "op", v: two === "**" ? "^" : two });
+      i += 2;
+      continue;
+    }
+    if ("{}()[];,+-*/%^!><|?:~$=".includes(c)) {
+      out.push({ t: "op", v: c });
+      i++;
+      continue;
+    }
+    throw new AwkSyntaxError(`unexpected character '${c}'`);
+  }
+  out.push({ t: "eof", v: "" });
+  return out;
+}
+
+/**
+ * Parse an awk program.
+ *
+ * @param src Program text.
+ * @returns The program.
+ */
+export function parseAwk(src: string): Program {
+  const toks = tokenize(src);
+  let p = 0;
+  const peek = (o = 0) => toks[p + o]!;
+  const is = (v: string, t?: string) =>
+    peek().v === v && (t === undefined || peek().t === t) && peek().t !== "str";
+  const next = () => toks[p++]!;
+  const expect = (v: string) => {
+    if (!is(v)) {
+      throw new AwkSyntaxError(
+        `syntax error at '${peek().v || "end of program"}': expected '${v}'`,
+      );
+    }
+    return next();
+  };
+  const skipNl = () => {
+    while (peek().t === "nl") p++;
+  };
+  const skipTerms = () => {
+    while (peek().t === "nl" || is(";")) p++;
+  };
+  const funcs: Program["funcs"] = new Map();
+  const items: Item[] = [];
+  let noIn = false;
+  let noGt = false;
+
+  const primary = (): Expr => {
+    const t = peek();
+    if (t.t === "num") {
+      next();
+      return { k: "num", v: Number(t.v) };
+    }
+    if (t.t === "str") {
+      next();
+      return { k: "str", v: t.v };
+    }
+    if (t.t === "re") {
+      next();
+      return { k: "re", src: t.v };
+    }
+    if (is("$")) {
+      next();
+      return { k: "field", e: incdec(true) };
+    }
+    if (is("(")) {
+      next();
+      const saveIn = noIn;
+      const saveGt = noGt;
+      noIn = false;
+      noGt = false;
+      const first = expr();
+      if (is(",")) {
+        const subs = [first];
+        while (is(",")) {
+          next();
+          subs.push(expr());
+        }
+        expect(")");
+        noIn = saveIn;
+        noGt = saveGt;
+        if (!is("in", "kw")) throw new AwkSyntaxError("syntax error: expected 'in' after (a, b)");
+        next();
+        const name = next();
+        return { k: "in", subs, name: name.v };
+      }
+      expect(")");
+      noIn = saveIn;
+      noGt = saveGt;
+      return { k: "group", e: first };
+    }
+    if (is("-") || is("+") || is("!")) {
+      const op = next().v;
+      return { k: "un", op, e: unaryOperand() };
+    }
+    if (t.t === "builtin") {
+      next();
+      const args: Expr[] = [];
+      if (is("(")) {
+        next();
+        if (!is(")")) {
+          args.push(expr());
+          while (is(",")) {
+            next();
+            skipNl();
+            args.push(expr());
+          }
+        }
+        expect(")");
+      } else if (t.v !== "length") throw new AwkSyntaxError(`syntax error: ${t.v} needs arguments`);
+      return { k: "call", name: t.v, args };
+    }
+    if (t.t === "funcname") {
+      next();
+      expect("(");
+      const args: Expr[] = [];
+      if (!is(")")) {
+        args.push(expr());
+        while (is(",")) {
+          next();
+          skipNl();
+          args.push(expr());
+        }
+      }
+      expect(")");
+      return { k: "call", name: t.v, args };
+    }
+    if (t.t === "name") {
+      next();
+      if (is("[")) {
+        next();
+        const subs = [expr()];
+        while (is(",")) {
+          next();
+          subs.push(expr());
+        }
+        expect("]");
+        return { k: "index", name: t.v, subs };
+      }
+      return { k: "var", name: t.v };
+    }
+    if (is("getline", "kw")) {
+      next();
+      let target: Expr | null = null;
+      if (peek().t === "name" || is("$")) target = incdec(true);
+      let file: Expr | null = null;
+      if (is("<")) {
+        next();
+        file = primary();
+      }
+      return { k: "getline", target, file };
+    }
+    throw new AwkSyntaxError(`syntax error at '${t.v || "end of program"}'`);
+  };
+  const unaryOperand = (): Expr => pow();
+  const incdec = (noPost = false): Expr => {
+    if (is("++") || is("--")) {
+      const op = next().v;
+      return { k: "incdec", op, prefix: true, target: incdec(true) };
+    }
+    const e = primary();
+    if (
+      !noPost && (is("++") || is("--")) && (e.k === "var" || e.k === "field" || e.k === "index")
+    ) {
+      return { k: "incdec", op: next().v, prefix: false, target: e };
+    }
+    return e;
+  };
+  const pow = (): Expr => {
+    const base = incdec();
+    if (is("^")) {
+      next();
+      return { k: "bin", op: "^", a: base, b: is("-") || is("+") || is("!") ? primary() : pow() };
+    }
+    return base;
+  };
+  const mul = (): Expr => {
+    let a = pow();
+    while (is("*") || is("/") || is("%")) {
+      const op = next().v;
+      a = { k: "bin", op, a, b: pow() };
+    }
+    return a;
+  };
+  const add = (): Expr => {
+    let a = mul();
+    while (is("+") || is("-")) {
+      const op = next().v;
+      a = { k: "bin", op, a, b: mul() };
+    }
+    return a;
+  };
+  const startsOperand = () => {
+    const t = peek();
+    if (
+      t.t === "num" || t.t === "str" || t.t === "re" || t.t === "name" || t.t === "builtin" ||
+      t.t === "funcname"
+    ) return true;
+    if (t.t === "kw") return false;
+    return is("$") || is("(") || is("!") || is("-") || is("+") || is("++") || is("--");
+  };
+  const concat = (): Expr => {
+    let a = add();
+    while (startsOperand() && !(is("in", "kw"))) a = { k: "bin", op: " ", a, b: add() };
+    return a;
+  };
+  const compare = (): Expr => {
+    const a = concat();
+    if (is("<") || is("<=") || is("!=") || is("==") || is(">=") || (is(">") && !noGt)) {
+      const op = next().v;
+      return { k: "bin", op, a, b: concat() };
+    }
+    return a;
+  };
+  const matchExpr = (): Expr => {
+    let a = compare();
+    while (is("~") || is("!~")) {
+      const neg = next().v === "!~";
+      a = { k: "match", neg, e: a, re: compare() };
+    }
+    return a;
+  };
+  const inExpr = (): Expr => {
+    let a = matchExpr();
+    while (!noIn && is("in", "kw")) {
+      next();
+      a = { k: "in", subs: [a], name: next().v };
+    }
+    return a;
+  };
+  const and = (): Expr => {
+    let a = inExpr();
+    while (is("&&")) {
+      next();
+      skipNl();
+      a = { k: "bin", op: "&&", a, b: inExpr() };
+    }
+    return a;
+  };
+  const or = (): Expr => {
+    let a = and();
+    while (is("||")) {
+      next();
+      skipNl();
+      a = { k: "bin", op: "||", a, b: and() };
+    }
+    return a;
+  };
+  const ternary = (): Expr => {
+    const c = or();
+    if (is("?")) {
+      next();
+      skipNl();
+      const a = ternary();
+      skipNl();
+      expect(":");
+      skipNl();
+      return { k: "cond", c, a, b: ternary() };
+    }
+    return c;
+  };
+  const expr = (): Expr => {
+    const lhs = ternary();
+    if (
+      (lhs.k === "var" || lhs.k === "field" || lhs.k === "index") &&
+      ["=", "+=", "-=", "*=", "/=", "%=", "^="].some((o) => is(o))
+    ) {
+      const op = next().v;
+      skipNl();
+      return { k: "assign", op, target: lhs, e: expr() };
+    }
+    return lhs;
+  };
+
+  const simpleStmt = (): Stmt => {
+    if (is("print", "kw") || is("printf", "kw")) {
+      const kind = next().v as "print" | "printf";
+      const args: Expr[] = [];
+      noGt = true;
+      if (
+        !is(";") && !is("}") && peek().t !== "nl" && peek().t !== "eof" && !is(">") && !is(">>") &&
+        !is("|")
+      ) {
+        if (is("(")) {
+          // print (a, b) > f: a parenthesised list.
+          const save = p;
+          try {
+            next();
+            const list = [expr()];
+            while (is(",")) {
+              next();
+              list.push(expr());
+            }
+            expect(")");
+            if (
+              is(";") || is("}") || peek().t === "nl" || peek().t === "eof" || is(">") ||
+              is(">>") || is("|")
+            ) args.push(...list);
+            else throw new AwkSyntaxError("not a list");
+          } catch {
+            p = save;
+            args.length = 0;
+          }
+        }
+        if (args.length === 0) {
+          args.push(expr());
+          while (is(",")) {
+            next();
+            skipNl();
+            args.push(expr());
+          }
+        }
+      }
+      noGt = false;
+      let redirect: { op: string; e: Expr } | null = null;
+      if (is(">") || is(">>") || is("|")) {
+        const op = next().v;
+        redirect = { op, e: concat() };
+      }
+      return { k: kind, args, redirect };
+    }
+    if (is("next", "kw")) {
+      next();
+      return { k: "next" };
+    }
+    if (is("exit", "kw")) {
+      next();
+      return {
+        k: "exit",
+        e: is(";") || is("}") || peek().t === "nl" || peek().t === "eof" ? null : expr(),
+      };
+    }
+    if (is("return", "kw")) {
+      next();
+      return { k: "return", e: is(";") || is("}") || peek().t === "nl" ? null : expr() };
+    }
+    if (is("break", "kw")) {
+      next();
+      return { k: "break" };
+    }
+    if (is("continue", "kw")) {
+      next();
+      return { k: "continue" };
+    }
+    if (is("delete", "kw")) {
+      next();
+      const name = next().v;
+      let subs: Expr[] | null = null;
+      if (is("[")) {
+        next();
+        subs = [expr()];
+        while (is(",")) {
+          next();
+          subs.push(expr());
+        }
+        expect("]");
+      }
+      return { k: "delete", name, subs };
+    }
+    return { k: "expr", e: expr() };
+  };
+  const stmt = (): Stmt => {
+    skipNl();
+    if (is("{")) {
+      next();
+      const body = stmts();
+      expect("}");
+      return { k: "block", body };
+    }
+    if (is("if", "kw")) {
+      next();
+      expect("(");
+      const c = expr();
+      expect(")");
+      const a = stmt();
+      const save = p;
+      skipTerms();
+      if (is("else", "kw")) {
+        next();
+        return { k: "if", c, a, b: stmt() };
+      }
+      p = save;
+      return { k: "if", c, a, b: null };
+    }
+    if (is("while", "kw")) {
+      next();
+      expect("(");
+      const c = expr();
+      expect(")");
+      if (is(";")) {
+        next();
+        return { k: "while", c, body: { k: "block", body: [] } };
+      }
+      return { k: "while", c, body: stmt() };
+    }
+    if (is("do", "kw")) {
+      next();
+      const body = stmt();
+      skipTerms();
+      if (!is("while", "kw")) {
+        throw new AwkSyntaxError("syntax error: expected 'while' after do body");
+      }
+      next();
+      expect("(");
+      const c = expr();
+      expect(")");
+      return { k: "do", c, body };
+    }
+    if (is("for", "kw")) {
+      next();
+      expect("(");
+      if (peek().t === "name" && toks[p + 1]!.v === "in" && toks[p + 1]!.t === "kw") {
+        const save = p;
+        const v = next().v;
+        next();
+        const arr = next().v;
+        if (is(")")) {
+          next();
+          return { k: "forin", v, arr, body: stmt() };
+        }
+        p = save;
+      }
+      const init = is(";") ? null : simpleStmt();
+      expect(";");
+      skipNl();
+      const c = is(";") ? null : expr();
+      expect(";");
+      skipNl();
+      const step = is(")") ? null : simpleStmt();
+      expect(")");
+      if (is(";")) {
+        next();
+        return { k: "for", init, c, step, body: { k: "block", body: [] } };
+      }
+      return { k: "for", init, c, step, body: stmt() };
+    }
+    if (is(";")) {
+      next();
+      return { k: "block", body: [] };
+    }
+    const s = simpleStmt();
+    if (is(";") || peek().t === "nl") next();
+    return s;
+  };
+  const stmts = (): Stmt[] => {
+    const body: Stmt[] = [];
+    skipTerms();
+    while (!is("}") && peek().t !== "eof") {
+      body.push(stmt());
+      skipTerms();
+    }
+    return body;
+  };
+  const action = (): Stmt[] => {
+    expect("{");
+    const body = stmts();
+    expect("}");
+    return body;
+  };
+
+  skipTerms();
+  while (peek().t !== "eof") {
+    if (is("function", "kw")) {
+      next();
+      const name = next().v;
+      expect("(");
+      const params: string[] = [];
+      while (!is(")")) {
+        params.push(next().v);
+        if (is(",")) next();
+        skipNl();
+      }
+      expect(")");
+      skipNl();
+      funcs.set(name, { params, body: action() });
+    } else if (is("BEGIN", "kw") || is("END", "kw")) {
+      const k = next().v === "BEGIN" ? "begin" : "end";
+      skipNl();
+      items.push({ pattern: { k }, action: action() });
+    } else if (is("{")) {
+      items.push({ pattern: null, action: action() });
+    } else {
+      const a = expr();
+      let pattern: Item["pattern"] = { k: "expr", e: a };
+      if (is(",")) {
+        next();
+        skipNl();
+        pattern = { k: "range", a, b: expr(), on: false };
+      }
+      items.push({ pattern, action: is("{") ? action() : null });
+    }
+    skipTerms();
+  }
+  return { items, funcs };
+}
