@@ -253,6 +253,7 @@ export class Kernel implements ProcessHost {
     { promise: Promise<ExitStatus>; resolve: (s: ExitStatus) => void }
   >();
   #down = false;
+  readonly #fsInUse = new WeakSet<ProcessFs>();
 
   /**
    * A kernel with no processes, a root cgroup and the initial namespaces.
@@ -355,10 +356,14 @@ export class Kernel implements ProcessHost {
       egid: req.cred?.egid ?? req.cred?.gid ?? 0,
       groups: req.cred?.groups ?? [],
     };
+    // A state already owned by a process is copied: each process closes its own table at exit.
+    let fs = req.fs;
+    if (fs && this.#fsInUse.has(fs)) fs = fs.fork();
+    if (fs) this.#fsInUse.add(fs);
     const p = createProcess(this, null, {
       cloneFlags: req.cloneFlags,
       cgroup,
-      fs: req.fs ?? (joined ? (joined.fs as ProcessFs).fork() : undefined),
+      fs: fs ?? (joined ? (joined.fs as ProcessFs).fork() : undefined),
       cred,
       hostname: req.hostname,
       nsFrom: joined,

@@ -128,3 +128,26 @@ console.log((await h.wait()).exitCode);
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("spawn() given the same fs twice copies it: one process's exit does not close the other's stdio", async () => {
+  const { minimalRoot } = await import("./minimal_root.ts");
+  const k = new Kernel({
+    builtins: {
+      quick: () => Promise.resolve(0),
+      slow: async (sys) => {
+        await sys.nanosleep({ sec: 0, nsec: 30e6 });
+        await say(sys, "still here\n");
+        return 0;
+      },
+    },
+  });
+  try {
+    const fs = minimalRoot(k);
+    const a = await k.spawn({ argv: ["slow"], fs });
+    const b = await k.spawn({ argv: ["quick"], fs });
+    await b.wait();
+    assertEquals(await new Response(a.stdout).text(), "still here\n");
+  } finally {
+    await k.shutdown();
+  }
+});
