@@ -26,9 +26,25 @@ import { OverlayFs } from "../../runtime/kernel/fs/overlay/overlay.ts";
 import { overlayDiffTar } from "../../runtime/kernel/fs/overlay/overlay_diff.ts";
 import { FsState } from "../../runtime/kernel/vfs/fs_state.ts";
 import { Mount, MountNamespace } from "../../runtime/kernel/vfs/mount.ts";
+import type { Inode, OpContext } from "../../runtime/kernel/vfs/types.ts";
+import { BindFs } from "../../runtime/kernel/fs/bind/bind.ts";
 import { CLONE } from "../../runtime/kernel/syscalls/api.ts";
 import { applets } from "../../runtime/userland/mod.ts";
 import { registerWasi } from "../../runtime/wasi/register_wasi.ts";
+
+const ROOT: OpContext = { cred: { uid: 0, gid: 0, euid: 0, egid: 0, groups: [] } };
+
+/** mkdir -p on an inode tree (the mount point of a cache mount). */
+function mkdirs(root: Inode, path: string): Inode {
+  let node = root;
+  for (const part of path.split("/").filter((p) => p !== "")) {
+    const next = node.lookup?.(part);
+    const made = next && typeof next !== "number" ? next : node.create?.(part, "dir", 0o755, ROOT);
+    if (!made || typeof made === "number") throw new Error(`cannot create ${path}`);
+    node = made;
+  }
+  return node;
+}
 
 /** Runs a RUN step as a process of a fresh kernel over the step's layers. */
 class KernelStepRunner implements StepRunner {
@@ -48,9 +64,16 @@ class KernelStepRunner implements StepRunner {
         lower: mergeLayers(layers),
         memory: memoryChargerOf(kernel.cgroups.root),
       });
-      const fs = new FsState(
-        new MountNamespace(new Mount(overlay, overlay.root, 0, "overlay"), kernel.fsTypes),
-      );
+      const ns = new MountNamespace(new Mount(overlay, overlay.root, 0, "overlay"), kernel.fsTypes);
+      // Cache mounts: the builder's persistent host directory, bound at the target.
+      for (const cache of step.cacheMounts) {
+        const bind = new BindFs(cache.hostDir);
+        ns.attach(new Mount(bind, bind.root, 0, cache.hostDir), {
+          mount: ns.root,
+          inode: mkdirs(overlay.root, cache.target),
+        });
+      }
+      const fs = new FsState(ns);
       const ids = /^(\d+)(?::(\d+))?$/.exec(step.user);
       const uid = ids ? Number(ids[1]) : 0;
       const gid = ids?.[2] !== undefined ? Number(ids[2]) : uid;
@@ -220,5 +243,30 @@ ENTRYPOINT ["/app.wasm"]
     }
     const ran = await runImage(store, "hello-wasi:1");
     assert.deepEqual(ran, { code: 0, stdout: "hello from wasi\n" });
+  });
+});
+
+Deno.test("RUN --mount=type=cache: the cache directory persists across builds, outside the layers", async () => {
+  await withBase(async ({ store, dir, runner }) => {
+    const dockerfileText = `FROM berth/base
+RUN --mount=type=cache,target=/var/cache/app echo run >> /var/cache/app/log && cp /var/cache/app/log /seen
+`;
+    const seen = async (noCache: boolean) => {
+      const r = await build({ store, contextDir: dir, runner, dockerfileText, noCache });
+      const top = r.image.config.rootfs.diff_ids.at(-1)!;
+      const layer = await openLayer(store.layerFiles(parseDigest(top)));
+      try {
+        assert.equal(
+          layer.entries.get("/var/cache/app/log"),
+          undefined,
+          "cache content is not in the layer",
+        );
+        return new TextDecoder().decode(layer.readFileSync(layer.entries.get("/seen")!));
+      } finally {
+        layer.close();
+      }
+    };
+    assert.equal(await seen(false), "run\n");
+    assert.equal(await seen(true), "run\nrun\n", "the second run sees what the first left");
   });
 });
