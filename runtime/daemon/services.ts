@@ -8,6 +8,7 @@
 import { ensureBaseImage, openStore, type Store } from "../../image/mod.ts";
 import { Kernel } from "../kernel/kernel.ts";
 import { appletNames, applets } from "../userland/mod.ts";
+import { registerWasi } from "../wasi/mod.ts";
 import { ContainerEngine } from "../container/container_engine.ts";
 import { KernelRuntime } from "../container/kernel_runtime.ts";
 import { OverlayRootfs } from "../container/overlay_rootfs.ts";
@@ -34,14 +35,18 @@ export interface Hosted {
 /**
  * Make the kernel the daemon hosts.
  *
- * @returns A kernel with the userland's applets.
+ * @param root The state root (the WASI module cache lives under it).
+ * @returns A kernel with the userland's applets and the WASI executor.
  * @example
  * ```ts ignore
  * const kernel = createKernel();
  * ```
  */
-export function createKernel(): Kernel {
-  return new Kernel({ builtins: applets });
+export function createKernel(root?: string): Kernel {
+  const kernel = new Kernel({ builtins: applets });
+  // WASI programs (`\0asm`) run as green threads; instrumented modules are cached on disk.
+  registerWasi(kernel, root ? { cacheDir: `${root}/cache/wasi` } : {});
+  return kernel;
 }
 
 /**
@@ -61,7 +66,7 @@ export async function startHosted(daemon: Daemon): Promise<Hosted> {
     /^[A-Za-z0-9_.+-]+$/.test(n) && n !== "." && n !== ".."
   );
   await ensureBaseImage(store, { applets: linkable });
-  const kernel = createKernel();
+  const kernel = createKernel(daemon.root);
   const runtime = new KernelRuntime(kernel, new OverlayRootfs(daemon.root, store));
   const engine = new ContainerEngine({
     root: daemon.root,
