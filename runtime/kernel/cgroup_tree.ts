@@ -19,8 +19,8 @@ export interface CgroupHost {
   globalPid(pid: number, ns: PidNamespace | null): number | null;
   /** The scheduler must requeue `g` (freeze or bandwidth change). */
   refreshGroup(g: Cgroup): void;
-  /** `cgroup.kill`: SIGKILL every process of the subtree of `g`. */
-  killAll(g: Cgroup): void;
+  /** `cgroup.kill`: SIGKILL every process of the subtree of `g` (optional for hosts without processes). */
+  killAll?(g: Cgroup): void;
 }
 
 const BASE_FILES = [
@@ -342,7 +342,7 @@ export class CgroupTree {
       }
       case "cgroup.kill": {
         if (v !== "1") return Errno.EINVAL;
-        this.#host.killAll(g);
+        this.#host.killAll?.(g);
         return 0;
       }
       case "cgroup.freeze": {
