@@ -264,6 +264,7 @@ export interface Deferred {
  * @param argv Command and arguments.
  * @param assigns Extra environment.
  * @param deferred When given, the pumps are queued there instead of run.
+ * @param opts `path` to exec instead of argv[0]; `quiet` returns the errno unreported.
  * @returns The pid, or a negated exit status after reporting the error.
  */
 export async function spawnCommand(
@@ -271,6 +272,7 @@ export async function spawnCommand(
   argv: string[],
   assigns: [string, string][],
   deferred?: Deferred[],
+  opts: { path?: string; quiet?: boolean } = {},
 ): Promise<number> {
   await sh.flushOut();
   const env = sh.environ(new Map(assigns));
@@ -278,7 +280,7 @@ export async function spawnCommand(
   const pumps = materialize(sh.sys, table);
   const fileActions = table.spawnActions();
   const name = argv[0]!;
-  let pid = sh.sys.spawn({ path: name, argv, env, fileActions });
+  let pid = sh.sys.spawn({ path: opts.path ?? name, argv, env, fileActions });
   if (typeof pid !== "number") pid = await pid;
   if (pid === Errno.ENOEXEC) {
     const path = findInPath(sh, name) ?? name;
@@ -292,6 +294,7 @@ export async function spawnCommand(
     return pid;
   }
   for (const p of pumps) table.release(p.fd);
+  if (opts.quiet) return pid;
   if (pid === Errno.ENOENT || pid === Errno.ENOTDIR) {
     await sh.error(`${name}: not found`);
     return -127;
@@ -353,7 +356,7 @@ export async function startBackgroundSimple(sh: Shell, item: AndOr): Promise<Job
   if (item.rest.length > 0 || item.first.bang || item.first.cmds.length !== 1) return undefined;
   if (!cmd || cmd.type !== "simple" || cmd.words.length === 0) return undefined;
   const sub = sh.clone();
-  if (!sh.opts.interactive) sub.redirectStdinToNull();
+  if (!sh.opts.interactive) await sub.redirectStdinToNull();
   const prep = await prepare(sub, cmd);
   const name = prep.argv[0];
   if (name !== undefined && commandKind(sub, name) === "external") {

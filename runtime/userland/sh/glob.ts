@@ -15,9 +15,10 @@ const DT_DIR = 4;
 const DT_LNK = 10;
 const DT_UNKNOWN = 0;
 
-function listDir(sys: Syscalls, dir: string): { name: string; type: number }[] {
-  const fd = sys.openat(AT_FDCWD, dir === "" ? "." : dir, O.RDONLY | O.DIRECTORY | O.CLOEXEC, 0);
-  if (typeof fd !== "number" || fd < 0) return [];
+async function listDir(sys: Syscalls, dir: string): Promise<{ name: string; type: number }[]> {
+  let fd = sys.openat(AT_FDCWD, dir === "" ? "." : dir, O.RDONLY | O.DIRECTORY | O.CLOEXEC, 0);
+  if (fd instanceof Promise) fd = await fd;
+  if (fd < 0) return [];
   const out: { name: string; type: number }[] = [];
   try {
     for (;;) {
@@ -53,7 +54,7 @@ function exists(sys: Syscalls, path: string): boolean {
  * await glob(sys, "/etc/*.conf"); // ["/etc/a.conf", "/etc/b.conf"]
  * ```
  */
-export function glob(sys: Syscalls, pattern: string): Promise<string[]> {
+export async function glob(sys: Syscalls, pattern: string): Promise<string[]> {
   const absolute = pattern.startsWith("/");
   const comps = pattern.split("/").filter((c, i) => c !== "" || i === 0);
   if (absolute) comps.shift();
@@ -74,7 +75,7 @@ export function glob(sys: Syscalls, pattern: string): Promise<string[]> {
       }
       const re = patternToRegExp(comp, true);
       const dotOk = comp.startsWith(".") || comp.startsWith("\\.");
-      for (const e of listDir(sys, base)) {
+      for (const e of await listDir(sys, base)) {
         if (e.name.startsWith(".") && !dotOk) continue;
         if (!re.test(e.name)) continue;
         const p = join(e.name);
@@ -87,5 +88,5 @@ export function glob(sys: Syscalls, pattern: string): Promise<string[]> {
   }
   if (needDir) paths = paths.map((p) => p + "/");
   paths.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return Promise.resolve(paths);
+  return paths;
 }

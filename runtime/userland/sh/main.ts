@@ -7,6 +7,7 @@
 import { Errno } from "../../kernel/errno.ts";
 import type { Syscalls } from "../../kernel/syscalls/api.ts";
 import { applyOptions, readTextFile } from "./builtins.ts";
+import { SUBSHELL_PID_OPTION } from "./fork.ts";
 import { expandString } from "./expand.ts";
 import { Lexer } from "./lexer.ts";
 import { ScriptReader, ShellSyntaxError } from "./parser.ts";
@@ -180,6 +181,11 @@ export async function sh(sys: Syscalls, argv: string[]): Promise<number> {
   const arg0 = argv[0] ?? "sh";
   const shell = Shell.create(sys, arg0, []);
   const args = argv.slice(1);
+  if (args[0] === SUBSHELL_PID_OPTION && args[1] !== undefined) {
+    // Started by fork.ts: a subshell of the shell whose `$$` this is.
+    shell.shared.pid = Number(args[1]);
+    args.splice(0, 2);
+  }
   if (args[0] === "--help") {
     await shell.print(1, USAGE);
     await shell.flushOut();
@@ -230,7 +236,7 @@ export async function sh(sys: Syscalls, argv: string[]): Promise<number> {
       await shell.flushOut();
       return 2;
     }
-    if (rest.length > 0) shell.arg0 = rest.shift()!;
+    if (rest.length > 0) shell.arg0 = shell.source = rest.shift()!;
     shell.params = rest;
     source = textSource(command);
   } else if (!readStdin && rest.length > 0) {

@@ -7,9 +7,9 @@
  * - With at most one in-shell part the pipeline streams: every external part is spawned
  *   first, then the in-shell part runs against the pipes (`cmd | while read …`,
  *   `printf … | cmd`, `yes | head` all behave as in dash).
- * - With several in-shell parts they run one after the other, left to right, each one's
- *   output held in memory for the next (`echo x | while read …`). An endless in-shell
- *   producer feeding another in-shell part is the one case that cannot finish.
+ * - With several in-shell parts, all but the last run in forked shells (`fork.ts`), so
+ *   the pipeline still streams. Only when there is no `/bin/sh` to fork to do they run
+ *   one after the other, left to right, each one's output held in memory for the next.
  *
  * @module
  */
@@ -28,6 +28,10 @@ import { type FdRef, MemFile } from "./fd_table.ts";
 import { applyRedirs } from "./redirect.ts";
 import type { Shell } from "./shell.ts";
 import { runPumps } from "./spawn_io.ts";
+import { forkSpawn } from "./fork.ts";
+
+const SH_PATH = "/bin/sh";
+const X_OK = 1;
 
 /** One part of a pipeline, expanded in its own subshell. */
 interface Stage {
@@ -35,6 +39,8 @@ interface Stage {
   cmd: Command;
   prep?: Prepared;
   external: boolean;
+  /** Run in a forked shell process (an in-shell part that is not the last one). */
+  fork?: boolean;
   /** Status when expansion already failed. */
   failed?: number;
 }
@@ -42,6 +48,13 @@ interface Stage {
 async function makeStage(sh: Shell, cmd: Command): Promise<Stage> {
   const sub = sh.clone();
   if (cmd.type !== "simple" || cmd.words.length === 0) return { sub, cmd, external: false };
+  // A literal builtin or function name needs no expansion to classify: the part then
+  // expands its words where it runs (here or in a forked shell), once.
+  const first = cmd.words[0]!.parts;
+  const name = first.length === 1 && first[0]!.type === "lit" ? first[0]!.text : undefined;
+  if (name !== undefined && commandKind(sub, name) !== "external") {
+    return { sub, cmd, external: false };
+  }
   try {
     const prep = await prepare(sub, cmd);
     const name = prep.argv[0];
@@ -73,6 +86,14 @@ async function runInShell(st: Stage): Promise<number> {
 /** Spawns an external stage (its fds are released); returns a waiter for its status. */
 async function spawnStage(st: Stage, deferred: Deferred[]): Promise<() => Promise<number>> {
   const { sub } = st;
+  if (st.fork) {
+    const body = {
+      items: [{ first: { bang: false, cmds: [st.cmd] }, rest: [], background: false }],
+    };
+    const pid = await forkSpawn(sub, body, deferred);
+    await sub.finish(0);
+    return pid < 0 ? () => Promise.resolve(126) : () => waitPid(sub, pid);
+  }
   const cmd = st.cmd as Simple;
   const saved = sub.fds;
   sub.fds = saved.copy();
@@ -117,8 +138,12 @@ export async function runPipeline(sh: Shell, cmds: Command[]): Promise<number> {
   await sh.flushOut();
   const stages: Stage[] = [];
   for (const cmd of cmds) stages.push(await makeStage(sh, cmd));
-  const inShell = stages.filter((s) => !s.external).length;
-  return inShell <= 1 ? await streaming(sh, stages) : await sequential(sh, stages);
+  const inShell = stages.filter((s) => !s.external);
+  if (inShell.length <= 1) return await streaming(sh, stages);
+  if (sh.sys.faccessat(-100, SH_PATH, X_OK, 0) !== 0) return await sequential(sh, stages);
+  // Every in-shell part but the last runs in a forked shell: the pipeline streams.
+  for (const st of inShell.slice(0, -1)) st.fork = true;
+  return await streaming(sh, stages);
 }
 
 async function streaming(sh: Shell, stages: Stage[]): Promise<number> {
@@ -137,10 +162,10 @@ async function streaming(sh: Shell, stages: Stage[]): Promise<number> {
   const deferred: Deferred[] = [];
   const waits: (() => Promise<number>)[] = [];
   for (const st of stages) {
-    if (st.external) waits[stages.indexOf(st)] = await spawnStage(st, deferred);
+    if (st.external || st.fork) waits[stages.indexOf(st)] = await spawnStage(st, deferred);
   }
   await runDeferred(sh, deferred, "in");
-  const local = stages.findIndex((s) => !s.external);
+  const local = stages.findIndex((s) => !s.external && !s.fork);
   let localStatus = 0;
   if (local >= 0) localStatus = await runInShell(stages[local]!);
   await runDeferred(sh, deferred, "out");

@@ -160,3 +160,17 @@ Deno.test("sh exec replaces the shell, and exec redirections stay for the rest o
   assert.equal(r.stdout, "");
   assert.equal(r.stderr, "hidden\nerr-too\n");
 });
+
+Deno.test("sh forks background lists into a new shell that keeps functions, variables and $$", async () => {
+  const r = await runShell(
+    'v=local; f() { echo "f:$v:$1"; }; me=$$; { f arg; [ $$ = $me ] && echo same-pid; } > out & wait $!; echo st=$?; cat out',
+  );
+  assert.equal(r.stdout, "st=0\nf:local:arg\nsame-pid\n");
+  await check("(while :; do sleep 1; done) & pid=$!; kill $pid; wait $pid; echo $?", "143\n");
+});
+
+Deno.test("sh streams pipelines of several in-shell parts (forked), even from an endless producer", async () => {
+  await check("while :; do echo y; done | while read l; do echo got $l; break; done", "got y\n");
+  await check('f() { echo a; echo b; }; f | { read x; read y; echo "$y$x"; } | cat', "ba\n");
+  await check('set -- p q; x=1; { echo "$1$x"; } | { read v; echo "$v$2"; }', "p1q\n");
+});

@@ -12,7 +12,8 @@
  */
 import type { Syscalls } from "../../kernel/syscalls/api.ts";
 import type { AndOr, Command, Pipeline, Redir, Script } from "./ast.ts";
-import { execSimple, startBackgroundSimple } from "./exec_simple.ts";
+import { commandKind, execSimple, startBackgroundSimple } from "./exec_simple.ts";
+import { forkSpawn } from "./fork.ts";
 import { runPipeline } from "./pipeline.ts";
 import { parseScript } from "./parser.ts";
 import { applyRedirs } from "./redirect.ts";
@@ -526,30 +527,49 @@ export class Shell implements ExpandContext {
   async startBackground(item: AndOr): Promise<number> {
     await this.flushOut();
     const fg: AndOr = { ...item, background: false };
-    const direct = await startBackgroundSimple(this, fg);
-    if (direct !== undefined) {
-      this.lastBg = direct.id;
-      this.shared.jobs.push(direct);
-      this.status = 0;
+    this.status = 0;
+    if (!this.#needsFork(fg)) {
+      const direct = await startBackgroundSimple(this, fg);
+      if (direct !== undefined) {
+        this.lastBg = direct.id;
+        this.shared.jobs.push(direct);
+        return 0;
+      }
+    }
+    const sub = this.clone();
+    if (!this.opts.interactive) await sub.redirectStdinToNull();
+    const pid = await forkSpawn(sub, { items: [fg] });
+    await sub.finish(0);
+    if (pid >= 0) {
+      this.shared.jobs.push({ id: pid, pid, text: "" });
+      this.lastBg = pid;
       return 0;
     }
-    // A list in the background runs to completion now (see pipeline.ts: one thread per
-    // process); its external commands still run as processes.
-    const sub = this.clone();
-    if (!this.opts.interactive) sub.redirectStdinToNull();
+    // No /bin/sh to fork to: run the list to completion now.
+    const again = this.clone();
+    if (!this.opts.interactive) await again.redirectStdinToNull();
     const id = this.shared.nextJobId++;
-    const s = await sub.runSubshell({ items: [fg] });
-    const job: Job = { id, text: "", status: s, done: Promise.resolve(s) };
-    this.shared.jobs.push(job);
+    const s = await again.runSubshell({ items: [fg] });
+    this.shared.jobs.push({ id, text: "", status: s, done: Promise.resolve(s) });
     this.lastBg = id;
-    this.status = 0;
     return 0;
   }
 
+  /** Whether a background list must run in a forked shell (anything but one external command). */
+  #needsFork(item: AndOr): boolean {
+    const cmd = item.first.cmds[0];
+    if (item.rest.length > 0 || item.first.bang || item.first.cmds.length !== 1) return true;
+    if (!cmd || cmd.type !== "simple" || cmd.words.length === 0) return true;
+    const first = cmd.words[0]!.parts;
+    const name = first.length === 1 && first[0]!.type === "lit" ? first[0]!.text : undefined;
+    return name !== undefined && commandKind(this, name) !== "external";
+  }
+
   /** Points fd 0 at /dev/null (background lists of non-interactive shells). */
-  redirectStdinToNull(): void {
-    const fd = this.sys.openat(-100, "/dev/null", 0, 0);
-    if (typeof fd === "number" && fd >= 0) {
+  async redirectStdinToNull(): Promise<void> {
+    let fd = this.sys.openat(-100, "/dev/null", 0, 0);
+    if (fd instanceof Promise) fd = await fd;
+    if (fd >= 0) {
       const [r] = this.fds.adopt(this.sys, [fd]);
       this.fds.set(0, r!);
       this.fds.release(r!);

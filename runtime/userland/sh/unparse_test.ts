@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { parseScript } from "./parser.ts";
+import { unparseScript } from "./unparse.ts";
+
+const SAMPLES = [
+  `echo a 'b c' "d $x \${y:-"z w"}" \\$e ~/f`,
+  `a=1 b="$(echo q)" cmd >out 2>&1 <in 3<>rw`,
+  "cat <<EOF\nhello $name `x` \\$lit\nEOF\ncat <<'Q'\nraw $x\nQ",
+  `if a; then b; elif c; then d; else e; fi; while x; do y; done; until x; do y; done`,
+  `for i in 1 "2 3" $(seq 4); do echo $i; done; for j do :; done`,
+  `case $v in (a|b) x;; c*) y ;; *) ;; esac`,
+  `f() { local x=1; echo "$@"; }; ( sub ) > o; { g; } 2>/dev/null`,
+  `! a | b && c || d & e`,
+  `echo $((1 + (2 * x))) \${#v} \${v%%.*} \${v#"$p"}`,
+];
+
+Deno.test("unparseScript() round-trips: parsing its output gives the same tree", () => {
+  for (const src of SAMPLES) {
+    const tree = parseScript(src);
+    const text = unparseScript(tree);
+    assert.deepEqual(
+      normalize(parseScript(text)),
+      normalize(tree),
+      `${src}\n--- became ---\n${text}`,
+    );
+  }
+});
+
+/**
+ * Line numbers and here-document delimiters differ after unparsing, and a quoted string
+ * may come back split into adjacent single-quoted pieces: drop and merge them.
+ */
+function normalize(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v, function (this: Record<string, unknown>, k, x) {
+    if (k === "line") return undefined;
+    if (k === "target" && (this.op === "<<" || this.op === "<<-")) return undefined;
+    if (k === "parts" && Array.isArray(x)) {
+      const merged: { type: string; text?: string }[] = [];
+      for (const p of x as { type: string; text?: string }[]) {
+        const last = merged[merged.length - 1];
+        if (p.type === "sq" && last?.type === "sq") last.text += p.text ?? "";
+        else merged.push({ ...p });
+      }
+      return merged;
+    }
+    return x;
+  }));
+}
+
+Deno.test("unparseScript() round-trips any script the parser accepts (property)", () => {
+  const alphabet = fc.constantFrom(
+    ..."ab $(){}|&;<>'\"`\\\n\t=*?~-:+%!019".split(""),
+    "if ",
+    "then ",
+    "fi",
+    "case ",
+    " in ",
+    "esac",
+    "<<E\n",
+    "E\n",
+    "${x",
+    "${#",
+    "$((",
+    "))",
+    ";;",
+    "for ",
+    "do ",
+    "done",
+    "while ",
+    "f() ",
+  );
+  fc.assert(
+    fc.property(fc.array(alphabet, { maxLength: 40 }).map((a) => a.join("")), (src) => {
+      let tree;
+      try {
+        tree = parseScript(src);
+      } catch {
+        return;
+      }
+      const text = unparseScript(tree);
+      assert.deepEqual(
+        normalize(parseScript(text)),
+        normalize(tree),
+        `${JSON.stringify(src)} became ${JSON.stringify(text)}`,
+      );
+    }),
+    { numRuns: 3000 },
+  );
+});
