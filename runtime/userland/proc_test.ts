@@ -23,7 +23,7 @@ Deno.test("ps -o picks columns, -p filters, aux has BSD columns", async () => {
   const aux = await m.run(["ps", "aux"], { cloneFlags: CLONE.NEWPID });
   assert.match(
     aux.stdout,
-    /^USER +PID %CPU %MEM +VSZ +RSS TTY +STAT START +TIME COMMAND\nroot +1 /,
+    /^USER +PID +%CPU +%MEM +VSZ +RSS TTY +STAT START +TIME COMMAND\nroot +1 /,
   );
   const bad = await m.run(["ps", "-o", "bogus"]);
   assert.equal(bad.code, 1);

@@ -10,3 +10,4 @@ export type { IpcLimits } from "./ipc_limits.ts";
 export { MqHandle, Mqueue } from "./mqueue.ts";
 export type { MqFds } from "./mqueue.ts";
 export { sysvipcText } from "./sysvipc.ts";
+export { MQUEUE_MAGIC, MqueueFs, mqueueFsType } from "./mqueue_fs.ts";
