@@ -24,6 +24,7 @@ import type { StreamHandle } from "../kernel/host_stdio.ts";
 import type { Process } from "../kernel/process.ts";
 import type { ContainerRecord } from "./container_state.ts";
 import { initMain } from "./container_init.ts";
+import { resolveUser } from "./container_create.ts";
 import { cgroupValues } from "./container_spec.ts";
 import {
   type CgroupStats,
@@ -46,6 +47,8 @@ export interface RootfsProvider {
     tty?: Tty,
     kernelFs?: KernelMounts,
   ): Promise<ProcessFs>;
+  /** Read a file of the container's root (for `exec -u name`), or undefined. */
+  readFile?(record: ContainerRecord, path: string): Promise<string | undefined>;
   /** Finish mounts that need the spawned init (its namespaces). */
   afterSpawn?(fs: ProcessFs, live: ProcessFs): void;
   /** Persist the writable layer. */
@@ -315,6 +318,13 @@ export class KernelRuntime implements ContainerRuntime {
     io: ContainerIo,
   ): Promise<ExecProcess> {
     const spec = record.Spec;
+    let user = { uid: spec.process.user.uid, gid: spec.process.user.gid };
+    if (opts.user) {
+      const named = !/^\d+(:\d+)?$/.test(opts.user);
+      const passwd = named ? (await this.#rootfs?.readFile?.(record, "/etc/passwd")) ?? "" : "";
+      const group = named ? (await this.#rootfs?.readFile?.(record, "/etc/group")) ?? "" : "";
+      user = resolveUser(opts.user, passwd, group);
+    }
     const tty = opts.tty ? new Tty() : undefined;
     const ttyHandle = tty ? (tty.open() as unknown as StreamHandle) : undefined;
     let handle: ProcessHandle;
@@ -324,7 +334,7 @@ export class KernelRuntime implements ContainerRuntime {
         env: [...spec.process.env, ...opts.env, ...(tty ? ["TERM=xterm"] : [])],
         cwd: this.#rootfs ? (opts.workdir || spec.process.cwd) : undefined,
         joinPid: init.pid,
-        cred: { uid: spec.process.user.uid, gid: spec.process.user.gid },
+        cred: { uid: user.uid, gid: user.gid },
         stdin: ttyHandle ?? (opts.stdin ? "pipe" : "null"),
         stdout: ttyHandle ?? "pipe",
         stderr: ttyHandle ?? "pipe",

@@ -447,6 +447,19 @@ export class OverlayRootfs implements RootfsProvider {
     return Promise.resolve();
   }
 
+  /**
+   * Read a file of a container's root.
+   *
+   * @param record The container.
+   * @param path Absolute path.
+   * @returns Its text, or undefined when it is not a regular file.
+   */
+  async readFile(record: ContainerRecord, path: string): Promise<string | undefined> {
+    const node = lookupPath((await this.#overlay(record)).root, path);
+    if (!node || kindOf(node.stat().mode) !== "file") return undefined;
+    return new TextDecoder().decode(readAll(node));
+  }
+
   /** File-system operations. */
   readonly fs: ContainerFs = {
     changes: async (record): Promise<FsChange[]> => {

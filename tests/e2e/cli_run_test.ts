@@ -64,6 +64,18 @@ Deno.test("detached containers: ps, logs, exec, top, stats, pause/unpause, stop,
     const ex = await b.run(["exec", "web", "sh", "-c", "echo in $GREETING; exit 4"]);
     assert.equal(ex.stdout, "in hi\n");
     assert.equal(ex.code, 4);
+    const asNobody = await b.run([
+      "exec",
+      "-u",
+      "nobody",
+      "-w",
+      "/etc",
+      "web",
+      "sh",
+      "-c",
+      "id -u; pwd",
+    ]);
+    assert.equal(asNobody.stdout, "65534\n/etc\n");
     const exMissing = await b.run(["exec", "web", "nope"]);
     assert.equal(exMissing.code, 127, exMissing.stdout + exMissing.stderr);
     const top = await b.run(["top", "web"]);
