@@ -44,6 +44,7 @@ export class PlainProgress {
   readonly #partial = new Map<number, string>();
   readonly #decoder = new TextDecoder();
   readonly #now: () => number;
+  #lastStep = 0;
 
   /**
    * Make a formatter.
@@ -64,6 +65,7 @@ export class PlainProgress {
     switch (e.type) {
       case "step": {
         this.#started.set(e.step, this.#now());
+        this.#lastStep = Math.max(this.#lastStep, e.step);
         const where = e.stage ? `${e.stage} ${e.index}/${e.total}` : `${e.index}/${e.total}`;
         return `#${e.step} [${where}] ${e.text}\n`;
       }
@@ -87,10 +89,12 @@ export class PlainProgress {
         return `#${e.step} ERROR: ${e.message}\n`;
       case "warning":
         return `WARNING: ${e.message}\n`;
-      case "result":
-        return `#${"0"} writing image ${e.id} done\n${
-          e.tags.map((t) => `#0 naming to ${t} done\n`).join("")
-        }`;
+      case "result": {
+        const n = this.#lastStep + 1;
+        return `#${n} exporting to image\n#${n} writing image ${e.id} done\n${
+          e.tags.map((t) => `#${n} naming to ${t} done\n`).join("")
+        }#${n} DONE 0.0s\n`;
+      }
     }
   }
 }
