@@ -151,3 +151,24 @@ Deno.test("spawn() given the same fs twice copies it: one process's exit does no
     await k.shutdown();
   }
 });
+
+Deno.test("a program may wait on several system calls at once", async () => {
+  const k = new Kernel({
+    builtins: {
+      both: async (sys) => {
+        const [a, b] = await Promise.all([
+          sys.nanosleep({ sec: 0, nsec: 10e6 }),
+          sys.nanosleep({ sec: 0, nsec: 20e6 }),
+        ]);
+        await say(sys, `${a} ${b}\n`);
+        return 0;
+      },
+    },
+  });
+  try {
+    const h = await k.spawn({ argv: ["both"] });
+    assertEquals(await new Response(h.stdout).text(), "0 0\n");
+  } finally {
+    await k.shutdown();
+  }
+});

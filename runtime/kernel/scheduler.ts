@@ -49,6 +49,9 @@ export interface CpuWait {
   reject(err: unknown): void;
 }
 
+/** Message kind of a dispatch (stall checks carry the grant number, always > 0). */
+const DISPATCH = 0;
+
 /** Scheduler tunables. */
 export interface SchedulerOptions {
   /** Slice length, ms (default 4). */
@@ -82,7 +85,10 @@ export class Scheduler {
   #lastNow = 0;
   #lastHostTurnMs = performance.now();
   #channel: MessageChannel | null = null;
-  #portRef = false;
+  #pendingMsgs = 0;
+  /** Number of the current CPU grant (stall checks compare it). */
+  #grant = 1;
+  #stallArmed = false;
   #stopped = false;
   readonly #throttledGroups = new Set<Cgroup>();
 
@@ -106,7 +112,25 @@ export class Scheduler {
    * @param wait Callbacks for the grant (or a kill).
    */
   requestCpu(p: Schedulable, wait: CpuWait): void {
-    p.cpuWait = wait;
+    if (this.current === p && !p.stopped) {
+      // It holds the CPU already, waiting on another of its calls: go on now.
+      wait.resolve();
+      return;
+    }
+    const prev = p.cpuWait;
+    // A program may wait on several calls at once (Promise.all): one grant wakes them all.
+    p.cpuWait = prev
+      ? {
+        resolve: () => {
+          prev.resolve();
+          wait.resolve();
+        },
+        reject: (err) => {
+          prev.reject(err);
+          wait.reject(err);
+        },
+      }
+      : wait;
     if (!p.stopped) this.#enqueue(p);
   }
 
@@ -196,7 +220,8 @@ export class Scheduler {
     if (p.vruntime < g.minVruntime) p.vruntime = g.minVruntime;
     g.runq.add(p);
     this.#refreshGroup(g);
-    this.#schedule();
+    if (this.current) this.#armStallCheck();
+    else this.#schedule();
   }
 
   #dequeue(p: Schedulable): void {
@@ -250,32 +275,53 @@ export class Scheduler {
       }, 0);
     } else if (now - this.#lastHostTurnMs >= this.#hostYieldMs) {
       this.#lastNow = 0;
-      if (!this.#channel) {
-        // node:worker_threads' port: its unref() works in Deno (the web MessagePort's
-        // does not release the event loop once receiving started).
-        this.#channel = new MessageChannel();
-        this.#channel.port1.on("message", () => {
-          this.#lastHostTurnMs = this.#lastNow = performance.now();
-          this.#dispatch();
-        });
-      }
-      // The port keeps the host alive only while a dispatch is pending (see #dispatch).
-      if (!this.#portRef) {
-        this.#channel.port1.ref();
-        this.#portRef = true;
-      }
-      this.#channel.port2.postMessage(null);
+      this.#post(DISPATCH);
     } else {
       queueMicrotask(() => this.#dispatch());
     }
   }
 
+  /**
+   * Post a message to ourselves: a host macrotask turn. The port keeps the host alive only
+   * while a message is pending. node:worker_threads' port is used because its unref() works
+   * in Deno (the web MessagePort's does not release the event loop once receiving started).
+   */
+  #post(kind: number): void {
+    if (!this.#channel) {
+      this.#channel = new MessageChannel();
+      this.#channel.port1.on("message", (m: number) => {
+        if (--this.#pendingMsgs === 0) this.#channel?.port1.unref();
+        if (m === DISPATCH) {
+          this.#lastHostTurnMs = this.#lastNow = performance.now();
+          this.#dispatch();
+        } else this.#stallCheck(m);
+      });
+    }
+    if (this.#pendingMsgs++ === 0) this.#channel.port1.ref();
+    this.#channel.port2.postMessage(kind);
+  }
+
+  /**
+   * Runs once the microtasks of the turn that granted the CPU have settled. If the same
+   * grant is still current, the process is not executing (single thread): it awaits
+   * something that is not a system call (several calls at once, a host promise). It gives
+   * the CPU back; its next system call or completion asks for it again.
+   */
+  #stallCheck(grant: number): void {
+    this.#stallArmed = false;
+    const p = this.current;
+    if (p && this.#grant === grant && !this.#stopped) this.release(p);
+  }
+
+  /** Arm a stall check of the current grant (someone else wants the CPU). */
+  #armStallCheck(): void {
+    if (this.#stallArmed || !this.current || this.#stopped) return;
+    this.#stallArmed = true;
+    this.#post(this.#grant);
+  }
+
   #dispatch(): void {
     this.#scheduled = false;
-    if (this.#portRef && this.#channel) {
-      this.#channel.port1.unref();
-      this.#portRef = false;
-    }
     if (this.current || this.#stopped) return;
     const p = this.#pick();
     if (!p) {
@@ -293,6 +339,7 @@ export class Scheduler {
       if (now + left < end) end = now + left;
     }
     this.current = p;
+    this.#grant += 1;
     this.sliceStartMs = now;
     this.sliceEndMs = end;
     p.sliceSysUs = 0;
