@@ -17,6 +17,7 @@ import {
   overlayDiffTar,
 } from "../kernel/fs/overlay/overlay_diff.ts";
 import { createDevfs } from "../kernel/fs/devfs/devfs.ts";
+import { BindFs } from "../kernel/fs/bind/bind.ts";
 import type { Tty } from "../kernel/fs/devfs/tty.ts";
 import { TmpFs } from "../kernel/fs/tmpfs/tmpfs.ts";
 import { defaultFsTypes } from "../kernel/syscalls/sys_mount.ts";
@@ -348,7 +349,7 @@ export class OverlayRootfs implements RootfsProvider {
     );
     const pending: ((live: MountNamespace) => void)[] = [];
     for (const m of record.Spec.mounts) {
-      let fs: TmpFs | FileSystem | undefined;
+      let fs: TmpFs | BindFs | FileSystem | undefined;
       if (m.type === "devtmpfs") fs = createDevfs({ memory: charger, tty });
       else if (m.type === "tmpfs") {
         const size = m.options?.find((o) => o.startsWith("size="));
@@ -359,12 +360,23 @@ export class OverlayRootfs implements RootfsProvider {
           rootMode: mode ? parseInt(mode.slice(5), 8) : 0o1777,
         });
       } else if (m.type === "bind") {
-        throw Object.assign(
-          new Error(
-            `cannot mount ${m.source} at ${m.destination}: bind mounts of host directories are not available in this build`,
-          ),
-          { httpStatus: 400 },
-        );
+        // -v creates a missing host directory, as Docker does; binds of files are not supported.
+        try {
+          let isFile = false;
+          try {
+            isFile = !Deno.statSync(m.source).isDirectory;
+          } catch { /* absent: created below */ }
+          if (isFile) {
+            throw new Error("binding a single file is not supported yet (bind its directory)");
+          }
+          Deno.mkdirSync(m.source, { recursive: true });
+          fs = new BindFs(m.source, { readonly: m.options?.includes("ro") });
+        } catch (err) {
+          throw Object.assign(
+            new Error(`cannot mount ${m.source} at ${m.destination}: ${(err as Error).message}`),
+            { httpStatus: 400 },
+          );
+        }
       } else {
         // proc, cgroup2: the kernel's types, showing the container's own namespaces.
         const factory = kernelFs?.fsTypes.get(m.type);

@@ -97,3 +97,61 @@ Deno.test("the writable layer of a stopped container survives a daemon restart",
     await b.cleanup();
   }
 });
+
+Deno.test("volumes: -v binds a host directory read-write, :ro refuses writes, --mount type=bind works", async () => {
+  const b = await tempBerth();
+  const host = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${host}/in.txt`, "hostside\n");
+    const rw = await b.run([
+      "run",
+      "--rm",
+      "-v",
+      `${host}:/data`,
+      "berth/base",
+      "sh",
+      "-c",
+      "cat /data/in.txt; echo fromctr > /data/out.txt",
+    ]);
+    assert.equal(rw.code, 0, rw.stderr);
+    assert.equal(rw.stdout, "hostside\n");
+    assert.equal(await Deno.readTextFile(`${host}/out.txt`), "fromctr\n");
+    const ro = await b.run([
+      "run",
+      "--rm",
+      "-v",
+      `${host}:/data:ro`,
+      "berth/base",
+      "sh",
+      "-c",
+      "echo x > /data/y",
+    ]);
+    assert.notEqual(ro.code, 0);
+    assert.match(ro.stderr, /Read-only file system/);
+    await assert.rejects(() => Deno.stat(`${host}/y`));
+    const m = await b.run([
+      "run",
+      "--rm",
+      "--mount",
+      `type=bind,source=${host},target=/m,readonly`,
+      "berth/base",
+      "cat",
+      "/m/in.txt",
+    ]);
+    assert.equal(m.stdout, "hostside\n");
+    const t = await b.run([
+      "run",
+      "--rm",
+      "--tmpfs",
+      "/scratch:size=1m",
+      "berth/base",
+      "sh",
+      "-c",
+      "echo t > /scratch/f && cat /scratch/f",
+    ]);
+    assert.equal(t.stdout, "t\n");
+  } finally {
+    await b.cleanup();
+    await Deno.remove(host, { recursive: true });
+  }
+});

@@ -479,15 +479,38 @@ esac; shift; done`,
   },
   // --- in-shell parts running alongside each other (forked shells)
   { name: "two in-shell pipeline parts", script: `echo a | while read x; do echo "got $x"; done` },
-  { name: "function feeding a read loop", script: `gen() { for i in 1 2 3; do echo "item $i"; done; }; gen | while read a b; do echo "$b:$a"; done` },
-  { name: "endless in-shell producer", script: `while :; do echo y; done | { read a; echo "$a"; }` },
-  { name: "three in-shell parts", script: `{ echo 3; echo 1; echo 2; } | while read n; do echo $((n * 10)); done | { s=0; while read v; do s=$((s + v)); done; echo $s; }` },
-  { name: "background group and wait", script: `{ echo bg-start; echo bg-end; } > bg.txt & wait; cat bg.txt` },
-  { name: "background function sees variables", script: `x=hidden; f() { echo "in bg: $x $1"; }; f arg > o & wait $!; cat o` },
+  {
+    name: "function feeding a read loop",
+    script:
+      `gen() { for i in 1 2 3; do echo "item $i"; done; }; gen | while read a b; do echo "$b:$a"; done`,
+  },
+  {
+    name: "endless in-shell producer",
+    script: `while :; do echo y; done | { read a; echo "$a"; }`,
+  },
+  {
+    name: "three in-shell parts",
+    script:
+      `{ echo 3; echo 1; echo 2; } | while read n; do echo $((n * 10)); done | { s=0; while read v; do s=$((s + v)); done; echo $s; }`,
+  },
+  {
+    name: "background group and wait",
+    script: `{ echo bg-start; echo bg-end; } > bg.txt & wait; cat bg.txt`,
+  },
+  {
+    name: "background function sees variables",
+    script: `x=hidden; f() { echo "in bg: $x $1"; }; f arg > o & wait $!; cat o`,
+  },
   { name: "background subshell exit status", script: `(exit 7) & wait $!; echo $?` },
   { name: "$$ in a forked part", script: `me=$$; { test "$$" = "$me" && echo same; } | cat` },
-  { name: "errexit inherited by a forked part", script: `set -e; { false; echo not-here; } | cat; echo after` },
-  { name: "here-document inside a forked part", script: "{ cat <<EOF\nin $((1+1))\nEOF\n} | while read l; do echo \"[$l]\"; done" },
+  {
+    name: "errexit inherited by a forked part",
+    script: `set -e; { false; echo not-here; } | cat; echo after`,
+  },
+  {
+    name: "here-document inside a forked part",
+    script: '{ cat <<EOF\nin $((1+1))\nEOF\n} | while read l; do echo "[$l]"; done',
+  },
   { name: "pipefail is off by default", script: `false | true; echo $?` },
   {
     name: "set -o pipefail",
@@ -495,6 +518,7 @@ esac; shift; done`,
     expect: "1\n3\n",
     known: "dash 0.5.12 has no pipefail (busybox ash and bash have it); Berth follows them",
   },
+  { name: "ulimit", script: `ulimit -n 256; ulimit -n; ulimit -f` },
 ];
 
 for (const c of CASES) {
