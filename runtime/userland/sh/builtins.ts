@@ -253,7 +253,7 @@ const set: Builtin = async (sh, argv) => {
   }
   if ((args[0] === "-o" || args[0] === "+o") && args.length === 1) {
     let out = "";
-    for (const [k] of OPTION_LETTERS) {
+    for (const k of [...OPTION_LETTERS.map(([k]) => k), "pipefail" as const]) {
       out += args[0] === "-o"
         ? `${k.padEnd(16)}${sh.opts[k] ? "on" : "off"}\n`
         : `set ${sh.opts[k] ? "-o" : "+o"} ${k}\n`;
@@ -357,6 +357,43 @@ const umask: Builtin = async (sh, argv) => {
   return 0;
 };
 
+/** `ulimit [-HSa] [-n|-c|-f|-s|-u|-v] [limit]`: only `-n` (open files) is a kernel limit. */
+const ulimit: Builtin = async (sh, argv) => {
+  let resource = "f";
+  let hard = false;
+  let value: string | undefined;
+  for (const a of argv.slice(1)) {
+    if (/^-[HSa-z]+$/.test(a)) {
+      for (const c of a.slice(1)) {
+        if (c === "H") hard = true;
+        else if (c !== "S") resource = c;
+      }
+    } else value = a;
+  }
+  const RLIMIT_NOFILE = 7;
+  if (resource !== "n") {
+    if (value === undefined) await sh.print(1, "unlimited\n");
+    return 0;
+  }
+  const cur = sh.sys.prlimit(0, RLIMIT_NOFILE);
+  if (typeof cur === "number") {
+    await sh.error("ulimit: error getting limit");
+    return 2;
+  }
+  if (value === undefined) {
+    await sh.print(1, `${hard ? cur[1] : cur[0]}\n`);
+    return 0;
+  }
+  const n = value === "unlimited" ? cur[1] : Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new ShellError(`ulimit: Illegal number: ${value}`);
+  const r = sh.sys.prlimit(0, RLIMIT_NOFILE, hard ? [Math.min(cur[0], n), n] : [n, cur[1]]);
+  if (typeof r === "number") {
+    await sh.error("ulimit: error setting limit (Operation not permitted)");
+    return 2;
+  }
+  return 0;
+};
+
 const times: Builtin = async (sh) => {
   await sh.print(1, "0m0.000000s 0m0.000000s\n0m0.000000s 0m0.000000s\n");
   return 0;
@@ -399,6 +436,7 @@ export const BUILTINS: Record<string, Builtin> = {
   test: testCommand,
   true: () => 0,
   type: typeCmd,
+  ulimit,
   umask,
   wait,
 };

@@ -169,14 +169,24 @@ async function streaming(sh: Shell, stages: Stage[]): Promise<number> {
   let localStatus = 0;
   if (local >= 0) localStatus = await runInShell(stages[local]!);
   await runDeferred(sh, deferred, "out");
-  let status = 0;
-  for (let i = 0; i < stages.length; i++) status = i === local ? localStatus : await waits[i]!();
-  return status;
+  const statuses: number[] = [];
+  for (let i = 0; i < stages.length; i++) {
+    statuses.push(i === local ? localStatus : await waits[i]!());
+  }
+  return pipelineStatus(sh, statuses);
+}
+
+/** The last status, or with `pipefail` the last non-zero one. */
+function pipelineStatus(sh: Shell, statuses: number[]): number {
+  if (sh.opts.pipefail) {
+    for (let i = statuses.length - 1; i >= 0; i--) if (statuses[i] !== 0) return statuses[i]!;
+  }
+  return statuses[statuses.length - 1] ?? 0;
 }
 
 async function sequential(sh: Shell, stages: Stage[]): Promise<number> {
   let input: FdRef | undefined;
-  let status = 0;
+  const statuses: number[] = [];
   let i = 0;
   while (i < stages.length) {
     const st = stages[i]!;
@@ -185,7 +195,7 @@ async function sequential(sh: Shell, stages: Stage[]): Promise<number> {
       if (input !== undefined) st.sub.fds.set(0, input);
       const out = last ? undefined : new MemFile("out");
       if (out) st.sub.fds.set(1, out);
-      status = await runInShell(st);
+      statuses.push(await runInShell(st));
       input = out ? new MemFile("in", out.text) : undefined;
       i++;
       continue;
@@ -210,9 +220,9 @@ async function sequential(sh: Shell, stages: Stage[]): Promise<number> {
     const waits: (() => Promise<number>)[] = [];
     for (let k = i; k <= j; k++) waits.push(await spawnStage(stages[k]!, deferred));
     for (const d of deferred) await runPumps(sh.sys, d.table, d.pumps);
-    for (const w of waits) status = await w();
+    for (const w of waits) statuses.push(await w());
     input = capture ? new MemFile("in", capture.text) : undefined;
     i = j + 1;
   }
-  return status;
+  return pipelineStatus(sh, statuses);
 }

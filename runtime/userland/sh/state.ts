@@ -94,6 +94,8 @@ export interface ShellOptions {
   interactive: boolean;
   /** -m */
   monitor: boolean;
+  /** -o pipefail (not in dash; as busybox ash and bash): a pipeline fails when any part does. */
+  pipefail: boolean;
 }
 
 /** Letter of each option, in the order `$-` shows them. */
@@ -123,6 +125,7 @@ export function defaultOptions(): ShellOptions {
     noclobber: false,
     interactive: false,
     monitor: false,
+    pipefail: false,
   };
 }
 
