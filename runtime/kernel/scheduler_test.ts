@@ -115,3 +115,33 @@ Deno.test("the host stays responsive: HTTP requests are answered while CPU-bound
     await server.finished;
   }
 });
+
+Deno.test("a builtin awaiting a host promise (not a system call) does not hold the CPU", async () => {
+  let spins = 0;
+  const k = new Kernel({
+    builtins: {
+      spin: async (sys) => {
+        const b = new Uint8Array(1);
+        for (;;) {
+          spins++;
+          await sys.write(1, b);
+        }
+      },
+      waiter: async (sys) => {
+        await sys.write(1, new Uint8Array(1));
+        await new Promise((r) => setTimeout(r, 100)); // not a system call
+        await sys.write(1, new Uint8Array(1));
+        return 0;
+      },
+    },
+  });
+  try {
+    const w = await k.spawn({ argv: ["waiter"], stdout: "null" });
+    const s = await k.spawn({ argv: ["spin"], stdout: "null" });
+    await w.wait();
+    ok(spins > 100, `the other process ran meanwhile (${spins} iterations)`);
+    s.kill(9);
+  } finally {
+    await k.shutdown();
+  }
+});
