@@ -23,6 +23,35 @@ export class ContextTarError extends Error {
 }
 
 /**
+ * Create (or with `create` false, only check) the directories of `rel` under `dir`,
+ * refusing to pass through a symlink.
+ */
+async function mkdirsNoFollow(
+  dir: string,
+  rel: string,
+  name: string,
+  create = true,
+): Promise<void> {
+  let p = dir;
+  for (const part of rel.split("/").filter((x) => x !== "")) {
+    p += "/" + part;
+    const st = await Deno.lstat(p).catch(() => undefined);
+    if (!st && create) {
+      await Deno.mkdir(p);
+      continue;
+    }
+    if (!st) throw new ContextTarError(`Context tar entry "${name}" names a missing directory`);
+    if (st.isSymlink || !st.isDirectory) {
+      throw new ContextTarError(
+        `Context tar entry "${name}" goes through "${
+          p.slice(dir.length + 1)
+        }", which is not a directory`,
+      );
+    }
+  }
+}
+
+/**
  * Extract a context tar (optionally gzip-compressed) into an empty directory.
  *
  * @param source The tar bytes.
@@ -82,15 +111,22 @@ export async function extractContextTar(
       continue;
     }
     const path = dir + rel;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    // Never write through a symlink an earlier entry made (`link -> /` then `link/x`).
+    await mkdirsNoFollow(dir, rel.slice(0, rel.lastIndexOf("/")), h.name);
+    const existing = await Deno.lstat(path).catch(() => undefined);
+    if (existing?.isSymlink || (existing?.isFile && h.type !== "directory")) {
+      await Deno.remove(path);
+    } else if (existing?.isDirectory && h.type !== "directory") {
+      await entry.body.cancel();
+      throw new ContextTarError(`Context tar entry "${h.name}" replaces a directory`);
+    }
     const mode = (h.mode ?? 0o644) & 0o7777;
     if (h.type === "directory") {
-      await Deno.mkdir(path, { recursive: true });
+      if (!existing?.isDirectory) await Deno.mkdir(path);
       dirs.push([path, mode]);
       await entry.body.cancel();
     } else if (h.type === "symlink") {
       await entry.body.cancel();
-      await Deno.remove(path).catch(() => {});
       await Deno.symlink(h.linkname ?? "", path);
     } else if (h.type === "link") {
       await entry.body.cancel();
@@ -98,7 +134,13 @@ export async function extractContextTar(
       if ((h.linkname ?? "").split("/").includes("..")) {
         throw new ContextTarError(`Context tar hard link "${h.name}" points outside the context`);
       }
-      await Deno.remove(path).catch(() => {});
+      await mkdirsNoFollow(dir, target.slice(0, target.lastIndexOf("/")), h.name, false);
+      const source = await Deno.lstat(dir + target).catch(() => undefined);
+      if (!source?.isFile) {
+        throw new ContextTarError(
+          `Context tar hard link "${h.name}" must point to a file of the context`,
+        );
+      }
       await Deno.link(dir + target, path);
     } else if (h.type === "file" || h.type === undefined) {
       total += h.size;

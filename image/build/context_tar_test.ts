@@ -54,3 +54,35 @@ Deno.test("extractContextTar() refuses entries that climb out with ..", async ()
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("extractContextTar() never writes or links through a symlink an entry made", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "berth-ctxtar-" });
+  const outside = await Deno.makeTempDir({ prefix: "berth-ctxtar-outside-" });
+  try {
+    await Deno.writeTextFile(join(outside, "victim"), "safe");
+    const viaDir = await tarOf([
+      { header: { name: "escape", type: "symlink", size: 0, linkname: outside } },
+      { header: { name: "escape/victim", size: 5 }, body: "owned" },
+    ]);
+    await assert.rejects(() => extractContextTar(viaDir, join(dir, "a")), /goes through "escape"/);
+    const overLink = await tarOf([
+      { header: { name: "victim", type: "symlink", size: 0, linkname: join(outside, "victim") } },
+      { header: { name: "victim", size: 5 }, body: "owned" },
+    ]);
+    await extractContextTar(overLink, join(dir, "b"));
+    assert.equal(
+      await Deno.readTextFile(join(dir, "b", "victim")),
+      "owned",
+      "the link was replaced",
+    );
+    const hard = await tarOf([
+      { header: { name: "etc", type: "symlink", size: 0, linkname: outside } },
+      { header: { name: "h", type: "link", size: 0, linkname: "etc/victim" } },
+    ]);
+    await assert.rejects(() => extractContextTar(hard, join(dir, "c")), ContextTarError);
+    assert.equal(await Deno.readTextFile(join(outside, "victim")), "safe");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});
