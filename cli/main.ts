@@ -35,8 +35,8 @@ export async function main(args: string[]): Promise<number> {
     console.log(`Berth version ${VERSION}, build berth`);
     return 0;
   }
-  const { mainHelp, commandHelp } = await import("./_help.ts");
   if (name === undefined || name === "help" || globals.flags.help === true) {
+    const { mainHelp } = await import("./_help.ts");
     console.log(mainHelp());
     return name === undefined && globals.flags.help !== true ? 0 : 0;
   }
@@ -50,6 +50,7 @@ export async function main(args: string[]): Promise<number> {
   if (cmd.sub) {
     const subName = cmdArgs[0];
     if (subName === undefined || subName === "--help" || subName === "-h" || subName === "help") {
+      const { commandHelp } = await import("./_help.ts");
       console.log(commandHelp(cmd));
       return 0;
     }
@@ -74,6 +75,7 @@ export async function main(args: string[]): Promise<number> {
     return usageFailure(err, shown, cmd);
   }
   if (parsed.flags.help === true) {
+    const { commandHelp } = await import("./_help.ts");
     console.log(commandHelp(cmd, parent));
     return 0;
   }
