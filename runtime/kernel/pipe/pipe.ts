@@ -199,15 +199,15 @@ export class Pipe {
     }
   }
 
-  async #sleepThen(
+  #sleepThen(
     io: IoContext,
     retry: () => number | Errno | Promise<number | Errno>,
     partial = 0,
   ): Promise<number | Errno> {
     const w = this.changed();
-    const r = await io.task.block(w.promise, w.cancel);
-    if (r === Errno.EINTR) return partial > 0 ? partial : Errno.EINTR;
-    return retry();
+    return io.task.block(w.promise, w.cancel).then((r) =>
+      r === Errno.EINTR ? (partial > 0 ? partial : Errno.EINTR) : retry()
+    );
   }
 
   /**
