@@ -221,3 +221,42 @@ Deno.test("BuildCache.prune() unpins cached layers so GC can reclaim them; tagge
     await dispose();
   }
 });
+
+Deno.test("after a failing build and a builder prune the store holds exactly what it held before", async () => {
+  const { store, dispose } = await tempStore();
+  const dir = await tempContext({ "a.txt": "A", "new.txt": "never shipped" });
+  const blobs = async () => {
+    const out: string[] = [];
+    for await (const e of Deno.readDir(store.blobsDir)) out.push(e.name);
+    return out.sort();
+  };
+  try {
+    await build({
+      store,
+      contextDir: dir,
+      tags: ["keep:1"],
+      dockerfileText: "FROM scratch\nCOPY a.txt /a\n",
+    });
+    await new BuildCache(store).prune();
+    const before = await blobs();
+    const index = await Deno.readTextFile(join(store.layoutDir, "index.json"));
+    await assert.rejects(() =>
+      build({
+        store,
+        contextDir: dir,
+        runner: new ScriptRunner(),
+        tags: ["keep:1", "other:1"],
+        dockerfileText: "FROM scratch\nCOPY new.txt /n\nRUN write /x 1\nRUN exit 1\n",
+      }), RunFailedError);
+    assert.equal(
+      await Deno.readTextFile(join(store.layoutDir, "index.json")),
+      index,
+      "no tag moved",
+    );
+    await new BuildCache(store).prune();
+    assert.deepEqual(await blobs(), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await dispose();
+  }
+});
