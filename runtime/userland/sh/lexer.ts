@@ -65,6 +65,9 @@ const OPERATORS = [
 
 const SPECIAL_PARAMS = "@*#?-$!0123456789";
 
+/** Comment text that sets the line number of the next line (written by `unparse.ts`). */
+export const LINE_DIRECTIVE = "#\u0001line ";
+
 /** Whether `c` ends an unquoted word. */
 function isMeta(c: string | undefined): boolean {
   return c === undefined || c === " " || c === "\t" || c === "\n" || c === ";" ||
@@ -138,7 +141,13 @@ export class Lexer {
         this.pos += 2;
         this.line++;
       } else if (c === "#") {
+        const start = this.pos;
         while (this.pos < s.length && s[this.pos] !== "\n") this.pos++;
+        // A line directive left by the unparser (fork.ts) keeps the original numbers.
+        if (s.startsWith(LINE_DIRECTIVE, start)) {
+          const n = Number(s.slice(start + LINE_DIRECTIVE.length, this.pos));
+          if (Number.isInteger(n) && n > 0) this.line = n - 1;
+        }
       } else break;
     }
     const line = this.line;

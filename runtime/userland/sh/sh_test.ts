@@ -174,3 +174,14 @@ Deno.test("sh streams pipelines of several in-shell parts (forked), even from an
   await check('f() { echo a; echo b; }; f | { read x; read y; echo "$y$x"; } | cat', "ba\n");
   await check('set -- p q; x=1; { echo "$1$x"; } | { read v; echo "$v$2"; }', "p1q\n");
 });
+
+Deno.test("sh reports original line numbers from forked parts", async () => {
+  const r = await runShell(
+    "echo a\nf() {\n  nosuch1\n}\nf | f | cat\n{ echo x; nosuch2; } &\nwait",
+  );
+  assert.equal(r.stdout, "a\nx\n");
+  assert.equal(
+    r.stderr,
+    "sh: 3: nosuch1: not found\nsh: 3: nosuch1: not found\nsh: 6: nosuch2: not found\n",
+  );
+});

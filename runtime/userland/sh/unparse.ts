@@ -6,6 +6,7 @@
  * @module
  */
 import type { AndOr, Command, ParamExp, Redir, Script, Word, WordPart } from "./ast.ts";
+import { LINE_DIRECTIVE } from "./lexer.ts";
 
 /** Single-quotes a string for the shell. */
 export function quote(s: string): string {
@@ -194,8 +195,25 @@ function andOr(a: AndOr, w: Writer): void {
   if (a.background) w.out += " &";
 }
 
+/** The source line of the first simple command in a tree, if any. */
+function firstLine(v: unknown): number | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  if (o.type === "simple" && typeof o.line === "number") return o.line;
+  for (const x of Object.values(o)) {
+    const n = Array.isArray(x) ? x.map(firstLine).find((l) => l !== undefined) : firstLine(x);
+    if (n !== undefined) return n;
+  }
+  return undefined;
+}
+
 function script(s: Script, w: Writer): void {
   for (const item of s.items) {
+    const line = firstLine(item);
+    if (line !== undefined) {
+      w.out += LINE_DIRECTIVE + line;
+      w.nl();
+    }
     andOr(item, w);
     w.nl();
   }
