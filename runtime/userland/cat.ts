@@ -57,7 +57,10 @@ export const cat = applet({
         if (!lineMode) {
           await ctx.out.flush();
           const w = await writeAll(ctx.sys, 1, buf.subarray(0, n));
-          if (w) return 1;
+          if (w) {
+            await ctx.fail("write error", w);
+            return 1;
+          }
           continue;
         }
         const text = dec.decode(buf.subarray(0, n), { stream: true });

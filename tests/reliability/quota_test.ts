@@ -1,0 +1,202 @@
+/**
+ * Quotas hold: a fork bomb, a memory bomb and CPU hogs stay inside their own container;
+ * the daemon keeps answering and neighbours keep running.
+ */
+import assert from "node:assert/strict";
+import { request } from "node:http";
+import { type Berth, tempBerth } from "../e2e/cli_harness.ts";
+
+/** Round-trip time of GET /_ping on the daemon's socket, in ms. */
+function ping(socket: string): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, path: "/_ping", method: "GET" }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(performance.now() - t0));
+    });
+    req.on("error", reject);
+    req.setTimeout(5000, () => req.destroy(new Error("no answer to /_ping within 5 s")));
+    req.end();
+  });
+}
+
+function daemonRssKb(root: string): number {
+  const pid = Deno.readTextFileSync(`${root}/berth.pid`).trim();
+  const m = /VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  return Number(m?.[1] ?? NaN);
+}
+
+async function statsOf(berth: Berth, name: string, field: string): Promise<string> {
+  const out = await berth.run(["stats", "--no-stream", "--format", `{{.${field}}}`, name]);
+  assert.equal(out.code, 0, out.stderr);
+  return out.stdout.trim();
+}
+
+/** The tail of the daemon's log, for failure messages. */
+function daemonLog(berth: Berth): string {
+  try {
+    return Deno.readTextFileSync(`${berth.root}/daemon.log`).split("\n").slice(-30).join("\n");
+  } catch {
+    return "(no daemon log)";
+  }
+}
+
+Deno.test("a fork bomb is contained by pids.max; the daemon and a neighbour go on", async () => {
+  const berth = await tempBerth();
+  try {
+    const bomb = await berth.run([
+      "run",
+      "-d",
+      "--name",
+      "bomb",
+      "--pids-limit",
+      "16",
+      "berth/base",
+      "sh",
+      "-c",
+      "b() { b | b & }; while :; do b; sleep 0.01; done",
+    ]);
+    assert.equal(bomb.code, 0, bomb.stderr);
+    let worstPing = 0;
+    let peakPids = 0;
+    const until = Date.now() + 2000;
+    while (Date.now() < until) {
+      worstPing = Math.max(
+        worstPing,
+        await ping(berth.socket).catch((e) => {
+          throw new Error(`${e}\n--- daemon log ---\n${daemonLog(berth)}`);
+        }),
+      );
+      peakPids = Math.max(peakPids, Number(await statsOf(berth, "bomb", "PIDs")));
+    }
+    const neighbour = await berth.run([
+      "run",
+      "--rm",
+      "berth/base",
+      "sh",
+      "-c",
+      "echo alive; ls / | wc -l",
+    ]);
+    assert.equal(neighbour.code, 0, neighbour.stderr);
+    assert.match(neighbour.stdout, /alive/);
+    assert.ok(peakPids > 1 && peakPids <= 16, `pids in the bomb: ${peakPids} (limit 16)`);
+    // Loose bound for a shared 2-core machine; the figure itself is reported by the benchmark.
+    assert.ok(worstPing < 1000, `the daemon took ${worstPing.toFixed(0)} ms to answer /_ping`);
+    const rm = await berth.run(["rm", "-f", "bomb"]);
+    assert.equal(rm.code, 0, rm.stderr);
+  } finally {
+    await berth.cleanup();
+  }
+});
+
+Deno.test("a memory bomb fails inside its memory.max; memory.events counts it; the daemon stays small", async () => {
+  const berth = await tempBerth();
+  try {
+    await berth.run(["run", "--rm", "berth/base", "true"]); // daemon up, base image made
+    const rssBefore = daemonRssKb(berth.root);
+    const bomb = async () => {
+      const out = await berth.run([
+        "run",
+        "--rm",
+        "-m",
+        "16m",
+        "berth/base",
+        "sh",
+        "-c",
+        "cat /dev/zero > /tmp/fill; echo cat=$?; cat /sys/fs/cgroup/memory.events",
+      ]);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /cat=1/, out.stdout + out.stderr);
+      assert.match(out.stderr, /No space left on device|Cannot allocate memory/, out.stderr);
+      const max = Number(/^max (\d+)$/m.exec(out.stdout)?.[1]);
+      assert.ok(max > 0, `memory.events max should count the refusals:\n${out.stdout}`);
+    };
+    // Peaks, not single readings: V8 frees the bombs' buffers at its own pace.
+    const peak = async (runs: number) => {
+      let worst = 0;
+      for (let i = 0; i < runs; i++) {
+        await bomb();
+        worst = Math.max(worst, daemonRssKb(berth.root));
+      }
+      return worst;
+    };
+    const firstPeak = await peak(6);
+    const secondPeak = await peak(6);
+    // Host memory is bounded by the quota (a small multiple of it for copies and GC lag),
+    // and more bombs do not ratchet it up (a leak of one 16 MiB quota per bomb would add
+    // ~96 MiB between the two peaks).
+    assert.ok(firstPeak - rssBefore < 256 * 1024, `daemon RSS grew by ${firstPeak - rssBefore} kB`);
+    assert.ok(
+      secondPeak - firstPeak < 64 * 1024,
+      `RSS ratchets: peak ${firstPeak} kB then ${secondPeak} kB`,
+    );
+    const next = await berth.run(["run", "--rm", "berth/base", "echo", "still-here"]);
+    assert.equal(next.stdout.trim(), "still-here");
+  } finally {
+    await berth.cleanup();
+  }
+});
+
+/** GET a JSON document from the daemon. */
+function apiJson(socket: string, path: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, path, method: "GET" }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => body += c);
+      res.on("end", () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (e) {
+          reject(new Error(`${path}: ${e}: ${body.slice(0, 200)}`));
+        }
+      });
+    });
+    req.on("error", reject);
+    req.setTimeout(5000, () => req.destroy(new Error(`no answer to ${path} within 5 s`)));
+    req.end();
+  });
+}
+
+/** Cumulative CPU time of a container in ns (Engine API stats). */
+async function cpuNs(berth: Berth, name: string): Promise<number> {
+  const st = await apiJson(berth.socket, `/containers/${name}/stats?stream=false`);
+  const usage = (st.cpu_stats as { cpu_usage: { total_usage: number } }).cpu_usage.total_usage;
+  assert.equal(typeof usage, "number");
+  return usage;
+}
+
+Deno.test("two CPU hogs of equal weight share the CPU; neither starves the other", async () => {
+  const berth = await tempBerth();
+  try {
+    for (const name of ["hog-a", "hog-b"]) {
+      const r = await berth.run([
+        "run",
+        "-d",
+        "--name",
+        name,
+        "berth/base",
+        "sh",
+        "-c",
+        "while :; do :; done",
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const a0 = await cpuNs(berth, "hog-a");
+    const b0 = await cpuNs(berth, "hog-b");
+    await new Promise((r) => setTimeout(r, 2000));
+    const a = (await cpuNs(berth, "hog-a")) - a0;
+    const b = (await cpuNs(berth, "hog-b")) - b0;
+    assert.ok(a > 0 && b > 0, `both hogs must run: ${a} ns, ${b} ns`);
+    const share = Math.min(a, b) / (a + b);
+    assert.ok(
+      share >= 0.4,
+      `the weaker hog got ${(share * 100).toFixed(1)}% of the CPU the two used`,
+    );
+    const rm = await berth.run(["rm", "-f", "hog-a", "hog-b"]);
+    assert.equal(rm.code, 0, rm.stderr);
+  } finally {
+    await berth.cleanup();
+  }
+});
