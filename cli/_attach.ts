@@ -73,18 +73,17 @@ export async function runSession(res: ApiResponse, opts: SessionOptions): Promis
         while (true) {
           const { value, done } = await reader.read();
           if (done || !value) break;
+          // The daemon acts on the detach keys (Ctrl-P Ctrl-Q); the CLI only notes them.
+          await res.write(value);
           if (opts.tty) {
-            // Ctrl-P Ctrl-Q detaches, as Docker's default detach keys.
             for (let i = 0; i < value.length; i++) {
               if (sawCtrlP && value[i] === 17) {
                 detached = true;
-                res.close();
                 return;
               }
               sawCtrlP = value[i] === 16;
             }
           }
-          await res.write(value);
         }
         res.closeWrite();
       } catch {

@@ -390,24 +390,43 @@ async function attachSession(
     return;
   }
   c.listeners.add(send);
+  let detached = false;
+  let heldCtrlP = false;
   const pump = (async () => {
     if (!want.stdin) return;
     while (true) {
       const data = await conn.read();
       if (data === null) break;
-      // Ctrl-P Ctrl-Q detaches (the CLI handles it too; clients that do not are covered here).
-      if (want.tty && data.length >= 2 && data.includes(16) && data[data.indexOf(16) + 1] === 17) {
-        break;
+      if (want.tty) {
+        // Docker's detach keys, Ctrl-P Ctrl-Q: a Ctrl-P is held back until the next byte.
+        const bytes = heldCtrlP ? [16, ...data] : [...data];
+        heldCtrlP = false;
+        const at = bytes.findIndex((b, i) => b === 16 && bytes[i + 1] === 17);
+        if (at >= 0) {
+          if (at > 0) c.running?.writeStdin(new Uint8Array(bytes.slice(0, at)));
+          detached = true;
+          break;
+        }
+        if (bytes.at(-1) === 16) {
+          heldCtrlP = true;
+          bytes.pop();
+        }
+        if (bytes.length > 0) c.running?.writeStdin(new Uint8Array(bytes));
+        continue;
       }
       c.running?.writeStdin(data);
     }
-    if (c.record.Config.StdinOnce) c.running?.closeStdin();
+    // A detach leaves the container's input open; the end of the client's input closes it.
+    if (!detached && c.record.Config.StdinOnce) c.running?.closeStdin();
   })();
   // The session ends when the container stops (or, for a stdin-only attach, when input ends).
   const exited = c.running
     ? engine.wait(c.record.Id, "next-exit").then(() => {}, () => {})
     : waitForStart(c);
-  await Promise.race([exited, pump.then(() => (want.stdout || want.stderr ? exited : undefined))]);
+  await Promise.race([
+    exited,
+    pump.then(() => (detached || !(want.stdout || want.stderr) ? undefined : exited)),
+  ]);
   c.listeners.delete(send);
   // Let output written just before the exit reach the client.
   await new Promise((r) => setTimeout(r, 0));

@@ -519,6 +519,92 @@ esac; shift; done`,
     known: "dash 0.5.12 has no pipefail (busybox ash and bash have it); Berth follows them",
   },
   { name: "ulimit", script: `ulimit -n 256; ulimit -n; ulimit -f` },
+  // --- more expansion corners
+  {
+    name: "quoted default with spaces",
+    script:
+      `unset x; y='1  2'; for a in "\${x:-$y}"; do echo "[$a]"; done; for a in \${x:-$y}; do echo "<$a>"; done`,
+  },
+  {
+    name: "alternate value with quotes",
+    script: `x=set; for a in \${x:+"a b"} c; do echo "[$a]"; done`,
+  },
+  {
+    name: "nested default inside quotes",
+    script: `unset a b; echo "\${a:-\${b:-deep}}" "\${a:-'q'}"`,
+  },
+  { name: "length of special params", script: `set -- a bb ccc; echo \${#} \${#1} \${#@}` },
+  {
+    name: "trim with variables and globs",
+    script: `f=/x/y.tar.gz; ext=.gz; echo "\${f%$ext}" "\${f%.*.*}" "\${f#/*/}"`,
+  },
+  {
+    name: "assignment word forms",
+    script: `a=b=c; echo $a; b="x y"; c=$b; echo "$c"; d=~; echo \${#d}`,
+  },
+  {
+    name: "command substitution in double quotes keeps newlines",
+    script: `x="$(printf 'a\\n\\nb\\n\\n')"; echo "[$x]"`,
+  },
+  {
+    name: "arithmetic negative and precedence",
+    script:
+      `echo $((-3 / 2)) $((-3 % 2)) $((2 ** 3 == 8)) 2>/dev/null; echo $((1 - -1)) $(( (1 + 2) * -3 ))`,
+  },
+  {
+    name: "arithmetic assignment forms",
+    script: `a=5; : $((a *= 3)) $((a -= 1)) $((a /= 2)) $((a %= 4)); echo $a; b=0x1F; echo $((b))`,
+  },
+  {
+    name: "printf corner cases",
+    script:
+      `printf '%s|' ; echo; printf '%5s|%-5d|%05d\\n' x 3 -42; printf '%c%c\\n' hello world; printf '\\101\\x42\\n'`,
+  },
+  {
+    name: "echo corner cases",
+    script: `echo -n -e x; echo; echo -- -n; echo '\\\\'; echo 'a\\0101b'`,
+  },
+  {
+    name: "case with brackets and bars",
+    script:
+      `for w in a] -x '[' 'a|b'; do case "$w" in *]) echo close;; -*) echo dash;; \\[) echo open;; 'a|b') echo bar;; esac; done`,
+  },
+  {
+    name: "logical cd and pwd -P",
+    script: `mkdir_() { :; }; cd /; cd ./tmp/.. 2>/dev/null; pwd; cd /; echo $OLDPWD | wc -l`,
+  },
+  {
+    name: "test string comparisons",
+    script:
+      `[ "a" \\< "b" ] && echo lt; [ "" ] || echo empty; [ -n "$unset_v" ] || echo unset; [ x = x -a "" = "" ] && echo both`,
+  },
+  {
+    name: "read with backslashes and -r",
+    stdin: "a\\ b c\\\\d\n",
+    script: `read x y; echo "[$x][$y]"`,
+  },
+  {
+    name: "IFS whitespace and read",
+    stdin: "  one   two  three  \n",
+    script: `read a b; echo "[$a][$b]"`,
+  },
+  {
+    name: "set -u with default is fine",
+    script: `set -u; echo "\${nope:-ok}" "\${nope-}" "\${#}"`,
+  },
+  {
+    name: "exit status of last command in function",
+    script: `f() { false; }; f; echo $?; g() { true; return; }; false; g; echo $?`,
+  },
+  {
+    name: "break out of nested loops",
+    script: `for i in 1 2 3; do while :; do break 2; done; echo never; done; echo out $i`,
+  },
+  {
+    name: "continue in while with counter",
+    script:
+      `i=0; while [ $i -lt 5 ]; do i=$((i+1)); [ $((i % 2)) -eq 0 ] && continue; echo $i; done`,
+  },
 ];
 
 for (const c of CASES) {
