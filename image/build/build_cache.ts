@@ -26,6 +26,8 @@ export interface CacheRecord {
 export interface PruneReport {
   /** Cache records removed. */
   records: number;
+  /** Their keys (Docker's `CachesDeleted`). */
+  keys: string[];
   /** Bytes freed (store blobs/layers, cache mounts). */
   bytesReclaimed: number;
 }
@@ -156,18 +158,22 @@ export class BuildCache {
   async prune(options: { until?: Date; all?: boolean } = {}): Promise<PruneReport> {
     let records = 0;
     let bytes = 0;
+    const keys: string[] = [];
     for (const r of await this.#records()) {
-      if (options.until && Date.parse(r.rec.created) >= options.until.getTime()) continue;
+      // Age is when the record was written (history times may be SOURCE_DATE_EPOCH).
+      const written = options.until ? (await Deno.stat(r.path)).mtime?.getTime() ?? 0 : 0;
+      if (options.until && written >= options.until.getTime()) continue;
       await Deno.remove(r.path).catch(() => {});
       if (/^[a-f0-9]{64}$/.test(r.key)) await this.#store.unpin(`${PIN_OWNER}-${r.key}`);
       records++;
+      keys.push(r.key);
     }
     if (options.all || !options.until) {
       bytes += await removeTree(this.mountsDir);
     }
     const gc = await this.#store.gc();
     bytes += gc.bytesReclaimed;
-    return { records, bytesReclaimed: bytes };
+    return { records, keys: keys.sort(), bytesReclaimed: bytes };
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import type { Store } from "../store/store.ts";
-import { builderDirOf } from "./build_cache.ts";
+import { BuildCache, builderDirOf } from "./build_cache.ts";
 import { buildErrorMessage, type BuildJsonMessage, JsonProgress } from "./build_progress.ts";
 import { build, type BuildResult } from "./builder.ts";
 import { extractContextTar } from "./context_tar.ts";
@@ -114,4 +114,59 @@ export async function engineBuild(req: EngineBuildRequest): Promise<BuildResult 
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Serve the Engine API's `POST /build/prune` (`berth builder prune`): drop cached build
+ * steps (all, or with `filters={"until":["24h"]}` those older than that) and the cache
+ * mounts, then collect the store's garbage.
+ *
+ * @param store The image store.
+ * @param query The query (`filters` JSON with `until`; `all` accepted).
+ * @param builderDir Builder state directory (default `<state root>/builder`).
+ * @returns Docker's answer: `{ CachesDeleted, SpaceReclaimed }`.
+ * @example
+ * ```ts ignore
+ * const body = await engineBuildPrune(store, url.searchParams);
+ * ```
+ */
+export async function engineBuildPrune(
+  store: Store,
+  query: URLSearchParams,
+  builderDir?: string,
+): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }> {
+  let until: Date | undefined;
+  const filters = query.get("filters");
+  if (filters) {
+    const f = jsonFilters(filters);
+    const u = f.until?.[0];
+    if (u !== undefined) {
+      const m = /^(\d+)(s|m|h)$/.exec(u);
+      const ms = m ? Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5 }[m[2] as "s" | "m" | "h"] : NaN;
+      until = new Date(Number.isNaN(ms) ? Date.parse(u) : Date.now() - ms);
+      if (Number.isNaN(until.getTime())) throw new Error(`Invalid until filter "${u}"`);
+    }
+  }
+  const report = await new BuildCache(store, builderDir).prune({
+    until,
+    all: truthy(query.get("all")),
+  });
+  return { CachesDeleted: report.keys, SpaceReclaimed: report.bytesReclaimed };
+}
+
+function jsonFilters(text: string): Record<string, string[]> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new Error("Invalid filters parameter: not JSON");
+  }
+  const out: Record<string, string[]> = {};
+  if (typeof v === "object" && v !== null) {
+    for (const [k, val] of Object.entries(v)) {
+      if (Array.isArray(val)) out[k] = val.filter((x): x is string => typeof x === "string");
+      else if (typeof val === "object" && val !== null) out[k] = Object.keys(val);
+    }
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createTarPacker } from "modern-tar";
 import type { BuildJsonMessage } from "./build_progress.ts";
-import { engineBuild } from "./engine_build.ts";
+import { engineBuild, engineBuildPrune } from "./engine_build.ts";
 import { ScriptRunner, tempStore } from "./_test_support.ts";
 
 async function contextTar(files: Record<string, string>): Promise<Uint8Array> {
@@ -69,6 +69,25 @@ Deno.test("engineBuild() serves POST /build: tags, buildargs, labels, q, SOURCE_
     });
     assert.equal(failed, undefined);
     assert.match((bad[0] as { error: string }).error, /Invalid buildargs parameter/);
+  } finally {
+    await dispose();
+  }
+});
+
+Deno.test("engineBuildPrune() answers POST /build/prune with CachesDeleted and SpaceReclaimed", async () => {
+  const { store, dispose } = await tempStore();
+  try {
+    const body = await contextTar({ "Dockerfile": "FROM scratch\nCOPY a /a\n", "a": "A" });
+    assert.ok(await engineBuild({ store, query: new URLSearchParams(), body, write: () => {} }));
+    const recent = await engineBuildPrune(
+      store,
+      new URLSearchParams({ filters: '{"until":["1h"]}' }),
+    );
+    assert.deepEqual(recent.CachesDeleted, [], "nothing is older than an hour");
+    const all = await engineBuildPrune(store, new URLSearchParams({ all: "1" }));
+    assert.equal(all.CachesDeleted.length, 1);
+    assert.match(all.CachesDeleted[0]!, /^[0-9a-f]{64}$/);
+    assert.ok(all.SpaceReclaimed >= 0);
   } finally {
     await dispose();
   }

@@ -15,7 +15,7 @@ export {
   PlainProgress,
 } from "./build_progress.ts";
 export { ContextTarError, extractContextTar } from "./context_tar.ts";
-export { engineBuild, type EngineBuildRequest } from "./engine_build.ts";
+export { engineBuild, engineBuildPrune, type EngineBuildRequest } from "./engine_build.ts";
 export { BuildContext, loadIgnoreFile } from "./build_context.ts";
 export {
   DockerfileError,
