@@ -3,6 +3,15 @@ import { wasiKernel } from "./_test_kernel.ts";
 
 const MiB = 1 << 20;
 
+/** Wait (up to 10 s, for a loaded machine) until `cond` holds. */
+async function until(cond: () => boolean): Promise<void> {
+  const end = performance.now() + 10_000;
+  while (!cond()) {
+    if (performance.now() > end) throw new Error("timed out waiting for a condition");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 Deno.test("WasiExecutor runs hello.wasm in a kernel process", async () => {
   const wk = await wasiKernel(["hello"]);
   try {
@@ -134,8 +143,7 @@ Deno.test("WasiExecutor: a kill ends a tight wasm loop quickly", async () => {
     assert.equal(st.signal, 9);
     assert.equal(await out, "");
     assert.ok(took < 500, `kill took ${took} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-    assert.equal(wk.executor.liveInstances, 0);
+    await until(() => wk.executor.liveInstances === 0);
   } finally {
     await wk.shutdown();
   }
@@ -159,14 +167,18 @@ Deno.test("WasiExecutor: a spinner does not starve a sleeper", async () => {
 Deno.test("WasiExecutor refuses instances over the kernel-wide limit", async () => {
   const wk = await wasiKernel(["sleeper"], { maxInstances: 2 });
   try {
-    const a = wk.run(["/bin/sleeper.wasm", "200"]);
-    const b = wk.run(["/bin/sleeper.wasm", "200"]);
-    await new Promise((r) => setTimeout(r, 50));
+    const spawnSleeper = () =>
+      wk.kernel.spawn({ argv: ["/bin/sleeper.wasm", "60000"], fs: wk.fs.fork(), stdout: "null" });
+    const a = await spawnSleeper();
+    const b = await spawnSleeper();
+    await until(() => wk.executor.liveInstances === 2);
     const c = await wk.run(["/bin/sleeper.wasm", "1"]);
     assert.equal(c.code, 126);
     assert.match(c.stderr, /Resource temporarily unavailable/);
-    assert.equal((await a).stdout, "slept\n");
-    assert.equal((await b).stdout, "slept\n");
+    a.kill(9);
+    b.kill(9);
+    await Promise.all([a.wait(), b.wait()]);
+    await until(() => wk.executor.liveInstances === 0);
     assert.equal((await wk.run(["/bin/sleeper.wasm", "1"])).stdout, "slept\n");
   } finally {
     await wk.shutdown();
@@ -192,17 +204,13 @@ Deno.test("WasiExecutor: a kill unwinds a green thread suspended in fd_read", as
     const out = new Response(h.stdout).text();
     const w = h.stdin!.getWriter();
     await w.write(new TextEncoder().encode("first\n"));
-    for (let i = 0; i < 50 && wk.executor.liveInstances === 0; i++) {
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    await until(() => wk.executor.liveInstances === 1);
     await new Promise((r) => setTimeout(r, 20));
-    assert.equal(wk.executor.liveInstances, 1);
     h.kill(15);
     const st = await h.wait();
     assert.equal(st.signal, 15);
     assert.equal(await out, "FIRST\n");
-    await new Promise((r) => setTimeout(r, 10));
-    assert.equal(wk.executor.liveInstances, 0);
+    await until(() => wk.executor.liveInstances === 0);
     await w.abort().catch(() => {});
   } finally {
     await wk.shutdown();
