@@ -41,14 +41,36 @@ const FILE_IMPLS: [string, AnyFn][] = (() => {
  * ```
  */
 export function vfsFileCalls(p: Process): FileCalls {
-  const task = p as unknown as FileTask;
-  const out: Record<string, AnyFn> = {};
-  for (const [name, fn] of FILE_IMPLS) out[name] = (...args: unknown[]) => fn(task, ...args);
-  for (const name of FILE_CALLS) {
-    out[name] ??= name === "isatty" ? () => false : () => Errno.ENOSYS;
-  }
+  const out = Object.create(FILE_PROTO) as Record<symbol, unknown>;
+  out[TASK] = p;
   return out as unknown as FileCalls;
 }
+
+const TASK = Symbol("berth.files.task");
+
+/**
+ * Shared prototype of the per-process file-call objects: each call is bound to the task on
+ * first use and cached as an own property (a spawn pays only for the calls it makes).
+ */
+const FILE_PROTO: object = (() => {
+  const impls = new Map(FILE_IMPLS);
+  const proto = {};
+  for (const name of FILE_CALLS) {
+    const impl: AnyFn = impls.get(name) ??
+      (name === "isatty" ? () => false : () => Errno.ENOSYS);
+    Object.defineProperty(proto, name, {
+      enumerable: true,
+      configurable: true,
+      get(this: Record<symbol, unknown>) {
+        const task = this[TASK] as FileTask;
+        const fn = (...args: unknown[]) => impl(task, ...args);
+        Object.defineProperty(this, name, { value: fn, enumerable: true, writable: true });
+        return fn;
+      },
+    });
+  }
+  return proto;
+})();
 
 /**
  * The IPC-family calls of a process (POSIX mqueues need a VFS descriptor table).
