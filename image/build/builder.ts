@@ -69,7 +69,10 @@ export interface BuildOptions {
   runner?: StepRunner;
   /** Progress events. */
   onEvent?: (event: BuildEvent) => void;
-  /** SOURCE_DATE_EPOCH (seconds): fixed timestamps for a reproducible digest. */
+  /**
+   * SOURCE_DATE_EPOCH (seconds): fixed timestamps for a reproducible digest. A
+   * `SOURCE_DATE_EPOCH` build arg, as in BuildKit, takes precedence.
+   */
   sourceDateEpoch?: number;
   /** Limits of RUN build containers (`--memory`, `--cpus`). */
   limits?: { memoryBytes?: number; cpus?: number };
@@ -157,17 +160,15 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const escape = parsed.escape;
   const buildArgs = new Map(Object.entries(options.buildArgs ?? {}));
   const consumed = new Set<string>();
-  // As BuildKit: the SOURCE_DATE_EPOCH build arg sets the epoch too.
+  // As BuildKit: the SOURCE_DATE_EPOCH build arg sets the epoch (and wins).
   let epoch = options.sourceDateEpoch;
   const epochArg = buildArgs.get("SOURCE_DATE_EPOCH");
   if (epochArg !== undefined) {
     consumed.add("SOURCE_DATE_EPOCH");
-    if (epoch === undefined) {
-      if (!/^\d+$/.test(epochArg)) {
-        throw new ImageError(`Invalid SOURCE_DATE_EPOCH "${epochArg}": expected whole seconds`);
-      }
-      epoch = Number(epochArg);
+    if (!/^\d+$/.test(epochArg)) {
+      throw new ImageError(`Invalid SOURCE_DATE_EPOCH "${epochArg}": expected whole seconds`);
     }
+    epoch = Number(epochArg);
   }
 
   const { globalArgs, globalEnv, stages, target, order, stageRef } = planStages(

@@ -1,7 +1,8 @@
 /**
  * The Docker Engine API's `POST /build`, minus the HTTP: the body is the context tar,
  * the query carries `t`, `dockerfile`, `buildargs`, `labels`, `nocache`, `target`, `q`,
- * `memory`, `cpuquota`/`cpuperiod`; the answer is a stream of JSON messages
+ * `memory`, `cpuquota`/`cpuperiod`, and Berth's `reproducible` (SOURCE_DATE_EPOCH=0 unless
+ * the build arg gives one); the answer is a stream of JSON messages
  * (`{"stream"}`, `{"aux":{"ID"}}`, `{"error"}`). The daemon routes the request here
  * and gives it a {@link StepRunner}; nothing else is needed.
  *
@@ -91,6 +92,8 @@ export async function engineBuild(req: EngineBuildRequest): Promise<BuildResult 
       buildArgs: jsonObject(q.get("buildargs"), "buildargs"),
       labels: jsonObject(q.get("labels"), "labels"),
       noCache: truthy(q.get("nocache")),
+      // `--reproducible` without SOURCE_DATE_EPOCH: timestamps at the epoch (0).
+      sourceDateEpoch: truthy(q.get("reproducible")) ? 0 : undefined,
       runner: req.runner,
       builderDir,
       signal: req.signal,
