@@ -6,23 +6,27 @@
  * @module
  */
 import type { BuiltinMain } from "./_builtin.ts";
+import { addgroup, adduser, delgroup, deluser } from "./adduser.ts";
 import { awk } from "./awk.ts";
 import { basename, dirname } from "./basename.ts";
 import { cat } from "./cat.ts";
 import { chmod } from "./chmod.ts";
 import { chgrp, chown } from "./chown.ts";
+import { cmp } from "./cmp.ts";
 import { cp } from "./cp.ts";
 import { cut } from "./cut.ts";
 import { date } from "./date.ts";
 import { df, du } from "./du.ts";
 import { echo } from "./echo.ts";
 import { env } from "./env.ts";
+import { expr } from "./expr.ts";
 import { find } from "./find.ts";
 import { free } from "./free.ts";
 import { egrep, fgrep, grep } from "./grep.ts";
 import { gunzip, gzip, zcat } from "./gzip.ts";
 import { head } from "./head.ts";
 import { id, whoami } from "./id.ts";
+import { install } from "./install.ts";
 import { ipcmk, ipcrm, ipcs } from "./ipcs.ts";
 import { kill, pgrep, pkill } from "./kill.ts";
 import { ln } from "./ln.ts";
@@ -44,6 +48,7 @@ import { md5sum, sha1sum, sha256sum, sha512sum } from "./sha256sum.ts";
 import { sleep } from "./sleep.ts";
 import { sort } from "./sort.ts";
 import { stat } from "./stat.ts";
+import { nl, paste, rev, tac } from "./tac.ts";
 import { tail } from "./tail.ts";
 import { tar } from "./tar.ts";
 import { tee } from "./tee.ts";
@@ -55,6 +60,21 @@ import { falseMain, trueMain } from "./true.ts";
 import { hostname, uname } from "./uname.ts";
 import { uniq } from "./uniq.ts";
 import { wc } from "./wc.ts";
+import {
+  arch,
+  groups,
+  link,
+  mkfifo,
+  mktemp,
+  printenv,
+  sync,
+  truncate,
+  tty,
+  unlink,
+  uptime,
+  usleep,
+  which,
+} from "./which.ts";
 import { xargs } from "./xargs.ts";
 import { yes } from "./yes.ts";
 
@@ -71,50 +91,66 @@ export type { BuiltinMain } from "./_builtin.ts";
  */
 export const applets: Record<string, BuiltinMain> = {
   "[": test,
+  addgroup,
+  adduser,
+  arch,
   awk,
   basename,
   cat,
   chgrp,
   chmod,
   chown,
+  cmp,
   cp,
   cut,
   date,
+  delgroup,
+  deluser,
   df,
   dirname,
   du,
   echo,
   egrep,
   env,
+  expr,
   false: falseMain,
   fgrep,
   find,
   free,
   grep,
+  groups,
   gunzip,
   gzip,
   head,
   hostname,
   id,
+  install,
   ipcmk,
   ipcrm,
   ipcs,
   kill,
+  link,
   ln,
   ls,
   md5sum,
   mkdir,
+  mkfifo,
+  mktemp,
   mount,
   mv,
   nice,
+  nl,
   nproc,
+  paste,
   pgrep,
   pkill,
+  printenv,
   printf,
   ps,
   pwd,
   readlink,
   realpath,
+  rev,
   rm,
   rmdir,
   sed,
@@ -126,6 +162,8 @@ export const applets: Record<string, BuiltinMain> = {
   sleep,
   sort,
   stat,
+  sync,
+  tac,
   tail,
   tar,
   tee,
@@ -135,10 +173,16 @@ export const applets: Record<string, BuiltinMain> = {
   touch,
   tr,
   true: trueMain,
+  truncate,
+  tty,
   umount,
   uname,
   uniq,
+  unlink,
+  uptime,
+  usleep,
   wc,
+  which,
   whoami,
   xargs,
   yes,
