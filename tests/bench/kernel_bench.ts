@@ -139,11 +139,13 @@ async function spawnRow(quick: boolean): Promise<Row> {
 
 async function switchRow(quick: boolean): Promise<Row[]> {
   const rounds = quick ? 1000 : 200_000;
-  let t0 = 0, t1 = 0, s0 = 0, s1 = 0, started = 0;
+  let t0 = 0, t1 = 0, s0 = 0, s1 = 0, started = 0, ready = 0;
   const pinger: BuiltinMain = async (sys) => {
     // Both processes are runnable before the ping-pong starts.
     started++;
     while (started < 2) await sys.nanosleep({ sec: 0, nsec: 1e6 });
+    ready++;
+    while (ready < 2) await sys.sched_yield();
     if (t0 === 0) {
       t0 = performance.now();
       s0 = k.scheduler.switches;
