@@ -1,5 +1,25 @@
 /**
- * Berth images: the OCI image-layout store, indexed tar layers, import/export and build.
+ * Berth images: the OCI image-layout store, indexed tar layers, import/export and the
+ * Docker-shaped image API (the builder lives in `image/build/mod.ts`).
+ *
+ * - `openStore(stateRoot())` opens the store; `Store` resolves references
+ *   (`parseReference`, `parseDigest`), tags, removes, pins and garbage-collects.
+ * - Layers are kept as uncompressed tars plus an index (`openLayer`), merged into one
+ *   lookup table by `mergeLayers` (whiteouts and opaque directories applied).
+ * - `layerTar` / `storeLayer` make reproducible layers from change sets;
+ *   `ensureBaseImage` makes `berth/base`.
+ * - `loadImages`, `saveImages`, `importRootfs`; `listImages`, `inspectImage`,
+ *   `imageHistory`, `pruneImages`, `imageDiskUsage` return Docker Engine API shapes.
+ *
+ * @example
+ * ```ts
+ * import { ensureBaseImage, openStore } from "./mod.ts";
+ * const root = await Deno.makeTempDir();
+ * const store = await openStore(root);
+ * const base = await ensureBaseImage(store, { applets: ["sh"] });
+ * console.assert(base.tags[0] === "docker.io/berth/base:latest");
+ * await Deno.remove(root, { recursive: true });
+ * ```
  *
  * @module
  */

@@ -53,7 +53,11 @@ export async function saveImages(
   const index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
   const dockerManifest: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
   const blobs = new Set<string>();
+  const seen = new Set<string>();
   for (const { image, tag } of images) {
+    const key = `${image.manifestDigest} ${tag ?? ""}`;
+    if (seen.has(key)) continue; // `save a:1 a:1` writes it once
+    seen.add(key);
     const desc: Descriptor = {
       mediaType: MediaType.ociManifest,
       digest: image.manifestDigest,
