@@ -19,6 +19,10 @@
  *   and kills the process with `SIGILL` (unreachable, bad indirect call), `SIGSEGV`
  *   (out-of-bounds access, stack exhaustion) or `SIGFPE` (division, conversion).
  *
+ * Only `wasi_snapshot_preview1` is provided: a module importing the older
+ * `wasi_unstable` (preview0, with different struct layouts and `whence` numbering) fails
+ * to start with "Exec format error" rather than running on wrong layouts.
+ *
  * A start that fails before the program runs (not a loadable module, `EAGAIN`, `ENOMEM`)
  * prints `berth-wasi: <path>: <reason>` on stderr and exits with 126, as a shell does for
  * a file it cannot execute, since {@link Executor.run} cannot return an errno to exec.
@@ -41,6 +45,12 @@ import { utf8 } from "./_guest_memory.ts";
  * keeps a third of the mappings free for everything else in the process.
  */
 export const DEFAULT_MAX_INSTANCES = 6144;
+/**
+ * Live instances of every executor in this JavaScript isolate: host mappings are a
+ * process-wide resource, so several kernels in one process share the default limit.
+ */
+let isolateLive = 0;
+
 /** Fuel given per refill: loop iterations / recursive calls between slice checks. */
 export const FUEL_PER_CHECK = 10_000;
 /** Exit status of a start that failed before the program ran. */
@@ -83,9 +93,14 @@ export class WasiExecutor implements Executor {
     this.#maxInstances = options.maxInstances ?? DEFAULT_MAX_INSTANCES;
   }
 
-  /** Live WASI instances, kernel-wide. */
+  /** Live WASI instances of this executor (its kernel). */
   get liveInstances(): number {
     return this.#live;
+  }
+
+  /** Over this executor's limit, or over the default limit counting every kernel here. */
+  #full(): boolean {
+    return this.#live >= this.#maxInstances || isolateLive >= DEFAULT_MAX_INSTANCES;
   }
 
   /**
@@ -101,7 +116,7 @@ export class WasiExecutor implements Executor {
       await sys.write(2, utf8(`berth-wasi: ${ctx.path}: ${reason}\n`));
       return EXIT_CANNOT_EXECUTE;
     };
-    if (this.#live >= this.#maxInstances) {
+    if (this.#full()) {
       return fail(`${strerror(Errno.EAGAIN)} (limit of ${this.#maxInstances} WASI processes)`);
     }
     let module = this.cache.peek(image);
@@ -113,16 +128,18 @@ export class WasiExecutor implements Executor {
       }
       if (ctx.dead) throw new ProcessKilled(SIGKILL);
     }
-    if (this.#live >= this.#maxInstances) {
+    if (this.#full()) {
       return fail(`${strerror(Errno.EAGAIN)} (limit of ${this.#maxInstances} WASI processes)`);
     }
     this.#live++;
+    isolateLive++;
     let charged = 0;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       this.#live--;
+      isolateLive--;
       if (charged > 0) ctx.unchargeMemory(charged);
       charged = 0;
     };
@@ -177,7 +194,6 @@ export class WasiExecutor implements Executor {
     try {
       instance = await WebAssembly.instantiate(module, {
         wasi_snapshot_preview1: wasi.imports,
-        wasi_unstable: wasi.imports,
         [BERTH_IMPORT_MODULE]: berth,
       } as WebAssembly.Imports);
     } catch (e) {

@@ -261,3 +261,24 @@ Deno.test("WasiExecutor: apitour.wasm exercises the less common WASI calls", asy
     await wk.shutdown();
   }
 });
+
+Deno.test("WasiExecutor: a wasi_unstable (preview0) module does not start", async () => {
+  const wabt = await (await import("wabt")).default();
+  const mod = wabt.parseWat(
+    "p0.wat",
+    `(module
+      (import "wasi_unstable" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (call $exit (i32.const 0))))`,
+  );
+  const bytes = new Uint8Array(mod.toBinary({}).buffer);
+  mod.destroy();
+  const wk = await wasiKernel([], {}, { "/bin/p0.wasm": bytes });
+  try {
+    const r = await wk.run(["/bin/p0.wasm"]);
+    assert.equal(r.code, 126);
+    assert.match(r.stderr, /Exec format error.*wasi_unstable/s);
+  } finally {
+    await wk.shutdown();
+  }
+});
