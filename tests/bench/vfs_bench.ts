@@ -22,6 +22,9 @@ import { fstatat } from "../../runtime/kernel/syscalls/sys_file_meta.ts";
 import { pipe2 } from "../../runtime/kernel/syscalls/sys_pipe.ts";
 import { testRoot } from "../../runtime/kernel/vfs/_test_task.ts";
 import type { FileTask } from "../../runtime/kernel/vfs/resolve.ts";
+import { Kernel } from "../../runtime/kernel/kernel.ts";
+import { minimalRoot } from "../../runtime/kernel/minimal_root.ts";
+import { applets } from "../../runtime/userland/mod.ts";
 
 const DEEP = "/a/b/c/d/e/f";
 
@@ -259,7 +262,7 @@ async function pipeBench(quick: boolean): Promise<Row[]> {
   return [
     {
       group: "vfs",
-      name: "pipe throughput, 3-stage chain (syscall loops)",
+      name: "pipe throughput, 3-stage chain (syscall loops, no scheduler)",
       value: ratio,
       unit: "ratio",
       target: "≥ 0.25× native",
@@ -277,9 +280,43 @@ async function pipeBench(quick: boolean): Promise<Row[]> {
   ];
 }
 
+/** `head -c N /dev/zero | cat | cat | cat > /dev/null` as builtin processes on the kernel. */
+async function catChainBench(quick: boolean): Promise<Row[]> {
+  const total = quick ? 4 << 20 : 256 << 20;
+  const k = new Kernel({ builtins: applets });
+  const fs = minimalRoot(k);
+  const run = async (cmd: string) => {
+    const h = await k.spawn({ argv: ["sh", "-c", cmd], fs, stdout: "null", stderr: "null" });
+    const st = await h.wait();
+    if (st.exitCode !== 0) throw new Error(`${cmd}: ${JSON.stringify(st)}`);
+  };
+  await run("mount -t devtmpfs dev /dev");
+  const cmd = `head -c ${total} /dev/zero | cat | cat | cat > /dev/null`;
+  const samples: number[] = [];
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
+    const t0 = performance.now();
+    await run(cmd);
+    samples.push(total / 1e6 / ((performance.now() - t0) / 1000));
+  }
+  const berth = Math.max(...samples);
+  const native = await measureCommand(["sh", "-c", cmd], quick ? 1 : 3);
+  const nativeRate = native ? total / 1e6 / (native.median / 1e6) : NaN;
+  const ratio = berth / nativeRate;
+  return [{
+    group: "vfs",
+    name: "head|cat|cat|cat builtin processes vs native",
+    value: ratio,
+    unit: "ratio",
+    target: "≥ 0.25× native",
+    pass: quick || !Number.isFinite(ratio) ? undefined : ratio >= 0.25,
+    note: `${berth.toFixed(0)} MB/s vs native ${nativeRate.toFixed(0)} MB/s`,
+  }];
+}
+
 /** The VFS benchmarks. */
 export const benchmarks: Benchmark[] = [
   { group: "vfs", run: ({ quick }) => statBench(quick) },
   { group: "vfs", run: ({ quick, tmp }) => readBench(quick, tmp) },
   { group: "vfs", run: ({ quick }) => pipeBench(quick) },
+  { group: "vfs", run: ({ quick }) => catChainBench(quick) },
 ];

@@ -28,10 +28,10 @@ const SIGPIPE = 13;
 
 let nextPipeIno = 1;
 
-interface Chunk {
-  bytes: Uint8Array;
-  start: number;
+/** Bytes of the buffer charged to one writer's cgroup, oldest first. */
+interface Charge {
   memory: MemoryCharger | null;
+  left: number;
 }
 
 /** A pipe buffer with its reader and writer counts. */
@@ -44,8 +44,11 @@ export class Pipe {
   readers = 0;
   /** Open write ends. */
   writers = 0;
-  #chunks: Chunk[] = [];
+  /** Ring buffer (allocated on first write, dropped when the pipe is drained). */
+  #ring: Uint8Array | null = null;
+  #head = 0;
   #size = 0;
+  #charges: Charge[] = [];
   #waiters: (() => void)[] = [];
 
   /** Bytes buffered. */
@@ -88,21 +91,26 @@ export class Pipe {
    * @returns Bytes copied (0 when empty).
    */
   take(buf: Uint8Array): number {
-    let n = 0;
-    while (n < buf.length && this.#chunks.length > 0) {
-      const c = this.#chunks[0] as Chunk;
-      const avail = c.bytes.length - c.start;
-      const k = Math.min(avail, buf.length - n);
-      buf.set(c.bytes.subarray(c.start, c.start + k), n);
-      c.start += k;
-      n += k;
-      if (c.start === c.bytes.length) {
-        this.#chunks.shift();
-        c.memory?.uncharge(c.bytes.length, "pipe");
-      }
-    }
+    const ring = this.#ring;
+    const n = Math.min(buf.length, this.#size);
+    if (n === 0 || !ring) return 0;
+    const cap = ring.length;
+    const first = Math.min(n, cap - this.#head);
+    buf.set(ring.subarray(this.#head, this.#head + first), 0);
+    if (first < n) buf.set(ring.subarray(0, n - first), first);
+    this.#head = (this.#head + n) % cap;
     this.#size -= n;
-    if (n > 0) this.notify();
+    let give = n;
+    while (give > 0 && this.#charges.length > 0) {
+      const c = this.#charges[0] as Charge;
+      const k = Math.min(c.left, give);
+      c.memory?.uncharge(k, "pipe");
+      c.left -= k;
+      give -= k;
+      if (c.left === 0) this.#charges.shift();
+    }
+    if (this.#size === 0) this.#head = 0;
+    this.notify();
     return n;
   }
 
@@ -114,12 +122,39 @@ export class Pipe {
    * @returns 0, or `ENOMEM` when the charge is refused.
    */
   put(data: Uint8Array, memory: MemoryCharger | null): 0 | Errno {
-    if (data.length === 0) return 0;
-    if (memory && !memory.tryCharge(data.length, "pipe")) return Errno.ENOMEM;
-    this.#chunks.push({ bytes: data.slice(), start: 0, memory });
-    this.#size += data.length;
+    const n = data.length;
+    if (n === 0) return 0;
+    if (memory && !memory.tryCharge(n, "pipe")) return Errno.ENOMEM;
+    const ring = this.#ring ??= new Uint8Array(this.capacity);
+    const cap = ring.length;
+    const tail = (this.#head + this.#size) % cap;
+    const first = Math.min(n, cap - tail);
+    ring.set(first === n ? data : data.subarray(0, first), tail);
+    if (first < n) ring.set(data.subarray(first), 0);
+    this.#size += n;
+    const last = this.#charges[this.#charges.length - 1];
+    if (last && last.memory === memory) last.left += n;
+    else this.#charges.push({ memory, left: n });
     this.notify();
     return 0;
+  }
+
+  /**
+   * Change the capacity (`F_SETPIPE_SZ`), keeping the buffered bytes.
+   *
+   * @param cap New capacity (>= the bytes buffered).
+   */
+  resize(cap: number): void {
+    if (this.#ring) {
+      const next = new Uint8Array(cap);
+      const old = this.#ring;
+      const first = Math.min(this.#size, old.length - this.#head);
+      next.set(old.subarray(this.#head, this.#head + first), 0);
+      if (first < this.#size) next.set(old.subarray(0, this.#size - first), first);
+      this.#ring = next;
+      this.#head = 0;
+    }
+    this.capacity = cap;
   }
 
   /** Free space. */
@@ -140,8 +175,10 @@ export class Pipe {
 
   /** Drop everything buffered (last end closed). */
   drain(): void {
-    for (const c of this.#chunks) c.memory?.uncharge(c.bytes.length, "pipe");
-    this.#chunks = [];
+    for (const c of this.#charges) c.memory?.uncharge(c.left, "pipe");
+    this.#charges = [];
+    this.#ring = null;
+    this.#head = 0;
     this.#size = 0;
   }
 
@@ -234,7 +271,7 @@ export class Pipe {
         let cap = 4096;
         while (cap < size) cap *= 2;
         if (cap < this.size) return Errno.EBUSY;
-        this.capacity = cap;
+        this.resize(cap);
         this.notify();
         return cap;
       },

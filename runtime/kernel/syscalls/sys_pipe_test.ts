@@ -6,6 +6,7 @@ import { mknodat } from "./sys_file_meta.ts";
 import { pipe2 } from "./sys_pipe.ts";
 import { makeTask, testRoot } from "../vfs/_test_task.ts";
 import { PIPE_BUF } from "../pipe/pipe.ts";
+import fc from "fast-check";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -119,4 +120,43 @@ Deno.test("FIFO: open for read waits for a writer; O_NONBLOCK write open without
   assert.equal(read(task, rfd, buf), 0);
   const rw = openat(task, AT.FDCWD, "/fifo", O.RDWR, 0);
   assert.equal(typeof rw, "number", "O_RDWR never waits");
+});
+
+Deno.test("property: bytes come out of a pipe in order whatever the write/read/resize sizes", () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.record({ w: fc.integer({ min: 1, max: 9000 }) }),
+          fc.record({ r: fc.integer({ min: 1, max: 9000 }) }),
+          fc.record({ sz: fc.constantFrom(4096, 8192, 65536, 131072) }),
+        ),
+        { maxLength: 60 },
+      ),
+      (ops) => {
+        const { task } = testRoot();
+        const [r, w] = pipe2(task, O.NONBLOCK) as [number, number];
+        let next = 0;
+        let expect = 0;
+        for (const op of ops) {
+          if ("w" in op) {
+            const data = new Uint8Array(op.w).map((_, i) => (next + i) & 0xff);
+            const n = write(task, w, data) as number;
+            if (n > 0) next += n;
+          } else if ("r" in op) {
+            const buf = new Uint8Array(op.r);
+            const n = read(task, r, buf) as number;
+            for (let i = 0; i < Math.max(0, n); i++) {
+              assert.equal(buf[i], (expect + i) & 0xff);
+            }
+            if (n > 0) expect += n;
+          } else {
+            fcntl(task, w, F.SETPIPE_SZ, op.sz);
+          }
+          assert.equal(task.memory.byKind.pipe ?? 0, next - expect, "charged = buffered");
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
