@@ -45,10 +45,6 @@ export function backslashEscapes(s: string, echoStyle: boolean): { text: string;
       const max = 3;
       while (digits.length < max && /[0-7]/.test(s[i + 1] ?? "")) digits += s[++i];
       out += String.fromCharCode(parseInt(digits || "0", 8) & 0xff);
-    } else if (n === "x" && !echoStyle && /[0-9a-fA-F]/.test(s[i + 1] ?? "")) {
-      let digits = "";
-      while (digits.length < 2 && /[0-9a-fA-F]/.test(s[i + 1] ?? "")) digits += s[++i];
-      out += String.fromCharCode(parseInt(digits, 16));
     } else out += "\\" + n;
   }
   return { text: out, stop: false };
@@ -180,9 +176,6 @@ export async function printf(sh: Shell, argv: string[]): Promise<number> {
         let j = i + 1;
         if (/[0-7]/.test(format[j] ?? "")) {
           while (j < format.length && j < i + 4 && /[0-7]/.test(format[j]!)) j++;
-        } else if (format[j] === "x") {
-          j++;
-          while (j < format.length && j < i + 4 && /[0-9a-fA-F]/.test(format[j]!)) j++;
         } else j++;
         const r = backslashEscapes(format.slice(i, j), false);
         out += r.text;

@@ -231,7 +231,7 @@ export class Lexer {
    *   "dq" is the inside of double quotes and stops at `"`.
    * @returns The word.
    */
-  readWord(mode: "normal" | "brace" | "heredoc" | "dq" | "arith"): Word {
+  readWord(mode: "normal" | "brace" | "dqbrace" | "heredoc" | "dq" | "arith"): Word {
     const s = this.src;
     const parts: WordPart[] = [];
     const quoted = mode === "dq" || mode === "heredoc";
@@ -246,11 +246,13 @@ export class Lexer {
         if (mode === "dq") {
           throw new ShellSyntaxError("Unterminated quoted string", this.line, true);
         }
-        if (mode === "brace") throw new ShellSyntaxError("Missing '}'", this.line, true);
+        if (mode === "brace" || mode === "dqbrace") {
+          throw new ShellSyntaxError("Missing '}'", this.line, true);
+        }
         break;
       }
       if (mode === "normal" && isMeta(c)) break;
-      if (mode === "brace" && c === "}") break;
+      if ((mode === "brace" || mode === "dqbrace") && c === "}") break;
       if (mode === "dq" && c === '"') break;
       if (c === "\n") this.line++;
       if (c === "\\") {
@@ -283,7 +285,7 @@ export class Lexer {
         }
         continue;
       }
-      if (c === "'" && !quoted) {
+      if (c === "'" && !quoted && mode !== "dqbrace") {
         const end = s.indexOf("'", this.pos + 1);
         if (end < 0) throw new ShellSyntaxError("Unterminated quoted string", this.line, true);
         flush();
@@ -317,7 +319,7 @@ export class Lexer {
         parts.push(this.#readBackquote(quoted));
         continue;
       }
-      if (mode === "brace" && c === "{") {
+      if ((mode === "brace" || mode === "dqbrace") && c === "{") {
         // A nested brace inside ${…} (rare): keep it literal.
         lit += c;
         this.pos++;
@@ -351,7 +353,7 @@ export class Lexer {
     }
     if (d === "{") {
       this.pos += 2;
-      const param = this.#readBraceParam();
+      const param = this.#readBraceParam(quoted);
       return { type: "param", param, quoted };
     }
     if (d !== undefined && SPECIAL_PARAMS.includes(d)) {
@@ -381,7 +383,7 @@ export class Lexer {
     return -1;
   }
 
-  #readBraceParam(): ParamExp {
+  #readBraceParam(inDq: boolean): ParamExp {
     const s = this.src;
     let name = "";
     let lenOp = false;
@@ -425,7 +427,10 @@ export class Lexer {
         this.pos++;
       } else throw new ShellSyntaxError("Bad substitution", this.line);
     }
-    const arg = this.readWord("brace");
+    // Inside double quotes, single quotes in the word of `- = ? +` are plain characters
+    // (dash); pattern words (`# ## % %%`) still honour them.
+    const literalQuotes = inDq && (op === "-" || op === "=" || op === "?" || op === "+");
+    const arg = this.readWord(literalQuotes ? "dqbrace" : "brace");
     this.pos++; // }
     return { name, op, colon, arg };
   }

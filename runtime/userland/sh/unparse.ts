@@ -14,6 +14,27 @@ export function quote(s: string): string {
   return s.split("'").map((seg) => (seg === "" ? "" : `'${seg}'`)).join("\\'");
 }
 
+const RESERVED = new Set(
+  [
+    "if",
+    "then",
+    "else",
+    "elif",
+    "fi",
+    "do",
+    "done",
+    "case",
+    "esac",
+    "while",
+    "until",
+    "for",
+    "in",
+    "{",
+    "}",
+    "!",
+  ],
+);
+
 class Writer {
   out = "";
   pending: string[] = [];
@@ -49,11 +70,18 @@ function param(p: ParamExp, w: Writer): string {
 
 function parts(ps: WordPart[], ctx: "plain" | "dq" | "here" | "brace", w: Writer): string {
   let s = "";
-  for (const p of ps) {
+  for (let i = 0; i < ps.length; i++) {
+    const p = ps[i]!;
     switch (p.type) {
-      case "lit":
-        s += ctx === "dq" ? inDq(p.text) : ctx === "here" ? inHere(p.text) : p.text;
+      case "lit": {
+        // A literal `$` could start an expansion once joined with what follows it.
+        s += ctx === "dq"
+          ? inDq(p.text)
+          : ctx === "here"
+          ? inHere(p.text)
+          : p.text.replace(/\$/g, "\\$");
         break;
+      }
       case "sq":
         s += ctx === "dq" || ctx === "here" ? inDq(p.text) : quote(p.text);
         break;
@@ -110,6 +138,10 @@ function command(c: Command, w: Writer): void {
         ...c.assigns.map((a) => `${a.name}=${word(a.value, w)}`),
         ...c.words.map((x) => word(x, w)),
       ];
+      // A command named like a reserved word (`\!`, `"if"`) must stay a plain word.
+      if (c.assigns.length === 0 && c.redirs.length === 0 && RESERVED.has(items[0] ?? "")) {
+        items[0] = quote(items[0]!);
+      }
       // Redirections first: a word like `in` after `>f` must not land in command position.
       w.out += (redirs(c.redirs, w).trimStart() + " " + items.join(" ")).trim();
       return;

@@ -36,11 +36,29 @@ function normalize(v: unknown): unknown {
     if (k === "line") return undefined;
     if (k === "target" && (this.op === "<<" || this.op === "<<-")) return undefined;
     if (k === "parts" && Array.isArray(x)) {
-      const merged: { type: string; text?: string }[] = [];
-      for (const p of x as { type: string; text?: string }[]) {
+      // Unquoted literal characters other than pattern characters mean the same as quoted
+      // ones: compare words as runs of quoted text and of pattern characters.
+      const merged: { type: string; text?: string; quoted?: boolean }[] = [];
+      const pieces: { type: string; text?: string; quoted?: boolean }[] = [];
+      for (const part of x as { type: string; text?: string; quoted?: boolean }[]) {
+        if (part.type === "lit" && !part.quoted) {
+          for (const run of (part.text ?? "").match(/[*?[]+|[^*?[]+/g) ?? []) {
+            pieces.push(
+              /[*?[]/.test(run)
+                ? { type: "lit", text: run, quoted: false }
+                : { type: "sq", text: run },
+            );
+          }
+        } else pieces.push({ ...part });
+      }
+      for (const p of pieces) {
         const last = merged[merged.length - 1];
-        if (p.type === "sq" && last?.type === "sq") last.text += p.text ?? "";
-        else merged.push({ ...p });
+        if (
+          p.type === last?.type &&
+          (p.type === "sq" || (p.type === "lit" && !p.quoted && !last.quoted))
+        ) {
+          last.text += p.text ?? "";
+        } else merged.push(p);
       }
       return merged;
     }
