@@ -79,6 +79,7 @@ import { xargs } from "./xargs.ts";
 import { yes } from "./yes.ts";
 
 export type { BuiltinMain } from "./_builtin.ts";
+export type { Syscalls } from "../kernel/syscalls/api.ts";
 
 /**
  * Every applet by name.
