@@ -81,7 +81,13 @@ export function planRun(
     ins.heredocs.length === 1 &&
     /^<<-?(["']?)[A-Za-z_][A-Za-z0-9_.-]*\1$/.test(ins.command.text.trim())
   ) {
-    argv = [...shell, ins.heredocs[0]!.content];
+    // A lone heredoc is the script. With a `#!` line, as BuildKit runs it with that
+    // interpreter: here the interpreter reads the script on its standard input.
+    const content = ins.heredocs[0]!.content;
+    const shebang = /^#!\s*(\S.*)\n/.exec(content);
+    argv = shebang
+      ? [...shell, `${shebang[1]} <<'BERTH_HEREDOC_EOF'\n${content}BERTH_HEREDOC_EOF\n`]
+      : [...shell, content];
   } else if (ins.heredocs.length > 0) {
     argv = [
       ...shell,

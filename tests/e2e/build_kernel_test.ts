@@ -270,3 +270,43 @@ RUN --mount=type=cache,target=/var/cache/app echo run >> /var/cache/app/log && c
     assert.equal(await seen(true), "run\nrun\n", "the second run sees what the first left");
   });
 });
+
+Deno.test("RUN heredocs on the kernel: a plain script, a #! script, and a heredoc fed to a command", async () => {
+  await withBase(async ({ store, dir, runner }) => {
+    const r = await build({
+      store,
+      contextDir: dir,
+      runner,
+      dockerfileText: `FROM berth/base
+RUN <<EOF
+echo plain > /plain
+EOF
+RUN <<EOF
+#!/bin/sh
+echo shebang > /shebang
+EOF
+RUN tr a-z A-Z > /fed <<-DATA
+	fed to tr
+	DATA
+`,
+    });
+    const layers = await Promise.all(
+      r.image.config.rootfs.diff_ids.map((d) => openLayer(store.layerFiles(parseDigest(d)))),
+    );
+    try {
+      const merged = mergeLayers(layers);
+      const text = (p: string) => {
+        const hit = merged.lookup(p);
+        assert.ok(hit, `${p} exists`);
+        const buf = new Uint8Array(hit.entry.size);
+        merged.readSync(hit, buf, 0);
+        return new TextDecoder().decode(buf);
+      };
+      assert.equal(text("/plain"), "plain\n");
+      assert.equal(text("/shebang"), "shebang\n");
+      assert.equal(text("/fed"), "FED TO TR\n");
+    } finally {
+      for (const l of layers) l.close();
+    }
+  });
+});
