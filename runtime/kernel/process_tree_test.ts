@@ -190,3 +190,38 @@ Deno.test("process tree invariants hold under random spawn/exit/kill/wait sequen
     { numRuns: 200 },
   );
 });
+
+Deno.test("nested PID namespaces: a pid per level, NSpid-style numbers, inner kill of an outer pid is ESRCH", async () => {
+  const seen: number[][] = [];
+  const box: { k?: Kernel } = {};
+  const leaf: BuiltinMain = async (sys) => {
+    for (const p of box.k!.procs.values()) if (p.comm === "leaf") seen.push([...p.pid.numbers]);
+    await say(sys, `leaf ${sys.getpid()} ${sys.getppid()} ${sys.kill(99, 0) === Errno.ESRCH}\n`);
+    return 0;
+  };
+  const mid: BuiltinMain = async (sys) => {
+    const c = await sys.spawn({ path: "leaf", argv: ["leaf"], cloneFlags: CLONE.NEWPID });
+    const r = await sys.wait4(c, 0);
+    await say(sys, `mid ${sys.getpid()} child ${c} ${typeof r === "number" ? r : r.pid}\n`);
+    return 0;
+  };
+  const top: BuiltinMain = async (sys) => {
+    const c = await sys.spawn({ path: "mid", argv: ["mid"], cloneFlags: CLONE.NEWPID });
+    await sys.wait4(c, 0);
+    return 0;
+  };
+  const k = new Kernel({ builtins: { leaf, mid, top } });
+  box.k = k;
+  try {
+    for (let i = 0; i < 98; i++) {
+      await k.spawn({ argv: ["x"], program: () => Promise.resolve(0) });
+    }
+    const h = await k.spawn({ argv: ["top"], cloneFlags: CLONE.NEWPID });
+    const out = await new Response(h.stdout).text();
+    assertEquals(out, "leaf 1 0 true\nmid 1 child 2 2\n");
+    assertEquals(seen, [[101, 3, 2, 1]]);
+    assertEquals(k.procs.size, 0, "everything reaped");
+  } finally {
+    await k.shutdown();
+  }
+});
