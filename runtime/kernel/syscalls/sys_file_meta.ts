@@ -307,8 +307,18 @@ export function linkat(
   if (n.loc) return Errno.EEXIST;
   const np = n.parent as Loc;
   if (n.trailingSlash) return Errno.ENOENT;
-  if (isDir(src.inode.stat().mode)) return Errno.EPERM;
+  const sst = src.inode.stat();
+  if (isDir(sst.mode)) return Errno.EPERM;
   if (np.mount !== src.mount) return Errno.EXDEV;
+  // fs.protected_hardlinks=1 (the default): only the owner, or someone who may read and
+  // write a regular file, links it.
+  if (
+    task.cred.euid !== 0 && task.cred.euid !== sst.uid &&
+    (!isReg(sst.mode) || (sst.mode & 0o6000) !== 0 ||
+      checkAccess(sst, task.cred, MAY.READ | MAY.WRITE) !== 0)
+  ) {
+    return Errno.EPERM;
+  }
   const bad = checkDirWrite(task, np);
   if (bad < 0) return bad;
   if (!np.inode.link) return Errno.EPERM;

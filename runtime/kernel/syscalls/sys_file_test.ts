@@ -290,3 +290,19 @@ Deno.test("fstat of a host stream without an inode reports a FIFO instead of EBA
   assert.equal(st.mode & 0o170000, S_IFIFO);
   assert.equal(lseek(task, 1, 0, 0), Errno.ESPIPE);
 });
+
+Deno.test("protected hard links: no linking someone else's file you cannot read and write", () => {
+  const { task: root, fs } = testRoot();
+  mkdirat(root, AT.FDCWD, "/tmp", 0o1777);
+  fchmodat(root, AT.FDCWD, "/tmp", 0o1777, 0);
+  close(root, openOk(openat(root, AT.FDCWD, "/tmp/shadow", O.CREAT | O.WRONLY, 0o600)));
+  close(root, openOk(openat(root, AT.FDCWD, "/tmp/shared", O.CREAT | O.WRONLY, 0o666)));
+  fchmodat(root, AT.FDCWD, "/tmp/shared", 0o666, 0);
+  const user = makeTask(fs.fork(), { uid: 1000 });
+  assert.equal(linkat(user, AT.FDCWD, "/tmp/shadow", AT.FDCWD, "/tmp/mine", 0), Errno.EPERM);
+  assert.equal(linkat(user, AT.FDCWD, "/tmp/shared", AT.FDCWD, "/tmp/mine", 0), 0);
+  mkdirat(user, AT.FDCWD, "/tmp/u", 0o755);
+  mkdirat(user, AT.FDCWD, "/tmp/u/v", 0o755);
+  assert.equal(chdir(user, "/tmp/u/v"), 0);
+  assert.equal(getcwd(user), "/tmp/u/v");
+});

@@ -246,6 +246,8 @@ export function pathOf(loc: Loc, root: Loc): string {
 }
 
 function nameIn(dir: Loc["inode"], child: Loc["inode"]): string | undefined {
+  const own = child.nameInParent?.();
+  if (own !== undefined) return dir.lookup?.(own) === child ? own : undefined;
   const list = dir.readdir?.();
   if (!Array.isArray(list)) return undefined;
   for (const e of list) {

@@ -115,6 +115,8 @@ export interface Inode {
   setattr(change: AttrChange, ctx: OpContext): 0 | Errno;
   /** Parent directory (directories only; the fs root returns itself). */
   parent?(): Inode;
+  /** The name of this directory in its parent, when the file system knows it (getcwd). */
+  nameInParent?(): string | undefined;
   /** Look a name up in this directory (`ctx` absent for kernel-internal lookups). */
   lookup?(name: string, ctx?: OpContext): Inode | Errno;
   /** List this directory (without "." and ".."). */

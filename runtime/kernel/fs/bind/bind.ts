@@ -198,6 +198,10 @@ export class BindNode implements Inode {
     return this.up ?? this;
   }
 
+  nameInParent(): string | undefined {
+    return this.up ? this.name : undefined;
+  }
+
   lookup(name: string): Inode | Errno {
     const p = this.#childPath(name);
     if (typeof p === "number") return p;

@@ -190,6 +190,10 @@ export class OvlNode implements Inode {
     return this.up ?? this;
   }
 
+  nameInParent(): string | undefined {
+    return this.up ? this.name : undefined;
+  }
+
   lookup(name: string): Inode | Errno {
     const n = this.child(name);
     return n ?? Errno.ENOENT;

@@ -156,6 +156,12 @@ export class TmpNode implements Inode {
     return this.up ?? this;
   }
 
+  nameInParent(): string | undefined {
+    if (!this.up?.children) return undefined;
+    for (const [name, c] of this.up.children) if (c === this) return name;
+    return undefined;
+  }
+
   lookup(name: string): Inode | Errno {
     const c = this.children?.get(name);
     if (!c || c.whiteout) return Errno.ENOENT;
