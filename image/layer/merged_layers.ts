@@ -9,7 +9,8 @@
  * replacing a directory drops the directory's subtree. Directories that a tar omits but
  * whose children it has are synthesised (mode 0755, root-owned). A hard link resolves
  * to the entry it links to as of the layer that makes it (possibly a lower layer),
- * with its own path kept; a dangling hard link stays a "hardlink" entry with no data.
+ * with its own path kept; a hard link whose target is absent (or a directory) cannot be
+ * extracted and is ignored, as if the layer did not hold it.
  *
  * @module
  */
@@ -94,16 +95,16 @@ export class MergedLayerTable implements MergedLayers {
     for (const path of layer.whiteouts) this.#delete(path);
     for (const entry of layer.entries.values()) {
       const path = entry.path;
+      let hit: MergedHit = { entry, layer: index };
+      if (entry.type === "hardlink") {
+        const target = entry.linkTarget ? this.#hits.get(entry.linkTarget) : undefined;
+        // A hard link to nothing (or to a directory) cannot be extracted: it is ignored.
+        if (!target || target.entry.type === "dir") continue;
+        hit = { entry: { ...target.entry, path }, layer: target.layer };
+      }
       this.#ensureParents(path, index);
       const old = this.#hits.get(path);
       if (old && old.entry.type === "dir" && entry.type !== "dir") this.#delete(path);
-      let hit: MergedHit = { entry, layer: index };
-      if (entry.type === "hardlink" && entry.linkTarget) {
-        const target = this.#hits.get(entry.linkTarget);
-        if (target && target.entry.type !== "dir") {
-          hit = { entry: { ...target.entry, path }, layer: target.layer };
-        }
-      }
       this.#set(path, hit);
     }
   }
