@@ -7,6 +7,7 @@
  */
 import type { BuiltinMain } from "./_builtin.ts";
 import { addgroup, adduser, delgroup, deluser } from "./adduser.ts";
+import { arch } from "./arch.ts";
 import { awk } from "./awk.ts";
 import { basename, dirname } from "./basename.ts";
 import { cat } from "./cat.ts";
@@ -23,18 +24,23 @@ import { expr } from "./expr.ts";
 import { find } from "./find.ts";
 import { free } from "./free.ts";
 import { egrep, fgrep, grep } from "./grep.ts";
+import { groups } from "./groups.ts";
 import { gunzip, gzip, zcat } from "./gzip.ts";
 import { head } from "./head.ts";
 import { id, whoami } from "./id.ts";
 import { install } from "./install.ts";
 import { ipcmk, ipcrm, ipcs } from "./ipcs.ts";
 import { kill, pgrep, pkill } from "./kill.ts";
+import { link } from "./link.ts";
 import { ln } from "./ln.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
+import { mkfifo } from "./mkfifo.ts";
+import { mktemp } from "./mktemp.ts";
 import { mount, umount } from "./mount.ts";
 import { mv } from "./mv.ts";
 import { nproc } from "./nproc.ts";
+import { printenv } from "./printenv.ts";
 import { printf } from "./printf.ts";
 import { ps, top } from "./ps.ts";
 import { pwd } from "./pwd.ts";
@@ -48,6 +54,7 @@ import { md5sum, sha1sum, sha256sum, sha512sum } from "./sha256sum.ts";
 import { sleep } from "./sleep.ts";
 import { sort } from "./sort.ts";
 import { stat } from "./stat.ts";
+import { sync } from "./sync.ts";
 import { nl, paste, rev, tac } from "./tac.ts";
 import { tail } from "./tail.ts";
 import { tar } from "./tar.ts";
@@ -57,24 +64,15 @@ import { nice, timeout } from "./timeout.ts";
 import { touch } from "./touch.ts";
 import { tr } from "./tr.ts";
 import { falseMain, trueMain } from "./true.ts";
+import { truncate } from "./truncate.ts";
+import { tty } from "./tty.ts";
 import { hostname, uname } from "./uname.ts";
 import { uniq } from "./uniq.ts";
+import { unlink } from "./unlink.ts";
+import { uptime } from "./uptime.ts";
+import { usleep } from "./usleep.ts";
 import { wc } from "./wc.ts";
-import {
-  arch,
-  groups,
-  link,
-  mkfifo,
-  mktemp,
-  printenv,
-  sync,
-  truncate,
-  tty,
-  unlink,
-  uptime,
-  usleep,
-  which,
-} from "./which.ts";
+import { which } from "./which.ts";
 import { xargs } from "./xargs.ts";
 import { yes } from "./yes.ts";
 
