@@ -3,6 +3,7 @@ import { TarIndexer } from "./tar_indexer.ts";
 import { BadLayerError } from "../store/errors.ts";
 import { header, rawTar } from "../../tests/fixtures/images/tar_builder.ts";
 import { packTar } from "modern-tar";
+import fc from "fast-check";
 
 function index(bytes: Uint8Array, chunk = 7) {
   const ix = new TarIndexer("test.tar");
@@ -117,4 +118,43 @@ Deno.test("TarIndexer reports a tar cut inside a file's data or a header", () =>
   assert.throws(() => index(tar.subarray(0, 100)), /header is cut short/);
   assert.throws(() => index(new Uint8Array(0)), /empty/);
   assert.equal(header({ name: "x" }).length, 512);
+});
+
+Deno.test("TarIndexer finds every file's bytes whatever the names, sizes and chunking (property)", async () => {
+  const segment = fc.stringMatching(/^[a-zA-Z0-9_.ü✓-]{1,60}$/).filter((s) =>
+    s !== "." && s !== ".." && !s.startsWith(".wh.")
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(
+        fc.record({
+          path: fc.array(segment, { minLength: 1, maxLength: 6 }).map((p) => p.join("/")),
+          size: fc.oneof(fc.nat(3), fc.nat(2000)),
+          mode: fc.constantFrom(0o644, 0o755, 0o4755, 0o600),
+        }),
+        { selector: (f) => f.path, maxLength: 12 },
+      ),
+      fc.integer({ min: 1, max: 5000 }),
+      async (files, chunk) => {
+        // Keep only files that are not ancestors of other files (a path is a file or a dir).
+        const kept = files.filter((f) => !files.some((g) => g.path.startsWith(f.path + "/")));
+        const tar = await packTar(kept.map((f, i) => ({
+          header: { name: f.path, size: f.size, mode: f.mode, uid: i, gid: 7 },
+          body: new Uint8Array(f.size).map((_, j) => (i * 31 + j) & 0xff),
+        })));
+        const { entries } = index(tar, chunk);
+        assert.equal(entries.length, kept.length);
+        kept.forEach((f, i) => {
+          const e = entries.find((x) => x.path === "/" + f.path);
+          assert.ok(e, f.path);
+          assert.equal(e.size, f.size);
+          assert.equal(e.mode, f.mode);
+          assert.equal(e.uid, i);
+          const data = tar.subarray(e.dataOffset, e.dataOffset + e.size);
+          assert.ok(data.every((b, j) => b === ((i * 31 + j) & 0xff)), `bytes of ${f.path}`);
+        });
+      },
+    ),
+    { numRuns: Deno.env.get("BERTH_STRESS") ? 500 : 100 },
+  );
 });
