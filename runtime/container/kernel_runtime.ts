@@ -24,6 +24,7 @@ import type { StreamHandle } from "../kernel/host_stdio.ts";
 import type { Process } from "../kernel/process.ts";
 import type { ContainerRecord } from "./container_state.ts";
 import { initMain } from "./container_init.ts";
+import { LineDiscipline } from "./tty_line.ts";
 import { resolveUser } from "./container_create.ts";
 import { cgroupValues } from "./container_spec.ts";
 import {
@@ -264,6 +265,14 @@ export class KernelRuntime implements ContainerRuntime {
       ? pump(tty.output, io.stdout).then(() => [])
       : Promise.all([pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
     const stdinWriter = handle.stdin?.getWriter();
+    const line = tty
+      ? new LineDiscipline({
+        input: (l) => tty.type(l),
+        echo: (b) => io.stdout(b),
+        interrupt: () => this.#signalAll(cgPath, 2, false),
+        eof: () => tty.hangup(),
+      })
+      : undefined;
     const exited = (async () => {
       const status = await handle.wait();
       tty?.closeOutput();
@@ -281,19 +290,10 @@ export class KernelRuntime implements ContainerRuntime {
         if (cg) k.cgroups.writeGroup(cg, "cgroup.freeze", frozen ? "1" : "0");
       },
       writeStdin: (data) => {
-        if (!tty) {
-          stdinWriter?.write(data).catch(() => {});
-          return;
-        }
-        // ^C on the terminal interrupts the foreground work (there is no job control).
-        let from = 0;
-        for (let i = 0; i < data.length; i++) {
-          if (data[i] !== 3) continue;
-          if (i > from) tty.type(data.subarray(from, i));
-          this.#signalAll(cgPath, 2, false);
-          from = i + 1;
-        }
-        if (from < data.length) tty.type(data.subarray(from));
+        // With a terminal: echo, line editing and ^C (which interrupts the foreground work:
+        // there is no job control) as a cooked Linux tty; else a plain pipe.
+        if (line) line.type(data);
+        else stdinWriter?.write(data).catch(() => {});
       },
       closeStdin: () => {
         if (tty) tty.hangup();
@@ -346,6 +346,14 @@ export class KernelRuntime implements ContainerRuntime {
       ? pump(tty.output, io.stdout).then(() => [])
       : Promise.all([pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
     const w = handle.stdin?.getWriter();
+    const line = tty
+      ? new LineDiscipline({
+        input: (l) => tty.type(l),
+        echo: (b) => io.stdout(b),
+        interrupt: () => handle.kill(2),
+        eof: () => tty.hangup(),
+      })
+      : undefined;
     return {
       pid: handle.pid,
       exited: handle.wait().then(async (s) => {
@@ -354,10 +362,8 @@ export class KernelRuntime implements ContainerRuntime {
         return s.exitCode;
       }),
       writeStdin: (d) => {
-        if (tty) {
-          if (d.includes(3)) handle.kill(2);
-          tty.type(d.filter((b) => b !== 3));
-        } else w?.write(d).catch(() => {});
+        if (line) line.type(d);
+        else w?.write(d).catch(() => {});
       },
       closeStdin: () => {
         if (tty) tty.hangup();

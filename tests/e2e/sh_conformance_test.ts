@@ -605,6 +605,10 @@ esac; shift; done`,
     script:
       `i=0; while [ $i -lt 5 ]; do i=$((i+1)); [ $((i % 2)) -eq 0 ] && continue; echo $i; done`,
   },
+  {
+    name: "set -o listing",
+    script: `set -o vi; set -e; set -o | grep_() { :; }; set -o | while read n v; do case $n in errexit|vi|nounset) echo "$n $v";; esac; done; set +o | head -n 2`,
+  },
 ];
 
 for (const c of CASES) {
