@@ -8,6 +8,7 @@
  */
 import { DockerfileError, parseDockerfile, type RawInstruction } from "./dockerfile_parser.ts";
 import { splitRawWords } from "./shell_lex.ts";
+import { runChecks } from "./dockerfile_checks.ts";
 
 export type {
   ArgInstruction,
@@ -458,7 +459,8 @@ export function parseInstructions(text: string, file = "Dockerfile"): Dockerfile
   if (!instructions.some((i) => i.kind === "from")) {
     throw new DockerfileError(file, 0, "the Dockerfile has no FROM instruction");
   }
-  return { file, escape: parsed.escape, instructions, warnings: parsed.warnings };
+  const checks = runChecks(parsed.instructions, instructions, parsed.directives.check, file);
+  return { file, escape: parsed.escape, instructions, warnings: [...parsed.warnings, ...checks] };
 }
 
 /**

@@ -232,3 +232,25 @@ Deno.test("error corpus: each file fails with the message its `# expect:` line n
     assert.ok(message.includes(expected), `${name}: expected "${expected}", got "${message}"`);
   }
 });
+
+Deno.test("build checks warn like BuildKit, # check=skip silences, error=true fails", () => {
+  const text = "FROM scratch as Build\nMAINTAINER me\nENV A 1\nrun echo\nCMD run\n";
+  assert.deepEqual(parseInstructions(text).warnings, [
+    "StageNameCasing: Stage name 'Build' should be lowercase (line 1)",
+    "FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)",
+    "MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (line 2)",
+    `LegacyKeyValueFormat: "ENV key=value" should be used instead of legacy "ENV key value" format (line 3)`,
+    "ConsistentInstructionCasing: Command 'run' should match the case of the command majority (uppercase) (line 4)",
+    "JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals (line 5)",
+  ]);
+  const skipped = parseInstructions(
+    "# check=skip=JSONArgsRecommended,MaintainerDeprecated\n" + text,
+  ).warnings;
+  assert.equal(skipped.length, 4);
+  assert.deepEqual(parseInstructions("# check=skip=all\n" + text).warnings, []);
+  assert.match(
+    errorOf("# check=error=true\nFROM scratch\nCMD run\n").message,
+    /Dockerfile:3: lint violation: JSONArgsRecommended/,
+  );
+  assert.deepEqual(parseInstructions('FROM scratch AS build\nCMD ["x"]\n').warnings, []);
+});
