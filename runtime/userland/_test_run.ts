@@ -92,7 +92,8 @@ export class TestMachine {
         cwd: opts.cwd,
         cred: opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : undefined,
         cloneFlags: opts.cloneFlags,
-        mounts: [{ source: "proc", target: "/proc", fstype: "proc" }],
+        // Only root may mount: unprivileged runs go without /proc.
+        mounts: opts.uid ? [] : [{ source: "proc", target: "/proc", fstype: "proc" }],
       });
       const out = new Response(h.stdout).text();
       const err = new Response(h.stderr).text();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fakeProc, runApplet } from "./_test_run.ts";
+import { fakeProc, runApplet, TestMachine } from "./_test_run.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
 import { rm } from "./rm.ts";
@@ -189,4 +189,34 @@ Deno.test("modeString and humanSize match coreutils", () => {
   assert.equal(humanSize(1024), "1.0K");
   assert.equal(humanSize(10 * 1024 + 1), "11K");
   assert.equal(humanSize(5 * 1024 * 1024), "5.0M");
+});
+
+Deno.test("mv across file systems copies then removes (EXDEV)", async () => {
+  const m = new TestMachine({ "/src/d/f": "data", "/mnt/": "" });
+  const r = await m.run([
+    "sh",
+    "-c",
+    "mount -t tmpfs tmpfs /mnt && mv /src/d /mnt/d && cat /mnt/d/f && ls /src",
+  ]);
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout, "data");
+});
+
+Deno.test("cp -a keeps modes, owners, times and symlinks", async () => {
+  const m = new TestMachine({ "/s/f": "x", "/s/l": "->f" });
+  const r = await m.run([
+    "sh",
+    "-c",
+    "chmod 640 /s/f && chown 7:8 /s/f && touch -d 2001-02-03 /s/f && cp -a /s /t && stat -c '%a %u %g %y' /t/f && readlink /t/l",
+  ]);
+  assert.equal(r.stdout, "640 7 8 2001-02-03 00:00:00.000000000 +0000\nf\n");
+});
+
+Deno.test("rm -r removes a tree as a non-root user only where permitted", async () => {
+  const m = new TestMachine({ "/tmp/own/f": "x" });
+  const r = await m.run(["sh", "-c", "rm -rf /tmp/own/f; echo rc=$?"], {
+    uid: 1000,
+  });
+  assert.match(r.stderr, /^rm: cannot remove '\/tmp\/own\/f': Permission denied\n$/);
+  assert.equal(r.stdout, "rc=1\n");
 });
