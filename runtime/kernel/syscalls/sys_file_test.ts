@@ -34,7 +34,7 @@ import {
   unlinkat,
   utimensat,
 } from "./sys_file_meta.ts";
-import { makeTask, testRoot } from "../vfs/_test_task.ts";
+import { CountingCharger, makeTask, testRoot } from "../vfs/_test_task.ts";
 import { OpenFile } from "../vfs/fd_table.ts";
 
 const enc = new TextEncoder();
@@ -305,4 +305,23 @@ Deno.test("protected hard links: no linking someone else's file you cannot read 
   mkdirat(user, AT.FDCWD, "/tmp/u/v", 0o755);
   assert.equal(chdir(user, "/tmp/u/v"), 0);
   assert.equal(getcwd(user), "/tmp/u/v");
+});
+
+Deno.test("inodes are charged as kernel memory: a memory limit bounds the number of files", () => {
+  const { task } = testRoot(new CountingCharger(64 * 1024));
+  mkdirat(task, AT.FDCWD, "/d", 0o755);
+  const base = task.memory.byKind.kernel ?? 0;
+  let made = 0;
+  for (; made < 1000; made++) {
+    const r = symlinkat(task, "target", AT.FDCWD, `/d/l${made}`);
+    if (r !== 0) {
+      assert.equal(r, Errno.ENOSPC);
+      break;
+    }
+  }
+  assert.ok(made > 10 && made < 1000, `made ${made}`);
+  for (let i = 0; i < made; i++) assert.equal(unlinkat(task, AT.FDCWD, `/d/l${i}`, 0), 0);
+  assert.equal(unlinkat(task, AT.FDCWD, "/d", AT.REMOVEDIR), 0);
+  assert.ok((task.memory.byKind.kernel ?? 0) < base, "everything given back");
+  assert.equal(task.memory.byKind.kernel, 0);
 });

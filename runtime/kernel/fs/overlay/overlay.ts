@@ -134,9 +134,18 @@ export class OvlNode implements Inode {
     this.#lowerIno = LOWER_INO_BASE + fs.nextLowerIno++;
   }
 
-  /** Inode number: the upper's once there is one. */
+  /**
+   * Inode number: stable across copy-up, and shared by the hard links of an upper file
+   * (the first node to show an upper file gives it its number).
+   */
   get ino(): number {
-    return this.upper ? this.upper.ino : this.#lowerIno;
+    if (!this.upper) return this.#lowerIno;
+    let ino = this.fs.upperIno.get(this.upper);
+    if (ino === undefined) {
+      ino = this.#lowerIno;
+      this.fs.upperIno.set(this.upper, ino);
+    }
+    return ino;
   }
 
   /** Absolute path of this node in the overlay. */
@@ -157,6 +166,7 @@ export class OvlNode implements Inode {
     if (this.upper) {
       const s = this.upper.stat();
       s.dev = this.fs.dev;
+      s.ino = this.ino;
       return s;
     }
     const e = (this.lower as MergedHit).entry;
@@ -308,6 +318,7 @@ export class OvlNode implements Inode {
       }
     }
     node.atimeMs = node.mtimeMs = e.mtimeMs;
+    this.fs.upperIno.set(node, this.#lowerIno);
     this.upper = node;
     if (kind !== "dir") this.lower = null;
     for (let i = 0; i < this.#opens; i++) node.retain();
@@ -466,8 +477,10 @@ export class OverlayFs implements FileSystem {
   readonly lower: MergedLayers;
   /** The upper tree (its root mirrors the overlay root). */
   readonly upperFs: TmpFs;
-  /** Counter for lower-only inode numbers. */
+  /** Counter for inode numbers. */
   nextLowerIno = 1;
+  /** Inode numbers of upper nodes (see `OvlNode.ino`). */
+  readonly upperIno: WeakMap<TmpNode, number> = new WeakMap();
 
   /**
    * Mount `lower` with an empty upper tree.

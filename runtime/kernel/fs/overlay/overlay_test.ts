@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { Errno } from "../../errno.ts";
 import { AT, O, type Stat } from "../../syscalls/api.ts";
 import { close, openat, pread, write } from "../../syscalls/sys_file.ts";
-import { fstatat, mkdirat, renameat2, unlinkat } from "../../syscalls/sys_file_meta.ts";
+import { fstatat, linkat, mkdirat, renameat2, unlinkat } from "../../syscalls/sys_file_meta.ts";
 import type { LayerChange } from "../../../../image/layer/layer_writer.ts";
 import { mergeLayers } from "../../../../image/layer/merged_layers.ts";
 import { CountingCharger, makeTask } from "../../vfs/_test_task.ts";
@@ -318,3 +318,23 @@ Deno.test("upper files over the spill threshold live on disk, not in memory, and
     await Deno.remove(spillDir, { recursive: true });
   }
 });
+
+Deno.test("inode numbers stay the same across copy-up; hard links share one", async () => {
+  const { merged } = await mergedOf(IMAGE);
+  const { task } = overlayRoot(merged);
+  const before = (fstatat(task, AT.FDCWD, "/etc/passwd", 0) as Stat).ino;
+  const fd = openat(task, AT.FDCWD, "/etc/passwd", O.WRONLY | O.APPEND, 0) as number;
+  write(task, fd, enc.encode("x"));
+  close(task, fd);
+  assert.equal((fstatat(task, AT.FDCWD, "/etc/passwd", 0) as Stat).ino, before);
+  assert.equal(linkatOk(task), 0);
+  assert.equal(
+    (fstatat(task, AT.FDCWD, "/etc/pw2", 0) as Stat).ino,
+    (fstatat(task, AT.FDCWD, "/etc/passwd", 0) as Stat).ino,
+  );
+  assert.equal((fstatat(task, AT.FDCWD, "/etc/pw2", 0) as Stat).nlink, 2);
+});
+
+function linkatOk(task: Parameters<typeof fstatat>[0]): number {
+  return linkat(task, AT.FDCWD, "/etc/passwd", AT.FDCWD, "/etc/pw2", 0);
+}

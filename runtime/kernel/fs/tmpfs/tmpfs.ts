@@ -27,6 +27,8 @@ import {
 /** `TMPFS_MAGIC`. */
 const TMPFS_MAGIC = 0x01021994;
 const PAGE = 4096;
+/** Kernel memory charged per inode (plus a symlink's target), like Linux's inode+dentry. */
+export const NODE_COST = 512;
 
 /** Options of {@link TmpFs}. */
 export interface TmpFsOptions {
@@ -81,6 +83,8 @@ export class TmpNode implements Inode {
   spill: Deno.FsFile | null = null;
   /** Path of the spill file. */
   spillPath = "";
+  /** Bytes charged for the inode itself (kernel memory), given back by `dispose`. */
+  nodeCost = 0;
   /** Open files on this node (data stays while > 0 after the last unlink). */
   openCount = 0;
   /** Overlay: this directory hides the lower layers (opaque). */
@@ -185,7 +189,10 @@ export class TmpNode implements Inode {
     extra?: { target?: string; rdev?: number },
   ): Inode | Errno {
     if (!this.children) return Errno.ENOTDIR;
+    const cost = NODE_COST + (extra?.target?.length ?? 0);
+    if (!this.fs.chargeNode(cost)) return Errno.ENOSPC;
     const n = new TmpNode(this.fs, kindBits(kind) | (mode & 0o7777), ctx.cred.euid, ctx.cred.egid);
+    n.nodeCost = cost;
     // setgid directories pass their group (and the bit, to subdirectories) on.
     if (this.mode & 0o2000) {
       n.gid = this.gid;
@@ -200,7 +207,10 @@ export class TmpNode implements Inode {
   /** Insert a node under `name` (replacing a whiteout), fixing link counts. */
   insert(name: string, n: TmpNode): void {
     const old = this.children?.get(name);
-    if (old?.whiteout) this.children?.delete(name);
+    if (old?.whiteout) {
+      this.children?.delete(name);
+      old.dispose();
+    }
     this.children?.set(name, n);
     if (n.children) {
       n.up = this;
@@ -227,6 +237,7 @@ export class TmpNode implements Inode {
       c.clearWhiteouts();
       this.nlink--;
       c.nlink = 0;
+      c.dispose();
     } else {
       if (c.children) return Errno.EISDIR;
       c.nlink--;
@@ -241,7 +252,12 @@ export class TmpNode implements Inode {
   /** Drop whiteout children (a directory being removed or made opaque). */
   clearWhiteouts(): void {
     if (!this.children) return;
-    for (const [n, c] of this.children) if (c.whiteout) this.children.delete(n);
+    for (const [n, c] of this.children) {
+      if (c.whiteout) {
+        this.children.delete(n);
+        c.dispose();
+      }
+    }
   }
 
   rename(oldName: string, newDir: Inode, newName: string, flags: number): 0 | Errno {
@@ -434,6 +450,13 @@ export class TmpNode implements Inode {
     if (this.data.length) this.fs.uncharge(this.data.length);
     this.data = new Uint8Array(0);
     this.size = 0;
+    this.dispose();
+  }
+
+  /** Give back the inode's own charge (it is gone from the tree for good). */
+  dispose(): void {
+    if (this.nodeCost > 0) this.fs.unchargeNode(this.nodeCost);
+    this.nodeCost = 0;
   }
 }
 
@@ -482,6 +505,25 @@ export class TmpFs implements FileSystem {
     if (!this.#memory.tryCharge(bytes, "file")) return Errno.ENOMEM;
     this.used += bytes;
     return 0;
+  }
+
+  /**
+   * Charge an inode's own memory (kind "kernel"; not counted against `size=`).
+   *
+   * @param bytes Amount.
+   * @returns Whether the cgroup allowed it.
+   */
+  chargeNode(bytes: number): boolean {
+    return this.#memory.tryCharge(bytes, "kernel");
+  }
+
+  /**
+   * Give back an inode's memory.
+   *
+   * @param bytes Amount.
+   */
+  unchargeNode(bytes: number): void {
+    this.#memory.uncharge(bytes, "kernel");
   }
 
   /**
