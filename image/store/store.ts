@@ -213,7 +213,7 @@ export class Store {
    * @returns The stored blob.
    */
   ingest(source: ByteSource, options: IngestOptions = {}): Promise<IngestedBlob> {
-    return ingestBlob(this.blobsDir, this.tmpDir, source, options);
+    return this.withIngest(() => ingestBlob(this.blobsDir, this.tmpDir, source, options));
   }
 
   /**
@@ -234,7 +234,11 @@ export class Store {
    * @param options Compression, expected digests and limits.
    * @returns The layer's digests.
    */
-  async ingestLayer(source: ByteSource, options: LayerIngestOptions): Promise<IngestedLayer> {
+  ingestLayer(source: ByteSource, options: LayerIngestOptions): Promise<IngestedLayer> {
+    return this.withIngest(() => this.#ingestLayer(source, options));
+  }
+
+  async #ingestLayer(source: ByteSource, options: LayerIngestOptions): Promise<IngestedLayer> {
     if (
       options.expected && options.expectedDiffId && await this.hasLayer(options.expectedDiffId) &&
       await this.hasBlob(options.expected)
