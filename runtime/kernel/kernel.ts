@@ -23,26 +23,19 @@
  *
  * @module
  */
-import { Errno, errnoName, strerror } from "./errno.ts";
-import { Cgroup } from "./cgroup.ts";
+import { Errno } from "./errno.ts";
+import type { Cgroup } from "./cgroup.ts";
 import { chargePid, moveCharges, oomKill, unchargePid } from "./cgroup.ts";
 import { CgroupTree } from "./cgroup_tree.ts";
 import type { Binfmt, BuiltinMain, BuiltinRegistry, ExecContext } from "./executor.ts";
-import { hostSink, hostSource, nullHandle, type StreamHandle } from "./host_stdio.ts";
+import type { StreamHandle } from "./host_stdio.ts";
 import { PidNamespace, UtsNamespace } from "./namespaces.ts";
 import type { Process, ProcessHost } from "./process.ts";
-import {
-  builtinProgram,
-  pathOf,
-  type Program,
-  resolveProgramPath,
-  startProgram,
-} from "./process_exec.ts";
+import type { Program } from "./process_exec.ts";
 import { exitProcess } from "./process_exit.ts";
 import { MinimalFs, type ProcessFs } from "./process_fs.ts";
-import { createProcess } from "./process_spawn.ts";
 import { Scheduler } from "./scheduler.ts";
-import { sendSignal, signalFrom } from "./signal_send.ts";
+import { sendSignal } from "./signal_send.ts";
 import { AT, O, type Syscalls, W } from "./syscalls/api.ts";
 import {
   enosysCalls,
@@ -58,15 +51,22 @@ import {
   reacquireCpu,
   shouldYield,
 } from "./syscalls/make_syscalls.ts";
-import type { Credentials } from "./task.ts";
 import { IpcNamespace } from "./ipc/ipc_namespace.ts";
-import { ipcSwitch, onProcessExit } from "./syscalls/sys_ipc.ts";
+import { onProcessExit } from "./syscalls/sys_ipc.ts";
 import { ipcCalls, vfsFileCalls } from "./syscalls/vfs_calls.ts";
 import { FsState } from "./vfs/fs_state.ts";
 import { OpenFile } from "./vfs/fd_table.ts";
 import type { FileHandle } from "./vfs/types.ts";
 import type { FsFactory } from "./vfs/mount.ts";
 import { kernelFsTypes } from "./kernel_proc_source.ts";
+import { spawnProcess } from "./kernel_spawn.ts";
+import { setnsFromFd, setnsTo } from "./kernel_setns.ts";
+import {
+  type ExitStatus,
+  exitStatusOf,
+  type ProcessHandle,
+  type SpawnRequest,
+} from "./process_handle.ts";
 
 /** Options of {@link Kernel}. */
 export interface KernelOptions {
@@ -82,144 +82,15 @@ export interface KernelOptions {
   ioTurnMs?: number;
 }
 
-/** Where a spawned process's standard stream goes. */
-export type StdioSpec = "pipe" | "null" | StreamHandle;
-
-/** What {@link Kernel.spawn} starts. */
-export interface SpawnRequest {
-  /** argv; `argv[0]` is also the program unless `path` is given. */
-  argv: string[];
-  /** Program path or name (PATH search when it has no `/`). */
-  path?: string;
-  /** Environment, `KEY=value` (default: PATH only). */
-  env?: string[];
-  /** Working directory. */
-  cwd?: string;
-  /** Cgroup path (created when missing). Default "/". */
-  cgroup?: string;
-  /** `CLONE_NEW*` flags. */
-  cloneFlags?: number;
-  /** Hostname of a new UTS namespace. */
-  hostname?: string;
-  /** File-system state (the VFS's `FsState` rooted at the container's root). Default: no root. */
-  fs?: ProcessFs;
-  /** Credentials (default root). */
-  cred?: Partial<Credentials>;
-  /** stdin: "null" (default), "pipe" (a WritableStream on the handle), a host stream, or a handle. */
-  stdin?: "null" | "pipe" | ReadableStream<Uint8Array> | StreamHandle;
-  /** stdout (default "pipe"). */
-  stdout?: StdioSpec;
-  /** stderr (default "pipe"). */
-  stderr?: StdioSpec;
-  /** Test and embedding hook: run this builtin instead of exec'ing a file. */
-  program?: BuiltinMain;
-  /** Join the namespaces and cgroup of this process (global pid), like `docker exec`. */
-  joinPid?: number;
-  /** Keep the descriptors of `fs` as they are (do not install stdio). */
-  keepFds?: boolean;
-  /**
-   * Mounts made in the new process's mount namespace before its program starts, as runc
-   * does inside the container (e.g. `{ source: "proc", target: "/proc", fstype: "proc" }`,
-   * `{ source: "cgroup", target: "/sys/fs/cgroup", fstype: "cgroup2" }`). The kernel's
-   * file-system types are added to the namespace's table when missing. Needs a VFS `fs`.
-   */
-  mounts?: SpawnMount[];
-}
-
-/** One mount of {@link SpawnRequest.mounts}. */
-export interface SpawnMount {
-  /** Source ("proc", "tmpfs", a path for binds). */
-  source: string;
-  /** Mount point (created when missing, with its parents). */
-  target: string;
-  /** File-system type ("proc", "cgroup2", "tmpfs", "devtmpfs", …). */
-  fstype: string;
-  /** `MS_*` flags (default 0). */
-  flags?: number;
-  /** Options ("size=1m"). */
-  data?: string;
-}
-
-/** How a process ended. */
-export interface ExitStatus {
-  /** The Linux wait status word. */
-  status: number;
-  /** Exit code as a shell reports it: the code, or 128+signal. */
-  exitCode: number;
-  /** The killing signal, or null for a normal exit. */
-  signal: number | null;
-}
-
-/** A process started by {@link Kernel.spawn}. */
-export interface ProcessHandle {
-  /** Global pid (the kernel's initial namespace). */
-  readonly pid: number;
-  /** Pid in the process's own namespace (1 for a container's init). */
-  readonly nsPid: number;
-  /** The process. */
-  readonly process: Process;
-  /** stdout when "pipe". */
-  readonly stdout: ReadableStream<Uint8Array> | null;
-  /** stderr when "pipe". */
-  readonly stderr: ReadableStream<Uint8Array> | null;
-  /** stdin when "pipe". */
-  readonly stdin: WritableStream<Uint8Array> | null;
-  /** Resolves when the process exits. */
-  wait(): Promise<ExitStatus>;
-  /** Send a signal from outside every namespace (default SIGTERM). */
-  kill(sig?: number): void;
-  /**
-   * `docker stop`: SIGTERM (or `signal`), then SIGKILL when the process has not exited
-   * after `timeoutMs` (default 10 s).
-   */
-  stop(timeoutMs?: number, signal?: number): Promise<ExitStatus>;
-}
-
-/** `CLONE_NEW*` flag of each `/proc/PID/ns/*` name. */
-const NS_TYPES: Record<string, number> = {
-  mnt: 0x00020000,
-  cgroup: 0x02000000,
-  uts: 0x04000000,
-  ipc: 0x08000000,
-  pid: 0x20000000,
-  pid_for_children: 0x20000000,
-};
-
-/** A spawn that failed before the program started. */
-export class SpawnError extends Error {
-  /** The errno. */
-  readonly errno: Errno;
-  /**
-   * A spawn failure.
-   *
-   * @param errno Why.
-   * @param what The program.
-   */
-  constructor(errno: Errno, what: string) {
-    super(`Cannot start ${what}: ${strerror(errno)} (${errnoName(errno)})`);
-    this.name = "SpawnError";
-    this.errno = errno;
-  }
-}
-
-/**
- * Turn a wait status into an {@link ExitStatus}.
- *
- * @param status Linux wait status.
- * @returns The decoded status.
- * @example
- * ```ts
- * import { exitStatusOf } from "./kernel.ts";
- * console.assert(exitStatusOf(9).exitCode === 137);
- * ```
- */
-export function exitStatusOf(status: number): ExitStatus {
-  if (W.IFSIGNALED(status)) {
-    const sig = W.TERMSIG(status);
-    return { status, exitCode: 128 + sig, signal: sig };
-  }
-  return { status, exitCode: W.EXITSTATUS(status), signal: null };
-}
+export {
+  type ExitStatus,
+  exitStatusOf,
+  type ProcessHandle,
+  SpawnError,
+  type SpawnMount,
+  type SpawnRequest,
+  type StdioSpec,
+} from "./process_handle.ts";
 
 /** The kernel. */
 export class Kernel implements ProcessHost {
@@ -336,136 +207,33 @@ export class Kernel implements ProcessHost {
    * console.log(await new Response(h.stdout).text(), await h.wait());
    * ```
    */
-  async spawn(req: SpawnRequest): Promise<ProcessHandle> {
-    if (this.#down) throw new Error("Cannot spawn: the kernel is shut down");
-    const what = req.path ?? req.argv[0] ?? "";
-    let cgroup: Cgroup | undefined;
-    if (req.cgroup !== undefined) {
-      const g = this.cgroups.get(req.cgroup) ?? this.cgroups.create(req.cgroup);
-      if (typeof g === "number") throw new SpawnError(g, what);
-      cgroup = g;
-    }
-    const joined = req.joinPid !== undefined ? this.procs.get(req.joinPid) : undefined;
-    if (req.joinPid !== undefined && (!joined || !joined.alive)) {
-      throw new SpawnError(Errno.ESRCH, what);
-    }
-    const cred: Credentials = {
-      uid: req.cred?.uid ?? 0,
-      gid: req.cred?.gid ?? 0,
-      euid: req.cred?.euid ?? req.cred?.uid ?? 0,
-      egid: req.cred?.egid ?? req.cred?.gid ?? 0,
-      groups: req.cred?.groups ?? [],
-    };
-    // A state already owned by a process is copied: each process closes its own table at exit.
-    let fs = req.fs;
-    if (fs && this.#fsInUse.has(fs)) fs = fs.fork();
-    if (fs) this.#fsInUse.add(fs);
-    const p = createProcess(this, null, {
-      cloneFlags: req.cloneFlags,
-      cgroup,
-      fs: fs ?? (joined ? (joined.fs as ProcessFs).fork() : undefined),
-      cred,
-      hostname: req.hostname,
-      nsFrom: joined,
-    });
-    if (typeof p === "number") throw new SpawnError(p, what);
-    let resolveExit!: (s: ExitStatus) => void;
-    const exitPromise = new Promise<ExitStatus>((r) => (resolveExit = r));
-    this.#exits.set(p, { promise: exitPromise, resolve: resolveExit });
-
-    let stdin: WritableStream<Uint8Array> | null = null;
-    let stdout: ReadableStream<Uint8Array> | null = null;
-    let stderr: ReadableStream<Uint8Array> | null = null;
-    if (!req.keepFds) {
-      const inSpec = req.stdin ?? "null";
-      let inHandle: StreamHandle;
-      if (inSpec === "null") inHandle = nullHandle();
-      else if (inSpec === "pipe") {
-        const t = new TransformStream<Uint8Array, Uint8Array>();
-        stdin = t.writable;
-        inHandle = hostSource(t.readable);
-      } else if (inSpec instanceof ReadableStream) inHandle = hostSource(inSpec);
-      else inHandle = inSpec;
-      this.installStream(p, 0, inHandle, O.RDONLY);
-      const out = (spec: StdioSpec | undefined, fd: number) => {
-        const s = spec ?? "pipe";
-        if (s === "null") {
-          this.installStream(p, fd, nullHandle(), O.WRONLY);
-          return null;
-        }
-        if (s === "pipe") {
-          const { handle, readable } = hostSink();
-          this.installStream(p, fd, handle, O.WRONLY);
-          return readable;
-        }
-        this.installStream(p, fd, s, O.WRONLY);
-        return null;
-      };
-      stdout = out(req.stdout, 1);
-      stderr = out(req.stderr, 2);
-    }
-    const env = req.env ?? [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`];
-    let prog: Program | Errno;
-    if (req.cwd !== undefined) {
-      const r = await this.fileCallsOf(p).chdir(req.cwd);
-      if (r < 0) {
-        this.discardProcess(p);
-        throw new SpawnError(r as Errno, `${what} in ${req.cwd}`);
-      }
-    }
-    if (req.mounts?.length) {
-      const r = this.#mountAll(p, req.mounts);
-      if (r < 0) {
-        this.discardProcess(p);
-        throw new SpawnError(r as Errno, `${what} (mounts)`);
-      }
-    }
-    if (req.program) prog = builtinProgram(req.program, [...req.argv], env);
-    else prog = await resolveProgramPath(this, p, what, [...req.argv], env, pathOf(env));
-    if (typeof prog === "number") {
-      this.discardProcess(p);
-      throw new SpawnError(prog, what);
-    }
-    startProgram(this, p, prog, false);
-    return {
-      pid: p.id,
-      nsPid: p.nsPid,
-      process: p,
-      stdin,
-      stdout,
-      stderr,
-      wait: () => exitPromise,
-      kill: (sig = 15) => {
-        if (p.alive) signalFrom(this, null, p, sig);
-      },
-      stop: async (timeoutMs = 10_000, sig = 15) => {
-        if (p.alive) signalFrom(this, null, p, sig);
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const expired = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
-        await Promise.race([exitPromise, expired]);
-        clearTimeout(timer);
-        if (p.alive) signalFrom(this, null, p, 9);
-        return exitPromise;
-      },
-    };
+  spawn(req: SpawnRequest): Promise<ProcessHandle> {
+    return spawnProcess(this, req);
   }
 
-  #mountAll(p: Process, mounts: SpawnMount[]): number {
-    if (!(p.fs instanceof FsState)) return Errno.EINVAL;
-    const types = p.fs.mountNs.fsTypes;
-    for (const [name, f] of this.fsTypes) if (!types.has(name)) types.set(name, f);
-    const f = this.fileCallsOf(p);
-    for (const m of mounts) {
-      let dir = "";
-      for (const part of m.target.split("/").filter((s) => s !== "")) {
-        dir += "/" + part;
-        const r = f.mkdirat(AT.FDCWD, dir, 0o755);
-        if (r < 0 && r !== Errno.EEXIST) return r;
-      }
-      const r = f.mount(m.source, m.target, m.fstype, m.flags ?? 0, m.data ?? "");
-      if (r < 0) return r;
-    }
-    return 0;
+  /**
+   * Claim a file-system state for a new process.
+   *
+   * @param fs The state.
+   * @returns false when another process already owns it (the caller then uses a copy).
+   */
+  claimFs(fs: ProcessFs): boolean {
+    if (this.#fsInUse.has(fs)) return false;
+    this.#fsInUse.add(fs);
+    return true;
+  }
+
+  /**
+   * The exit of a process spawned through the API, as a promise (resolved by exit).
+   *
+   * @param p The process.
+   * @returns The promise of its exit status.
+   */
+  trackExit(p: Process): Promise<ExitStatus> {
+    let resolve!: (s: ExitStatus) => void;
+    const promise = new Promise<ExitStatus>((r) => (resolve = r));
+    this.#exits.set(p, { promise, resolve });
+    return promise;
   }
 
   /**
@@ -688,16 +456,7 @@ export class Kernel implements ProcessHost {
    * @returns 0 or an errno.
    */
   setnsFromFd(p: Process, fd: number, nstype: number): 0 | Errno {
-    const fds =
-      (p.fs as { fds: { get?(fd: number): { loc?: { inode: unknown } | null } | undefined } })
-        .fds;
-    const file = fds.get?.(fd);
-    if (!file) return Errno.EBADF;
-    const node = file.loc?.inode as { kind?: string; ns?: unknown } | undefined;
-    const type = node?.kind ? NS_TYPES[node.kind] : undefined;
-    if (!node || type === undefined) return Errno.EINVAL;
-    if (nstype !== 0 && nstype !== type) return Errno.EINVAL;
-    return this.setnsTo(p, type, node.ns);
+    return setnsFromFd(p, fd, nstype);
   }
 
   /**
@@ -709,36 +468,7 @@ export class Kernel implements ProcessHost {
    * @returns 0, `EPERM` or `EINVAL`.
    */
   setnsTo(p: Process, nstype: number, ns: unknown): 0 | Errno {
-    if (p.cred.euid !== 0) return Errno.EPERM;
-    switch (nstype) {
-      case 0x04000000:
-        if (!(ns instanceof UtsNamespace)) return Errno.EINVAL;
-        p.uts = ns;
-        return 0;
-      case 0x08000000:
-        if (!(ns instanceof IpcNamespace)) return Errno.EINVAL;
-        if (p.ipc !== ns) {
-          ipcSwitch(p, ns);
-          p.ipc = ns;
-        }
-        return 0;
-      case 0x20000000:
-        if (!(ns instanceof PidNamespace) || !p.pidNs.contains(ns)) return Errno.EINVAL;
-        p.childPidNs = ns as PidNamespace<Process>;
-        return 0;
-      case 0x02000000:
-        if (!(ns instanceof Cgroup)) return Errno.EINVAL;
-        p.cgroupNsRoot = ns;
-        return 0;
-      case 0x00020000: {
-        const fs = p.fs as { enterMounts?(ns: unknown): void };
-        if (!fs.enterMounts || typeof ns !== "object" || ns === null) return Errno.EINVAL;
-        fs.enterMounts(ns);
-        return 0;
-      }
-      default:
-        return Errno.EINVAL;
-    }
+    return setnsTo(p, nstype, ns);
   }
 
   /**
