@@ -607,7 +607,8 @@ esac; shift; done`,
   },
   {
     name: "set -o listing",
-    script: `set -o vi; set -e; set -o | grep_() { :; }; set -o | while read n v; do case $n in errexit|vi|nounset) echo "$n $v";; esac; done; set +o | head -n 2`,
+    script:
+      `set -o vi; set -e; set -o | grep_() { :; }; set -o | while read n v; do case $n in errexit|vi|nounset) echo "$n $v";; esac; done; set +o | head -n 2`,
   },
 ];
 

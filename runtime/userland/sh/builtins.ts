@@ -201,6 +201,29 @@ const unset: Builtin = (sh, argv) => {
   return 0;
 };
 
+/** `set -o` names in dash's order; the ones Berth has no use for are accepted and stay off. */
+const OPTION_LISTING = [
+  "errexit",
+  "noglob",
+  "ignoreeof",
+  "interactive",
+  "monitor",
+  "noexec",
+  "stdin",
+  "xtrace",
+  "verbose",
+  "vi",
+  "emacs",
+  "noclobber",
+  "allexport",
+  "notify",
+  "nounset",
+  "privileged",
+  "nolog",
+  "debug",
+  "pipefail",
+];
+
 const OPTION_NAMES = Object.fromEntries(OPTION_LETTERS.map(([k, l]) => [l, k])) as Record<
   string,
   keyof ShellOptions
@@ -228,8 +251,11 @@ export function applyOptions(sh: Shell, args: string[]): { next: number; ended: 
           return { next: i, ended: false };
         }
         const key = name as keyof ShellOptions;
-        if (!(key in sh.opts)) throw new ShellError(`set: Illegal option -o ${name}`);
-        sh.opts[key] = on;
+        if (key in sh.opts) sh.opts[key] = on;
+        else if (!OPTION_LISTING.includes(name)) {
+          throw new ShellError(`set: Illegal option -o ${name}`);
+        } else if (on) sh.otherOptions.add(name);
+        else sh.otherOptions.delete(name);
         continue;
       }
       const key = OPTION_NAMES[letter];
@@ -252,11 +278,12 @@ const set: Builtin = async (sh, argv) => {
     return 0;
   }
   if ((args[0] === "-o" || args[0] === "+o") && args.length === 1) {
-    let out = "";
-    for (const k of [...OPTION_LETTERS.map(([k]) => k), "pipefail" as const]) {
+    let out = args[0] === "-o" ? "Current option settings\n" : "";
+    for (const k of OPTION_LISTING) {
+      const on = k in sh.opts ? sh.opts[k as keyof ShellOptions] : sh.otherOptions.has(k);
       out += args[0] === "-o"
-        ? `${k.padEnd(16)}${sh.opts[k] ? "on" : "off"}\n`
-        : `set ${sh.opts[k] ? "-o" : "+o"} ${k}\n`;
+        ? `${k.padEnd(16)}${on ? "on" : "off"}\n`
+        : `set ${on ? "-o" : "+o"} ${k}\n`;
     }
     await sh.print(1, out);
     return 0;

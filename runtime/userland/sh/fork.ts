@@ -43,6 +43,9 @@ export function forkScript(sh: Shell, body: Script): string {
   const flags = (o.errexit ? "e" : "") + (o.nounset ? "u" : "") + (o.noglob ? "f" : "") +
     (o.allexport ? "a" : "") + (o.noclobber ? "C" : "");
   if (flags) s += `set -${flags}\n`;
+  for (const name of [...(o.pipefail ? ["pipefail"] : []), ...sh.otherOptions]) {
+    s += `set -o ${name}\n`;
+  }
   if (sh.status !== 0) s += `(exit ${sh.status})\n`;
   if (o.xtrace) s += "set -x\n";
   return s + unparseScript(body);

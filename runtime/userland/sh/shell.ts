@@ -88,6 +88,8 @@ export class Shell implements ExpandContext {
   params: string[];
   /** Options. */
   opts: ShellOptions;
+  /** `set -o` names accepted for compatibility that change nothing (`vi`, `notify` …). */
+  otherOptions: Set<string> = new Set();
   /** `$?`. */
   status = 0;
   /** `$!`. */
@@ -191,6 +193,7 @@ export class Shell implements ExpandContext {
     sub.funcs = new Map(this.funcs);
     sub.params = [...this.params];
     sub.opts = { ...this.opts, interactive: false };
+    sub.otherOptions = new Set(this.otherOptions);
     sub.status = this.status;
     sub.lastBg = this.lastBg;
     // Traps other than ignored ones are reset in a subshell.
