@@ -26,7 +26,7 @@ import { Mount, MountNamespace } from "../kernel/vfs/mount.ts";
 import type { Inode, OpContext } from "../kernel/vfs/types.ts";
 import type { ProcessFs } from "../kernel/process_fs.ts";
 import type { MemoryCharger } from "../kernel/task.ts";
-import { atomicWrite, type ContainerRecord } from "./container_state.ts";
+import { atomicWrite, type ContainerRecord, ZERO_TIME } from "./container_state.ts";
 import type { ContainerFs, FsChange, PathStat } from "./container_runtime.ts";
 import type { KernelMounts, RootfsProvider } from "./kernel_runtime.ts";
 import type { FileSystem } from "../kernel/vfs/types.ts";
@@ -278,6 +278,7 @@ export class OverlayRootfs implements RootfsProvider {
   readonly #layers = new Map<string, Promise<OpenLayer>>();
   readonly #overlays = new Map<string, OverlayFs>();
   readonly #merged = new Map<string, ReturnType<typeof mergeLayers>>();
+  readonly #diffIds = new Map<string, string[]>();
   readonly #late = new WeakMap<ProcessFs, ((live: MountNamespace) => void)[]>();
 
   /**
@@ -296,8 +297,13 @@ export class OverlayRootfs implements RootfsProvider {
   async #overlay(record: ContainerRecord, memory?: MemoryCharger): Promise<OverlayFs> {
     const have = this.#overlays.get(record.Id);
     if (have) return have;
-    const image = await this.#store.resolve(record.ManifestDigest);
-    const layers = await Promise.all(image.config.rootfs.diff_ids.map((d) => {
+    // A manifest digest names immutable content: its layer list is read once.
+    let diffIds = this.#diffIds.get(record.ManifestDigest);
+    if (!diffIds) {
+      diffIds = (await this.#store.resolve(record.ManifestDigest)).config.rootfs.diff_ids;
+      this.#diffIds.set(record.ManifestDigest, diffIds);
+    }
+    const layers = await Promise.all(diffIds.map((d) => {
       let p = this.#layers.get(d);
       if (!p) {
         p = openLayer(this.#store.layerFiles(d as Digest));
@@ -308,7 +314,7 @@ export class OverlayRootfs implements RootfsProvider {
     const charger: MemoryCharger = memory ?? { tryCharge: () => true, uncharge: () => {} };
     // The merged view is read-only: containers of one image (and mount set) share it.
     const dests = record.Spec.mounts.map((m) => m.destination);
-    const key = `${image.config.rootfs.diff_ids.join(",")}|${dests.join(",")}`;
+    const key = `${diffIds.join(",")}|${dests.join(",")}`;
     let lower = this.#merged.get(key);
     if (!lower) {
       lower = withInitLayer(layers, dests);
@@ -316,11 +322,14 @@ export class OverlayRootfs implements RootfsProvider {
       if (this.#merged.size > 256) this.#merged.delete(this.#merged.keys().next().value!);
     }
     const ovl = new OverlayFs({ lower, memory: charger });
-    try {
-      const saved = await Deno.readFile(`${this.#dir(record)}/upper.tar`);
-      applyTar(ovl.root, "/", saved);
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    // Only a container that ran before (in an earlier daemon) can have a saved layer.
+    if (record.State.StartedAt !== ZERO_TIME) {
+      try {
+        const saved = await Deno.readFile(`${this.#dir(record)}/upper.tar`);
+        applyTar(ovl.root, "/", saved);
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
     }
     this.#overlays.set(record.Id, ovl);
     return ovl;
