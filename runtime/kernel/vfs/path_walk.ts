@@ -18,7 +18,7 @@
 import { Errno } from "../errno.ts";
 import { checkAccess, MAY } from "./permission.ts";
 import { followMounts, type Loc } from "./mount.ts";
-import { isDir, isLnk, MAX_SYMLINKS, NAME_MAX, type OpContext, PATH_MAX } from "./types.ts";
+import { isDir, isLnk, MAX_SYMLINKS, NAME_MAX, type OpContext, PATH_MAX, permOf } from "./types.ts";
 import type { Mount } from "./mount.ts";
 
 /** How to treat the last component. */
@@ -135,7 +135,7 @@ export function walk(
   const trailingSlash = path.endsWith("/");
   let cur: Loc = path.charCodeAt(0) === 47 ? root : start;
   if (cur !== root && !sameLoc(cur, root)) {
-    if (!isDir(cur.inode.stat().mode)) return Errno.ENOTDIR;
+    if (!isDir(permOf(cur.inode).mode)) return Errno.ENOTDIR;
     if (!isBeneath(cur, root)) return Errno.ENOENT;
   }
   // Components still to walk, last one first (so pop() gives the next one).
@@ -148,7 +148,7 @@ export function walk(
   for (;;) {
     const name = todo.pop() as string;
     const last = todo.length === 0;
-    const st = cur.inode.stat();
+    const st = permOf(cur.inode);
     if (!isDir(st.mode)) return Errno.ENOTDIR;
     if (name.length > NAME_MAX && byteLength(name) > NAME_MAX) return Errno.ENAMETOOLONG;
     const denied = checkAccess(st, cred, MAY.EXEC);
@@ -169,7 +169,7 @@ export function walk(
       next = followMounts({ mount: cur.mount, inode: child });
       if (
         (!last || opts.follow || (trailingSlash && !opts.parent)) &&
-        isLnk(next.inode.stat().mode)
+        isLnk(permOf(next.inode).mode)
       ) {
         if (++links > MAX_SYMLINKS) return Errno.ELOOP;
         const jump = next.inode.magic?.(ctx);
@@ -206,7 +206,7 @@ function finish(
   trailingSlash: boolean,
   opts: WalkOptions,
 ): WalkResult | Errno {
-  if (trailingSlash && !opts.parent && !isDir(loc.inode.stat().mode)) return Errno.ENOTDIR;
+  if (trailingSlash && !opts.parent && !isDir(permOf(loc.inode).mode)) return Errno.ENOTDIR;
   return { parent, name, loc, trailingSlash };
 }
 

@@ -7,8 +7,7 @@
  */
 import { Errno } from "../errno.ts";
 import type { Credentials } from "../task.ts";
-import type { Stat } from "../syscalls/api.ts";
-import { isDir } from "./types.ts";
+import { isDir, type Perm } from "./types.ts";
 
 /** Access bits: read 4, write 2, execute/search 1. */
 export const MAY = { READ: 4, WRITE: 2, EXEC: 1 } as const;
@@ -39,7 +38,7 @@ export function inGroup(cred: Credentials, gid: number): boolean {
  * console.assert(checkAccess(st, other, MAY.READ) < 0);
  * ```
  */
-export function checkAccess(st: Stat, cred: Credentials, mask: number): 0 | Errno {
+export function checkAccess(st: Perm, cred: Credentials, mask: number): 0 | Errno {
   if (mask === 0) return 0;
   if (cred.euid === 0) {
     if ((mask & MAY.EXEC) === 0 || isDir(st.mode) || (st.mode & 0o111) !== 0) return 0;
@@ -61,7 +60,7 @@ export function checkAccess(st: Stat, cred: Credentials, mask: number): 0 | Errn
  * @param cred Caller.
  * @returns 0 or `EPERM`.
  */
-export function checkSticky(dir: Stat, victim: Stat, cred: Credentials): 0 | Errno {
+export function checkSticky(dir: Perm, victim: Perm, cred: Credentials): 0 | Errno {
   if ((dir.mode & 0o1000) === 0 || cred.euid === 0) return 0;
   if (cred.euid === victim.uid || cred.euid === dir.uid) return 0;
   return Errno.EPERM;
@@ -74,6 +73,6 @@ export function checkSticky(dir: Stat, victim: Stat, cred: Credentials): 0 | Err
  * @param cred Caller.
  * @returns 0 or `EPERM`.
  */
-export function checkOwner(st: Stat, cred: Credentials): 0 | Errno {
+export function checkOwner(st: Perm, cred: Credentials): 0 | Errno {
   return cred.euid === 0 || cred.euid === st.uid ? 0 : Errno.EPERM;
 }

@@ -111,6 +111,8 @@ export interface Inode {
   readonly ino: number;
   /** Attributes as `struct stat`. */
   stat(): Stat;
+  /** Type, permission bits and owner only, cheaply (the path walk's per-component check). */
+  perm?(): Perm;
   /** Change attributes (chmod/chown/utimes/truncate). */
   setattr(change: AttrChange, ctx: OpContext): 0 | Errno;
   /** Parent directory (directories only; the fs root returns itself). */
@@ -170,6 +172,26 @@ export interface MagicTarget {
   mount: unknown;
   /** The inode. */
   inode: Inode;
+}
+
+/** What permission checks need of a file. */
+export interface Perm {
+  /** Type and permission bits. */
+  readonly mode: number;
+  /** Owner. */
+  readonly uid: number;
+  /** Group. */
+  readonly gid: number;
+}
+
+/**
+ * Type, permission bits and owner of an inode (its `perm()` when it has one).
+ *
+ * @param inode The inode.
+ * @returns mode, uid, gid.
+ */
+export function permOf(inode: Inode): Perm {
+  return inode.perm ? inode.perm() : inode.stat();
 }
 
 /** A mounted (or mountable) file system instance. */

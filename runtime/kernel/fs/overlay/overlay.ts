@@ -39,6 +39,7 @@ import {
   type Inode,
   type NodeKind,
   type OpContext,
+  type Perm,
 } from "../../vfs/types.ts";
 import { TmpFs, type TmpNode } from "../tmpfs/tmpfs.ts";
 
@@ -109,6 +110,7 @@ export class OvlNode implements Inode {
   readonly kids: Map<string, OvlNode> = new Map();
   readonly #lowerIno: number;
   #opens = 0;
+  #perm: Perm | null = null;
 
   /**
    * A node (the overlay creates them on lookup).
@@ -188,6 +190,15 @@ export class OvlNode implements Inode {
       mtime: t,
       ctime: t,
     };
+  }
+
+  perm(): Perm {
+    if (this.upper) return this.upper;
+    if (!this.#perm) {
+      const e = (this.lower as MergedHit).entry;
+      this.#perm = { mode: typeBits(e.type) | (e.mode & 0o7777), uid: e.uid, gid: e.gid };
+    }
+    return this.#perm;
   }
 
   setattr(change: AttrChange, _ctx: OpContext): 0 | Errno {

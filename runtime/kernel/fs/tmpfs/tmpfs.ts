@@ -22,6 +22,7 @@ import {
   kindBits,
   type NodeKind,
   type OpContext,
+  type Perm,
 } from "../../vfs/types.ts";
 
 /** `TMPFS_MAGIC`. */
@@ -138,6 +139,10 @@ export class TmpNode implements Inode {
       mtime: ts(this.mtimeMs),
       ctime: ts(this.ctimeMs),
     };
+  }
+
+  perm(): Perm {
+    return this;
   }
 
   setattr(c: AttrChange): 0 | Errno {
