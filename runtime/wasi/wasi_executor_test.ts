@@ -282,3 +282,25 @@ Deno.test("WasiExecutor: a wasi_unstable (preview0) module does not start", asyn
     await wk.shutdown();
   }
 });
+
+Deno.test("WasiExecutor: proc_raise(SIGTERM) kills the process by that signal", async () => {
+  const wabt = await (await import("wabt")).default();
+  const mod = wabt.parseWat(
+    "raise.wat",
+    `(module
+      (import "wasi_snapshot_preview1" "proc_raise" (func $raise (param i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (drop (call $raise (i32.const 15))) (call $exit (i32.const 3))))`,
+  );
+  const bytes = new Uint8Array(mod.toBinary({}).buffer);
+  mod.destroy();
+  const wk = await wasiKernel([], {}, { "/bin/raise.wasm": bytes });
+  try {
+    const r = await wk.run(["/bin/raise.wasm"]);
+    assert.equal(r.signal, 15);
+    assert.equal(r.code, 143);
+  } finally {
+    await wk.shutdown();
+  }
+});
