@@ -377,3 +377,27 @@ Deno.test("ADD: archive hard links stay links, entries climbing out with .. are 
     );
   });
 });
+
+Deno.test("COPY --exclude leaves matching paths out, relative to each source", async () => {
+  await withBuild({
+    "src/a.ts": "a",
+    "src/a_test.ts": "t",
+    "src/deep/b_test.ts": "t",
+    "src/deep/b.ts": "b",
+    "notes.md": "n",
+    "keep.txt": "k",
+  }, async ({ store, opts }) => {
+    const r = await build(opts({
+      dockerfileText:
+        "FROM scratch\nCOPY --exclude=**/*_test.ts src/ /app/\nCOPY --exclude=*.md notes.md keep.txt /doc/\n",
+    }));
+    const fs = await imageFiles(store, r.image);
+    try {
+      assert.deepEqual(fs.tree.children("/app"), ["a.ts", "deep"]);
+      assert.deepEqual(fs.tree.children("/app/deep"), ["b.ts"]);
+      assert.deepEqual(fs.tree.children("/doc"), ["keep.txt"]);
+    } finally {
+      await fs.close();
+    }
+  });
+});

@@ -86,7 +86,7 @@ export interface CopyInstruction extends InstructionBase {
   chmod?: string;
   /** `--link` (accepted; the result is the same as without it). */
   link: boolean;
-  /** `--exclude` patterns (refused by Berth for now). */
+  /** `--exclude` patterns (dockerignore syntax, relative to each source). */
   exclude: string[];
   /** Heredocs following the line. */
   heredocs: Heredoc[];

@@ -23,6 +23,7 @@ import {
   walkTree,
 } from "./source_tree.ts";
 import { expandWord, ExpansionError, type LexEnv } from "./shell_lex.ts";
+import { IgnoreMatcher } from "./dockerignore.ts";
 
 /** What a COPY/ADD step needs besides the instruction. */
 export interface CopyContext {
@@ -228,7 +229,11 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
     }
   };
   const name = ins.kind.toUpperCase();
-  if (ins.exclude.length > 0) fail(`${name} --exclude is not supported by Berth yet`);
+  // --exclude: patterns (dockerignore syntax) matched against paths relative to each
+  // copied source (a file source: its name).
+  const exclude = ins.exclude.length > 0
+    ? new IgnoreMatcher(ins.exclude.map((e) => word(e)))
+    : undefined;
   if (ins.kind === "add" && ins.from !== undefined) {
     fail("ADD does not support --from; use COPY --from");
   }
@@ -243,10 +248,6 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
   const heredocs = new Map(ins.heredocs.map((h) => [h.name, h]));
 
   // Expand sources first: the count decides whether dest must be a directory.
-  type Item =
-    | { kind: "node"; named: string; node: SourceNode }
-    | { kind: "bytes"; name: string; bytes: Uint8Array }
-    | { kind: "archive"; name: string; node: SourceNode; gzip: boolean; digest: string };
   const items: Item[] = [];
   for (const rawSource of ins.sources) {
     const hm = /^<<-?(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1$/.exec(rawSource);
@@ -273,6 +274,7 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
       fail((e as Error).message);
     }
     for (const hit of hits) {
+      if (exclude && hit.node.type !== "dir" && exclude.excludes(basename(hit.named))) continue;
       if (ins.kind === "add" && hit.node.type === "file") {
         const archive = await archiveKind(ctx.source, hit.node, fail, source);
         if (archive) {
@@ -320,7 +322,9 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
     } else {
       await describe(item.node, item.named);
       if (item.node.type === "dir") {
-        for (const child of walkTree(ctx.source, item.node.path)) await describe(child, child.path);
+        for (const child of walkCopied(ctx.source, item.node, exclude)) {
+          await describe(child.node, child.node.path);
+        }
       }
     }
   }
@@ -330,8 +334,24 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
   return {
     keyInput: keyParts.join("\n"),
     createdBy,
-    changes: () => copyChanges(ctx, { dest, destIsDirSyntax, many, chownSpec, chmod, items }),
+    changes: () =>
+      copyChanges(ctx, { dest, destIsDirSyntax, many, chownSpec, chmod, items, exclude }),
   };
+}
+
+/** The nodes a directory source copies, minus `--exclude` matches (and their contents). */
+function walkCopied(
+  tree: SourceTree,
+  dir: SourceNode,
+  exclude?: IgnoreMatcher,
+): { node: SourceNode; rel: string }[] {
+  const out: { node: SourceNode; rel: string }[] = [];
+  for (const node of walkTree(tree, dir.path)) {
+    const rel = node.path.slice(dir.path === "/" ? 1 : dir.path.length + 1);
+    if (exclude?.excludes(rel)) continue;
+    out.push({ node, rel });
+  }
+  return out;
 }
 
 type Item =
@@ -349,6 +369,7 @@ async function copyChanges(
     chownSpec?: string;
     chmod?: number;
     items: Item[];
+    exclude?: IgnoreMatcher;
   },
 ): Promise<LayerChange[]> {
   const { dest, chmod, items } = plan;
@@ -498,9 +519,8 @@ async function copyChanges(
           ensureDir(dest, node.mode);
         }
       }
-      for (const child of walkTree(ctx.source, node.path)) {
-        const rel = child.path.slice(node.path === "/" ? 1 : node.path.length + 1);
-        addNode(ctx.source, child, cleanInRoot(rel, dest));
+      for (const child of walkCopied(ctx.source, node, plan.exclude)) {
+        addNode(ctx.source, child.node, cleanInRoot(child.rel, dest));
       }
       continue;
     }
