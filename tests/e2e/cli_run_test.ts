@@ -105,6 +105,16 @@ Deno.test("detached containers: ps, logs, exec, top, stats, pause/unpause, stop,
       spec.stdout.trim(),
       JSON.stringify(["sh", "-c", "echo started; echo $GREETING; sleep 60"]),
     );
+    // The OCI bundle's config.json on disk is the same spec, and reads back.
+    const full = JSON.parse((await b.run(["inspect", "--format", "{{json .Spec}}", "web"])).stdout);
+    const onDisk = JSON.parse(await Deno.readTextFile(`${b.root}/containers/${id}/config.json`));
+    assert.deepEqual(onDisk, full);
+    assert.equal(onDisk.ociVersion, "1.2.0");
+    assert.ok(onDisk.process.env.includes("GREETING=hi"));
+    assert.deepEqual(
+      onDisk.linux.namespaces.map((n: { type: string }) => n.type).sort(),
+      ["cgroup", "ipc", "mount", "network", "pid", "uts"],
+    );
     assert.equal((await b.run(["rename", "web", "web2"])).code, 0);
     assert.equal((await b.run(["ps", "-a", "--format", "{{.Names}}"])).stdout, "web2\n");
     assert.equal((await b.run(["rm", "web2"])).code, 0);

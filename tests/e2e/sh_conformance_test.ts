@@ -610,6 +610,11 @@ esac; shift; done`,
     script:
       `set -o vi; set -e; set -o | grep_() { :; }; set -o | while read n v; do case $n in errexit|vi|nounset) echo "$n $v";; esac; done; set +o | head -n 2`,
   },
+  {
+    name: "cd and umask in subshells do not leak",
+    script:
+      `d=$(pwd); (cd /); [ "$(pwd)" = "$d" ] && echo same; x=$(cd / && pwd); echo $x; [ "$(pwd)" = "$d" ] && echo still; (umask 077); umask; echo / | while read p; do cd $p; done; [ "$(pwd)" = "$d" ] && echo kept`,
+  },
 ];
 
 for (const c of CASES) {
