@@ -26,6 +26,7 @@ import { type Digest, digestHex, isDigest, parseDigest, sha256Digest } from "./d
 import { BlobNotFoundError, ImageConflictError, ImageError, ImageNotFoundError } from "./errors.ts";
 import { atomicWriteFile, exists, readJsonFile, removeQuietly } from "./_fs.ts";
 import { IndexLock } from "./index_lock.ts";
+import { validateConfig, validateManifest } from "./validate.ts";
 import {
   type ByteSource,
   ingestBlob,
@@ -136,6 +137,7 @@ export class Store {
   readonly #lock: IndexLock;
   readonly #gcLockPath: string;
   readonly #json = new Map<string, unknown>();
+  #problems: string[] = [];
 
   /**
    * Create it.
@@ -330,17 +332,44 @@ export class Store {
       byManifest.set(d.digest, tags);
     }
     const out: StoredImage[] = [];
+    const problems: string[] = [];
     for (const [digest, tags] of byManifest) {
-      out.push(await this.#load(parseDigest(digest), tags));
+      try {
+        out.push(await this.#load(parseDigest(digest), tags));
+      } catch (e) {
+        // A damaged entry (missing or unreadable blob) must not hide every other image.
+        if (!(e instanceof ImageError) && !(e instanceof SyntaxError)) throw e;
+        problems.push(`${tags[0] ?? digest}: ${e.message}`);
+      }
     }
+    this.#problems = problems;
     return out;
+  }
+
+  /**
+   * Entries of index.json that `images()` skipped last time because their manifest or
+   * config is missing or unreadable (a damaged store), as messages.
+   *
+   * @returns One message per damaged image.
+   */
+  problems(): readonly string[] {
+    return this.#problems;
   }
 
   async #load(manifestDigest: Digest, tags: string[]): Promise<StoredImage> {
     const where = `index.json`;
-    const manifest = await this.readJsonBlob<Manifest>(manifestDigest, where);
+    const fail = (why: string) => new ImageError(`Cannot read image ${manifestDigest}: ${why}`);
+    const manifest = validateManifest(
+      await this.readJsonBlob<unknown>(manifestDigest, where),
+      "manifest",
+      fail,
+    );
     const id = parseDigest(manifest.config.digest);
-    const config = await this.readJsonBlob<ImageConfig>(id, `manifest ${manifestDigest}`);
+    const config = validateConfig(
+      await this.readJsonBlob<unknown>(id, `manifest ${manifestDigest}`),
+      "config",
+      fail,
+    );
     return { manifestDigest, id, manifest, config, tags };
   }
 

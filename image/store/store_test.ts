@@ -143,3 +143,15 @@ Deno.test("gc() waits for ingests in flight, so their blobs are never collected"
     assert.equal([...Deno.readDirSync(store.blobsDir)].length, 1, "pinned blob kept");
   });
 });
+
+Deno.test("images() skips an entry whose blobs are damaged and reports it in problems()", async () => {
+  await withStore(async (root) => {
+    const { store, image: a } = await oneLayerImage(root, "a", ["good:1"]);
+    const { image: b } = await oneLayerImage(root, "b", ["bad:1"]);
+    await Deno.remove(store.blobPath(b.id));
+    const fresh = await openStore(root); // no cached JSON
+    assert.deepEqual((await fresh.images()).map((i) => i.id), [a.id]);
+    assert.match(fresh.problems()[0] ?? "", /docker\.io\/library\/bad:1: Cannot find blob sha256:/);
+    await assert.rejects(fresh.resolve("bad:1"), ImageNotFoundError);
+  });
+});
