@@ -48,7 +48,11 @@ export async function cd(sh: Shell, argv: string[]): Promise<number> {
     dest = found ?? posix.join(oldPwd, dest);
   }
   dest = posix.normalize(dest);
-  const r = sh.sys.chdir(physical ? dest : dest);
+  if (sh.subshell && sh.restore.cwd === undefined) {
+    const before = sh.sys.getcwd();
+    if (typeof before === "string") sh.restore.cwd = before;
+  }
+  const r = sh.sys.chdir(dest);
   if (r !== 0) {
     await sh.error(`cd: can't cd to ${target}`);
     return 2;

@@ -380,7 +380,8 @@ const umask: Builtin = async (sh, argv) => {
     return 0;
   }
   if (!/^[0-7]+$/.test(args[0]!)) throw new ShellError(`umask: Illegal mode: ${args[0]}`);
-  sh.sys.umask(parseInt(args[0]!, 8));
+  const old = sh.sys.umask(parseInt(args[0]!, 8));
+  if (sh.subshell && sh.restore.umask === undefined) sh.restore.umask = old;
   return 0;
 };
 

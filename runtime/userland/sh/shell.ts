@@ -116,6 +116,12 @@ export class Shell implements ExpandContext {
   cmdsubStatus = 0;
   /** Whether this is an in-process subshell. */
   subshell = false;
+  /**
+   * The process's working directory and umask when this in-process subshell first
+   * changed them (`cd`, `umask`): they are the process's, so they are put back when the
+   * subshell ends, as if it had been a forked child.
+   */
+  restore: { cwd?: string; umask?: number } = {};
   /** Where the script came from, for messages (`sh` or the script path). */
   source: string;
 
@@ -493,6 +499,16 @@ export class Shell implements ExpandContext {
 
   /** Runs the EXIT trap, flushes output and releases fds; returns the final status. */
   async finish(status: number): Promise<number> {
+    try {
+      return await this.#finish(status);
+    } finally {
+      if (this.restore.cwd !== undefined) this.sys.chdir(this.restore.cwd);
+      if (this.restore.umask !== undefined) this.sys.umask(this.restore.umask);
+      this.restore = {};
+    }
+  }
+
+  async #finish(status: number): Promise<number> {
     const exitTrap = this.traps.get(0);
     if (exitTrap) {
       this.traps.delete(0);
