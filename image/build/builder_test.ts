@@ -115,6 +115,7 @@ COPY --chown=app:staff --chmod=600 a.txt /owned
 COPY --chown=app b.txt /owned-primary
 COPY --chown=42 b.txt /owned-number
 COPY ["a.txt", "b.txt", "/json/"]
+COPY --chmod=600 a.txt /deep/x/a
 `,
     "passwd": "root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n",
     "group": "root:x:0:\nstaff:x:50:\n",
@@ -129,6 +130,8 @@ COPY ["a.txt", "b.txt", "/json/"]
       assert.equal(await fs.text("/many/a.txt"), "A");
       assert.equal(await fs.text("/many/b.txt"), "B");
       assert.equal(await fs.text("/json/b.txt"), "B");
+      assert.equal(fs.tree.lookup("/deep")?.mode, 0o755, "--chmod leaves implicit parents at 0755");
+      assert.equal(fs.tree.lookup("/deep/x/a")?.mode, 0o600);
       const owned = fs.tree.lookup("/owned")!;
       assert.deepEqual([owned.uid, owned.gid, owned.mode], [1000, 50, 0o600]);
       const primary = fs.tree.lookup("/owned-primary")!;

@@ -395,7 +395,7 @@ async function copyChanges(
     changes.push({
       path,
       type: "dir",
-      mode: chmod ?? mode,
+      mode,
       uid: owner?.uid ?? 0,
       gid: owner?.gid ?? 0,
       mtimeMs: ctx.stepTimeMs,
@@ -516,7 +516,7 @@ async function copyChanges(
       if (dest !== "/") {
         for (const p of parentsOf(dest)) ensureDir(p);
         if (target.lookup(dest)?.type !== "dir" && !created.has(dest)) {
-          ensureDir(dest, node.mode);
+          ensureDir(dest, chmod ?? node.mode);
         }
       }
       for (const child of walkCopied(ctx.source, node, plan.exclude)) {
