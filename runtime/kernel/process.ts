@@ -118,6 +118,8 @@ export class Process implements Task, Schedulable, CgroupMember {
   stimeUs = 0;
   /** System time of the current slice. */
   sliceSysUs = 0;
+  /** Counter of non-blocking calls for sampled system-time accounting. */
+  syscallSample = 0;
   /** CPU time of reaped children, µs. */
   cutimeUs = 0;
   /** System CPU time of reaped children, µs. */

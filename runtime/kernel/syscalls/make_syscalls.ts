@@ -108,6 +108,9 @@ function sleepOn(k: Kernel, p: Process, r: Promise<unknown>, now: number): Promi
 
 type AnyCall = (...args: unknown[]) => unknown;
 
+/** One non-blocking call in this many is timed for system-time accounting. */
+const SAMPLE_EVERY = 64;
+
 /**
  * The sleep owed for allocations over `memory.high` (interruptible).
  *
@@ -144,11 +147,17 @@ function wrap(k: Kernel, p: Process, name: string, fn: AnyCall): AnyCall {
     };
   }
   if (!MAY_BLOCK.has(name)) {
-    // Calls that never sleep: no clock reads (a read costs more than most of these calls);
-    // their time counts as the process's user time.
+    // Calls that never sleep: a clock read costs more than most of them, so their system
+    // time is sampled, one call in SAMPLE_EVERY timed and scaled (Linux samples at ticks).
     return (...args: unknown[]) => {
       if (p.dead) return afterDeath(p, false);
-      const r = fn(...args);
+      let r: unknown;
+      if (++p.syscallSample === SAMPLE_EVERY) {
+        p.syscallSample = 0;
+        const t0 = performance.now();
+        r = fn(...args);
+        p.sliceSysUs += (performance.now() - t0) * 1000 * SAMPLE_EVERY;
+      } else r = fn(...args);
       if (r instanceof Promise) return sleepOn(k, p, r, performance.now());
       if (p.dead) return afterDeath(p, false);
       if (p.hasDeliverable) runHandlers(k, p);

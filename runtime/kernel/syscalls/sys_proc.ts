@@ -253,7 +253,7 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
           : 0;
         return {
           utimeUsec: Math.round(p.utimeUs + Math.max(0, cur)),
-          stimeUsec: Math.round(p.stimeUs),
+          stimeUsec: Math.round(p.stimeUs + (k.scheduler.current === p ? p.sliceSysUs : 0)),
           maxrssKb: Math.ceil(p.peakRss / 1024),
         };
       }

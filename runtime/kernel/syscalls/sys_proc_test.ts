@@ -201,3 +201,19 @@ Deno.test("wait4 forms: ECHILD without children, WNOHANG with a running child, g
     await k.shutdown();
   }
 });
+
+Deno.test("system time: blocking-capable calls are timed, non-blocking calls are sampled", async () => {
+  const busy: BuiltinMain = async (sys) => {
+    for (let i = 0; i < 200_000; i++) sys.getrandom(new Uint8Array(64));
+    await sys.sched_yield();
+    const ru = sys.getrusage(0);
+    await say(sys, typeof ru === "number" ? ru : ru.stimeUsec > 0);
+    return 0;
+  };
+  const k = new Kernel({ builtins: { busy } });
+  try {
+    assertEquals(await run(k, ["busy"]), [true]);
+  } finally {
+    await k.shutdown();
+  }
+});
