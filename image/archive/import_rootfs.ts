@@ -175,6 +175,7 @@ async function importLocked(
     const layer = await store.ingestLayer(fileChunks(archive.path), {
       compression: "none",
       name,
+      escapingSymlinks: "refuse",
       ...(options.maxLayerSize !== undefined ? { maxLayerSize: options.maxLayerSize } : {}),
     });
     const created = (options.created ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z");

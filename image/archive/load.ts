@@ -141,6 +141,7 @@ async function loadLocked(
             expected: digest,
             size: e.size,
             expectedDiffId: l.diffId,
+            escapingSymlinks: "refuse",
             ...limitsOf(options),
           },
         );

@@ -53,6 +53,12 @@ export interface LayerIngestOptions extends LayerLimits {
   expectedDiffId?: Digest;
   /** Name for messages (file in an archive, or the digest). */
   name: string;
+  /**
+   * Symlinks that climb above the root: `allow` (default: layers Berth makes, from
+   * builds and commits, keep what the user made) or `refuse` (`load` and `import`
+   * pass this for archives from outside).
+   */
+  escapingSymlinks?: "refuse" | "allow";
 }
 
 /** A layer now in the store. */
@@ -116,6 +122,7 @@ export async function ingestLayer(
   const tarTmp = options.compression === "gzip" ? tempPath(dirs.tmpDir, "layer-tar") : undefined;
   const indexer = new TarIndexer(options.name, {
     totalSize: options.compression === "none" ? options.size : undefined,
+    escapingSymlinks: options.escapingSymlinks ?? "allow",
   });
   const blobHash = new DigestWriter();
   const blobFile = await Deno.open(blobTmp, { write: true, createNew: true, mode: 0o644 });

@@ -94,3 +94,22 @@ Deno.test("a gzip bomb stops at the inflation limit, cleanly", async () => {
     assert.deepEqual(await treeSnapshot(store.layoutDir), before);
   });
 });
+
+Deno.test("layers Berth makes keep symlinks that climb above the root; archives refuse them", async () => {
+  await withStore(async (store) => {
+    const tar = rawTar([{ name: "etc/link", type: "2", linkname: "../../../etc/passwd" }]);
+    const l = await store.ingestLayer(tar, { compression: "none", name: "commit" });
+    const layer = await openLayer(store.layerFiles(l.diffId));
+    assert.equal(layer.entries.get("/etc/link")?.linkTarget, "../../../etc/passwd");
+    layer.close();
+    const other = rawTar([{ name: "x", type: "2", linkname: "../../y" }]);
+    await assert.rejects(
+      store.ingestLayer(other, {
+        compression: "none",
+        name: "outside",
+        escapingSymlinks: "refuse",
+      }),
+      /outside: symlink \/x -> ..\/..\/y points outside the image root/,
+    );
+  });
+});

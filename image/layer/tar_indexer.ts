@@ -13,8 +13,9 @@
  * uid/gid, `SCHILY.xattr.*`), base-256 numeric fields (sizes beyond 8 GiB), hard
  * links, symlinks, directories, char/block devices and FIFOs (kept as entries).
  * Refuses with a `BadLayerError` naming the entry: sparse files (`S`, `GNU.sparse.*`),
- * multi-volume parts, `..` or absolute paths, symlinks that climb out of the root,
- * bad checksums, truncated archives, headers larger than a limit.
+ * multi-volume parts, `..` or absolute paths, symlinks that climb out of the root
+ * (unless `escapingSymlinks: "allow"`), bad checksums, truncated archives, headers
+ * larger than a limit.
  *
  * Whiteouts (`.wh.NAME`, `.wh..wh..opq`) are recorded apart from entries.
  *
@@ -41,6 +42,12 @@ export interface TarIndexerOptions {
   maxMetaSize?: number;
   /** Total length of the archive when known: an entry claiming more fails at once. */
   totalSize?: number;
+  /**
+   * Symlinks whose target climbs above the root (`../../..`): `refuse` (default, for
+   * archives from outside) or `allow` (layers Berth makes itself: Linux, and Berth's
+   * VFS, resolve `..` at the root to the root, so such a link cannot leave it).
+   */
+  escapingSymlinks?: "refuse" | "allow";
 }
 
 const BLOCK = 512;
@@ -64,6 +71,7 @@ export class TarIndexer {
   readonly #name: string;
   readonly #maxMeta: number;
   readonly #total: number | undefined;
+  readonly #allowEscaping: boolean;
   #state: State = "header";
   #offset = 0;
   #header = new Uint8Array(BLOCK);
@@ -93,6 +101,7 @@ export class TarIndexer {
     this.#name = name;
     this.#maxMeta = options.maxMetaSize ?? 1 << 20;
     this.#total = options.totalSize;
+    this.#allowEscaping = options.escapingSymlinks === "allow";
   }
 
   /** Bytes consumed so far. */
@@ -285,7 +294,10 @@ export class TarIndexer {
       dataOffset,
     };
     if (entryType === "symlink") {
-      checkSymlink(path, link, (why) => this.#fail(`symlink ${path} -> ${link} ${why}`));
+      if (link === "") throw this.#fail(`symlink ${path} has an empty target`);
+      if (!this.#allowEscaping) {
+        checkSymlink(path, link, (why) => this.#fail(`symlink ${path} -> ${link} ${why}`));
+      }
       entry.linkTarget = link;
     } else if (entryType === "hardlink") {
       entry.linkTarget = normalisePath(
