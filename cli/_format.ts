@@ -240,6 +240,8 @@ export function compileTemplate(
   }
   src = src.replace(/\\t/g, "\t").replace(/\\n/g, "\n");
   const nodes = splitTemplate(src);
+  // Expressions are tokenized once, not per row.
+  const tokens = nodes.map((n) => (n.kind === "expr" ? tokenize(n.expr) : []));
   const headers: string[] = [];
   if (table) {
     const header = nodes.map((n) => {
@@ -254,10 +256,12 @@ export function compileTemplate(
     table,
     headers,
     render(value: unknown): string {
-      return nodes.map((n) =>
-        n.kind === "text" ? n.text : stringify(evalTokens(tokenize(n.expr), value))
-      )
-        .join("");
+      let out = "";
+      for (let i = 0; i < nodes.length; i++) {
+        const n = nodes[i]!;
+        out += n.kind === "text" ? n.text : stringify(evalTokens(tokens[i]!, value));
+      }
+      return out;
     },
   };
 }
