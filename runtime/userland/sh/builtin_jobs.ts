@@ -48,9 +48,17 @@ export async function trap(sh: Shell, argv: string[]): Promise<number> {
     else sh.traps.set(sig, action);
     if (sig === 0) continue;
     const pending = sh.shared.pendingSignals;
-    if (action === undefined) sh.sys.sigaction(sig, "default");
-    else if (action === "") sh.sys.sigaction(sig, "ignore");
-    else sh.sys.sigaction(sig, (s) => void pending.push(s));
+    const old = action === undefined
+      ? sh.sys.sigaction(sig, "default")
+      : action === ""
+      ? sh.sys.sigaction(sig, "ignore")
+      : sh.sys.sigaction(sig, (s) => void pending.push(s));
+    // An in-process subshell shares the process's dispositions: put them back at its end.
+    if (sh.subshell && typeof old !== "number") {
+      const saved = sh.restore.signals ?? new Map();
+      if (!saved.has(sig)) saved.set(sig, old);
+      sh.restore.signals = saved;
+    }
   }
   return status;
 }

@@ -185,3 +185,8 @@ Deno.test("sh reports original line numbers from forked parts", async () => {
     "sh: 3: nosuch1: not found\nsh: 3: nosuch1: not found\nsh: 6: nosuch2: not found\n",
   );
 });
+
+Deno.test("sh puts back signal dispositions a subshell changed", async () => {
+  await check("(trap 'echo sub' TERM); kill -TERM $$; echo not-reached", "", 143);
+  await check("trap 'echo main' TERM; (trap - TERM); kill -TERM $$; echo after", "main\nafter\n");
+});

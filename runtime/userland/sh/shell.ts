@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { Syscalls } from "../../kernel/syscalls/api.ts";
+import type { SignalDisposition, Syscalls } from "../../kernel/syscalls/api.ts";
 import type { AndOr, Command, Pipeline, Redir, Script } from "./ast.ts";
 import { commandKind, execSimple, startBackgroundSimple } from "./exec_simple.ts";
 import { forkSpawn } from "./fork.ts";
@@ -121,7 +121,7 @@ export class Shell implements ExpandContext {
    * changed them (`cd`, `umask`): they are the process's, so they are put back when the
    * subshell ends, as if it had been a forked child.
    */
-  restore: { cwd?: string; umask?: number } = {};
+  restore: { cwd?: string; umask?: number; signals?: Map<number, SignalDisposition> } = {};
   /** Where the script came from, for messages (`sh` or the script path). */
   source: string;
 
@@ -504,6 +504,7 @@ export class Shell implements ExpandContext {
     } finally {
       if (this.restore.cwd !== undefined) this.sys.chdir(this.restore.cwd);
       if (this.restore.umask !== undefined) this.sys.umask(this.restore.umask);
+      for (const [sig, old] of this.restore.signals ?? []) this.sys.sigaction(sig, old);
       this.restore = {};
     }
   }
