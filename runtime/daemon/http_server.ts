@@ -237,6 +237,13 @@ async function handleConn(
     let closeAfter = false;
     const writeHead = async (status: number, hdrs: Record<string, string>) => {
       answered = true;
+      if (bodyState === "reading" && !hijacked) {
+        // The handler stopped reading the body part-way (e.g. a 413): the rest of it is
+        // still in the connection and would be parsed as the next request, so this
+        // answer is the connection's last.
+        keepAlive = false;
+        hdrs = { ...hdrs, Connection: "close" };
+      }
       const all: [string, string][] = [
         ["Api-Version", "1.47"],
         ["Docker-Experimental", "false"],
