@@ -615,6 +615,20 @@ esac; shift; done`,
     script:
       `d=$(pwd); (cd /); [ "$(pwd)" = "$d" ] && echo same; x=$(cd / && pwd); echo $x; [ "$(pwd)" = "$d" ] && echo still; (umask 077); umask; echo / | while read p; do cd $p; done; [ "$(pwd)" = "$d" ] && echo kept`,
   },
+  {
+    name: "set -e and assignment from a failing substitution",
+    script: `set -e; x=$(echo out; false); echo "no $x"`,
+  },
+  {
+    name: "set -e with || in a function",
+    script:
+      `set -e; f() { return 1; }; f || echo caught; g() { false; echo g-continues; }; g && echo and-ok`,
+  },
+  { name: "set -e in a subshell", script: `set -e; (false; echo not-here); echo not-either` },
+  {
+    name: "set -e ignores while condition and negation",
+    script: `set -e; while false; do :; done; ! true; if ! false; then echo in-if; fi; echo end`,
+  },
 ];
 
 for (const c of CASES) {

@@ -403,7 +403,22 @@ export async function execReplace(sh: Shell, argv: string[]): Promise<number> {
     throw new ExitSignal(127);
   }
   await sh.flushOut();
-  for (const a of sh.fds.spawnActions()) {
+  // A here-document for the new program goes into a pipe now: nobody is left to feed it
+  // later, so it must fit in the pipe.
+  const table = sh.fds.copy();
+  for (const p of materialize(sh.sys, table)) {
+    if (p.kind === "in") {
+      let off = 0;
+      while (off < p.data.length) {
+        let n = sh.sys.write(p.fd, p.data.subarray(off, off + 4096));
+        if (n instanceof Promise) n = await n;
+        if (n <= 0) break;
+        off += n;
+      }
+    }
+    table.release(p.fd);
+  }
+  for (const a of table.spawnActions()) {
     if (a.op === "dup2") sh.sys.dup3(a.fd, a.newfd, 0);
     else if (a.op === "close") sh.sys.close(a.fd);
   }

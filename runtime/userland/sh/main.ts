@@ -275,6 +275,12 @@ export async function sh(sys: Syscalls, argv: string[]): Promise<number> {
   }
   let status: number;
   try {
+    // An interactive shell first reads the file named by $ENV, as dash does.
+    const envFile = shell.opts.interactive ? shell.lookup("ENV") : undefined;
+    if (envFile) {
+      const text = await readTextFile(shell, envFile);
+      if (typeof text === "string") await runLoop(shell, textSource(text));
+    }
     status = await runLoop(shell, source);
   } catch (e) {
     status = await shell.statusOf(e);

@@ -190,3 +190,19 @@ Deno.test("sh puts back signal dispositions a subshell changed", async () => {
   await check("(trap 'echo sub' TERM); kill -TERM $$; echo not-reached", "", 143);
   await check("trap 'echo main' TERM; (trap - TERM); kill -TERM $$; echo after", "main\nafter\n");
 });
+
+Deno.test("sh interactive reads $ENV first", async () => {
+  const r = await runShell("", {
+    argv: ["sh"],
+    tty: true,
+    env: ["PATH=/bin", "ENV=/etc/shrc"],
+    files: { "/etc/shrc": "PS1='env> '\ngreet() { echo hello; }\n" },
+    stdin: "greet\n",
+  });
+  assert.equal(r.stdout, "hello\n");
+  assert.equal(r.stderr, "env> env> ");
+});
+
+Deno.test("sh exec hands a here-document to the new program", async () => {
+  await check("exec cat <<EOF\nfrom heredoc $((6 * 7))\nEOF", "from heredoc 42\n");
+});
