@@ -104,10 +104,11 @@ export async function engineBuild(req: EngineBuildRequest): Promise<BuildResult 
         }
         : undefined,
       onEvent: (e) => {
-        for (const m of progress.format(e)) {
-          if (quiet && "stream" in m) continue;
-          Promise.resolve(req.write(m)).catch(() => {});
-        }
+        const messages: BuildJsonMessage[] = quiet
+          // Quiet: only the ID, as a stream line (what docker's legacy client prints) and aux.
+          ? (e.type === "result" ? [{ stream: `${e.id}\n` }, { aux: { ID: e.id } }] : [])
+          : progress.format(e);
+        for (const m of messages) Promise.resolve(req.write(m)).catch(() => {});
       },
     });
     return result;

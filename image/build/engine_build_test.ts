@@ -58,7 +58,7 @@ Deno.test("engineBuild() serves POST /build: tags, buildargs, labels, q, SOURCE_
     q.set("q", "1");
     const quiet: BuildJsonMessage[] = [];
     await engineBuild({ store, query: q, body, runner, write: (m) => void quiet.push(m) });
-    assert.deepEqual(quiet, [{ aux: { ID: r.id } }]);
+    assert.deepEqual(quiet, [{ stream: `${r.id}\n` }, { aux: { ID: r.id } }]);
 
     const bad: BuildJsonMessage[] = [];
     const failed = await engineBuild({
