@@ -8,7 +8,11 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { INSTRUMENTER_VERSION, instrumentModule } from "./instrument/instrument.ts";
+import {
+  initialMemoryBytes,
+  INSTRUMENTER_VERSION,
+  instrumentModule,
+} from "./instrument/instrument.ts";
 
 /** Options of {@link ModuleCache}. */
 export interface ModuleCacheOptions {
@@ -41,6 +45,7 @@ export class ModuleCache {
   readonly #dir: string | undefined;
   readonly #max: number;
   readonly #modules = new Map<string, WebAssembly.Module>();
+  readonly #memory = new WeakMap<WebAssembly.Module, number>();
   readonly #loading = new Map<string, Promise<WebAssembly.Module>>();
   /** Counters. */
   readonly stats: ModuleCacheStats = { memoryHits: 0, diskHits: 0, instrumented: 0 };
@@ -89,9 +94,21 @@ export class ModuleCache {
     return hit;
   }
 
+  /**
+   * Initial linear memory of a module this cache compiled: what instantiating it will
+   * allocate, to charge before instantiation.
+   *
+   * @param module a module returned by {@link load} or {@link peek}
+   * @returns bytes, or undefined for a module from elsewhere
+   */
+  initialMemory(module: WebAssembly.Module): number | undefined {
+    return this.#memory.get(module);
+  }
+
   async #compile(key: string, bytes: Uint8Array): Promise<WebAssembly.Module> {
     const instrumented = this.#readDisk(key) ?? this.#instrument(key, bytes);
     const module = await WebAssembly.compile(instrumented);
+    this.#memory.set(module, initialMemoryBytes(instrumented));
     this.#modules.set(key, module);
     while (this.#modules.size > this.#max) {
       const oldest = this.#modules.keys().next().value;

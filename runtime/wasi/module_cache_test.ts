@@ -17,6 +17,10 @@ Deno.test("ModuleCache.load() instruments once and then hits memory", async () =
   assert.ok(WebAssembly.Module.imports(a).some((i) => i.module === BERTH_IMPORT_MODULE));
   assert.equal(cache.peek(hello), a);
   assert.equal(cache.peek(upper), undefined);
+  const initial = cache.initialMemory(a)!;
+  assert.ok(initial >= 65536 && initial % 65536 === 0, `${initial}`);
+  const { instance } = { instance: new WebAssembly.Instance(a, stubImports(a)) };
+  assert.equal((instance.exports.memory as WebAssembly.Memory).buffer.byteLength, initial);
 });
 
 Deno.test("ModuleCache keeps instrumented bytes on disk across instances", async () => {
@@ -57,3 +61,10 @@ Deno.test("ModuleCache.load() rejects bytes that are not wasm", async () => {
   const cache = new ModuleCache();
   await assert.rejects(() => cache.load(new TextEncoder().encode("#!/bin/sh\necho hi\n")));
 });
+
+/** Imports that satisfy any module (functions returning 0). */
+function stubImports(module: WebAssembly.Module): WebAssembly.Imports {
+  const out: Record<string, Record<string, () => number>> = {};
+  for (const i of WebAssembly.Module.imports(module)) (out[i.module] ??= {})[i.name] = () => 0;
+  return out;
+}

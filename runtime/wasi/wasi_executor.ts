@@ -190,6 +190,13 @@ export class WasiExecutor implements Executor {
         }
       },
     };
+    // Charge the initial memory before instantiation allocates it.
+    const initial = this.cache.initialMemory(module) ?? 0;
+    if (!charge(initial)) {
+      return fail(
+        `${strerror(Errno.ENOMEM)} (initial memory of ${initial} bytes is over memory.max)`,
+      );
+    }
     let instance: WebAssembly.Instance;
     try {
       instance = await WebAssembly.instantiate(module, {
@@ -204,11 +211,10 @@ export class WasiExecutor implements Executor {
     if (exported instanceof WebAssembly.Memory) {
       memory = exported;
       wasi.memory.attach(memory);
-      if (!charge(memory.buffer.byteLength)) {
+      const actual = memory.buffer.byteLength;
+      if (actual > initial && !charge(actual - initial)) {
         return fail(
-          `${
-            strerror(Errno.ENOMEM)
-          } (initial memory of ${memory.buffer.byteLength} bytes is over memory.max)`,
+          `${strerror(Errno.ENOMEM)} (initial memory of ${actual} bytes is over memory.max)`,
         );
       }
     }

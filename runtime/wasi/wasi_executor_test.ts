@@ -120,11 +120,14 @@ Deno.test("WasiExecutor: memeater.wasm stops at memory.max (malloc returns NULL)
 Deno.test("WasiExecutor: initial memory over memory.max fails the start with ENOMEM", async () => {
   const wk = await wasiKernel(["hello"]);
   try {
-    wk.kernel.cgroups.create("/tiny", { memoryMax: 64 * 1024 });
+    const g = wk.kernel.cgroups.create("/tiny", { memoryMax: 64 * 1024 });
+    assert.ok(typeof g !== "number");
     const r = await wk.run(["/bin/hello.wasm"], { cgroup: "/tiny" });
     assert.equal(r.code, 126);
     assert.match(r.stderr, /Cannot allocate memory/);
     assert.equal(r.stdout, "");
+    // Refused before instantiation: the memory was never charged.
+    assert.ok(g.memoryPeak < 64 * 1024, `peak ${g.memoryPeak}`);
   } finally {
     await wk.shutdown();
   }

@@ -223,3 +223,43 @@ export function analyseCode(input: Uint8Array, s: Section, facts: ModuleFacts): 
   edgeStart[n] = edgeCount;
   return { hasLoop, callOutsideLoop, edgeStart, edges: edges.subarray(0, edgeCount) };
 }
+
+/**
+ * Initial size in bytes of the module's first memory (defined or imported), or 0 when it
+ * has none: what instantiation will allocate, so the kernel can charge it beforehand.
+ *
+ * @param input a wasm module
+ * @returns bytes
+ */
+export function initialMemoryBytes(input: Uint8Array): number {
+  for (const s of readSections(input)) {
+    const r = new ByteReader(input, s.start, s.end);
+    if (s.id === 2) {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        r.skip(r.u32());
+        r.skip(r.u32());
+        const kind = r.u8();
+        if (kind === 0) r.u32();
+        else if (kind === 1) {
+          r.u8();
+          skipLimits(r);
+        } else if (kind === 2) {
+          r.u8();
+          return r.u32() * 65536;
+        } else if (kind === 3) {
+          r.u8();
+          r.u8();
+        } else {
+          r.u8();
+          r.u32();
+        }
+      }
+    } else if (s.id === 5) {
+      if (r.u32() === 0) return 0;
+      r.u8();
+      return r.u32() * 65536;
+    }
+  }
+  return 0;
+}

@@ -60,6 +60,7 @@ import {
 export const INSTRUMENTER_VERSION = 3;
 
 export { BERTH_IMPORT_MODULE, MEMORY_GROW_IMPORT, YIELD_IMPORT } from "./_rewrite.ts";
+export { initialMemoryBytes } from "./_analyse.ts";
 
 /** Options of {@link instrumentModule}. */
 export interface InstrumentOptions {
