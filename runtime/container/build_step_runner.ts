@@ -15,7 +15,7 @@ import { memoryChargerOf } from "../kernel/cgroup.ts";
 import { OverlayFs } from "../kernel/fs/overlay/overlay.ts";
 import { overlayChanges, overlayDiffTar } from "../kernel/fs/overlay/overlay_diff.ts";
 import { createDevfs } from "../kernel/fs/devfs/devfs.ts";
-import { TmpFs } from "../kernel/fs/tmpfs/tmpfs.ts";
+import { BindFs } from "../kernel/fs/bind/bind.ts";
 import { defaultFsTypes } from "../kernel/syscalls/sys_mount.ts";
 import { CLONE } from "../kernel/syscalls/api.ts";
 import { FsState } from "../kernel/vfs/fs_state.ts";
@@ -116,14 +116,10 @@ export class KernelStepRunner implements StepRunner {
         inode: ensureDir(ovl.root, "/dev"),
       });
       for (const cache of step.cacheMounts) {
-        // Host bind mounts are not available yet: the cache directory is a fresh tmpfs.
-        step.onOutput?.(
-          new TextEncoder().encode(
-            `berth: cache mount ${cache.target} is a fresh tmpfs (not persisted yet)\n`,
-          ),
-        );
-        const t = new TmpFs({ memory });
-        ns.attach(new Mount(t, t.root, 0, cache.id), {
+        // The builder's cache directory, bound read-write (it persists across builds).
+        await Deno.mkdir(cache.hostDir, { recursive: true });
+        const bound = new BindFs(cache.hostDir);
+        ns.attach(new Mount(bound, bound.root, 0, cache.id), {
           mount: ns.root,
           inode: ensureDir(ovl.root, cache.target),
         });
