@@ -23,6 +23,8 @@ export class ShellSyntaxError extends Error {
   /** Whether the input ended too early (an interactive shell reads more). */
   incomplete: boolean;
   /**
+   * A syntax error.
+   *
    * @param message Text after "Syntax error: ".
    * @param line Line number.
    * @param incomplete Whether more input could fix it.

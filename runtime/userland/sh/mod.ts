@@ -20,6 +20,8 @@ import { sh as shMain } from "./main.ts";
  */
 export const sh: BuiltinMain = shMain;
 
+export type * from "./ast.ts";
 export { evalArith } from "./arith.ts";
+export type { ArithVars } from "./arith.ts";
 export { parseScript, ScriptReader, ShellSyntaxError } from "./parser.ts";
 export { matchPattern } from "./pattern.ts";

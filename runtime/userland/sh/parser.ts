@@ -102,6 +102,8 @@ export class ScriptReader {
   endedWithNewline = false;
 
   /**
+   * A reader over `src`.
+   *
    * @param src Source text.
    * @param line Line number of its first line.
    * @param complete false when more text may follow (then an unfinished command or
