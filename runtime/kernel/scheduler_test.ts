@@ -1,5 +1,4 @@
 import { ok } from "node:assert/strict";
-import { cpuUsage } from "node:process";
 import type { BuiltinMain } from "./executor.ts";
 import { Kernel } from "./kernel.ts";
 
@@ -72,15 +71,14 @@ Deno.test("sleeping processes cost no CPU: an idle kernel does not poll", async 
   try {
     for (let i = 0; i < 50; i++) await k.spawn({ argv: ["sleeper"], stdout: "null" });
     await new Promise((r) => setTimeout(r, 50));
-    const c0 = cpuUsage();
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 500));
-    const c = cpuUsage(c0);
-    const share = (c.user + c.system) / ((performance.now() - t0) * 1000);
-    ok(share < 0.05, `CPU share while idle: ${share.toFixed(3)}`);
+    // The kernel's own view (the process-wide CPU figure is shared with parallel test files;
+    // tests/bench/kernel_bench.ts measures it in a quiet process).
     const switches = k.scheduler.switches;
-    await new Promise((r) => setTimeout(r, 100));
+    const usage = k.cgroups.root.usageUs;
+    await new Promise((r) => setTimeout(r, 500));
     ok(k.scheduler.switches === switches, "no dispatch while every process sleeps");
+    ok(k.cgroups.root.usageUs === usage, "no CPU time used while every process sleeps");
+    ok(k.scheduler.current === null);
   } finally {
     await k.shutdown();
   }
