@@ -27,6 +27,7 @@ export const PIPE_MAX_SIZE = 1 << 20;
 const SIGPIPE = 13;
 
 let nextPipeIno = 1;
+const NOOP = (): void => {};
 
 /** Bytes of the buffer charged to one writer's cgroup, oldest first. */
 interface Charge {
@@ -49,7 +50,8 @@ export class Pipe {
   #head = 0;
   #size = 0;
   #charges: Charge[] = [];
-  #waiters: (() => void)[] = [];
+  #wait: { promise: Promise<void>; cancel: () => void } | null = null;
+  #resolve: (() => void) | null = null;
 
   /** Bytes buffered. */
   get size(): number {
@@ -58,30 +60,29 @@ export class Pipe {
 
   /** Wake everyone sleeping on this pipe (data, space, or an end closed). */
   notify(): void {
-    const w = this.#waiters;
-    if (w.length === 0) return;
-    this.#waiters = [];
-    for (const f of w) f();
+    const r = this.#resolve;
+    if (!r) return;
+    this.#wait = null;
+    this.#resolve = null;
+    r();
   }
 
   /**
-   * A promise that settles at the next change, and a way to stop waiting.
+   * A promise that settles at the next change (shared by every waiter, so a sleep costs
+   * no allocation when someone already waits), and a way to stop waiting.
    *
    * @returns The promise and its cancel function.
    */
   changed(): { promise: Promise<void>; cancel: () => void } {
-    let fn!: () => void;
-    const promise = new Promise<void>((resolve) => {
-      fn = resolve;
-    });
-    this.#waiters.push(fn);
-    return {
-      promise,
-      cancel: () => {
-        const i = this.#waiters.indexOf(fn);
-        if (i >= 0) this.#waiters.splice(i, 1);
-      },
-    };
+    if (!this.#wait) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.#resolve = resolve;
+      this.#wait = { promise, cancel: NOOP };
+    }
+    return this.#wait;
   }
 
   /**
