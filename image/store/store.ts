@@ -22,10 +22,13 @@
  * @module
  */
 import { join } from "node:path";
-import { type Digest, digestHex, isDigest, parseDigest, sha256Digest } from "./digest.ts";
+import { type Digest, digestHex, parseDigest, sha256Digest } from "./digest.ts";
 import { BlobNotFoundError, ImageConflictError, ImageError, ImageNotFoundError } from "./errors.ts";
 import { atomicWriteFile, exists, readJsonFile, removeQuietly } from "./_fs.ts";
 import { IndexLock } from "./index_lock.ts";
+import { collectGarbage } from "./store_gc.ts";
+import { findImage } from "./store_resolve.ts";
+import { checkOwner, emptyIndex, familiar, moveTag } from "./_index_edit.ts";
 import { validateConfig, validateManifest } from "./validate.ts";
 import {
   type ByteSource,
@@ -41,7 +44,7 @@ import {
   MediaType,
   REF_NAME_ANNOTATION,
 } from "./media_types.ts";
-import { formatReference, parseReference, type Reference, repositoryName } from "./reference.ts";
+import { formatReference, parseReference } from "./reference.ts";
 import {
   type IngestedLayer,
   ingestLayer,
@@ -394,39 +397,7 @@ export class Store {
    * @returns The image or undefined.
    */
   async find(text: string): Promise<StoredImage | undefined> {
-    const images = await this.images();
-    if (isDigest(text)) {
-      return images.find((i) => i.id === text || i.manifestDigest === text);
-    }
-    let ref: Reference | undefined;
-    try {
-      ref = parseReference(text);
-    } catch {
-      ref = undefined;
-    }
-    if (ref) {
-      const r = ref;
-      if (r.digest) {
-        const repo = repositoryName(r);
-        const hit = images.find((i) =>
-          i.manifestDigest === r.digest &&
-          (i.tags.length === 0 || i.tags.some((t) => t.startsWith(repo + ":")))
-        );
-        if (hit) return hit;
-      } else {
-        const full = formatReference(r);
-        const hit = images.find((i) => i.tags.includes(full));
-        if (hit) return hit;
-      }
-    }
-    if (/^[a-f0-9]{1,64}$/.test(text)) {
-      const matches = images.filter((i) => digestHex(i.id).startsWith(text));
-      if (matches.length === 1) return matches[0];
-      if (matches.length > 1) {
-        throw new ImageError(`Ambiguous image ID prefix "${text}": ${matches.length} images match`);
-      }
-    }
-    return undefined;
+    return findImage(await this.images(), text);
   }
 
   /**
@@ -656,128 +627,9 @@ export class Store {
 
   #gcLocked(options: { keep?: Iterable<Digest> }): Promise<GcReport> {
     return this.#lock.run(async () => {
-      const roots = new Set<string>((await this.readIndex()).manifests.map((d) => d.digest));
-      for await (const e of Deno.readDir(join(this.layoutDir, "pins"))) {
-        if (!e.name.endsWith(".json")) continue;
-        const list = await readJsonFile(join(this.layoutDir, "pins", e.name));
-        if (Array.isArray(list)) { for (const d of list) if (typeof d === "string") roots.add(d); }
-      }
-      for (const d of options.keep ?? []) roots.add(d);
-      const blobs = new Set<string>();
-      const diffIds = new Set<string>();
-      for (const root of roots) {
-        if (!isDigest(root)) continue;
-        diffIds.add(root); // a pinned diff_id keeps its layer tar and index
-        if (!(await this.hasBlob(root))) continue;
-        blobs.add(root);
-        let doc: Partial<Manifest> & Partial<ImageConfig>;
-        try {
-          doc = await this.readJsonBlob<Partial<Manifest> & Partial<ImageConfig>>(root);
-        } catch {
-          continue; // a pinned layer blob, or not JSON: keep just the blob
-        }
-        if (typeof doc !== "object" || doc === null) continue;
-        if (doc.config?.digest && isDigest(doc.config.digest)) {
-          blobs.add(doc.config.digest);
-          if (await this.hasBlob(doc.config.digest)) {
-            const cfg = await this.readJsonBlob<ImageConfig>(doc.config.digest).catch(() => null);
-            const ids = cfg?.rootfs?.diff_ids;
-            if (Array.isArray(ids)) { for (const d of ids) diffIds.add(d); }
-          }
-        }
-        if (Array.isArray(doc.layers)) { for (const l of doc.layers) blobs.add(l?.digest); }
-        const ids = doc.rootfs?.diff_ids;
-        if (Array.isArray(ids)) { for (const d of ids) diffIds.add(d); }
-      }
-      const victims: string[] = [];
-      const report: GcReport = { blobsRemoved: [], layersRemoved: [], bytesReclaimed: 0 };
-      for await (const e of Deno.readDir(this.blobsDir)) {
-        const d = `sha256:${e.name}`;
-        if (isDigest(d) && !blobs.has(d) && !diffIds.has(d)) {
-          victims.push(join(this.blobsDir, e.name));
-          report.blobsRemoved.push(d);
-        }
-      }
-      for await (const e of Deno.readDir(this.layersDir)) {
-        const hex = e.name.split(".")[0] ?? "";
-        const d = `sha256:${hex}`;
-        if (isDigest(d) && diffIds.has(d)) continue;
-        victims.push(join(this.layersDir, e.name));
-        if (e.name.endsWith(".tar") && isDigest(d)) report.layersRemoved.push(d);
-      }
-      for await (const e of Deno.readDir(this.tmpDir)) {
-        const pid = Number(/^\.[a-z-]+-(\d+)-/.exec(e.name)?.[1]);
-        if (pid !== Deno.pid && !processAlive(pid)) victims.push(join(this.tmpDir, e.name));
-      }
-      report.bytesReclaimed = await removeCountingBytes(victims);
+      const report = await collectGarbage(this, options.keep ?? []);
       for (const d of report.blobsRemoved) this.#json.delete(d);
       return report;
     });
   }
-}
-
-function emptyIndex(): ImageIndex {
-  return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
-}
-
-/** Remove `ref` from whichever entry has it; keep that image as untagged if it had no other tag. */
-function moveTag(index: ImageIndex, ref: string): void {
-  const i = index.manifests.findIndex((d) => d.annotations?.[REF_NAME_ANNOTATION] === ref);
-  if (i < 0) return;
-  const old = index.manifests[i];
-  if (!old) return;
-  const others = index.manifests.filter((d, j) => j !== i && d.digest === old.digest);
-  if (others.length === 0) {
-    index.manifests[i] = { mediaType: old.mediaType, digest: old.digest, size: old.size };
-  } else {
-    index.manifests.splice(i, 1);
-  }
-}
-
-function familiar(full: string): string {
-  try {
-    const r = parseReference(full);
-    const repo = r.domain === "docker.io"
-      ? (r.path.startsWith("library/") ? r.path.slice(8) : r.path)
-      : `${r.domain}/${r.path}`;
-    return repo + (r.tag ? `:${r.tag}` : "");
-  } catch {
-    return full;
-  }
-}
-
-function checkOwner(owner: string): void {
-  if (!/^[A-Za-z0-9_.-]+$/.test(owner) || owner.startsWith(".")) {
-    throw new ImageError(`Invalid pin owner "${owner}"`);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function removeCountingBytes(paths: string[]): Promise<number> {
-  const byInode = new Map<number, { size: number; nlink: number; removed: number }>();
-  let bytes = 0;
-  for (const p of paths) {
-    let st: Deno.FileInfo;
-    try {
-      st = await Deno.lstat(p);
-    } catch {
-      continue;
-    }
-    await removeQuietly(p, true);
-    const ino = st.ino ?? -1;
-    const rec = byInode.get(ino) ?? { size: st.size, nlink: st.nlink ?? 1, removed: 0 };
-    rec.removed++;
-    byInode.set(ino, rec);
-    if (ino < 0 || rec.removed === rec.nlink) bytes += st.size;
-  }
-  return bytes;
 }
