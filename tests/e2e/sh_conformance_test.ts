@@ -629,6 +629,49 @@ esac; shift; done`,
     name: "set -e ignores while condition and negation",
     script: `set -e; while false; do :; done; ! true; if ! false; then echo in-if; fi; echo end`,
   },
+  {
+    name: "docker-library style entrypoint",
+    script: `cat > ep.sh <<'EOS'
+set -e
+if [ "\${1#-}" != "$1" ]; then
+	set -- echo server "$@"
+fi
+file_env() {
+	var="$1"
+	fileVar="\${var}_FILE"
+	def="\${2:-}"
+	eval "val=\\\${$var:-}"
+	eval "fileVal=\\\${$fileVar:-}"
+	if [ -n "$val" ] && [ -n "$fileVal" ]; then
+		echo >&2 "error: both $var and $fileVar are set (but are exclusive)"
+		exit 1
+	fi
+	if [ -n "$val" ]; then
+		:
+	elif [ -n "$fileVal" ]; then
+		val="$(cat "$fileVal")"
+	else
+		val="$def"
+	fi
+	export "$var"="$val"
+	unset "$fileVar"
+}
+file_env PASSWORD default
+file_env TOKEN
+for f in ./ep.d/*; do
+	case "$f" in
+		*.sh) echo "$0: sourcing $f"; . "$f" ;;
+		*) echo "$0: ignoring $f" ;;
+	esac
+done
+echo "password=$PASSWORD token=$TOKEN extra=\${EXTRA:-none}"
+exec "$@"
+EOS
+mkdir ep.d; echo 'echo in-hook; EXTRA=hooked' > ep.d/10-hook.sh; : > ep.d/README
+printf 'secret\\n' > token.txt
+TOKEN_FILE=token.txt sh ep.sh -v --port 1
+PASSWORD=a PASSWORD_FILE=b sh ep.sh x; echo "status $?"`,
+  },
 ];
 
 for (const c of CASES) {
