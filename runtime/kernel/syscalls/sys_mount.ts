@@ -7,8 +7,9 @@
  * runtime through `fs/bind`, never by a guest naming a host path). Propagation flags
  * are accepted and ignored: every mount is private.
  *
- * Differences from Linux: `umount2` does not refuse a mount that a process has open
- * (`EBUSY` only when other mounts sit on it, unless `MNT_DETACH`); `pivot_root` moves
+ * Differences from Linux: `umount2` is `EBUSY` when files are open on the mount, other
+ * mounts sit on it, or the caller's cwd is inside it — but another process's cwd inside
+ * it does not count (the kernel has no list of cwds per mount); `pivot_root` moves
  * the root and cwd of the calling process only (runc and Berth's container setup call it
  * from the container's only process).
  *
@@ -141,8 +142,8 @@ export function umount2(task: FileTask, target: string, flags: number): 0 | Errn
   if (!m.parent) return Errno.EINVAL;
   if (m.children.size > 0 && (flags & MNT.DETACH) === 0) return Errno.EBUSY;
   const fs = task.fs;
-  if ((flags & MNT.DETACH) === 0 && (isBeneath(fs.cwd, { mount: m, inode: m.root }))) {
-    return Errno.EBUSY;
+  if ((flags & MNT.DETACH) === 0) {
+    if (m.openFiles > 0 || isBeneath(fs.cwd, { mount: m, inode: m.root })) return Errno.EBUSY;
   }
   fs.mountNs.detach(m);
   return 0;

@@ -124,3 +124,17 @@ Deno.test("pivot_root: the new root becomes /, the old one is reachable at put_o
   assert.equal(fstatat(task, AT.FDCWD, "/../host-secret", 0), Errno.ENOENT);
   assert.equal(getcwd(task), "/");
 });
+
+Deno.test("umount2 is EBUSY while a file is open on the mount; MNT_DETACH detaches anyway", () => {
+  const { task } = testRoot();
+  mkdirat(task, AT.FDCWD, "/m", 0o755);
+  assert.equal(mount(task, "tmpfs", "/m", "tmpfs", 0, ""), 0);
+  const fd = openat(task, AT.FDCWD, "/m/f", O.CREAT | O.RDWR, 0o644) as number;
+  assert.equal(umount2(task, "/m", 0), Errno.EBUSY);
+  close(task, fd);
+  assert.equal(umount2(task, "/m", 0), 0);
+  assert.equal(mount(task, "tmpfs", "/m", "tmpfs", 0, ""), 0);
+  const fd2 = openat(task, AT.FDCWD, "/m/g", O.CREAT | O.RDWR, 0o644) as number;
+  assert.equal(umount2(task, "/m", 2), 0);
+  assert.equal(write(task, fd2, enc.encode("still works")), 11, "a detached mount lives on");
+});

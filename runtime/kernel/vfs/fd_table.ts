@@ -47,6 +47,7 @@ export class OpenFile {
     this.path = path;
     this.handle = handle;
     this.flags = flags & ~(O.CREAT | O.EXCL | O.TRUNC | O.NOCTTY | O.CLOEXEC);
+    if (loc) loc.mount.openFiles++;
   }
 
   /** Whether reads are allowed (`O_RDONLY`/`O_RDWR`, not `O_PATH`). */
@@ -74,7 +75,9 @@ export class OpenFile {
 
   /** Drop a reference; the last one releases the backend. */
   unref(): void {
-    if (--this.#refs === 0) this.handle.release?.();
+    if (--this.#refs !== 0) return;
+    if (this.loc) this.loc.mount.openFiles--;
+    this.handle.release?.();
   }
 
   /** Current reference count. */

@@ -52,6 +52,8 @@ export class Mount {
   flags: number;
   /** Source as `/proc/mounts` shows it. */
   readonly source: string;
+  /** Open file descriptions on this mount (`umount2` without `MNT_DETACH` is `EBUSY` while > 0). */
+  openFiles = 0;
 
   /**
    * A detached mount of `fs` showing `root`.
