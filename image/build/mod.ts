@@ -1,7 +1,15 @@
 /**
  * `berth build`: Dockerfile parsing, `.dockerignore` matching, the build cache and the
- * builder. The CLI calls {@link build}; RUN steps run through a {@link StepRunner} the
- * daemon provides.
+ * builder. RUN steps run through a {@link StepRunner} the daemon provides.
+ *
+ * Wiring (the daemon):
+ * - `POST /build` → {@link engineBuild} (context tar in, Docker JSON messages out);
+ * - `POST /build/prune` (`berth builder prune`) → {@link engineBuildPrune};
+ * - or call {@link build} directly with a context directory; progress arrives as
+ *   {@link BuildEvent}s ({@link PlainProgress} prints them as BuildKit's plain output).
+ *
+ * State lives under `<state root>/builder/` (cache records, cache mounts, digest memos);
+ * cached layers are pinned in the image store until pruned.
  *
  * @module
  */
