@@ -120,19 +120,20 @@ function commandForm(rest: string, raw: string): string[] {
 
 function keyValues(rest: string, raw: string): [string, string][] {
   const out: [string, string][] = [];
-  if (!/^[^\s=]+=/.test(rest)) {
+  if (!/^("(?:[^"\\]|\\.)*"|'[^']*'|[^\s=]+)=/.test(rest)) {
     const m = /^(\S+)\s+(.*)$/s.exec(rest);
     if (!m) throw new ImageError(`Cannot apply change "${raw}": expected KEY=value`);
     return [[m[1] ?? "", m[2] ?? ""]];
   }
-  const re = /([^\s=]+)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g;
+  const re = /("(?:[^"\\]|\\.)*"|'[^']*'|[^\s=]+)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g;
+  const unquote = (v: string): string =>
+    v.startsWith('"')
+      ? v.slice(1, -1).replace(/\\(.)/g, "$1")
+      : v.startsWith("'")
+      ? v.slice(1, -1)
+      : v;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(rest))) {
-    let v = m[2] ?? "";
-    if (v.startsWith('"')) v = v.slice(1, -1).replace(/\\(.)/g, "$1");
-    else if (v.startsWith("'")) v = v.slice(1, -1);
-    out.push([m[1] ?? "", v]);
-  }
+  while ((m = re.exec(rest))) out.push([unquote(m[1] ?? ""), unquote(m[2] ?? "")]);
   if (out.length === 0) throw new ImageError(`Cannot apply change "${raw}": expected KEY=value`);
   return out;
 }
