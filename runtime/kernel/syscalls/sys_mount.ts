@@ -22,7 +22,7 @@ import { createDevfs } from "../fs/devfs/devfs.ts";
 import { followMounts, type FsFactory, type Loc, MNT, Mount, MS } from "../vfs/mount.ts";
 import { isBeneath, sameLoc } from "../vfs/path_walk.ts";
 import { type FileTask, resolveAt } from "../vfs/resolve.ts";
-import { isDir } from "../vfs/types.ts";
+import { type Inode, isDir } from "../vfs/types.ts";
 
 /**
  * The file-system types every kernel has: `tmpfs` (options `size=`, `mode=`) and
@@ -44,6 +44,29 @@ export function defaultFsTypes(): Map<string, FsFactory> {
   });
   m.set("devtmpfs", (task) => createDevfs({ memory: task.memory }));
   return m;
+}
+
+/** Whether `inode` is `top` or beneath it inside one file system (parent chain). */
+function inodeBeneath(inode: Inode, top: Inode): boolean {
+  for (let n = inode, guard = 0; guard < 10_000; guard++) {
+    if (n === top) return true;
+    const p = n.parent?.();
+    if (!p || p === n) return false;
+    n = p;
+  }
+  return false;
+}
+
+/** `MS_REC`: copy the mounts below `top` in `from` onto `to` (same file system), recursively. */
+function copySubmounts(from: Mount, top: Inode, to: Mount): void {
+  for (const [point, child] of from.children) {
+    if (!inodeBeneath(point, top)) continue;
+    const c = new Mount(child.fs, child.root, child.flags, child.source);
+    copySubmounts(child, child.root, c);
+    c.parent = to;
+    c.mountpoint = point;
+    to.children.set(point, c);
+  }
 }
 
 function resolveDir(task: FileTask, path: string): Loc | Errno {
@@ -93,6 +116,7 @@ export function mount(
       flags & (MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC),
       source,
     );
+    if (flags & MS.REC) copySubmounts(src.mount, src.inode, m);
     ns.attach(m, at);
     return 0;
   }

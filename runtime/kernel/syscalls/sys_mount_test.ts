@@ -138,3 +138,14 @@ Deno.test("umount2 is EBUSY while a file is open on the mount; MNT_DETACH detach
   assert.equal(umount2(task, "/m", 2), 0);
   assert.equal(write(task, fd2, enc.encode("still works")), 11, "a detached mount lives on");
 });
+
+Deno.test("MS_BIND|MS_REC carries the mounts below the source; a plain bind does not", () => {
+  const { task } = testRoot();
+  for (const d of ["/src", "/src/sub", "/plain", "/rec"]) mkdirat(task, AT.FDCWD, d, 0o755);
+  assert.equal(mount(task, "tmpfs", "/src/sub", "tmpfs", 0, ""), 0);
+  touch(task, "/src/sub/inner");
+  assert.equal(mount(task, "/src", "/plain", "", MS.BIND, ""), 0);
+  assert.equal(mount(task, "/src", "/rec", "", MS.BIND | MS.REC, ""), 0);
+  assert.equal(fstatat(task, AT.FDCWD, "/plain/sub/inner", 0), Errno.ENOENT);
+  assert.equal(typeof fstatat(task, AT.FDCWD, "/rec/sub/inner", 0), "object");
+});
