@@ -233,3 +233,38 @@ Deno.test("instrumentModule() skips entry checks when every recursive call follo
   assert.equal((h.exports.walk as (n: number) => number)(20), expected);
   assert.ok(h.yields() > 100, `yields ${h.yields()}`);
 });
+
+Deno.test("instrumentModule() walks SIMD, bulk memory, sign extension and saturating ops", () => {
+  const text = `(module
+    (memory (export "memory") 1)
+    (data $d "abcdefgh")
+    (func (export "f") (param $n i32) (result i32) (local $v v128)
+      (memory.init $d (i32.const 0) (i32.const 0) (i32.const 8))
+      (memory.copy (i32.const 16) (i32.const 0) (i32.const 8))
+      (memory.fill (i32.const 32) (i32.const 7) (i32.const 4))
+      (loop $l
+        (local.set $v (i32x4.add (v128.load offset=0 (i32.const 0)) (v128.const i32x4 1 2 3 4)))
+        (v128.store (i32.const 48) (local.get $v))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br_if $l (local.get $n)))
+      (i32.add
+        (i32.extend8_s (i32x4.extract_lane 1 (local.get $v)))
+        (i32.trunc_sat_f32_s (f32.const 2.5)))))`;
+  const mod = wabt.parseWat("simd.wat", text, {
+    simd: true,
+    bulk_memory: true,
+    sat_float_to_int: true,
+    sign_extension: true,
+  });
+  const bytes = new Uint8Array(mod.toBinary({}).buffer);
+  mod.destroy();
+  const original = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+  const { bytes: out, stats } = instrumentModule(bytes);
+  assert.ok(WebAssembly.validate(out));
+  assert.equal(stats.loopChecks, 1);
+  const h = instantiate(out);
+  assert.equal(
+    (h.exports.f as (n: number) => number)(3),
+    (original.exports.f as (n: number) => number)(3),
+  );
+});
