@@ -94,6 +94,28 @@ function numOf(s: string, human: boolean): number {
   return human && m[2] ? v * 1024 ** HUMAN[m[2]]! : v;
 }
 
+/**
+ * Version order (`sort -V`, like `strverscmp`): digit runs compare as numbers.
+ *
+ * @param a First.
+ * @param b Second.
+ * @returns Negative, zero or positive.
+ */
+export function compareVersion(a: string, b: string): number {
+  const pa = a.match(/\d+|\D+/g) ?? [];
+  const pb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i]!;
+    const y = pb[i]!;
+    if (/^\d/.test(x) && /^\d/.test(y)) {
+      const d = Number(x) - Number(y);
+      if (d) return d;
+      if (x.length !== y.length) return y.length - x.length;
+    } else if (x !== y) return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
 function cmpC(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -138,6 +160,7 @@ export const sort = applet({
       blanks: opts.has("b"),
       human: opts.has("h"),
     };
+    const versionSort = opts.has("V");
     const sep = opts.get("t");
     if (sep !== undefined && sep.length !== 1) {
       await ctx.error(sep === "" ? "empty tab" : `multi-character tab '${sep}'`);
@@ -161,6 +184,7 @@ export const sort = applet({
       let y = k === whole ? b : keyText(b, k, sep);
       let r: number;
       if (k.numeric || k.human) r = numOf(x, k.human) - numOf(y, k.human);
+      else if (versionSort) r = compareVersion(x, y);
       else {
         if (k.blanks) {
           x = x.trimStart();

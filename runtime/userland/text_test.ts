@@ -163,3 +163,10 @@ Deno.test("basename and dirname", async () => {
   assert.equal((await runApplet(basename, ["basename", "-a", "/x", "y/z"])).stdout, "x\nz\n");
   assert.equal((await runApplet(dirname, ["dirname", "/a/b", "c", "/"])).stdout, "/a\n.\n/\n");
 });
+
+Deno.test("sort -V orders versions and -h human sizes", async () => {
+  const v = await runApplet(sort, ["sort", "-V"], { stdin: "v1.10\nv1.2\nv1.9\n" });
+  assert.equal(v.stdout, "v1.2\nv1.9\nv1.10\n");
+  const h = await runApplet(sort, ["sort", "-h"], { stdin: "2M\n10K\n1G\n" });
+  assert.equal(h.stdout, "10K\n2M\n1G\n");
+});
