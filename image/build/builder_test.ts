@@ -404,3 +404,26 @@ Deno.test("COPY --exclude leaves matching paths out, relative to each source", a
     }
   });
 });
+
+Deno.test("metadata errors name the line: bad port, bad signal, required variable, empty volume", async () => {
+  await withBuild({}, async ({ store, opts }) => {
+    const cases: [string, RegExp][] = [
+      ["FROM scratch\nEXPOSE 80/tcp 99999\n", /Dockerfile:2: invalid port range: 99999/],
+      ["FROM scratch\nEXPOSE http\n", /Dockerfile:2: invalid containerPort: http/],
+      ["FROM scratch\nSTOPSIGNAL SIGNOPE\n", /Dockerfile:2: Invalid signal: SIGNOPE/],
+      ["FROM scratch\n\nENV A=${MISSING:?required}\n", /Dockerfile:3: MISSING: required/],
+      ['FROM scratch\nVOLUME [""]\n', /Dockerfile:2: VOLUME specified can not be an empty string/],
+      ["ARG BASE\nFROM ${BASE:?set_BASE}\n", /Dockerfile:2: BASE: set_BASE/],
+    ];
+    for (const [text, re] of cases) {
+      await assert.rejects(() => build(opts({ dockerfileText: text })), re);
+    }
+    const ok = await build(opts({
+      dockerfileText: "FROM scratch\nHEALTHCHECK NONE\nSTOPSIGNAL 15\nEXPOSE 7/udp\n",
+    }));
+    const cfg = ok.image.config.config as { Healthcheck?: unknown; StopSignal?: string };
+    assert.deepEqual(cfg.Healthcheck, { Test: ["NONE"] });
+    assert.equal(cfg.StopSignal, "15");
+    assert.equal((await store.images()).length, 1);
+  });
+});
