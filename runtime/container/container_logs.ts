@@ -135,9 +135,13 @@ export class LogWriter {
     const text = this.#partial[stream] + this.#decoders[stream].decode(data, { stream: true });
     const lines = text.split("\n");
     this.#partial[stream] = lines.pop()!;
-    for (const line of lines) this.#append({ log: line + "\n", stream, time: nanoTime(stamp()) });
+    // One timestamp and one write per chunk: a flood of short lines (`yes`) otherwise costs a
+    // clock read, an encoder and a write(2) per line, and stalls the daemon for seconds.
+    const time = lines.length > 0 ? nanoTime(stamp()) : "";
+    for (const line of lines) this.#append({ log: line + "\n", stream, time });
     // Docker flushes long partial lines at 16 KiB.
     if (this.#partial[stream].length >= 16 * 1024) this.flush(stream);
+    this.#writeBatch();
   }
 
   /**
@@ -150,17 +154,35 @@ export class LogWriter {
     if (rest === "") return;
     this.#partial[stream] = "";
     this.#append({ log: rest, stream, time: nanoTime(stamp()) });
+    this.#writeBatch();
   }
 
+  /** Records encoded but not yet written, and their size in bytes. */
+  #batch: string[] = [];
+  #batchBytes = 0;
+
   #append(r: LogRecord): void {
-    const bytes = new TextEncoder().encode(JSON.stringify(r) + "\n");
-    if (this.opts.maxSize >= 0 && this.#size > 0 && this.#size + bytes.length > this.opts.maxSize) {
+    const line = JSON.stringify(r) + "\n";
+    // JSON.stringify escapes everything outside ASCII only when asked; count UTF-8 bytes.
+    const size = utf8Length(line);
+    const pending = this.#size + this.#batchBytes;
+    if (this.opts.maxSize >= 0 && pending > 0 && pending + size > this.opts.maxSize) {
+      this.#writeBatch();
       this.#rotate();
     }
+    this.#batch.push(line);
+    this.#batchBytes += size;
+    for (const l of this.#listeners) l(r);
+  }
+
+  #writeBatch(): void {
+    if (this.#batch.length === 0) return;
+    const bytes = ENCODER.encode(this.#batch.join(""));
+    this.#batch = [];
+    this.#batchBytes = 0;
     let off = 0;
     while (off < bytes.length) off += writeSync(this.#fd, bytes, off);
     this.#size += bytes.length;
-    for (const l of this.#listeners) l(r);
   }
 
   #rotate(): void {
@@ -288,4 +310,21 @@ export function parseNanoTime(time: string): number {
   const base = Date.parse(`${m[1]}Z`);
   const frac = m[2] ? Number(`0.${m[2]}`) * 1000 : 0;
   return base + frac;
+}
+
+const ENCODER = new TextEncoder();
+
+/** Bytes of `text` in UTF-8, without encoding it. */
+function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 2; // a surrogate pair: 4 bytes for 2 code units
+      i++;
+    } else n += 2;
+  }
+  return n;
 }

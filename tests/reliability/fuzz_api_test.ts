@@ -122,7 +122,10 @@ Deno.test("hostile ids, names and JSON bodies get 2xx or 4xx with a message; the
     assert.ok(huge.status >= 400 && huge.status < 500, `huge body: ${huge.status}`);
     const ping = await call(berth.socket, "GET", "/_ping");
     assert.equal(ping.status, 200);
-    assert.deepEqual(await snapshotTree(`${berth.root}/images`, ["index.lock", "pins"]), imagesBefore);
+    assert.deepEqual(
+      await snapshotTree(`${berth.root}/images`, ["index.lock", "pins"]),
+      imagesBefore,
+    );
     const ps = await berth.run(["ps", "-aq"]);
     assert.equal(ps.code, 0, ps.stderr);
     if (ps.stdout.trim()) await berth.run(["rm", "-f", ...ps.stdout.trim().split("\n")]);
