@@ -195,6 +195,35 @@ export async function prune(ctx: Context, args: ParsedArgs): Promise<number> {
   return 0;
 }
 
+/**
+ * Count bytes passing through, showing "<verb> 12.3MB" on a terminal (stderr), updated in
+ * place; nothing when stderr is not a terminal (plain output stays clean).
+ */
+async function* progress(
+  verb: string,
+  source: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  const tty = Deno.stderr.isTerminal();
+  const enc = new TextEncoder();
+  let total = 0;
+  let shown = 0;
+  const show = (final: boolean) => {
+    if (!tty) return;
+    Deno.stderr.writeSync(
+      enc.encode(`\r${verb} ${humanSize(total).padEnd(8)}${final ? "\n" : ""}`),
+    );
+  };
+  for await (const chunk of source) {
+    total += chunk.length;
+    if (total - shown >= 256 * 1024) {
+      shown = total;
+      show(false);
+    }
+    yield chunk;
+  }
+  show(true);
+}
+
 async function* fileOrStdin(path: string | undefined): AsyncGenerator<Uint8Array> {
   if (path === undefined || path === "-") {
     if (Deno.stdin.isTerminal()) {
@@ -250,7 +279,7 @@ async function printProgress(
 export async function load(ctx: Context, args: ParsedArgs): Promise<number> {
   const res = await ctx.api.ok("POST", "/images/load", {
     query: { quiet: flagBool(args, "quiet") ? 1 : undefined },
-    body: fileOrStdin(flagString(args, "input")),
+    body: progress("Loading", fileOrStdin(flagString(args, "input"))),
     contentType: "application/x-tar",
   });
   const r = await printProgress(ctx, res.stream(), false);
@@ -274,7 +303,7 @@ export async function save(ctx: Context, args: ParsedArgs): Promise<number> {
     ? await Deno.open(output, { write: true, create: true, truncate: true })
     : undefined;
   try {
-    for await (const piece of res.stream()) {
+    for await (const piece of progress("Saving", res.stream())) {
       if (file) {
         let rest = piece;
         while (rest.length > 0) rest = rest.subarray(await file.write(rest));
@@ -301,7 +330,7 @@ export async function importImage(ctx: Context, args: ParsedArgs): Promise<numbe
   if (msg) q.set("message", msg);
   for (const c of flagList(args, "change")) q.append("changes", c);
   const res = await ctx.api.ok("POST", `/images/create?${q}`, {
-    body: fileOrStdin(src),
+    body: progress("Importing", fileOrStdin(src)),
     contentType: "application/x-tar",
   });
   const r = await printProgress(ctx, res.stream(), true);
