@@ -121,12 +121,20 @@ export class WasiExecutor implements Executor {
     }
     let module = this.cache.peek(image);
     if (!module) {
+      // Instrumenting and compiling run off the kernel's CPU: sleep in 1 ms steps (a
+      // real kernel sleep, so other processes run) until the module is ready.
+      const loading = this.cache.load(image);
+      let settled = false;
+      loading.then(() => settled = true, () => settled = true);
+      while (!settled) {
+        await sys.nanosleep({ sec: 0, nsec: 1_000_000 });
+        if (ctx.dead) throw new ProcessKilled(SIGKILL);
+      }
       try {
-        module = await this.cache.load(image);
+        module = await loading;
       } catch (e) {
         return fail(`${strerror(Errno.ENOEXEC)}: ${(e as Error).message}`);
       }
-      if (ctx.dead) throw new ProcessKilled(SIGKILL);
     }
     if (this.#full()) {
       return fail(`${strerror(Errno.EAGAIN)} (limit of ${this.#maxInstances} WASI processes)`);
@@ -199,7 +207,8 @@ export class WasiExecutor implements Executor {
     }
     let instance: WebAssembly.Instance;
     try {
-      instance = await WebAssembly.instantiate(module, {
+      // Synchronous: the module is compiled, and no event-loop turn passes with the CPU held.
+      instance = new WebAssembly.Instance(module, {
         wasi_snapshot_preview1: wasi.imports,
         [BERTH_IMPORT_MODULE]: berth,
       } as WebAssembly.Imports);
