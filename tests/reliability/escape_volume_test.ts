@@ -1,0 +1,102 @@
+/**
+ * Escapes: nothing outside a container's root or its volumes is read, written or listed.
+ *
+ * A canary directory sits beside a bind-mounted volume on the host. The volume holds
+ * symlinks that point out of it (relative, absolute to the canary, absolute to `/`),
+ * and programs inside the container try `..` chains, symlinks they make themselves,
+ * `/proc/self/root`, mounts and reads of other containers' processes. The canary's
+ * content, listing and access time (set older than its mtime, so that any read would
+ * move it under relatime) must be unchanged, and no output may show its secret.
+ */
+import assert from "node:assert/strict";
+import { tempBerth } from "../e2e/cli_harness.ts";
+
+const SECRET = "CANARY-7f3a9c";
+
+async function plantCanary(dir: string): Promise<() => Promise<string>> {
+  await Deno.mkdir(`${dir}/canary/sub`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/canary/secret`, SECRET);
+  const old = new Date(Date.now() - 3600_000);
+  await Deno.utime(`${dir}/canary/secret`, old, new Date());
+  return async () => {
+    const st = await Deno.stat(`${dir}/canary/secret`);
+    const names: string[] = [];
+    for await (const e of Deno.readDir(`${dir}/canary`)) names.push(e.name);
+    // No read here: reading would move the atime this check relies on.
+    return JSON.stringify({
+      size: st.size,
+      ctime: st.ctime?.getTime(),
+      atime: st.atime?.getTime(),
+      mtime: st.mtime?.getTime(),
+      names: names.sort(),
+    });
+  };
+}
+
+Deno.test("a container reaches nothing outside its root and volumes", async () => {
+  const berth = await tempBerth();
+  const host = await Deno.makeTempDir({ prefix: "berth-escape-" });
+  try {
+    const fingerprint = await plantCanary(host);
+    const vol = `${host}/vol`;
+    await Deno.mkdir(vol);
+    await Deno.writeTextFile(`${vol}/inside.txt`, "inside\n");
+    await Deno.symlink("../canary", `${vol}/rel`);
+    await Deno.symlink(`${host}/canary`, `${vol}/abs_canary`);
+    await Deno.symlink("/", `${vol}/abs_root`);
+    await Deno.symlink("../canary/secret", `${vol}/file_link`);
+    await Deno.symlink("../../../../../../../../..", `${vol}/deep_up`);
+    const before = await fingerprint();
+
+    const script = [
+      "cat /data/inside.txt",
+      "cat /data/rel/secret",
+      "cat /data/abs_canary/secret",
+      "cat /data/file_link",
+      "ls /data/rel /data/abs_canary",
+      "ls /data/abs_root/",
+      "ls /data/deep_up/",
+      "cat /data/deep_up/" + host.replace(/^\//, "") + "/canary/secret",
+      "echo pwned > /data/rel/secret",
+      "echo pwned > /data/file_link",
+      "echo pwned > /data/abs_canary/new",
+      "ls /data/../../../../",
+      "cat /data/../../../../" + host.replace(/^\//, "") + "/canary/secret",
+      "ln -s /../../../../../ /tmp/up; ls /tmp/up/",
+      "ln -s " + host + "/canary/secret /tmp/s; cat /tmp/s",
+      "readlink /proc/self/root",
+      "ls /proc/self/root/",
+      "cat /proc/self/root/../../" + host.replace(/^\//, "") + "/canary/secret",
+      "mount -t tmpfs none /data",
+      "mkdir -p /mnt && mount --bind / /mnt && ls /mnt",
+      "cd /data/rel && pwd && ls",
+      "echo done",
+    ].join("; ");
+    const out = await berth.run([
+      "run",
+      "--rm",
+      "-v",
+      `${vol}:/data`,
+      "berth/base",
+      "sh",
+      "-c",
+      script,
+    ]);
+    const all = out.stdout + out.stderr;
+    assert.match(out.stdout, /inside/, `the volume itself must be readable:\n${all}`);
+    assert.match(out.stdout, /done/, all);
+    assert.doesNotMatch(all, new RegExp(SECRET), `the canary leaked:\n${all}`);
+    assert.doesNotMatch(
+      out.stdout,
+      /\bcanary\b.*\bvol\b|\bsecret\b/,
+      `host names listed:\n${out.stdout}`,
+    );
+    assert.equal(await fingerprint(), before, "the canary was read, written or listed");
+    assert.equal(await Deno.readTextFile(`${host}/canary/secret`), SECRET);
+    // The volume's own files are intact (writes through links must not have landed anywhere).
+    assert.equal(await Deno.readTextFile(`${vol}/inside.txt`), "inside\n");
+  } finally {
+    await berth.cleanup();
+    await Deno.remove(host, { recursive: true });
+  }
+});
