@@ -36,8 +36,10 @@ export class Mqueue {
   opens = 0;
   /** Unlinked: freed when the last description closes. */
   unlinked = false;
-  /** Sleepers (senders and receivers) and pollers. */
+  /** Sleepers (senders, timed receivers) and pollers. */
   readonly queue: WaitQueue = new WaitQueue();
+  /** Receivers sleeping without a timeout, oldest first: a send hands them the message. */
+  readonly receivers: { got: MqMessage | null; resolve(r: MqMessage | Errno): void }[] = [];
   /** Times for `/dev/mqueue` stat. */
   mtime: number = nowSec();
 
@@ -67,6 +69,7 @@ export class Mqueue {
     this.messages.length = 0;
     this.bytes = 0;
     this.queue.wakeAll();
+    for (const r of this.receivers.splice(0)) r.resolve(Errno.EBADF);
   }
 
   /** The text of `/dev/mqueue/NAME`. */
@@ -317,6 +320,14 @@ export function mqSend(
   if (data.length > mq.msgsize) return Errno.EMSGSIZE;
   const copy = data.slice();
   const attempt = (): 0 | Errno => {
+    const waiting = mq.receivers.shift();
+    if (waiting) {
+      // The queue is empty while a receiver sleeps: hand the message over.
+      waiting.got = { prio, data: copy };
+      mq.mtime = nowSec();
+      waiting.resolve(waiting.got);
+      return 0;
+    }
     if (mq.messages.length >= mq.maxmsg) return Errno.EAGAIN;
     if (!mq.perm.charger.tryCharge(copy.length + MSG_OVERHEAD, "ipc")) return Errno.ENOMEM;
     let i = mq.messages.length;
@@ -374,6 +385,23 @@ export function mqReceive(
   };
   const first = attempt();
   if (first !== Errno.EAGAIN || h.flags & O.NONBLOCK) return first;
+  if (!timeout) {
+    let rec!: { got: MqMessage | null; resolve(r: MqMessage | Errno): void };
+    const wake = new Promise<MqMessage | Errno>((resolve) => (rec = { got: null, resolve }));
+    mq.receivers.push(rec);
+    return task.block(wake, () => {
+      const i = mq.receivers.indexOf(rec);
+      if (i >= 0) mq.receivers.splice(i, 1);
+      else if (
+        rec.got && !mq.perm.removed &&
+        mq.perm.charger.tryCharge(rec.got.data.length + MSG_OVERHEAD, "ipc")
+      ) {
+        // Interrupted right after a hand-over: the message goes back first in line.
+        mq.messages.unshift(rec.got);
+        mq.bytes += rec.got.data.length;
+      }
+    });
+  }
   const deadline = deadlineOf(timeout);
   if (typeof deadline === "number" && deadline < 0) return deadline as Errno;
   return (async () => {

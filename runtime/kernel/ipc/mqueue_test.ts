@@ -101,3 +101,25 @@ Deno.test("property: mq delivers by descending priority, FIFO within equal prior
     }),
   );
 });
+
+Deno.test("mq: a send hands over to a sleeping receiver; an interrupted one gets the message back in the queue", async () => {
+  const ns = new IpcNamespace();
+  const a = testTask(ns);
+  const b = testTask(ns);
+  const fds = testFds();
+  const fd = mqOpen(a, ns, fds, "/h", O.RDWR | O.CREAT, 0o600, { maxmsg: 2, msgsize: 8 });
+  const p = mqReceive(b, fds, fd, 8);
+  assert.ok(p instanceof Promise);
+  assert.equal(mqSend(a, fds, fd, enc("one"), 1), 0);
+  const got = await p;
+  assert.ok(typeof got === "object");
+  assert.equal(dec(got.data), "one");
+  const q = mqReceive(b, fds, fd, 8);
+  assert.equal(mqSend(a, fds, fd, enc("two"), 2), 0);
+  b.interrupt();
+  assert.equal(await q, Errno.EINTR);
+  const back = await mqReceive(a, fds, fd, 8);
+  assert.ok(typeof back === "object");
+  assert.equal(dec(back.data), "two");
+  assert.equal(back.prio, 2);
+});
