@@ -168,15 +168,17 @@ export async function ingestLayer(
     if (options.expectedDiffId && options.expectedDiffId !== diffId) {
       throw new DigestMismatchError(options.expectedDiffId, diffId, `diff_id of ${options.name}`);
     }
-    await blobFile.sync();
-    close(blobFile);
-    if (tarFile) {
-      await tarFile.sync();
-      close(tarFile);
-    }
+    // The data fsyncs and the index write overlap; nothing is renamed into place (and so
+    // visible under a digest) before all three are durable.
     const files = layerFiles(dirs.layersDir, diffId);
-    await writeLayerIndex(files.index, { diffId, tarSize, ...index });
     placed.push(files.index);
+    await Promise.all([
+      blobFile.sync(),
+      tarFile?.sync(),
+      writeLayerIndex(files.index, { diffId, tarSize, ...index }),
+    ]);
+    close(blobFile);
+    if (tarFile) close(tarFile);
     const blobPath = join(dirs.blobsDir, digestHex(digest));
     await Deno.rename(blobTmp, blobPath);
     if (tarTmp) await Deno.rename(tarTmp, files.tar);
