@@ -505,6 +505,7 @@ export class Store {
 
   /**
    * `docker rmi`: untag, and delete the image when its last tag goes (or when asked by ID).
+   * A deletion runs `gc()`, so do not call this inside `withIngest`.
    *
    * @param text Reference or ID.
    * @param options `force` removes an image used by a container or with several tags;
