@@ -215,7 +215,15 @@ for (const kind of ["chroot", "pivot"] as const) {
   Deno.test(`${kind}: fuzzed path operations never leave the jail`, () => {
     const j = makeJail(kind);
     const t = j.jailed;
+    // Mount points inside the jail: a tmpfs and a bind of /a (crossings both ways).
+    mkdirat(t, AT.FDCWD, "/mt", 0o777);
+    mkdirat(t, AT.FDCWD, "/mb", 0o777);
+    assert.equal(mount(t, "tmpfs", "/mt", "tmpfs", 0, ""), 0);
+    assert.equal(mount(t, "/a", "/mb", "", 4096, ""), 0);
+    j.touched.length = 0;
     const comp = fc.constantFrom(
+      "mt",
+      "mb",
       "..",
       ".",
       "a",
@@ -281,7 +289,7 @@ for (const kind of ["chroot", "pivot"] as const) {
           assert.ok(typeof cwd === "string" && cwd.startsWith("/"), `cwd ${cwd}`);
         }
       }),
-      { numRuns: 150 },
+      { numRuns: Number(Deno.env.get("BERTH_PROP_RUNS") ?? 150) },
     );
   });
 }
