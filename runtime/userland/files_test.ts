@@ -220,3 +220,9 @@ Deno.test("rm -r removes a tree as a non-root user only where permitted", async 
   assert.match(r.stderr, /^rm: cannot remove '\/tmp\/own\/f': Permission denied\n$/);
   assert.equal(r.stdout, "rc=1\n");
 });
+
+Deno.test("ls lays names out in columns for a terminal width", async () => {
+  const { columns } = await import("./ls.ts");
+  assert.equal(columns(["a", "bb", "ccc", "d"], 80), "a  bb  ccc  d\n");
+  assert.equal(columns(["alpha", "beta", "gamma", "delta"], 12), "alpha  gamma\nbeta   delta\n");
+});

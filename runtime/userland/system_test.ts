@@ -141,3 +141,15 @@ Deno.test("sleep waits and rejects bad intervals", async () => {
     "sleep: invalid time interval 'x'\nTry 'sleep --help' for more information.\n",
   );
 });
+
+Deno.test("hostname sets the name of a new UTS namespace", async () => {
+  const m = new TestMachine();
+  const r = await m.run([
+    "sh",
+    "-c",
+    "hostname box.example && hostname && hostname -s && hostname -d",
+  ], {
+    cloneFlags: 0x04000000,
+  });
+  assert.equal(r.stdout, "box.example\nbox\nexample\n");
+});
