@@ -77,3 +77,18 @@ Deno.test("tty: isatty, TIOCGWINSZ, typed input read with ICRNL, output with ONL
   assert.equal(await read(task, fd, new Uint8Array(4)), 0, "EOF after hang-up");
   close(task, fd);
 });
+
+Deno.test("tty: eof() ends input once (Ctrl-D), later input is read again", async () => {
+  const tty = new Tty();
+  const { task } = devRoot(tty);
+  const fd = openat(task, AT.FDCWD, "/dev/console", O.RDWR, 0) as number;
+  tty.type(enc.encode("ab"));
+  tty.eof();
+  const buf = new Uint8Array(8);
+  assert.equal(read(task, fd, buf), 2);
+  assert.equal(read(task, fd, buf), 0, "one end of file");
+  const next = read(task, fd, buf);
+  assert.ok(next instanceof Promise, "then it waits again");
+  tty.type(enc.encode("c"));
+  assert.equal(await next, 1);
+});

@@ -95,7 +95,16 @@ export class Tty {
     this.#wake();
   }
 
-  /** The host closed its side: readers see end of file. */
+  /**
+   * End of input once (Ctrl-D on an empty line in canonical mode): the next read that
+   * finds no data before it returns 0, later reads wait for more input again.
+   */
+  eof(): void {
+    this.#in.push(new Uint8Array(0));
+    this.#wake();
+  }
+
+  /** The host closed its side: readers see end of file from now on. */
   hangup(): void {
     this.#eof = true;
     this.#wake();
@@ -119,10 +128,16 @@ export class Tty {
     for (const f of w) f();
   }
 
+  /** Copy typed bytes out; -1 when a one-shot EOF marker is consumed first. */
   #take(buf: Uint8Array): number {
     let n = 0;
     while (n < buf.length && this.#in.length) {
       const c = this.#in[0] as Uint8Array;
+      if (c.length === 0) {
+        if (n > 0) break;
+        this.#in.shift();
+        return -1;
+      }
       const k = Math.min(c.length, buf.length - n);
       buf.set(c.subarray(0, k), n);
       n += k;
@@ -143,6 +158,7 @@ export class Tty {
   read(buf: Uint8Array, io: IoContext): number | Errno | Promise<number | Errno> {
     if (buf.length === 0) return 0;
     const n = this.#take(buf);
+    if (n < 0) return 0;
     if (n > 0 || this.#eof) return n;
     if (io.nonblock) return Errno.EAGAIN;
     let wake!: () => void;
@@ -199,7 +215,7 @@ export class Tty {
       read: (buf, _pos, io) => this.read(buf, io),
       write: (buf) => this.write(buf),
       isatty: () => true,
-      poll: () => (this.#inSize > 0 || this.#eof ? POLL.IN : 0) | POLL.OUT,
+      poll: () => (this.#in.length > 0 || this.#eof ? POLL.IN : 0) | POLL.OUT,
       waitReady: () => new Promise<void>((r) => this.#waiters.push(r)),
       ioctl: (req, arg) => {
         if (req === TIOCGWINSZ) return { rows: this.rows, cols: this.cols };
