@@ -36,7 +36,7 @@ import { exitProcess } from "./process_exit.ts";
 import { MinimalFs, type ProcessFs } from "./process_fs.ts";
 import { Scheduler } from "./scheduler.ts";
 import { sendSignal } from "./signal_send.ts";
-import { AT, O, type Syscalls, W } from "./syscalls/api.ts";
+import { AT, type MaybeAsync, O, type Syscalls, W } from "./syscalls/api.ts";
 import {
   enosysCalls,
   type FileCalls,
@@ -67,6 +67,39 @@ import {
   type ProcessHandle,
   type SpawnRequest,
 } from "./process_handle.ts";
+
+/** Read an open file to its end (synchronously while its reads are), then close it. */
+function readWhole(f: FileCalls, fd: number, size: number): MaybeAsync<Uint8Array | Errno> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const finish = (r: number): Uint8Array | Errno => {
+    f.close(fd);
+    if (r < 0) return r as Errno;
+    if (chunks.length === 1) return chunks[0]!;
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
+  };
+  const step = (): MaybeAsync<Uint8Array | Errno> => {
+    for (;;) {
+      const buf = new Uint8Array(Math.max(64, Math.min(size - total + 1, 1 << 24)));
+      const n = f.read(fd, buf);
+      const got = (m: number): boolean => {
+        if (m <= 0) return false;
+        chunks.push(buf.subarray(0, m));
+        total += m;
+        return true;
+      };
+      if (n instanceof Promise) return n.then((m) => (got(m) ? step() : finish(m)));
+      if (!got(n)) return finish(n);
+    }
+  };
+  return step();
+}
 
 /** Options of {@link Kernel}. */
 export interface KernelOptions {
@@ -330,39 +363,21 @@ export class Kernel implements ProcessHost {
    *
    * @param p The process (root, cwd, credentials).
    * @param path The path.
-   * @returns The bytes or an errno.
+   * @returns The bytes or an errno (synchronously when the file system answers at once).
    */
-  async readExecutable(p: Process, path: string): Promise<Uint8Array | Errno> {
+  readExecutable(p: Process, path: string): MaybeAsync<Uint8Array | Errno> {
     const f = this.fileCallsOf(p);
     const st = f.fstatat(AT.FDCWD, path, 0);
     if (typeof st === "number") return st;
     if ((st.mode & 0o170000) !== 0o100000) return Errno.EACCES;
     const acc = f.faccessat(AT.FDCWD, path, 1, 0);
     if (acc < 0) return acc as Errno;
-    const fd = await f.openat(AT.FDCWD, path, O.RDONLY | O.CLOEXEC, 0);
+    const fd = f.openat(AT.FDCWD, path, O.RDONLY | O.CLOEXEC, 0);
+    if (fd instanceof Promise) {
+      return fd.then((n) => (n < 0 ? (n as Errno) : readWhole(f, n, st.size)));
+    }
     if (fd < 0) return fd as Errno;
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    try {
-      for (;;) {
-        const buf = new Uint8Array(Math.max(64, Math.min(st.size - total + 1, 1 << 24)));
-        const n = await f.read(fd, buf);
-        if (n < 0) return n as Errno;
-        if (n === 0) break;
-        chunks.push(buf.subarray(0, n));
-        total += n;
-      }
-    } finally {
-      f.close(fd);
-    }
-    if (chunks.length === 1) return chunks[0]!;
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const c of chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
+    return readWhole(f, fd, st.size);
   }
 
   /**

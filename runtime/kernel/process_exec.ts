@@ -52,9 +52,10 @@ const HEAD = 256;
 
 /** The last path component. */
 export function basename(path: string): string {
-  const t = path.replace(/\/+$/, "");
-  const i = t.lastIndexOf("/");
-  return i >= 0 ? t.slice(i + 1) : t;
+  let end = path.length;
+  while (end > 1 && path.charCodeAt(end - 1) === 47) end--;
+  const i = path.lastIndexOf("/", end - 1);
+  return path.slice(i + 1, end);
 }
 
 /**
@@ -124,7 +125,8 @@ export async function resolveProgram(
     const main = k.builtin(basename(path));
     return main ? berthboxProgram(k, path, argv.length ? argv : [path], env) : Errno.ENOENT;
   }
-  const image = await k.readExecutable(p, path);
+  const read = k.readExecutable(p, path);
+  const image = read instanceof Promise ? await read : read;
   if (typeof image === "number") return image;
   const head = image.subarray(0, HEAD);
   if (head[0] === 0x23 && head[1] === 0x21) {
