@@ -191,7 +191,7 @@ export function fdImports(core: WasiCore): Record<string, (...args: never[]) => 
       for (const p of core.preopens.keys()) last = Math.max(last, p);
       const fl = sys.fcntl(fd, F_GETFL);
       if (fl < 0) return err(fl);
-      if (fd < last) {
+      if (fd >= 3 && fd < last) {
         mem.dv.setUint32(ptr, 1, true);
         mem.dv.setUint32(ptr + 4, 0, true);
         return 0;
