@@ -5,7 +5,26 @@
  * @module
  */
 import type { FlagSpec, ParsedArgs } from "./_args.ts";
-import { b, CREATE_FLAGS, EXEC_FLAGS, FORMAT_FLAG, i, l, s } from "./_flags.ts";
+import {
+  b,
+  buildFlags,
+  commitFlags,
+  CREATE_FLAGS,
+  eventsFlags,
+  EXEC_FLAGS,
+  FORMAT_FLAG,
+  imagesFlags,
+  inspectFlags,
+  l,
+  logsFlags,
+  pruneFlags,
+  psFlags,
+  rmFlags,
+  s,
+  statsFlags,
+  stopFlags,
+  updateFlags,
+} from "./_flags.ts";
 import type { Context } from "./_context.ts";
 
 /** A command implementation. */
@@ -40,105 +59,6 @@ const r = () => import("./cmd_run.ts");
 const f = () => import("./cmd_container_fs.ts");
 const im = () => import("./cmd_image.ts");
 const sy = () => import("./cmd_system.ts");
-
-const psFlags: FlagSpec[] = [
-  b("all", "a", "Show all containers (default shows just running)"),
-  l("filter", "f", "Filter output based on conditions provided"),
-  FORMAT_FLAG,
-  i("last", "n", "Show n last created containers (includes all states)", "-1"),
-  b("latest", "l", "Show the latest created container (includes all states)"),
-  b("no-trunc", undefined, "Don't truncate output"),
-  b("quiet", "q", "Only display container IDs"),
-  b("size", "s", "Display total file sizes"),
-];
-const imagesFlags: FlagSpec[] = [
-  b("all", "a", "Show all images (default hides intermediate images)"),
-  b("digests", undefined, "Show digests"),
-  l("filter", "f", "Filter output based on conditions provided"),
-  FORMAT_FLAG,
-  b("no-trunc", undefined, "Don't truncate output"),
-  b("quiet", "q", "Only show image IDs"),
-];
-const stopFlags: FlagSpec[] = [
-  s("signal", "s", "Signal to send to the container"),
-  i("time", "t", "Seconds to wait before killing the container"),
-];
-const logsFlags: FlagSpec[] = [
-  b("details", undefined, "Show extra details provided to logs"),
-  b("follow", "f", "Follow log output"),
-  s(
-    "since",
-    undefined,
-    'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)',
-  ),
-  s("tail", "n", "Number of lines to show from the end of the logs", "string", "all"),
-  b("timestamps", "t", "Show timestamps"),
-  s(
-    "until",
-    undefined,
-    'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)',
-  ),
-];
-const rmFlags: FlagSpec[] = [
-  b("force", "f", "Force the removal of a running container (uses SIGKILL)"),
-  b("link", "l", "Remove the specified link"),
-  b("volumes", "v", "Remove anonymous volumes associated with the container"),
-];
-const inspectFlags: FlagSpec[] = [
-  { ...FORMAT_FLAG, short: "f" },
-  b("size", "s", "Display total file sizes if the type is container"),
-  s("type", undefined, "Return JSON for specified type"),
-];
-const statsFlags: FlagSpec[] = [
-  b("all", "a", "Show all containers (default shows just running)"),
-  FORMAT_FLAG,
-  b("no-stream", undefined, "Disable streaming stats and only pull the first result"),
-  b("no-trunc", undefined, "Do not truncate output"),
-];
-const updateFlags: FlagSpec[] = [
-  i("cpu-period", undefined, "Limit CPU CFS (Completely Fair Scheduler) period"),
-  i("cpu-quota", undefined, "Limit CPU CFS (Completely Fair Scheduler) quota"),
-  i("cpu-shares", "c", "CPU shares (relative weight)"),
-  s("cpus", undefined, "Number of CPUs", "decimal"),
-  s("memory", "m", "Memory limit", "bytes"),
-  s("memory-swap", undefined, "Accepted and ignored: Berth has no swap", "bytes"),
-  i("pids-limit", undefined, "Tune container pids limit (set -1 for unlimited)"),
-  s("restart", undefined, "Restart policy to apply when a container exits"),
-];
-const commitFlags: FlagSpec[] = [
-  s("author", "a", 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")'),
-  l("change", "c", "Apply Dockerfile instruction to the created image"),
-  s("message", "m", "Commit message"),
-  b("pause", "p", "Pause container during commit (default true)"),
-];
-const buildFlags: FlagSpec[] = [
-  l("build-arg", undefined, "Set build-time variables"),
-  s("file", "f", "Name of the Dockerfile (Default is 'PATH/Dockerfile')"),
-  l("label", undefined, "Set metadata for an image"),
-  b("no-cache", undefined, "Do not use cache when building the image"),
-  s(
-    "progress",
-    undefined,
-    'Set type of progress output ("auto", "plain", "quiet")',
-    "string",
-    "auto",
-  ),
-  b("quiet", "q", "Suppress the build output and print image ID on success"),
-  l("tag", "t", 'Name and optionally a tag in the "name:tag" format'),
-  s("target", undefined, "Set the target build stage to build"),
-  s("memory", "m", "Memory limit of RUN steps", "bytes"),
-  s("cpus", undefined, "CPU limit of RUN steps", "decimal"),
-];
-const pruneFlags: FlagSpec[] = [
-  l("filter", undefined, 'Provide filter values (e.g. "until=<timestamp>")'),
-  b("force", "f", "Do not prompt for confirmation"),
-];
-const eventsFlags: FlagSpec[] = [
-  l("filter", "f", "Filter output based on conditions provided"),
-  FORMAT_FLAG,
-  s("since", undefined, "Show all events created since timestamp"),
-  s("until", undefined, "Stream events until this timestamp"),
-];
 
 const containerCommands: CommandDef[] = [
   {

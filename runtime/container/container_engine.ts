@@ -8,16 +8,15 @@
  * @module
  */
 import type { Store } from "../../image/mod.ts";
-import { parseSignal } from "../kernel/signals.ts";
 import type { CreateRequest } from "./container_config.ts";
 import { buildRecord, ContainerConflictError, NoSuchContainerError } from "./container_create.ts";
 import { LogWriter, parseLogOptions } from "./container_logs.ts";
 import type { ContainerRuntime, RunningContainer } from "./container_runtime.ts";
-import { cgroupValues } from "./container_spec.ts";
+import { applyUpdate } from "./container_update.ts";
+import { readPersisted, signalNumber } from "./container_load.ts";
 import {
   canStart,
   type ContainerRecord,
-  loadRecord,
   NAME_PATTERN,
   randomName,
   saveRecord,
@@ -68,16 +67,6 @@ export interface EngineOptions {
   log?: (line: string) => void;
 }
 
-/** A signal number from Docker's names ("SIGTERM", "TERM", "15"). */
-export function signalNumber(text: string | undefined, fallback: number): number {
-  if (text === undefined || text === "") return fallback;
-  const n = parseSignal(text);
-  if (n === undefined) {
-    throw Object.assign(new Error(`Invalid signal: ${text}`), { httpStatus: 400 });
-  }
-  return n;
-}
-
 /**
  * The engine.
  *
@@ -118,49 +107,10 @@ export class ContainerEngine {
    * @returns Once loaded.
    */
   async load(): Promise<void> {
-    const dir = `${this.#opts.root}/containers`;
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    const restart: Container[] = [];
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isDirectory && e.name.startsWith(".trash-")) {
-        await Deno.remove(`${dir}/${e.name}`, { recursive: true }).catch(() => {});
-        continue;
-      }
-      if (!e.isDirectory || !/^[0-9a-f]{64}$/.test(e.name)) continue;
-      const record = await loadRecord(`${dir}/${e.name}`);
-      if (!record) continue;
-      if (record.State.Status === "removing") {
-        await Deno.remove(`${dir}/${e.name}`, { recursive: true }).catch(() => {});
-        continue;
-      }
-      if (record.HostConfig.AutoRemove) {
-        // --rm containers do not survive the daemon that ran them, as with Docker.
-        await Deno.remove(`${dir}/${e.name}`, { recursive: true }).catch(() => {});
-        continue;
-      }
-      const c = this.#add(record);
-      if (record.State.Running || record.State.Status === "restarting") {
-        Object.assign(record.State, {
-          Status: "exited",
-          Running: false,
-          Paused: false,
-          Restarting: false,
-          Pid: 0,
-          ExitCode: 255,
-          FinishedAt: new Date().toISOString(),
-        });
-        saveRecord(c.dir, record);
-      }
-      const p = record.HostConfig.RestartPolicy.Name;
-      if (
-        (p === "always" || p === "unless-stopped") && !record.ManuallyStopped &&
-        record.State.Status !== "created"
-      ) restart.push(c);
-    }
-    for (const c of restart) {
-      this.start(c.record.Id).catch((err) =>
-        this.#log(`restart of ${c.record.Id.slice(0, 12)} failed: ${err}`)
-      );
+    const { records, restart } = await readPersisted(`${this.#opts.root}/containers`);
+    for (const record of records) this.#add(record);
+    for (const id of restart) {
+      this.start(id).catch((err) => this.#log(`restart of ${id.slice(0, 12)} failed: ${err}`));
     }
   }
 
@@ -646,50 +596,7 @@ export class ContainerEngine {
    */
   update(ref: string, hc: Record<string, unknown>): string[] {
     const c = this.get(ref);
-    const h = c.record.HostConfig;
-    const num = (k: string): number | undefined => {
-      const v = hc[k];
-      if (v === undefined || v === null) return undefined;
-      if (typeof v !== "number" || !Number.isInteger(v)) {
-        throw Object.assign(
-          new Error(
-            `json: cannot unmarshal ${typeof v} into Go struct field UpdateConfig.${k} of type int64`,
-          ),
-          { httpStatus: 400 },
-        );
-      }
-      return v;
-    };
-    const memory = num("Memory");
-    const nano = num("NanoCpus");
-    const shares = num("CpuShares");
-    const quota = num("CpuQuota");
-    const period = num("CpuPeriod");
-    const pids = num("PidsLimit");
-    if (memory !== undefined && memory > 0) h.Memory = memory;
-    if (nano !== undefined && nano > 0) h.NanoCpus = nano;
-    if (shares !== undefined && shares > 0) h.CpuShares = shares;
-    if (quota !== undefined && quota !== 0) h.CpuQuota = quota;
-    if (period !== undefined && period > 0) h.CpuPeriod = period;
-    if (pids !== undefined && pids !== 0) h.PidsLimit = pids;
-    const rp = hc.RestartPolicy as { Name?: string; MaximumRetryCount?: number } | undefined;
-    if (rp && typeof rp === "object" && typeof rp.Name === "string" && rp.Name !== "") {
-      h.RestartPolicy = { Name: rp.Name as never, MaximumRetryCount: rp.MaximumRetryCount ?? 0 };
-    }
-    const r = c.record.Spec.linux.resources;
-    const per = h.CpuPeriod || 100_000;
-    if (h.NanoCpus > 0) {
-      r.cpu = { ...(r.cpu ?? {}), quota: Math.round((h.NanoCpus / 1e9) * per), period: per };
-    } else if (h.CpuQuota > 0) r.cpu = { ...(r.cpu ?? {}), quota: h.CpuQuota, period: per };
-    if (h.CpuShares > 0) r.cpu = { ...(r.cpu ?? {}), shares: h.CpuShares };
-    if (h.Memory > 0) r.memory = { limit: h.Memory };
-    if (h.PidsLimit !== null && h.PidsLimit > 0) r.pids = { limit: h.PidsLimit };
-    const values = cgroupValues(r);
-    if (pids === -1) {
-      h.PidsLimit = -1;
-      delete r.pids;
-      values["pids.max"] = "max";
-    }
+    const values = applyUpdate(c.record, hc);
     c.running?.update(values);
     saveRecord(c.dir, c.record);
     saveSpec(c.dir, c.record.Spec);
