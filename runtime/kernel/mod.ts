@@ -89,5 +89,6 @@ export type {
   MagicTarget,
   NodeKind,
   OpContext,
+  Perm,
 } from "./vfs/types.ts";
 export { kernelFsTypes, nsInode } from "./kernel_proc_source.ts";
