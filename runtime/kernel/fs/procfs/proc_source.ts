@@ -84,4 +84,6 @@ export interface ProcSource {
   cpuTimes(viewer: Task): { user: number; system: number; idle: number };
   /** Kernel release string ("6.1.0-berth"). */
   release(): string;
+  /** Hostname of the viewer's UTS namespace (`/proc/sys/kernel/hostname`); optional. */
+  hostname?(viewer: Task): string;
 }

@@ -4,7 +4,8 @@
  * `cpuinfo`, `stat` show the container's limits as lxcfs does (memory.max as MemTotal,
  * cpu.max as the number of processors), so programs size themselves right.
  *
- * Files: `/proc/{self,meminfo,cpuinfo,loadavg,uptime,stat,mounts,filesystems,version}` and
+ * Files: `/proc/{self,meminfo,cpuinfo,loadavg,uptime,stat,mounts,filesystems,version}`,
+ * `/proc/sys/{kernel/{hostname,ostype,osrelease,pid_max},fs/pipe-max-size,…}` (read-only) and
  * `/proc/PID/{stat,status,cmdline,environ,comm,cwd,root,exe,fd/,cgroup,mounts,mountinfo,ns/}`.
  * `cwd`, `root`, `exe` and `fd/N` are magic links: following them jumps to the place
  * (only when it is beneath the reader's root; otherwise the text is resolved inside the
@@ -22,6 +23,7 @@ import type { FileHandle, Inode, MagicTarget, OpContext } from "../../vfs/types.
 import type { OpenFile } from "../../vfs/fd_table.ts";
 import { fixedDir, type SynthDir, type SynthEntry, SynthFs } from "../synthetic/synthetic.ts";
 import type { NsKind, ProcInfo, ProcSource } from "./proc_source.ts";
+import { PIPE_MAX_SIZE } from "../../pipe/pipe.ts";
 
 /** `PROC_SUPER_MAGIC`. */
 const PROC_MAGIC = 0x9fa0;
@@ -423,6 +425,36 @@ export function createProcFs(source: ProcSource, viewer: Task): SynthFs {
     mounts: {
       kind: "link",
       target: () => "self/mounts",
+    },
+    sys: {
+      kind: "dir",
+      dir: () =>
+        fixedDir({
+          kernel: {
+            kind: "dir",
+            dir: () =>
+              fixedDir({
+                hostname: file((ctx) => `${source.hostname?.(ctx.task ?? viewer) ?? "berth"}\n`),
+                ostype: file(() => "Linux\n"),
+                osrelease: file(() => `${source.release()}\n`),
+                pid_max: file(() => "4194304\n"),
+                ngroups_max: file(() => "65536\n"),
+              }),
+          },
+          fs: {
+            kind: "dir",
+            dir: () =>
+              fixedDir({
+                "pipe-max-size": file(() => `${PIPE_MAX_SIZE}\n`),
+                "file-max": file(() => "9223372036854775807\n"),
+                "nr_open": file(() => "1048576\n"),
+              }),
+          },
+          vm: {
+            kind: "dir",
+            dir: () => fixedDir({ overcommit_memory: file(() => "0\n") }),
+          },
+        }),
     },
     filesystems: file(() =>
       FILESYSTEMS.map((f) => (f === "overlay" ? "nodev\toverlay" : `nodev\t${f}`)).join("\n") +

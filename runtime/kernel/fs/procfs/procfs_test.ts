@@ -147,3 +147,11 @@ Deno.test("procfs: fd/ of another user's process is not readable; mount over /pr
   assert.equal(typeof fstatat(task, AT.FDCWD, "/proc/self/root/..", 0), "object");
   assert.equal(typeof fstatat(task, AT.FDCWD, "/proc", 0), "object", "old root still visible");
 });
+
+Deno.test("procfs: /proc/sys answers the common sysctls read-only", () => {
+  const { task } = procRoot();
+  assert.equal(readAll(task, "/proc/sys/kernel/ostype"), "Linux\n");
+  assert.equal(readAll(task, "/proc/sys/kernel/osrelease"), "6.1.0-berth\n");
+  assert.equal(readAll(task, "/proc/sys/fs/pipe-max-size"), "1048576\n");
+  assert.equal(openat(task, AT.FDCWD, "/proc/sys/kernel/ostype", O.WRONLY, 0), Errno.EACCES);
+});

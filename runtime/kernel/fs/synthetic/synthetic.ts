@@ -189,9 +189,11 @@ export class SynthNode implements Inode {
     return this.entry.kind === "link" ? this.entry.magic?.(ctx) : undefined;
   }
 
-  open(_flags: number, ctx: OpContext): FileHandle | Errno {
+  open(flags: number, ctx: OpContext): FileHandle | Errno {
     const e = this.entry;
     if (e.kind !== "file") return Errno.ENXIO;
+    // Like proc_sys_permission/kernfs: a file without a writer refuses writing, even root.
+    if ((flags & 3) !== 0 && !e.write) return Errno.EACCES;
     let data: Uint8Array | null = null;
     const snapshot = (): Uint8Array | Errno => {
       if (data) return data;
