@@ -209,3 +209,44 @@ Deno.test("poll_oneoff reports fd readiness and clocks, and blocks only the gree
   assert.ok(performance.now() - t0 < 1900); // woken by the data, not the 2 s clock
   assert.deepEqual(events(), [{ userdata: 1n, error: 0, type: 1 }]);
 });
+
+Deno.test("hostile pointers and strings get FAULT and ILSEQ, never an exception", async () => {
+  const wabt = await (await import("wabt")).default();
+  const mod = wabt.parseWat(
+    "hostile.wat",
+    `(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_open"
+        (func $o (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "args_get" (func $a (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_prestat_dir_name" (func $pn (param i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 100) "\\ff\\fe")
+      (func (export "writeOob") (result i32) (call $w (i32.const 1) (i32.const 0xfffffff0) (i32.const 1) (i32.const 0)))
+      (func (export "writeBadIov") (result i32)
+        (i32.store (i32.const 0) (i32.const 65530)) (i32.store (i32.const 4) (i32.const 100))
+        (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (func (export "openBadUtf8") (param $dir i32) (result i32)
+        (call $o (local.get $dir) (i32.const 1) (i32.const 100) (i32.const 2) (i32.const 0)
+          (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 16)))
+      (func (export "argsOob") (result i32) (call $a (i32.const 65534) (i32.const 0)))
+      (func (export "nameOob") (param $fd i32) (result i32) (call $pn (local.get $fd) (i32.const 65536) (i32.const 10))))`,
+  );
+  const bytes = new Uint8Array(mod.toBinary({}).buffer);
+  mod.destroy();
+  const proc = testProcess();
+  const wasi = createWasiImports({ sys: proc.sys, argv: ["a", "b"], env: [], resumed: () => {} });
+  const { instance } = await WebAssembly.instantiate(bytes, {
+    wasi_snapshot_preview1: wasi.imports,
+  } as WebAssembly.Imports);
+  wasi.memory.attach(instance.exports.memory as WebAssembly.Memory);
+  const root = proc.sys.openat(-100, "/", 0o200000, 0) as number;
+  wasi.preopens.set(root, "/");
+  const call = (name: string, ...args: number[]) =>
+    promising(instance.exports[name] as (...a: number[]) => number)(...args) as Promise<number>;
+  assert.equal(await call("writeOob"), WasiErrno.FAULT);
+  assert.equal(await call("writeBadIov"), WasiErrno.FAULT);
+  assert.equal(await call("openBadUtf8", root), WasiErrno.ILSEQ);
+  assert.equal(await call("argsOob"), WasiErrno.FAULT);
+  assert.equal(await call("nameOob", root), WasiErrno.FAULT);
+});
