@@ -40,6 +40,7 @@ import {
   type StageState,
 } from "./stage_state.ts";
 import { planCopy } from "./step_copy.ts";
+import { checkSkips, closestName } from "./dockerfile_checks.ts";
 import { expandOrFail, planStages } from "./stage_plan.ts";
 import { executeRun, planRun } from "./step_run.ts";
 import type { StepRunner } from "./step_runner.ts";
@@ -151,6 +152,24 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const df = await readDockerfile(options);
   const parsed = parseInstructions(df.text, df.name);
   const warnings = [...parsed.warnings];
+  const warn = (message: string) => {
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    emit({ type: "warning", message });
+  };
+  const skipChecks = checkSkips(parsed.checkDirective);
+  const undefinedVars = (names: Set<string>, line: number, env: ReadonlyMap<string, string>) => {
+    if (skipChecks.has("all") || skipChecks.has("undefinedvar")) return;
+    for (const name of names) {
+      if (PROXY_ARGS.includes(name)) continue;
+      const hint = closestName(name, [...env.keys()]);
+      warn(
+        `UndefinedVar: Usage of undefined variable '$${name}'${
+          hint ? ` (did you mean $${hint}?)` : ""
+        } (line ${line})`,
+      );
+    }
+  };
   for (const w of parsed.warnings) emit({ type: "warning", message: w });
   const tags = (options.tags ?? []).map((t) => {
     parseReference(t); // validate before doing any work
@@ -249,7 +268,24 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       };
 
       // FROM
-      const fromText = expandOrFail(stage.from.image, globalEnv, escape, file, stage.from.line);
+      const fromUnmatched = new Set<string>();
+      const fromText = expandOrFail(
+        stage.from.image,
+        globalEnv,
+        escape,
+        file,
+        stage.from.line,
+        fromUnmatched,
+      );
+      if (!skipChecks.has("all") && !skipChecks.has("undefinedarginfrom")) {
+        for (const name of fromUnmatched) {
+          if (!globalArgs.has(name)) {
+            warn(
+              `UndefinedArgInFrom: FROM argument '${name}' is not declared (line ${stage.from.line})`,
+            );
+          }
+        }
+      }
       indexInStage++;
       stepNo++;
       totalSteps++;
@@ -314,7 +350,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       state.key = chainKey(state.key, `epoch=${epoch ?? "none"}`);
       emit({ type: "done", step: fromStep, seconds: (performance.now() - started) / 1000 });
 
-      const metaCtx: MetadataContext = { file, escape, buildArgs, globalArgs, consumed };
+      const metaCtx: MetadataContext = {
+        file,
+        escape,
+        buildArgs,
+        globalArgs,
+        consumed,
+        onUndefined: undefinedVars,
+      };
       const triggers = state.config.config?.OnBuild ?? [];
       if (state.config.config) delete state.config.config.OnBuild;
       const body: Instruction[] = [];
@@ -355,7 +398,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         emit({ type: "step", step, stage: label, index: indexInStage, total: stepsInStage, text });
 
         if (ins.kind === "workdir") {
-          const raw = expandOrFail(ins.value, env, escape, file, ins.line);
+          const unmatched = new Set<string>();
+          const raw = expandOrFail(ins.value, env, escape, file, ins.line, unmatched);
+          for (const n of [...unmatched]) if (state.args.has(n)) unmatched.delete(n);
+          undefinedVars(unmatched, ins.line, env);
           const path = cleanInRoot(raw, workdir || "/");
           state.config = { ...state.config, config: { ...cfg, WorkingDir: path } };
           const layersNow = state.layers;
@@ -407,6 +453,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
             }
           }
           const layersNow = state.layers;
+          const copyUnmatched = new Set<string>();
           const plan = await planCopy(copy, {
             source,
             fromContext,
@@ -416,8 +463,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
             workdir,
             stepTimeMs,
             scratchDir,
+            unmatched: copyUnmatched,
             fail: stepFail,
           });
+          for (const n of [...copyUnmatched]) if (state.args.has(n)) copyUnmatched.delete(n);
+          undefinedVars(copyUnmatched, ins.line, env);
           keyInput = `from=${fromKey}\n${plan.keyInput}`;
           createdBy = plan.createdBy;
           produce = async () => {

@@ -427,3 +427,26 @@ Deno.test("metadata errors name the line: bad port, bad signal, required variabl
     assert.equal((await store.images()).length, 1);
   });
 });
+
+Deno.test("UndefinedVar and UndefinedArgInFrom warn like BuildKit; declared ARGs and RUN do not", async () => {
+  await withBuild({ "a": "A" }, async ({ opts }) => {
+    const r = await build(opts({
+      dockerfileText: `FROM scratch\${VARIANT}
+ENV PATH=$PAHT:/app/bin
+ARG DECLARED
+LABEL a=$DECLARED b=\${WITH_DEFAULT:-x} c=$nope
+COPY a /a
+RUN echo $NOT_CHECKED
+`,
+    }));
+    assert.deepEqual(r.warnings.filter((w) => w.startsWith("Undefined")), [
+      "UndefinedArgInFrom: FROM argument 'VARIANT' is not declared (line 1)",
+      "UndefinedVar: Usage of undefined variable '$PAHT' (did you mean $PATH?) (line 2)",
+      "UndefinedVar: Usage of undefined variable '$nope' (line 4)",
+    ]);
+    const quiet = await build(opts({
+      dockerfileText: "# check=skip=UndefinedVar,UndefinedArgInFrom\nFROM scratch$V\nENV X=$Y\n",
+    }));
+    assert.deepEqual(quiet.warnings, []);
+  });
+});

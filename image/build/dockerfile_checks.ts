@@ -140,3 +140,65 @@ function parseCheckDirective(
   }
   return out;
 }
+
+/**
+ * Rule names a `# check=skip=…` directive silences (lower case; "all" for all), for the
+ * checks that run while building (UndefinedVar, UndefinedArgInFrom).
+ *
+ * @param directive The directive's value.
+ * @returns Lower-case rule names.
+ * @example
+ * ```ts
+ * import { checkSkips } from "./dockerfile_checks.ts";
+ * console.assert(checkSkips("skip=UndefinedVar").has("undefinedvar"));
+ * ```
+ */
+export function checkSkips(directive: string | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const part of (directive ?? "").split(";")) {
+    const [k, v] = part.split("=", 2);
+    if (k?.trim().toLowerCase() !== "skip" || v === undefined) continue;
+    for (const r of v.split(",")) out.add(r.trim().toLowerCase());
+  }
+  return out;
+}
+
+/**
+ * The name closest to `name` (edit distance ≤ 2), for "did you mean".
+ *
+ * @param name The unknown name.
+ * @param candidates Known names.
+ * @returns The closest, or undefined.
+ * @example
+ * ```ts
+ * import { closestName } from "./dockerfile_checks.ts";
+ * console.assert(closestName("PAHT", ["PATH", "HOME"]) === "PATH");
+ * ```
+ */
+export function closestName(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const c of candidates) {
+    if (Math.abs(c.length - name.length) >= bestD) continue;
+    const d = distance(name, c);
+    if (d > 0 && d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

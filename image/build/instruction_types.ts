@@ -194,4 +194,6 @@ export interface Dockerfile {
   instructions: Instruction[];
   /** Notes for the user. */
   warnings: string[];
+  /** The `# check=` directive, if any (build-time checks honour its `skip=`). */
+  checkDirective?: string;
 }

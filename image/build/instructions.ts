@@ -460,7 +460,13 @@ export function parseInstructions(text: string, file = "Dockerfile"): Dockerfile
     throw new DockerfileError(file, 0, "the Dockerfile has no FROM instruction");
   }
   const checks = runChecks(parsed.instructions, instructions, parsed.directives.check, file);
-  return { file, escape: parsed.escape, instructions, warnings: [...parsed.warnings, ...checks] };
+  return {
+    file,
+    escape: parsed.escape,
+    instructions,
+    warnings: [...parsed.warnings, ...checks],
+    checkDirective: parsed.directives.check,
+  };
 }
 
 /**

@@ -33,6 +33,8 @@ class Lexer {
   #words: boolean;
   /** Names of variables the text referenced (set or not). */
   readonly used = new Set<string>();
+  /** Unset variables used without a default (`$X`, `${X}`): BuildKit's UndefinedVar. */
+  readonly unmatched = new Set<string>();
 
   constructor(text: string, env: LexEnv, escape: string, words: boolean) {
     this.#text = text;
@@ -165,6 +167,7 @@ class Lexer {
       const c = text[this.#pos];
       if (c === "}") {
         this.#pos++;
+        if (value === undefined) this.unmatched.add(name);
         return { text: value ?? "", expanded: true };
       }
       let colon = false;
@@ -182,6 +185,7 @@ class Lexer {
       const word = sub.process("}").join("");
       this.#pos = sub.#pos;
       for (const u of sub.used) this.used.add(u);
+      for (const u of sub.unmatched) this.unmatched.add(u);
       const isSet = value !== undefined && (!colon || value !== "");
       if (op === "-") return { text: isSet ? value! : word, expanded: true };
       if (op === "+") return { text: isSet ? word : "", expanded: true };
@@ -191,7 +195,9 @@ class Lexer {
     const name = this.#name();
     if (name === "") return { text: "$", expanded: false };
     this.used.add(name);
-    return { text: this.#env.get(name) ?? "", expanded: true };
+    const value = this.#env.get(name);
+    if (value === undefined) this.unmatched.add(name);
+    return { text: value ?? "", expanded: true };
   }
 
   #name(): string {
@@ -208,6 +214,7 @@ class Lexer {
  * @param word The raw word (e.g. an `ENV` value, a `WORKDIR` path).
  * @param env The variables in scope.
  * @param escape The escape character (`\` unless `# escape=` said otherwise).
+ * @param unmatched Collects unset variables used without a default.
  * @returns The expanded word.
  * @example
  * ```ts
@@ -218,8 +225,16 @@ class Lexer {
  * console.assert(expandWord("${NOPE:-x}", env) === "x");
  * ```
  */
-export function expandWord(word: string, env: LexEnv, escape = "\\"): string {
-  return new Lexer(word, env, escape, false).process().join("");
+export function expandWord(
+  word: string,
+  env: LexEnv,
+  escape = "\\",
+  unmatched?: Set<string>,
+): string {
+  const lexer = new Lexer(word, env, escape, false);
+  const out = lexer.process().join("");
+  if (unmatched) { for (const u of lexer.unmatched) unmatched.add(u); }
+  return out;
 }
 
 /**
@@ -229,6 +244,7 @@ export function expandWord(word: string, env: LexEnv, escape = "\\"): string {
  * @param text The raw text (e.g. the arguments of `EXPOSE` or shell-form `COPY`).
  * @param env The variables in scope.
  * @param escape The escape character.
+ * @param unmatched Collects unset variables used without a default.
  * @returns The words.
  * @example
  * ```ts
@@ -237,8 +253,16 @@ export function expandWord(word: string, env: LexEnv, escape = "\\"): string {
  * console.assert(expandWords('$P "a b"', env).join("|") === "80|443|a b");
  * ```
  */
-export function expandWords(text: string, env: LexEnv, escape = "\\"): string[] {
-  return new Lexer(text, env, escape, true).process();
+export function expandWords(
+  text: string,
+  env: LexEnv,
+  escape = "\\",
+  unmatched?: Set<string>,
+): string[] {
+  const lexer = new Lexer(text, env, escape, true);
+  const out = lexer.process();
+  if (unmatched) { for (const u of lexer.unmatched) unmatched.add(u); }
+  return out;
 }
 
 /**

@@ -59,6 +59,7 @@ export const PLATFORM_ARGS: readonly [string, string][] = [
  * @param escape Escape character.
  * @param file Dockerfile name.
  * @param line Line of the instruction.
+ * @param unmatched Collects unset variables used without a default.
  * @returns The expanded word.
  */
 export function expandOrFail(
@@ -67,9 +68,10 @@ export function expandOrFail(
   escape: string,
   file: string,
   line: number,
+  unmatched?: Set<string>,
 ): string {
   try {
-    return expandWord(text, env, escape);
+    return expandWord(text, env, escape, unmatched);
   } catch (e) {
     if (e instanceof ExpansionError) throw new BuildStepError(file, line, e.message);
     throw e;

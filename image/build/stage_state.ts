@@ -247,6 +247,8 @@ export interface MetadataContext {
   globalArgs: ReadonlyMap<string, string | undefined>;
   /** Build args consumed so far (for the "not consumed" warning). */
   consumed: Set<string>;
+  /** Told about each unset variable an instruction used without a default (UndefinedVar). */
+  onUndefined?: (names: Set<string>, line: number, env: ReadonlyMap<string, string>) => void;
 }
 
 /**
@@ -264,9 +266,10 @@ export function applyMetadata(state: StageState, ins: Instruction, ctx: Metadata
     throw new BuildStepError(ctx.file, ins.line, message);
   };
   const env = expansionEnv(state);
+  const unmatched = new Set<string>();
   const word = (w: string) => {
     try {
-      return expandWord(w, env, ctx.escape);
+      return expandWord(w, env, ctx.escape, unmatched);
     } catch (e) {
       if (e instanceof ExpansionError) fail(e.message);
       throw e;
@@ -274,7 +277,7 @@ export function applyMetadata(state: StageState, ins: Instruction, ctx: Metadata
   };
   const words = (w: string) => {
     try {
-      return expandWords(w, env, ctx.escape);
+      return expandWords(w, env, ctx.escape, unmatched);
     } catch (e) {
       if (e instanceof ExpansionError) fail(e.message);
       throw e;
@@ -405,6 +408,9 @@ export function applyMetadata(state: StageState, ins: Instruction, ctx: Metadata
     default:
       return false;
   }
+  // Declared ARGs without a value are not "undefined" (BuildKit's rule).
+  for (const name of [...unmatched]) if (state.args.has(name)) unmatched.delete(name);
+  if (unmatched.size > 0) ctx.onUndefined?.(unmatched, ins.line, env);
   state.config = { ...state.config, config: cfg };
   // ARG values other than proxies are part of the chain: RUN steps see them.
   recordStep(state, createdBy, true, createdBy);

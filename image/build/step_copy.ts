@@ -46,6 +46,8 @@ export interface CopyContext {
   scratchDir: () => Promise<string>;
   /** mtime (ms) of directories the step creates and of heredoc files. */
   stepTimeMs: number;
+  /** Collects unset variables used without a default (UndefinedVar). */
+  unmatched?: Set<string>;
   /** Fails the step with a message (adds file:line). */
   fail: (message: string) => never;
 }
@@ -222,7 +224,7 @@ export async function planCopy(ins: CopyInstruction, ctx: CopyContext): Promise<
   const { fail } = ctx;
   const word = (w: string) => {
     try {
-      return expandWord(w, ctx.env, ctx.escape);
+      return expandWord(w, ctx.env, ctx.escape, ctx.unmatched);
     } catch (e) {
       if (e instanceof ExpansionError) fail(e.message);
       throw e;
