@@ -158,3 +158,38 @@ Deno.test("archives interoperate with the host's tar", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("tar makes symlinks last, so a member cannot be written through an archived link", async () => {
+  const mk = (name: string, type: string, linkname = "", data = "") => ({
+    name,
+    type,
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    uname: "",
+    gname: "",
+    mtime: 0,
+    linkname,
+    data: new TextEncoder().encode(data),
+  });
+  const blocks = [
+    ...encodeEntry(mk("evil", "2", "/etc")),
+    ...encodeEntry(mk("evil/passwd", "0", "", "pwned")),
+    endOfArchive(),
+  ];
+  const bytes = new Uint8Array(blocks.reduce((s, b) => s + b.length, 0));
+  let o = 0;
+  for (const b of blocks) {
+    bytes.set(b, o);
+    o += b.length;
+  }
+  const m = new TestMachine({ "/w/": "" });
+  await m.withSys(async (sys) => {
+    const fd = await sys.openat(-100, "/w/e.tar", 0o1101, 0o644);
+    await sys.write(fd as number, bytes);
+    sys.close(fd as number);
+  });
+  const r = await m.run(["tar", "xf", "/w/e.tar", "-C", "/w"]);
+  assert.notEqual(await m.file("/etc/passwd"), "pwned");
+  assert.equal(r.code, 2, r.stderr);
+});

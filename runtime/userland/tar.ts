@@ -257,6 +257,7 @@ async function extractOrList(ctx: Ctx, opts: Opts, file: string, list: boolean):
   const root = ctx.sys.geteuid() === 0 && !opts.has("U");
   let warnedAbs = false;
   const dirTimes: { path: string; mtime: number }[] = [];
+  const symlinks: { target: string; path: string; uid: number; gid: number }[] = [];
   for (const e of entries) {
     const clean = e.name.replace(/\/+$/, "");
     if (wanted.length) {
@@ -320,8 +321,10 @@ async function extractOrList(ctx: Ctx, opts: Opts, file: string, list: boolean):
         break;
       }
       case "2":
-        r = ctx.sys.symlinkat(e.linkname, -100, path);
-        break;
+        // Symlinks are made last, so a later member cannot write through one (GNU tar's
+        // delayed links).
+        symlinks.push({ target: e.linkname, path, uid: e.uid, gid: e.gid });
+        continue;
       case "1":
         r = ctx.sys.linkat(
           -100,
@@ -365,6 +368,12 @@ async function extractOrList(ctx: Ctx, opts: Opts, file: string, list: boolean):
     if (e.type !== "5" && e.type !== "2" && !opts.has("m")) {
       ctx.sys.utimensat(-100, path, { sec: e.mtime, nsec: 0 }, { sec: e.mtime, nsec: 0 }, 0);
     }
+  }
+  for (const l of symlinks) {
+    ctx.sys.unlinkat(-100, l.path, 0);
+    const r = ctx.sys.symlinkat(l.target, -100, l.path);
+    if (isErrno(r)) await ctx.fail(`${l.path}: Cannot create symlink to '${l.target}'`, r, 2);
+    else if (root) ctx.sys.fchownat(-100, l.path, l.uid, l.gid, 0x100);
   }
   if (!opts.has("m")) {
     for (const d of dirTimes.reverse()) {
