@@ -149,3 +149,20 @@ Deno.test("MS_BIND|MS_REC carries the mounts below the source; a plain bind does
   assert.equal(fstatat(task, AT.FDCWD, "/plain/sub/inner", 0), Errno.ENOENT);
   assert.equal(typeof fstatat(task, AT.FDCWD, "/rec/sub/inner", 0), "object");
 });
+
+Deno.test("pivot_root('.', '.') then umount2('.', MNT_DETACH), as runc does", () => {
+  const { task } = testRoot();
+  touch(task, "/host-only");
+  mkdirat(task, AT.FDCWD, "/rootfs", 0o755);
+  assert.equal(mount(task, "tmpfs", "/rootfs", "tmpfs", 0, ""), 0);
+  touch(task, "/rootfs/in-container");
+  task.fs.unshareMounts();
+  assert.equal(chdir(task, "/rootfs"), 0);
+  assert.equal(pivot_root(task, ".", "."), 0);
+  assert.equal(umount2(task, ".", 2), 0);
+  assert.equal(chdir(task, "/"), 0);
+  assert.equal(typeof fstatat(task, AT.FDCWD, "/in-container", 0), "object");
+  assert.equal(fstatat(task, AT.FDCWD, "/host-only", 0), Errno.ENOENT);
+  assert.equal(fstatat(task, AT.FDCWD, "/../../host-only", 0), Errno.ENOENT);
+  assert.equal(getcwd(task), "/");
+});
