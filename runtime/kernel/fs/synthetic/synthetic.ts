@@ -153,7 +153,13 @@ export class SynthNode implements Inode {
     const d = this.dir();
     if (!d) return Errno.ENOTDIR;
     const out: DirEntry[] = [];
-    for (const name of d.list(undefined)) {
+    const names = d.list(undefined);
+    // Forget nodes of entries that are gone (exited processes, removed cgroups).
+    if (this.#kids.size > names.length) {
+      const live = new Set(names);
+      for (const k of this.#kids.keys()) if (!live.has(k)) this.#kids.delete(k);
+    }
+    for (const name of names) {
       const n = this.lookup(name);
       if (typeof n === "number") continue;
       const t = n.stat().mode & 0o170000;
