@@ -79,16 +79,6 @@ export {
   syscallEntry,
 } from "./syscalls/table.ts";
 export type { FsFactory } from "./vfs/mount.ts";
-export type {
-  AttrChange,
-  DirEntry,
-  FileHandle,
-  FileSystem,
-  Inode,
-  IoContext,
-  MagicTarget,
-  NodeKind,
-  OpContext,
-  Perm,
-} from "./vfs/types.ts";
+// Every type of the VFS contract (Kernel.fsTypes refers to FsFactory, hence FileSystem, Inode…).
+export type * from "./vfs/types.ts";
 export { kernelFsTypes, nsInode } from "./kernel_proc_source.ts";
