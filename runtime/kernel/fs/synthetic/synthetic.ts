@@ -155,7 +155,7 @@ export class SynthNode implements Inode {
     const out: DirEntry[] = [];
     const names = d.list(undefined);
     // Forget nodes of entries that are gone (exited processes, removed cgroups).
-    if (this.#kids.size > names.length) {
+    if (this.#kids.size > 0) {
       const live = new Set(names);
       for (const k of this.#kids.keys()) if (!live.has(k)) this.#kids.delete(k);
     }
