@@ -3,8 +3,15 @@ import * as nfs from "node:fs";
 import fc from "fast-check";
 import { Errno } from "../../errno.ts";
 import { AT, O, type Stat } from "../../syscalls/api.ts";
-import { close, openat, pread, write } from "../../syscalls/sys_file.ts";
-import { fstatat, linkat, mkdirat, renameat2, unlinkat } from "../../syscalls/sys_file_meta.ts";
+import { close, openat, pread, read, write } from "../../syscalls/sys_file.ts";
+import {
+  fstatat,
+  linkat,
+  mkdirat,
+  mknodat,
+  renameat2,
+  unlinkat,
+} from "../../syscalls/sys_file_meta.ts";
 import type { LayerChange } from "../../../../image/layer/layer_writer.ts";
 import { mergeLayers } from "../../../../image/layer/merged_layers.ts";
 import { CountingCharger, makeTask } from "../../vfs/_test_task.ts";
@@ -338,3 +345,20 @@ Deno.test("inode numbers stay the same across copy-up; hard links share one", as
 function linkatOk(task: Parameters<typeof fstatat>[0]): number {
   return linkat(task, AT.FDCWD, "/etc/passwd", AT.FDCWD, "/etc/pw2", 0);
 }
+
+Deno.test("O_TRUNC of a lower file copies no data up; a FIFO made in the overlay works", async () => {
+  const big = "x".repeat(1 << 20);
+  const { merged } = await mergedOf([[{ type: "file", path: "/big", data: big }]]);
+  const mem = new CountingCharger();
+  const { task } = overlayRoot(merged, mem);
+  const fd = openat(task, AT.FDCWD, "/big", O.WRONLY | O.TRUNC, 0) as number;
+  assert.ok(fd >= 0);
+  assert.ok((mem.byKind.file ?? 0) === 0, `data charged: ${mem.byKind.file}`);
+  assert.equal((fstatat(task, AT.FDCWD, "/big", 0) as Stat).size, 0);
+  close(task, fd);
+  assert.equal(mknodat(task, AT.FDCWD, "/fifo", 0o010644, 0), 0);
+  const rw = openat(task, AT.FDCWD, "/fifo", O.RDWR, 0) as number;
+  assert.equal(write(task, rw, enc.encode("hi")), 2);
+  const buf = new Uint8Array(4);
+  assert.equal(read(task, rw, buf), 2);
+});
