@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { ensureBaseImage, openStore } from "../../image/mod.ts";
+import { appletNames } from "../userland/mod.ts";
+import { createKernel } from "../daemon/services.ts";
+import { parseCreateRequest } from "./container_config.ts";
+import { ContainerEngine } from "./container_engine.ts";
+import { KernelRuntime } from "./kernel_runtime.ts";
+import { OverlayRootfs } from "./overlay_rootfs.ts";
+import { readLogs } from "./container_logs.ts";
+
+async function withEngine(
+  fn: (engine: ContainerEngine, root: string, events: string[]) => Promise<void>,
+  root?: string,
+): Promise<void> {
+  const dir = root ?? await Deno.makeTempDir();
+  const store = await openStore(dir);
+  await ensureBaseImage(store, {
+    applets: appletNames.filter((n) => /^[A-Za-z0-9_.+-]+$/.test(n)),
+  });
+  const kernel = createKernel();
+  const events: string[] = [];
+  const engine = new ContainerEngine({
+    root: dir,
+    store,
+    runtime: new KernelRuntime(kernel, new OverlayRootfs(dir, store)),
+    emit: (_t, action, _id, attrs) => events.push(`${action} ${attrs.name ?? ""}`),
+  });
+  await engine.load();
+  try {
+    await fn(engine, dir, events);
+  } finally {
+    await engine.shutdown();
+    if (!root) await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const req = (cmd: string[], hc: Record<string, unknown> = {}) =>
+  parseCreateRequest({ Image: "berth/base", Cmd: cmd, HostConfig: hc });
+
+Deno.test("engine: create/start/wait gives the exit code, logs as json-file, events in order", async () => {
+  await withEngine(async (engine, _root, events) => {
+    const { Id } = await engine.create(req(["sh", "-c", "echo out; echo err >&2; exit 4"]), "job");
+    await engine.start(Id);
+    assert.equal(await engine.wait(Id), 4);
+    const c = engine.get("job");
+    assert.equal(c.record.State.Status, "exited");
+    const logs = await readLogs(c.record.LogPath, 1);
+    assert.deepEqual(logs.map((r) => [r.stream, r.log]), [["stdout", "out\n"], [
+      "stderr",
+      "err\n",
+    ]]);
+    assert.deepEqual(events, ["create job", "start job", "die job"]);
+    assert.equal(engine.get(Id.slice(0, 8)), c, "an id prefix finds it");
+    assert.throws(() => engine.get("nope"), /No such container: nope/);
+  });
+});
+
+Deno.test("engine: stop sends SIGTERM then SIGKILL after the timeout; rm -f kills; names conflict with 409", async () => {
+  await withEngine(async (engine) => {
+    const { Id } = await engine.create(req(["sleep", "100"]), "sleeper");
+    await engine.start(Id);
+    const t0 = performance.now();
+    assert.equal(await engine.stop(Id, 1), true);
+    const took = performance.now() - t0;
+    assert.ok(took >= 900, `waited the timeout (${took} ms): pid 1 ignores SIGTERM`);
+    assert.equal(engine.get(Id).record.State.ExitCode, 137);
+    assert.equal(await engine.stop(Id, 1), false, "already stopped: Docker's 304");
+    await assert.rejects(() => engine.create(req(["true"]), "sleeper"), /already in use/);
+    await engine.start(Id);
+    await assert.rejects(() => engine.remove(Id), /stop the container before removing/);
+    await engine.remove(Id, { force: true });
+    assert.throws(() => engine.get("sleeper"));
+  });
+});
+
+Deno.test("engine: a daemon that went away leaves running containers exited (255) for the next one", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    let id = "";
+    await withEngine(async (engine) => {
+      ({ Id: id } = await engine.create(req(["sleep", "100"], { Init: true }), "orphan"));
+      await engine.start(id);
+      // Simulate a crash: the record says running, as it does when the daemon dies.
+      const rec = JSON.parse(await Deno.readTextFile(`${root}/containers/${id}/container.json`));
+      assert.equal(rec.State.Status, "running");
+      // Wait for the init to start its child (a signal before that is ignored by pid 1).
+      for (let i = 0; i < 200 && (engine.get(id).running?.top().length ?? 0) < 2; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }, root);
+    // shutdown() stopped it cleanly above; write the "running" state back as a crash would.
+    const path = `${root}/containers/${id}/container.json`;
+    const rec = JSON.parse(await Deno.readTextFile(path));
+    rec.State = { ...rec.State, Status: "running", Running: true, Pid: 9 };
+    await Deno.writeTextFile(path, JSON.stringify(rec));
+    await withEngine((engine) => {
+      const c = engine.get("orphan");
+      assert.equal(c.record.State.Status, "exited");
+      assert.equal(c.record.State.ExitCode, 255);
+      return Promise.resolve();
+    }, root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
