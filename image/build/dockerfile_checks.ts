@@ -47,6 +47,7 @@ export function runChecks(
   const found: CheckWarning[] = [];
   const upper = raw.filter((r) => r.written === r.written.toUpperCase()).length;
   const majorityUpper = upper * 2 >= raw.length;
+  let absoluteWorkdir = false;
   raw.forEach((r, i) => {
     const ins = typed[i];
     if (!ins) return;
@@ -89,6 +90,26 @@ export function runChecks(
           line: r.line,
         });
       }
+    }
+    if (ins.kind === "from") absoluteWorkdir = false;
+    if (ins.kind === "workdir") {
+      const path = ins.value.replace(/^["']|["']$/g, "");
+      if (path.startsWith("/") || path.startsWith("$")) absoluteWorkdir = true;
+      else if (!absoluteWorkdir) {
+        found.push({
+          rule: "WorkdirRelativePath",
+          message:
+            `Relative workdir "${path}" can have unexpected results if the base image changes`,
+          line: r.line,
+        });
+      }
+    }
+    if (ins.kind === "from" && ins.stage && ["context", "scratch"].includes(ins.stage)) {
+      found.push({
+        rule: "ReservedStageName",
+        message: `Stage name should not use the same name as reserved stage "${ins.stage}"`,
+        line: r.line,
+      });
     }
     if (ins.kind === "from") {
       const words = r.args.trim().split(/\s+/).filter((w) => !w.startsWith("--"));

@@ -239,7 +239,7 @@ export function parseDockerfile(
         i++;
         if (nt.startsWith("#")) continue;
         if (nt === "") {
-          warnings.push(`${file}:${i}: empty continuation line (deprecated; it is ignored)`);
+          warnings.push(`NoEmptyContinuation: Empty continuation line (line ${i})`);
           continue;
         }
         body += next;

@@ -253,4 +253,14 @@ Deno.test("build checks warn like BuildKit, # check=skip silences, error=true fa
     /Dockerfile:3: lint violation: JSONArgsRecommended/,
   );
   assert.deepEqual(parseInstructions('FROM scratch AS build\nCMD ["x"]\n').warnings, []);
+  assert.deepEqual(
+    parseInstructions("FROM scratch AS context\nWORKDIR app\nWORKDIR /srv\nWORKDIR x\n").warnings,
+    [
+      `ReservedStageName: Stage name should not use the same name as reserved stage "context" (line 1)`,
+      `WorkdirRelativePath: Relative workdir "app" can have unexpected results if the base image changes (line 2)`,
+    ],
+  );
+  assert.deepEqual(parseDockerfile("FROM scratch\nRUN a \\\n\n b\n").warnings, [
+    "NoEmptyContinuation: Empty continuation line (line 3)",
+  ]);
 });
