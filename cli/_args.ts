@@ -38,7 +38,11 @@ export interface ParsedArgs {
 
 /** A usage mistake: the CLI prints it with the command's usage hint and exits 125. */
 export class UsageError extends Error {
-  /** @param message What is wrong. */
+  /**
+   * Create it.
+   *
+   * @param message What is wrong.
+   */
   constructor(message: string) {
     super(message);
     this.name = "UsageError";

@@ -19,6 +19,8 @@ export const API_VERSION = "1.47";
 /** An error answer from the daemon (`{"message": …}` with a 4xx/5xx status). */
 export class DaemonError extends Error {
   /**
+   * Create it.
+   *
    * @param status HTTP status.
    * @param message The daemon's message.
    */
@@ -33,6 +35,8 @@ export class ApiClient {
   #started = false;
 
   /**
+   * Create it.
+   *
    * @param root The state root (for the lock and the daemon's log).
    * @param socketPath The daemon's socket.
    * @param autoStart Start the daemon when it does not answer.

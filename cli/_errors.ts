@@ -11,6 +11,8 @@ import { UsageError } from "./_args.ts";
 /** A failure a command reports with a chosen exit code (126, 127, the container's). */
 export class ExitError extends Error {
   /**
+   * Create it.
+   *
    * @param code Exit code.
    * @param message Text to print (may be empty).
    */

@@ -81,6 +81,8 @@ export class KernelStepRunner implements StepRunner {
   readonly #layers = new Map<string, Promise<OpenLayer>>();
 
   /**
+   * Create it.
+   *
    * @param kernel The daemon's kernel.
    * @param store The image store (layers by diff_id).
    */

@@ -10,7 +10,11 @@
 export class InvalidConfigError extends Error {
   /** HTTP status for the daemon. */
   readonly httpStatus = 400;
-  /** @param message What is wrong. */
+  /**
+   * Create it.
+   *
+   * @param message What is wrong.
+   */
   constructor(message: string) {
     super(message);
     this.name = "InvalidConfigError";

@@ -20,7 +20,11 @@ import {
 export class ContainerConflictError extends Error {
   /** HTTP status. */
   readonly httpStatus = 409;
-  /** @param message What conflicts. */
+  /**
+   * Create it.
+   *
+   * @param message What conflicts.
+   */
   constructor(message: string) {
     super(message);
     this.name = "ContainerConflictError";
@@ -31,7 +35,11 @@ export class ContainerConflictError extends Error {
 export class NoSuchContainerError extends Error {
   /** HTTP status. */
   readonly httpStatus = 404;
-  /** @param ref What was asked for. */
+  /**
+   * Create it.
+   *
+   * @param ref What was asked for.
+   */
   constructor(readonly ref: string) {
     super(`No such container: ${ref}`);
     this.name = "NoSuchContainerError";

@@ -84,7 +84,11 @@ export class ContainerEngine {
   readonly #opts: EngineOptions;
   #shuttingDown = false;
 
-  /** @param opts Root, store, runtime, events. */
+  /**
+   * Create it.
+   *
+   * @param opts Root, store, runtime, events.
+   */
   constructor(opts: EngineOptions) {
     this.#opts = opts;
   }

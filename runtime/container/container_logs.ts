@@ -106,6 +106,8 @@ export class LogWriter {
   #listeners = new Set<(r: LogRecord) => void>();
 
   /**
+   * Create it.
+   *
    * @param path The current log file.
    * @param opts Rotation.
    */

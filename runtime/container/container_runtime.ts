@@ -185,6 +185,8 @@ export class ContainerStartError extends Error {
   /** HTTP status for the daemon. */
   readonly httpStatus: number;
   /**
+   * Create it.
+   *
    * @param message Docker-like message ("exec: \"nope\": executable file not found in $PATH").
    * @param exitCode 127 not found, 126 cannot invoke.
    */

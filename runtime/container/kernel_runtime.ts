@@ -186,6 +186,8 @@ export class KernelRuntime implements ContainerRuntime {
   readonly #rootfs?: RootfsProvider;
 
   /**
+   * Create it.
+   *
    * @param kernel The daemon's kernel.
    * @param rootfs Root file systems (absent: processes run without a root).
    */

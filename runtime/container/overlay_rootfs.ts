@@ -38,7 +38,11 @@ const S_IFMT = 0o170000;
 export class PathNotFoundError extends Error {
   /** HTTP status. */
   readonly httpStatus = 404;
-  /** @param path The path. */
+  /**
+   * Create it.
+   *
+   * @param path The path.
+   */
   constructor(readonly path: string) {
     super(`Could not find the file ${path} in container`);
     this.name = "PathNotFoundError";
@@ -282,6 +286,8 @@ export class OverlayRootfs implements RootfsProvider {
   readonly #late = new WeakMap<ProcessFs, ((live: MountNamespace) => void)[]>();
 
   /**
+   * Create it.
+   *
    * @param root The state root (containers/<id>/upper.tar).
    * @param store The image store.
    */

@@ -41,7 +41,11 @@ export class LineDiscipline {
   #line: number[] = [];
   readonly #sinks: LineSinks;
 
-  /** @param sinks Where lines, echo and signals go. */
+  /**
+   * Create it.
+   *
+   * @param sinks Where lines, echo and signals go.
+   */
   constructor(sinks: LineSinks) {
     this.#sinks = sinks;
   }

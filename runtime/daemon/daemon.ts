@@ -31,7 +31,11 @@ export interface DaemonService {
 
 /** Thrown when another daemon already answers on the socket. */
 export class DaemonRunningError extends Error {
-  /** @param socketPath The socket in use. */
+  /**
+   * Create it.
+   *
+   * @param socketPath The socket in use.
+   */
   constructor(readonly socketPath: string) {
     super(`A Berth daemon is already running on unix://${socketPath}`);
     this.name = "DaemonRunningError";

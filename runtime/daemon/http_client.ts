@@ -57,6 +57,8 @@ export interface ApiResponse {
 /** Thrown when the daemon cannot be reached. */
 export class DaemonUnreachableError extends Error {
   /**
+   * Create it.
+   *
    * @param socketPath The socket tried.
    * @param cause Why it failed.
    */

@@ -28,6 +28,8 @@ export interface ByteWriter {
 /** Thrown when the peer sends something that is not HTTP/1.1 as Berth understands it. */
 export class HttpProtocolError extends Error {
   /**
+   * Create it.
+   *
    * @param message What was wrong.
    * @param status The HTTP status to answer with (400, 413, 431).
    */
@@ -51,7 +53,11 @@ export class BufferedReader {
   #buf: Uint8Array = new Uint8Array(0);
   #eof = false;
 
-  /** @param src The underlying stream. */
+  /**
+   * Create it.
+   *
+   * @param src The underlying stream.
+   */
   constructor(src: ByteReader) {
     this.#src = src;
   }

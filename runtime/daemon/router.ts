@@ -16,6 +16,8 @@ export const MIN_API_VERSION = "1.24";
 /** An error answer with a status, as Docker's API gives them. */
 export class ApiError extends Error {
   /**
+   * Create it.
+   *
    * @param status HTTP status (400, 404, 409, 500, 501).
    * @param message The message clients print.
    */
