@@ -182,8 +182,12 @@ export function analyseCode(input: Uint8Array, s: Section, facts: ModuleFacts): 
     let loops = 0;
     while (r.pos < end) {
       const op = r.u8();
-      if (op === Op.block || op === Op.if || op === Op.loop) {
-        skipBlockType(r);
+      if (
+        op === Op.block || op === Op.if || op === Op.loop || op === Op.try ||
+        op === Op.tryTable
+      ) {
+        if (op === Op.tryTable) skipImmediates(op, r);
+        else skipBlockType(r);
         if (depth === blocks.length) {
           const grown = new Uint8Array(blocks.length * 2);
           grown.set(blocks);
@@ -195,7 +199,8 @@ export function analyseCode(input: Uint8Array, s: Section, facts: ModuleFacts): 
           hasLoop[i] = 1;
           loops++;
         }
-      } else if (op === Op.end) {
+      } else if (op === Op.end || op === Op.delegate) {
+        if (op === Op.delegate) r.u32();
         if (depth > 0 && blocks[--depth] === 1) loops--;
       } else if (op === Op.call || op === Op.returnCall) {
         const f = r.u32();

@@ -1,6 +1,7 @@
 /**
  * Instruction immediates of the wasm binary format (MVP, sign extension, saturating
- * truncation, bulk memory, reference types, SIMD, threads, tail calls): enough to walk
+ * truncation, bulk memory, reference types, SIMD, threads, tail calls, exception
+ * handling in its legacy and `try_table` forms): enough to walk
  * a function body instruction by instruction without understanding it.
  *
  * @module
@@ -32,6 +33,9 @@ export const Op = {
   i32Sub: 0x6b,
   i32Eqz: 0x45,
   refFunc: 0xd2,
+  try: 0x06,
+  delegate: 0x18,
+  tryTable: 0x1f,
   prefixFC: 0xfc,
   prefixFD: 0xfd,
   prefixFE: 0xfe,
@@ -93,8 +97,28 @@ export function skipImmediates(op: number, r: ByteReader): void {
     case 0x02:
     case 0x03:
     case 0x04:
+    case 0x06: // try (legacy exception handling)
       skipBlockType(r);
       return;
+    case 0x07: // catch tag
+    case 0x08: // throw tag
+    case 0x09: // rethrow label
+    case 0x18: // delegate label
+      r.u32();
+      return;
+    case 0x0a: // throw_ref
+    case 0x19: // catch_all
+      return;
+    case 0x1f: { // try_table blocktype vec(catch)
+      skipBlockType(r);
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        const kind = r.u8();
+        if (kind <= 1) r.u32(); // tag
+        r.u32(); // label
+      }
+      return;
+    }
     case 0x0e: {
       const n = r.u32();
       for (let i = 0; i <= n; i++) r.u32();

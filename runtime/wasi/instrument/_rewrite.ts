@@ -234,8 +234,19 @@ export function emitCode(ctx: RewriteContext, s: Section, w: ByteWriter): void {
       switch (op) {
         case Op.block:
         case Op.if:
+        case Op.try:
           skipBlockType(r);
           depth++;
+          break;
+        case Op.tryTable:
+          // A catch clause that targets the function's label leaves without the exit
+          // sync: that frame's fuel use is forgotten, a bounded loss (so is a throw).
+          skipImmediates(op, r);
+          depth++;
+          break;
+        case Op.delegate:
+          r.u32();
+          depth--;
           break;
         case Op.loop:
           skipBlockType(r);

@@ -57,7 +57,7 @@ import {
 } from "./_rewrite.ts";
 
 /** Version of the rewriting rules; part of every cache key. Bump on any output change. */
-export const INSTRUMENTER_VERSION = 3;
+export const INSTRUMENTER_VERSION = 4;
 
 export { BERTH_IMPORT_MODULE, MEMORY_GROW_IMPORT, YIELD_IMPORT } from "./_rewrite.ts";
 export { initialMemoryBytes } from "./_analyse.ts";

@@ -268,3 +268,35 @@ Deno.test("instrumentModule() walks SIMD, bulk memory, sign extension and satura
     (original.exports.f as (n: number) => number)(3),
   );
 });
+
+Deno.test("instrumentModule() walks exception handling (try/catch/throw, delegate)", () => {
+  const text = `(module
+    (tag $e (param i32))
+    (func $thrower (param i32) (throw $e (local.get 0)))
+    (func (export "f") (param $n i32) (result i32) (local $acc i32)
+      (loop $l
+        (try
+          (do (call $thrower (local.get $n)))
+          (catch $e (local.set $acc (i32.add (local.get $acc)))))
+        (try (do (try (do (nop)) (delegate 0))) (catch_all))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br_if $l (local.get $n)))
+      (local.get $acc)))`;
+  let mod;
+  try {
+    mod = wabt.parseWat("eh.wat", text, { exceptions: true });
+  } catch {
+    return; // this wabt build cannot parse exception handling
+  }
+  const bytes = new Uint8Array(mod.toBinary({}).buffer);
+  mod.destroy();
+  const original = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+  const { bytes: out, stats } = instrumentModule(bytes);
+  assert.ok(WebAssembly.validate(out));
+  assert.equal(stats.loopChecks, 1);
+  const h = instantiate(out);
+  assert.equal(
+    (h.exports.f as (n: number) => number)(10),
+    (original.exports.f as (n: number) => number)(10),
+  );
+});
