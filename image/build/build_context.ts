@@ -129,7 +129,12 @@ export class BuildContext implements SourceTree {
     memo: DigestMemo = new Map(),
   ): Promise<BuildContext> {
     const ctx = new BuildContext(dir, memo);
-    const root = await Deno.lstat(dir);
+    const root = await Deno.stat(dir).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new Error(`Cannot open the build context "${dir}": no such directory`);
+      }
+      throw e;
+    });
     if (!root.isDirectory) throw new Error(`Build context "${dir}" is not a directory`);
     ctx.#nodes.set("/", nodeOf("/", dir, root));
     await ctx.#scan("/", dir, ignore);

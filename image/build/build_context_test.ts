@@ -98,3 +98,14 @@ Deno.test("loadIgnoreFile() prefers <Dockerfile>.dockerignore, then .containerig
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("BuildContext.open() names a missing or non-directory context", async () => {
+  await assert.rejects(() => BuildContext.open("/nonexistent/berth-ctx"), /no such directory/);
+  const dir = await Deno.makeTempDir({ prefix: "berth-ctx-" });
+  try {
+    await Deno.writeTextFile(join(dir, "f"), "x");
+    await assert.rejects(() => BuildContext.open(join(dir, "f")), /is not a directory/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
