@@ -165,3 +165,31 @@ Deno.test("a container sees its own /proc (pid namespace) and its own cgroup wit
     await b.cleanup();
   }
 });
+
+Deno.test("attach follows a running container to its exit code; logs --since/--until select by time", async () => {
+  const b = await tempBerth();
+  try {
+    const d = await b.run([
+      "run",
+      "-d",
+      "--name",
+      "late",
+      "berth/base",
+      "sh",
+      "-c",
+      "echo early; sleep 3; echo late; exit 7",
+    ]);
+    assert.equal(d.code, 0, d.stderr);
+    const a = await b.run(["attach", "late"]);
+    assert.equal(a.code, 7);
+    assert.match(a.stdout, /late\n$/);
+    const all = await b.run(["logs", "-t", "late"]);
+    const [first, second] = all.stdout.trim().split("\n").map((l) => l.split(" ")[0]!);
+    const mid = new Date((Date.parse(first!) + Date.parse(second!)) / 2).toISOString();
+    assert.equal((await b.run(["logs", "--since", mid, "late"])).stdout, "late\n");
+    assert.equal((await b.run(["logs", "--until", mid, "late"])).stdout, "early\n");
+    assert.equal((await b.run(["logs", "--since", "1h", "late"])).stdout, "early\nlate\n");
+  } finally {
+    await b.cleanup();
+  }
+});

@@ -672,6 +672,7 @@ printf 'secret\\n' > token.txt
 TOKEN_FILE=token.txt sh ep.sh -v --port 1
 PASSWORD=a PASSWORD_FILE=b sh ep.sh x; echo "status $?"`,
   },
+  { name: "runaway recursion stops at dash's depth", script: `f() { f; }; f; echo after` },
 ];
 
 for (const c of CASES) {
