@@ -64,7 +64,9 @@ export function exitProcess(k: Kernel, p: Process, status: number): void {
   const parent = p.parent;
   if (parent && parent.alive) {
     if (parent.handlers.get(SIG.CHLD) === "ignore") {
+      // SIGCHLD ignored: no zombie (as SA_NOCLDWAIT); a waiting parent re-checks (ECHILD).
       reap(k, p);
+      parent.notifyChildChange();
     } else {
       k.sendSignal(parent, SIG.CHLD);
       parent.notifyChildChange();
@@ -86,8 +88,10 @@ function reparent(k: Kernel, dying: Process, c: Process): void {
   if (reaper) {
     reaper.children.add(c);
     if (!c.alive) {
-      if (reaper.handlers.get(SIG.CHLD) === "ignore") reap(k, c);
-      else {
+      if (reaper.handlers.get(SIG.CHLD) === "ignore") {
+        reap(k, c);
+        reaper.notifyChildChange();
+      } else {
         k.sendSignal(reaper, SIG.CHLD);
         reaper.notifyChildChange();
       }

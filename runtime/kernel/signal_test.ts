@@ -201,3 +201,23 @@ Deno.test("alarm delivers SIGALRM, which terminates by default (142)", async () 
     await k.shutdown();
   }
 });
+
+Deno.test("with SIGCHLD ignored children leave no zombie and a blocked wait4 ends with ECHILD", async () => {
+  const child: BuiltinMain = async (sys) => {
+    await sleepMs(sys, 20);
+    return 0;
+  };
+  const parent: BuiltinMain = async (sys) => {
+    sys.sigaction(SIG.CHLD, "ignore");
+    await sys.spawn({ path: "child", argv: ["child"] });
+    const r = await sys.wait4(-1, 0);
+    await say(sys, `${r === Errno.ECHILD ? "ECHILD" : JSON.stringify(r)}\n`);
+    return 0;
+  };
+  const k = new Kernel({ builtins: { child, parent } });
+  try {
+    assertEquals((await run(k, ["parent"])).out, "ECHILD\n");
+  } finally {
+    await k.shutdown();
+  }
+});
