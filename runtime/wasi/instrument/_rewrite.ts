@@ -326,7 +326,8 @@ export function emitCode(ctx: RewriteContext, s: Section, w: ByteWriter): void {
           break;
         }
         case Op.memoryGrow:
-          r.u8();
+          // Only memory 0 (the one WASI exports and the kernel charges) is rerouted.
+          if (r.u32() !== 0) break;
           body.range(bytes, copyFrom, start);
           body.u8(Op.call);
           body.u32(ctx.growIdx);
