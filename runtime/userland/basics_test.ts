@@ -64,3 +64,8 @@ Deno.test("every applet answers --help (except echo/true/false) without crashing
     assert.match(r.stdout, /^Usage: /, name);
   }
 });
+
+Deno.test("cat -A shows tabs, ends and nonprinting bytes", async () => {
+  const r = await runApplet(cat, ["cat", "-A"], { stdin: "a\tb\x01\x7f\n" });
+  assert.equal(r.stdout, "a^Ib^A^?$\n");
+});

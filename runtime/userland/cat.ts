@@ -18,9 +18,9 @@ import { openInput, readSome, writeAll } from "./_io.ts";
 export const cat = applet({
   name: "cat",
   usage:
-    "cat [-nbvteAE] [FILE]...\n\nPrint FILEs to stdout\n\n\t-n\tNumber output lines\n\t-b\tNumber nonblank lines\n\t-s\tSqueeze multiple blank lines\n\t-E\tShow end of line as '$'\n\t-A\tSame as -vET (without -v)",
+    "cat [-nbvteATE] [FILE]...\n\nPrint FILEs to stdout\n\n\t-n\tNumber output lines\n\t-b\tNumber nonblank lines\n\t-s\tSqueeze multiple blank lines\n\t-v\tShow nonprinting characters as ^x or M-x\n\t-T\tShow tabs as ^I\n\t-E\tShow end of line as '$'\n\t-A\tSame as -vTE\n\t-e\tSame as -vE\n\t-t\tSame as -vT",
   spec: {
-    flags: "nbsAEvteu",
+    flags: "nbsAEvteuT",
     long: {
       number: "n",
       "number-nonblank": "b",
@@ -34,8 +34,10 @@ export const cat = applet({
     const numberAll = opts.has("n");
     const numberNonBlank = opts.has("b");
     const ends = opts.has("E") || opts.has("A") || opts.has("e");
+    const tabs = opts.has("T") || opts.has("A") || opts.has("t");
+    const visible = opts.has("v") || opts.has("A") || opts.has("e") || opts.has("t");
     const squeeze = opts.has("s");
-    const lineMode = numberAll || numberNonBlank || ends || squeeze;
+    const lineMode = numberAll || numberNonBlank || ends || squeeze || tabs || visible;
     const buf = new Uint8Array(65536);
     let lineNo = 0;
     let atLineStart = true;
@@ -63,7 +65,9 @@ export const cat = applet({
           }
           continue;
         }
-        const text = dec.decode(buf.subarray(0, n), { stream: true });
+        const text = visible
+          ? latin1(buf.subarray(0, n))
+          : dec.decode(buf.subarray(0, n), { stream: true });
         let out = "";
         for (const ch of text) {
           if (atLineStart) {
@@ -78,7 +82,7 @@ export const cat = applet({
             out += ends ? "$\n" : "\n";
             atLineStart = true;
           } else {
-            out += ch;
+            out += ch === "\t" && tabs ? "^I" : visible ? showNonprinting(ch.charCodeAt(0)) : ch;
             atLineStart = false;
           }
         }
@@ -89,3 +93,27 @@ export const cat = applet({
     return ctx.status;
   },
 });
+
+function latin1(b: Uint8Array): string {
+  let s = "";
+  for (const x of b) s += String.fromCharCode(x);
+  return s;
+}
+
+/**
+ * `cat -v` notation for a byte: `^X` for controls, `M-` for bytes >= 128, `^?` for DEL.
+ *
+ * @param c Byte value (not newline; tabs are handled by the caller).
+ * @returns The visible form.
+ */
+export function showNonprinting(c: number): string {
+  let prefix = "";
+  if (c >= 128) {
+    prefix = "M-";
+    c -= 128;
+  }
+  if (c === 9 && !prefix) return "\t";
+  if (c < 32) return `${prefix}^${String.fromCharCode(c + 64)}`;
+  if (c === 127) return `${prefix}^?`;
+  return prefix + String.fromCharCode(c);
+}
