@@ -23,7 +23,7 @@ import { Tty } from "../kernel/fs/devfs/tty.ts";
 import type { StreamHandle } from "../kernel/host_stdio.ts";
 import type { Process } from "../kernel/process.ts";
 import type { ContainerRecord } from "./container_state.ts";
-import { initMain } from "./container_init.ts";
+import { FORWARDED, makeInit } from "./container_init.ts";
 import { LineDiscipline } from "./tty_line.ts";
 import { resolveUser } from "./container_create.ts";
 import { cgroupValues } from "./container_spec.ts";
@@ -235,6 +235,7 @@ export class KernelRuntime implements ContainerRuntime {
     // A fresh mount namespace is built for the container: cloning it again (CLONE_NEWNS)
     // would only copy it.
     const flags = cloneFlagsOf(record) & (this.#rootfs ? ~CLONE.NEWNS : ~0);
+    const initProgram = record.HostConfig.Init ? makeInit() : undefined;
     const argv = record.HostConfig.Init ? ["berth-init", ...spec.process.args] : spec.process.args;
     const ttyHandle = tty ? (tty.open() as unknown as StreamHandle) : undefined;
     let handle: ProcessHandle;
@@ -256,12 +257,17 @@ export class KernelRuntime implements ContainerRuntime {
         stdin: ttyHandle ?? (record.Config.OpenStdin ? "pipe" : "null"),
         stdout: ttyHandle ?? "pipe",
         stderr: ttyHandle ?? "pipe",
-        program: record.HostConfig.Init ? initMain : undefined,
+        program: initProgram?.main,
       });
     } catch (err) {
       throw startError(err, argv[0] ?? "");
     }
     current.init = handle.process;
+    if (initProgram) {
+      for (const sig of FORWARDED) {
+        if (!handle.process.handlers.has(sig)) handle.process.handlers.set(sig, initProgram.early);
+      }
+    }
     if (fs) this.#rootfs?.afterSpawn?.(fs, handle.process.fs as ProcessFs);
     const outDone = tty
       ? pump(tty.output, io.stdout).then(() => [])
