@@ -17,6 +17,7 @@ import { cmp } from "./cmp.ts";
 import { cp } from "./cp.ts";
 import { cut } from "./cut.ts";
 import { date } from "./date.ts";
+import { diff } from "./diff.ts";
 import { df, du } from "./du.ts";
 import { echo } from "./echo.ts";
 import { env } from "./env.ts";
@@ -106,6 +107,7 @@ export const applets: Record<string, BuiltinMain> = {
   delgroup,
   deluser,
   df,
+  diff,
   dirname,
   du,
   echo,
