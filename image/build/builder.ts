@@ -83,6 +83,11 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** `--label`: labels set on the final image. */
   labels?: Record<string, string>;
+  /**
+   * Remember content digests of the context's files across builds (default true). Off for
+   * throw-away contexts (a tar extracted per build), whose files never match again.
+   */
+  digestMemo?: boolean;
 }
 
 /** The built image. */
@@ -208,7 +213,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     "digests",
     `${sha256Digest(options.contextDir).slice(7, 39)}.json`,
   );
-  const memo = await loadDigestMemo(memoFile);
+  const useMemo = options.digestMemo !== false;
+  const memo = useMemo ? await loadDigestMemo(memoFile) : new Map();
   const context = await BuildContext.open(
     options.contextDir,
     (await loadIgnoreFile(options.contextDir, df.path)).matcher,
@@ -593,7 +599,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   } finally {
     await layerCache.close();
     if (scratch) await Deno.remove(scratch, { recursive: true }).catch(() => {});
-    if (context.memoChanged) await saveDigestMemo(memoFile, memo).catch(() => {});
+    if (useMemo && context.memoChanged) await saveDigestMemo(memoFile, memo).catch(() => {});
   }
 }
 

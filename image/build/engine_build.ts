@@ -97,6 +97,7 @@ export async function engineBuild(req: EngineBuildRequest): Promise<BuildResult 
       runner: req.runner,
       builderDir,
       signal: req.signal,
+      digestMemo: false, // the context is extracted afresh for every request
       limits: memory || quota
         ? {
           memoryBytes: memory ? Number(memory) : undefined,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createTarPacker } from "modern-tar";
 import type { BuildJsonMessage } from "./build_progress.ts";
 import { engineBuild, engineBuildPrune } from "./engine_build.ts";
+import { join } from "node:path";
 import { ScriptRunner, tempStore } from "./_test_support.ts";
 
 async function contextTar(files: Record<string, string>): Promise<Uint8Array> {
@@ -21,7 +22,7 @@ async function contextTar(files: Record<string, string>): Promise<Uint8Array> {
 }
 
 Deno.test("engineBuild() serves POST /build: tags, buildargs, labels, q, SOURCE_DATE_EPOCH arg", async () => {
-  const { store, dispose } = await tempStore();
+  const { root, store, dispose } = await tempStore();
   try {
     const body = await contextTar({
       "build/Containerfile":
@@ -54,6 +55,10 @@ Deno.test("engineBuild() serves POST /build: tags, buildargs, labels, q, SOURCE_
       messages.some((m) => "stream" in m && m.stream.includes("[2/3] COPY hi.txt /hi.txt")),
     );
     assert.deepEqual(messages.at(-1), { aux: { ID: r.id } });
+    const inBuilder = (await Array.fromAsync(Deno.readDir(join(root, "builder")))).map((e) =>
+      e.name
+    );
+    assert.ok(!inBuilder.includes("digests"), "no digest memo for throw-away contexts");
 
     q.set("q", "1");
     const quiet: BuildJsonMessage[] = [];
