@@ -377,6 +377,7 @@ export async function build(ctx: Context, args: ParsedArgs): Promise<number> {
   if (mem) q.set("memory", String((await import("./cmd_run.ts")).parseBytes(mem, "memory")));
   const cpus = flagString(args, "cpus");
   if (cpus) q.set("cpuquota", String(Math.round(Number(cpus) * 100000)));
+  if (!quiet) ctx.err(`Sending build context to Berth daemon  ${humanSize(body.length)}`);
   const res = await ctx.api.ok("POST", `/build?${q}`, { body, contentType: "application/x-tar" });
   const r = await printProgress(ctx, res.stream(), quiet);
   if (r.error) {
