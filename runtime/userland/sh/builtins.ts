@@ -15,7 +15,7 @@ import { testCommand } from "./builtin_testexpr.ts";
 import { commandKind, execReplace, findInPath, runArgv } from "./exec_simple.ts";
 import { isName } from "./lexer.ts";
 import { parseScript, ShellSyntaxError } from "./parser.ts";
-import type { Shell } from "./shell.ts";
+import { MAX_FUNCTION_DEPTH, type Shell } from "./shell.ts";
 import {
   ExitSignal,
   LoopSignal,
@@ -132,6 +132,10 @@ const dot: Builtin = async (sh, argv) => {
       throw new ShellError(`Syntax error: ${e.message}`);
     }
     throw e;
+  }
+  if (sh.funcDepth >= MAX_FUNCTION_DEPTH) {
+    // dash crashes here; Berth stops as it does for functions.
+    throw new ShellError(`Maximum function recursion depth (${MAX_FUNCTION_DEPTH}) reached`);
   }
   const savedParams = sh.params;
   if (argv.length > 2) sh.params = argv.slice(2);

@@ -206,3 +206,18 @@ Deno.test("sh interactive reads $ENV first", async () => {
 Deno.test("sh exec hands a here-document to the new program", async () => {
   await check("exec cat <<EOF\nfrom heredoc $((6 * 7))\nEOF", "from heredoc 42\n");
 });
+
+Deno.test("sh stops runaway recursion of functions and . files at depth 1000", async () => {
+  await check(
+    "f() { f; }; f; echo after",
+    "",
+    2,
+    "sh: 1: Maximum function recursion depth (1000) reached\n",
+  );
+  await check(
+    'echo ". /tmp/self" > /tmp/self; . /tmp/self; echo after',
+    "",
+    2,
+    "sh: 1: Maximum function recursion depth (1000) reached\n",
+  );
+});

@@ -34,6 +34,9 @@ import {
   type Var,
 } from "./state.ts";
 
+/** dash's limit on nested function calls. */
+export const MAX_FUNCTION_DEPTH = 1000;
+
 /** A function definition. */
 export type FuncDef = Command & { type: "func" };
 
@@ -389,6 +392,7 @@ export class Shell implements ExpandContext {
 
   /** Parses and runs text in this shell (`eval`, traps). */
   async evalText(text: string): Promise<number> {
+    await null;
     let script: Script;
     try {
       script = parseScript(text);
@@ -733,6 +737,11 @@ export class Shell implements ExpandContext {
 
   /** Calls a function with arguments. */
   async callFunction(f: FuncDef, args: string[]): Promise<number> {
+    if (this.funcDepth >= MAX_FUNCTION_DEPTH) {
+      throw new ShellError(`Maximum function recursion depth (${MAX_FUNCTION_DEPTH}) reached`);
+    }
+    // Continue on a fresh stack: a call chain of builtins never awaits anything real.
+    await null;
     const savedParams = this.params;
     this.params = args;
     this.locals.push(new Map());
