@@ -28,6 +28,7 @@ import {
 import { type LayerChange, writeLayerTar } from "./layer_writer.ts";
 import type { SourceTree } from "./source_tree.ts";
 import { cleanInRoot } from "./source_tree.ts";
+import { stateFromImage, stateFromScratch, stateFromStage } from "./stage_from.ts";
 import {
   applyMetadata,
   type BuildImageConfig,
@@ -305,53 +306,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         text: `FROM ${fromText}`,
       });
       const started = performance.now();
-      let state: StageState;
       const baseStage = stageRef(fromText, stage.index);
-      if (baseStage) {
-        const s = finished.get(baseStage.index)!;
-        state = {
-          config: structuredClone(s.config),
-          layers: [...s.layers],
-          args: new Map(),
-          key: chainKey("FROM stage", s.key),
-          created: s.created,
-          cmdSetHere: false,
-        };
-      } else if (fromText.toLowerCase() === "scratch") {
-        const [os = "wasi", arch = "wasm"] = (stage.from.platform ?? "wasi/wasm").split("/");
-        const created = new Date((epoch ?? 0) * 1000).toISOString();
-        state = {
-          config: {
-            architecture: arch,
-            os,
-            config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] },
-            rootfs: { type: "layers", diff_ids: [] },
-            history: [],
-          },
-          layers: [],
-          args: new Map(),
-          key: chainKey("FROM scratch", `${os}/${arch}`),
-          created,
-          cmdSetHere: false,
-        };
-      } else {
-        const img = await findImage(fromText, stage.from.line);
-        const config = structuredClone(img.config) as BuildImageConfig;
-        const layers = img.manifest.layers.map((l, i) => ({
-          digest: l.digest as Digest,
-          size: l.size,
-          diffId: config.rootfs.diff_ids[i] as Digest,
-          mediaType: l.mediaType,
-        }));
-        state = {
-          config,
-          layers,
-          args: new Map(),
-          key: chainKey("FROM image", img.id),
-          created: config.created ?? config.history?.at(-1)?.created ?? new Date(0).toISOString(),
-          cmdSetHere: false,
-        };
-      }
+      const state: StageState = baseStage
+        ? stateFromStage(finished.get(baseStage.index)!)
+        : fromText.toLowerCase() === "scratch"
+        ? stateFromScratch(stage.from.platform, epoch)
+        : stateFromImage(await findImage(fromText, stage.from.line));
       // Layers written with SOURCE_DATE_EPOCH differ from those without: keep them apart.
       state.key = chainKey(state.key, `epoch=${epoch ?? "none"}`);
       emit({ type: "done", step: fromStep, seconds: (performance.now() - started) / 1000 });
