@@ -28,6 +28,7 @@ import { egrep, fgrep, grep } from "./grep.ts";
 import { groups } from "./groups.ts";
 import { gunzip, gzip, zcat } from "./gzip.ts";
 import { head } from "./head.ts";
+import { hexdump, od } from "./hexdump.ts";
 import { id, whoami } from "./id.ts";
 import { install } from "./install.ts";
 import { ipcmk, ipcrm, ipcs } from "./ipcs.ts";
@@ -123,6 +124,7 @@ export const applets: Record<string, BuiltinMain> = {
   gunzip,
   gzip,
   head,
+  hexdump,
   hostname,
   id,
   install,
@@ -142,6 +144,7 @@ export const applets: Record<string, BuiltinMain> = {
   nice,
   nl,
   nproc,
+  od,
   paste,
   pgrep,
   pkill,
