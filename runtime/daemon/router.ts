@@ -143,7 +143,11 @@ function statusOf(err: unknown): number {
   if (typeof status === "number") return status;
   if (/NotFound/.test(name)) return 404;
   if (/Conflict|InUse|AlreadyExists/.test(name)) return 409;
-  if (/Invalid|BadArchive|BadLayer|Unsupported|Reference|Parse|Usage/.test(name)) return 400;
+  if (/Invalid|BadArchive|BadLayer|Unsupported|Reference|Parse|Usage|Mismatch/.test(name)) {
+    return 400;
+  }
+  // Other image errors are the request's (an ambiguous ID prefix, a tag with a digest…).
+  if (name === "ImageError") return 400;
   return 500;
 }
 
