@@ -322,7 +322,12 @@ export function createProcFs(source: ProcSource, viewer: Task): SynthFs {
     const link = (which: "cwd" | "root"): SynthEntry => ({
       kind: "link",
       target: (ctx) => need((p) => p.fs ? text(ctx, p.fs[which]) : "/") as string | Errno,
-      magic: (ctx) => place(ctx, info()?.fs?.[which]),
+      // Like Linux's ptrace check: only the owner (or root) jumps; others resolve the text.
+      magic: (ctx) => {
+        const p = info();
+        if (!p || (ctx.cred.euid !== 0 && ctx.cred.euid !== p.cred.uid)) return undefined;
+        return place(ctx, p.fs?.[which]);
+      },
     });
     const uid = info()?.cred.uid ?? 0;
     return fixedDir({
