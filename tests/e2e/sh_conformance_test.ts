@@ -673,6 +673,8 @@ TOKEN_FILE=token.txt sh ep.sh -v --port 1
 PASSWORD=a PASSWORD_FILE=b sh ep.sh x; echo "status $?"`,
   },
   { name: "runaway recursion stops at dash's depth", script: `f() { f; }; f; echo after` },
+  { name: "arithmetic on a non-number variable", script: `x="1+2"; echo $((x))` },
+  { name: "arithmetic on a bad octal constant", script: `echo $((08))` },
 ];
 
 for (const c of CASES) {

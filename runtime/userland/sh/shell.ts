@@ -310,7 +310,10 @@ export class Shell implements ExpandContext {
       return evalArith(text, { get: (n) => this.lookup(n), set: (n, v) => this.setVar(n, v) });
     } catch (e) {
       if (e instanceof ShellError) throw e;
-      throw new ShellError(`arithmetic expression: ${(e as Error).message}: "${text}"`);
+      const msg = (e as Error).message;
+      // dash reports a variable that is not a number on its own.
+      if (msg.startsWith("Illegal number")) throw new ShellError(msg);
+      throw new ShellError(`arithmetic expression: ${msg}: "${text}"`);
     }
   }
 
