@@ -9,6 +9,7 @@ import { isErrno } from "../kernel/errno.ts";
 import type { IpcStat, Syscalls } from "../kernel/syscalls/api.ts";
 import { applet } from "./_applet.ts";
 import type { Ctx } from "./_applet.ts";
+import type { Opts } from "./_args.ts";
 import { readNameDb } from "./_format.ts";
 
 const IPC_CREAT = 0o1000;
@@ -57,8 +58,12 @@ export const ipcs = applet({
   name: "ipcs",
   usage:
     "ipcs [-qmsa]\n\nShow information on IPC facilities\n\n\t-q\tMessage queues\n\t-m\tShared memory segments\n\t-s\tSemaphore arrays\n\t-a\tAll (default)",
-  spec: { flags: "qmsa", long: { queues: "q", shmems: "m", semaphores: "s", all: "a" } },
+  spec: {
+    flags: "qmsal",
+    long: { queues: "q", shmems: "m", semaphores: "s", all: "a", limits: "l" },
+  },
   async run(ctx, opts) {
+    if (opts.has("l")) return await limits(ctx, opts);
     const all = opts.has("a") || !["q", "m", "s"].some((k) => opts.has(k));
     const users = await readNameDb(ctx.sys, "passwd");
     const owner = (uid: number) => (users.byId.get(uid) ?? String(uid)).padEnd(10);
@@ -95,6 +100,41 @@ export const ipcs = applet({
     return 0;
   },
 });
+
+async function limits(ctx: Ctx, opts: Opts): Promise<number> {
+  const all = opts.has("a") || !["q", "m", "s"].some((k) => opts.has(k));
+  const info = (
+    r: IpcStat | number | number[] | 0,
+  ) => (typeof r === "object" && !Array.isArray(r) ? r : null);
+  let text = "";
+  if (all || opts.has("q")) {
+    const m = info(ctx.sys.msgctl(0, MSG_INFO));
+    if (m) {
+      text += `\n------ Messages Limits --------\nmax queues system wide = ${m.msgmni}\n` +
+        `max size of message (bytes) = ${m.msgmax}\ndefault max size of queue (bytes) = ${m.msgmnb}\n`;
+    }
+  }
+  if (all || opts.has("m")) {
+    const m = info(ctx.sys.shmctl(0, SHM_INFO));
+    if (m) {
+      text += `\n------ Shared Memory Limits --------\nmax number of segments = ${m.shmmni}\n` +
+        `max seg size (kbytes) = ${
+          Math.floor(m.shmmax! / 1024)
+        }\nmax total shared memory (kbytes) = ${Math.floor((m.shmall! * 4096) / 1024)}\n` +
+        "min seg size (bytes) = 1\n";
+    }
+  }
+  if (all || opts.has("s")) {
+    const m = info(ctx.sys.semctl(0, 0, SEM_INFO));
+    if (m) {
+      text +=
+        `\n------ Semaphore Limits --------\nmax number of arrays = ${m.semmni}\nmax semaphores per array = ${m.semmsl}\n` +
+        `max semaphores system wide = ${m.semmns}\nmax ops per semop call = ${m.semopm}\nsemaphore max value = 32767\n`;
+    }
+  }
+  await ctx.out.write(text + "\n");
+  return 0;
+}
 
 function randomKey(sys: Syscalls): number {
   const b = new Uint8Array(4);

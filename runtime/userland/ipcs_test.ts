@@ -53,3 +53,12 @@ Deno.test("ipcs in one IPC namespace never sees another's objects", async () => 
     await k.shutdown();
   }
 });
+
+Deno.test("ipcs -l prints the namespace's limits", async () => {
+  const m = new TestMachine();
+  const r = await m.run(["ipcs", "-l", "-q"]);
+  assert.equal(
+    r.stdout,
+    "\n------ Messages Limits --------\nmax queues system wide = 32000\nmax size of message (bytes) = 8192\ndefault max size of queue (bytes) = 16384\n\n",
+  );
+});
