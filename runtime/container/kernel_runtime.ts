@@ -145,6 +145,21 @@ function startError(err: unknown, what: string): Error {
   return err as Error;
 }
 
+/**
+ * A write-only stream handle that hands each write to `sink` at once (no pipe, no
+ * reader, no buffering): how a container's stdout/stderr reach its log and attachments.
+ */
+function outSink(sink: (data: Uint8Array) => void): StreamHandle {
+  return {
+    stream: true,
+    read: () => Errno.EBADF,
+    write: (buf) => {
+      if (buf.length > 0) sink(buf.slice());
+      return buf.length;
+    },
+  };
+}
+
 async function pump(
   stream: ReadableStream<Uint8Array> | null,
   sink: (d: Uint8Array) => void,
@@ -255,8 +270,8 @@ export class KernelRuntime implements ContainerRuntime {
           groups: spec.process.user.additionalGids ?? [],
         },
         stdin: ttyHandle ?? (record.Config.OpenStdin ? "pipe" : "null"),
-        stdout: ttyHandle ?? "pipe",
-        stderr: ttyHandle ?? "pipe",
+        stdout: ttyHandle ?? outSink(io.stdout),
+        stderr: ttyHandle ?? outSink(io.stderr),
         program: initProgram?.main,
       });
     } catch (err) {
@@ -269,9 +284,8 @@ export class KernelRuntime implements ContainerRuntime {
       }
     }
     if (fs) this.#rootfs?.afterSpawn?.(fs, handle.process.fs as ProcessFs);
-    const outDone = tty
-      ? pump(tty.output, io.stdout).then(() => [])
-      : Promise.all([pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
+    // Without a terminal, output reaches the engine synchronously as it is written.
+    const outDone = tty ? pump(tty.output, io.stdout) : Promise.resolve();
     const stdinWriter = handle.stdin?.getWriter();
     const line = tty
       ? new LineDiscipline({
@@ -344,15 +358,13 @@ export class KernelRuntime implements ContainerRuntime {
         joinPid: init.pid,
         cred: { uid: user.uid, gid: user.gid },
         stdin: ttyHandle ?? (opts.stdin ? "pipe" : "null"),
-        stdout: ttyHandle ?? "pipe",
-        stderr: ttyHandle ?? "pipe",
+        stdout: ttyHandle ?? outSink(io.stdout),
+        stderr: ttyHandle ?? outSink(io.stderr),
       });
     } catch (err) {
       throw startError(err, opts.argv[0] ?? "");
     }
-    const outDone = tty
-      ? pump(tty.output, io.stdout).then(() => [])
-      : Promise.all([pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
+    const outDone = tty ? pump(tty.output, io.stdout) : Promise.resolve();
     const w = handle.stdin?.getWriter();
     const line = tty
       ? new LineDiscipline({

@@ -327,7 +327,9 @@ export class OverlayRootfs implements RootfsProvider {
       this.#merged.set(key, lower);
       if (this.#merged.size > 256) this.#merged.delete(this.#merged.keys().next().value!);
     }
-    const ovl = new OverlayFs({ lower, memory: charger });
+    // Large upper files live on disk beside the container's state, not in the daemon's
+    // heap: without this, a container with no memory limit grows the daemon without bound.
+    const ovl = new OverlayFs({ lower, memory: charger, spillDir: `${this.#dir(record)}/spill` });
     // Only a container that ran before (in an earlier daemon) can have a saved layer.
     if (record.State.StartedAt !== ZERO_TIME) {
       try {

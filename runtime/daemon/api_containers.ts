@@ -386,7 +386,7 @@ async function attachSession(
     for (const r of past) send(r.stream, encoder.encode(r.log));
   }
   if (!want.stream) {
-    conn.close();
+    await conn.close();
     return;
   }
   c.listeners.add(send);
@@ -430,7 +430,7 @@ async function attachSession(
   c.listeners.delete(send);
   // Let output written just before the exit reach the client.
   await new Promise((r) => setTimeout(r, 0));
-  conn.close();
+  await conn.close();
 }
 
 /** An attach made before start (docker run): wait for the run that follows to end. */

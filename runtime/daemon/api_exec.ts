@@ -144,7 +144,7 @@ export function registerExecRoutes(router: Router, daemon: Daemon, engine: Conta
       await conn.write(
         tty ? new TextEncoder().encode(msg) : encodeFrame(2, new TextEncoder().encode(msg)),
       );
-      conn.close();
+      await conn.close();
       return;
     }
     inst.process = proc;
@@ -177,7 +177,7 @@ export function registerExecRoutes(router: Router, daemon: Daemon, engine: Conta
     }
     await finished;
     await new Promise((r) => setTimeout(r, 0));
-    session.close();
+    await session.close();
   });
 
   router.add("POST", "/exec/{id}/resize", async (req, res, p) => {

@@ -68,8 +68,8 @@ export interface HijackedConn {
   read(): Promise<Uint8Array | null>;
   /** Write raw bytes. Resolves false when the client went away. */
   write(data: Uint8Array | string): Promise<boolean>;
-  /** Close the write side (half-close) or the connection. */
-  close(): void;
+  /** Close the write side (half-close) once every queued write is out. */
+  close(): Promise<void>;
 }
 
 /** How a handler answers. Exactly one of the methods is called per request. */
@@ -343,6 +343,8 @@ async function handleConn(
           await writeHead(200, { "Content-Type": contentType, "Connection": "close" });
         }
         let alive = true;
+        // Writes go out one after another, in call order (callers need not await them).
+        let chain: Promise<unknown> = Promise.resolve();
         return {
           read: async () => {
             try {
@@ -351,17 +353,22 @@ async function handleConn(
               return null;
             }
           },
-          async write(data) {
-            if (!alive) return false;
-            try {
-              await writeAll(conn, data);
-              return true;
-            } catch {
-              alive = false;
-              return false;
-            }
+          write(data) {
+            const next = chain.then(async () => {
+              if (!alive) return false;
+              try {
+                await writeAll(conn, data);
+                return true;
+              } catch {
+                alive = false;
+                return false;
+              }
+            });
+            chain = next;
+            return next;
           },
-          close() {
+          async close() {
+            await chain;
             alive = false;
             try {
               conn.closeWrite();

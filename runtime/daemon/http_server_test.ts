@@ -74,7 +74,7 @@ Deno.test("a hijacked connection carries raw frames both ways after 101", async 
     const conn = await res.hijack("application/vnd.docker.multiplexed-stream");
     const data = await conn.read();
     await conn.write(encodeFrame(1, data ?? new Uint8Array()));
-    conn.close();
+    await conn.close();
   });
 });
 
