@@ -675,6 +675,13 @@ PASSWORD=a PASSWORD_FILE=b sh ep.sh x; echo "status $?"`,
   { name: "runaway recursion stops at dash's depth", script: `f() { f; }; f; echo after` },
   { name: "arithmetic on a non-number variable", script: `x="1+2"; echo $((x))` },
   { name: "arithmetic on a bad octal constant", script: `echo $((08))` },
+  {
+    name: "printf directive errors",
+    script:
+      `printf '%3$s\\n' a; echo " st=$?"; printf 'x%'; echo " st=$?"; printf '%z' a; echo " st=$?"`,
+  },
+  { name: "return keeps large numbers in $?", script: `f() { return 300; }; f; echo $?; f` },
+  { name: "kill -l lists 0 first", script: `kill -l | head -n 3` },
 ];
 
 for (const c of CASES) {

@@ -106,7 +106,8 @@ export async function kill(sh: Shell, argv: string[]): Promise<number> {
       await sh.print(1, out);
       return 0;
     }
-    await sh.print(1, SIGNAL_NAMES.slice(1).join("\n") + "\n");
+    // dash lists signal 0 as "0" first.
+    await sh.print(1, "0\n" + SIGNAL_NAMES.slice(1).join("\n") + "\n");
     return 0;
   }
   if (args[0] === "-s" || args[0] === "-n") {

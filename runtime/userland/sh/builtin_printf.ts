@@ -189,8 +189,13 @@ export async function printf(sh: Shell, argv: string[]): Promise<number> {
       }
       const m = /^%([-+ #0]*)(\*|[0-9]*)(?:\.(\*|[0-9]*))?([a-zA-Z%])/.exec(format.slice(i));
       if (!m) {
-        out += c;
-        continue;
+        const bad = /^%[^a-zA-Z%]*/.exec(format.slice(i))![0];
+        await sh.print(1, out);
+        const missing = bad.length === format.length - i;
+        await sh.error(
+          `printf: ${missing ? "missing format character" : `${bad}: invalid directive`}`,
+        );
+        return 2;
       }
       i += m[0].length - 1;
       let [, flags, width, prec] = m as unknown as [
@@ -271,8 +276,9 @@ export async function printf(sh: Shell, argv: string[]): Promise<number> {
           break;
         }
         default:
+          await sh.print(1, out);
           await sh.error(`printf: %${conv}: invalid directive`);
-          return 1;
+          return 2;
       }
     }
     if (!consumed) break;

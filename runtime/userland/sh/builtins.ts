@@ -45,7 +45,8 @@ const exit: Builtin = (sh, argv) => {
 };
 
 const returnCmd: Builtin = (sh, argv) => {
-  const code = argv[1] === undefined ? sh.status : parseCount("return", argv[1], 0) & 0xff;
+  // dash keeps the whole number in `$?` (`return 300` gives 300).
+  const code = argv[1] === undefined ? sh.status : parseCount("return", argv[1], 0);
   throw new ReturnSignal(code);
 };
 
