@@ -52,7 +52,8 @@ async function layersFor(n: number): Promise<OpenLayer[]> {
 async function statBench(quick: boolean): Promise<Row[]> {
   const one = overlayRoot(mergeLayers(await layersFor(1))).task;
   const fifty = overlayRoot(mergeLayers(await layersFor(quick ? 5 : 50))).task;
-  const opts = { runs: quick ? 5 : 30, batch: quick ? 100 : 5000 };
+  // Many short alternating pairs: a burst of load hits both sides of a pair alike.
+  const opts = { runs: quick ? 5 : 200, batch: quick ? 100 : 1000 };
   const stat1 = () => fstatat(one, AT.FDCWD, `${DEEP}/file`, 0);
   const stat50 = () => fstatat(fifty, AT.FDCWD, `${DEEP}/file`, 0);
   // Warm both paths up (JIT), then measure them in alternating batches so that load on
