@@ -170,6 +170,15 @@ Deno.test({
       assert.equal(info.Os, "wasi");
       assert.equal(info.Architecture, "wasm");
       assert.deepEqual(info.Layers, base.manifest.layers.map((l) => l.digest));
+      // The store itself is an OCI image layout the tools read in place.
+      const direct = JSON.parse(
+        await run("skopeo", ["inspect", `oci:${t}/root/images:docker.io/berth/base:latest`]),
+      );
+      assert.equal(direct.Digest, base.manifestDigest);
+      assert.match(
+        await run("umoci", ["ls", "--layout", `${t}/root/images`]),
+        /berth\/base:latest/,
+      );
 
       // umoci only unpacks Linux images: a two-layer linux/amd64 image with whiteouts,
       // an opaque directory, links and a long name, made by Berth's layer writer.
