@@ -81,11 +81,27 @@ export function mountTable(fs: FsState, root: Loc, info: "mountinfo" | "mounts")
       out += `${m.source} ${point} ${m.fs.type} ${opts} 0 0\n`;
     } else {
       const parent = m.parent?.id ?? m.id;
-      out +=
-        `${m.id} ${parent} 0:${m.fs.dev} / ${point} ${ro} - ${m.fs.type} ${m.source} ${opts}\n`;
+      const within = pathInFs(m.root);
+      out += `${m.id} ${parent} 0:${m.fs.dev} ${within} ${point} ${ro} - ${m.fs.type} ` +
+        `${m.source} ${opts}\n`;
     }
   }
   return out;
+}
+
+/** Path of a directory inside its own file system (a bind mount's root in mountinfo). */
+function pathInFs(dir: Inode): string {
+  const names: string[] = [];
+  let n = dir;
+  for (let guard = 0; guard < 4096; guard++) {
+    const p = n.parent?.();
+    if (!p || p === n) break;
+    const name = n.nameInParent?.();
+    if (name === undefined) break;
+    names.push(name);
+    n = p;
+  }
+  return "/" + names.reverse().join("/");
 }
 
 function statLine(p: ProcInfo, bootMs: number): string {
@@ -348,6 +364,16 @@ export function createProcFs(source: ProcSource, viewer: Task): SynthFs {
       exe: { kind: "link", target: () => need((p) => p.exe) as string | Errno },
       fd: fdDir(pid, uid),
       ns: nsDir(pid),
+      task: {
+        kind: "dir",
+        dir: () => ({
+          list: () => [String(pid)],
+          get: (name) =>
+            name === String(pid)
+              ? { kind: "dir", uid, gid: uid, dir: () => pidDir(pid) }
+              : undefined,
+        }),
+      },
     });
   };
 

@@ -155,3 +155,14 @@ Deno.test("procfs: /proc/sys answers the common sysctls read-only", () => {
   assert.equal(readAll(task, "/proc/sys/fs/pipe-max-size"), "1048576\n");
   assert.equal(openat(task, AT.FDCWD, "/proc/sys/kernel/ostype", O.WRONLY, 0), Errno.EACCES);
 });
+
+Deno.test("procfs: mountinfo shows a bind mount's root inside its file system; task/PID exists", () => {
+  const { task } = procRoot();
+  mkdirat(task, AT.FDCWD, "/data", 0o755);
+  mkdirat(task, AT.FDCWD, "/data/sub", 0o755);
+  mkdirat(task, AT.FDCWD, "/view", 0o755);
+  assert.equal(mount(task, "/data/sub", "/view", "", 4096, ""), 0);
+  assert.match(readAll(task, "/proc/self/mountinfo") as string, / \/data\/sub \/view rw - tmpfs /);
+  assert.equal(readAll(task, "/proc/self/task/1/comm"), "init\n");
+  assert.equal(readlinkat(task, AT.FDCWD, "/proc/thread-self"), "1/task/1");
+});
