@@ -133,3 +133,4 @@ export {
   pruneImages,
   type PruneReport,
 } from "./api/prune_images.ts";
+export { checkStore, type StoreCheckReport, type StoreProblem } from "./store/store_check.ts";
