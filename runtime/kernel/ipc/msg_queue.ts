@@ -143,7 +143,9 @@ export class MsgQueue {
     for (let i = 0; i < this.receivers.length; i++) {
       const r = this.receivers[i]!;
       if (!matches(m.type, r.msgtyp, r.except)) continue;
-      this.receivers.splice(i--, 1);
+      if (i === 0) this.receivers.shift();
+      else this.receivers.splice(i, 1);
+      i--;
       if (m.data.length > r.maxSize && !r.noerror) {
         r.resolve(Errno.E2BIG);
         continue;
