@@ -362,3 +362,29 @@ Deno.test("O_TRUNC of a lower file copies no data up; a FIFO made in the overlay
   const buf = new Uint8Array(4);
   assert.equal(read(task, rw, buf), 2);
 });
+
+Deno.test("upperFs.destroy() frees memory and deletes spill files", async () => {
+  const { merged } = await mergedOf([[{ type: "dir", path: "/d" }]]);
+  const spillDir = await Deno.makeTempDir({ prefix: "berth-spill-" });
+  try {
+    const mem = new CountingCharger();
+    const fs = new OverlayFs({ lower: merged, memory: mem, spillDir, spillThreshold: 1 << 16 });
+    const task = makeTask(
+      new FsState(new MountNamespace(new Mount(fs, fs.root, 0, "ovl"))),
+      {},
+      mem,
+    );
+    for (const [name, size] of [["/small", 100], ["/d/big", 1 << 18]] as const) {
+      const fd = openat(task, AT.FDCWD, name, O.CREAT | O.WRONLY, 0o644) as number;
+      assert.equal(write(task, fd, new Uint8Array(size)), size);
+      close(task, fd);
+    }
+    assert.equal([...Deno.readDirSync(spillDir)].length, 1);
+    assert.ok(mem.current > 0);
+    fs.upperFs.destroy();
+    assert.equal([...Deno.readDirSync(spillDir)].length, 0);
+    assert.equal(mem.byKind.file ?? 0, 0);
+  } finally {
+    await Deno.remove(spillDir, { recursive: true });
+  }
+});

@@ -331,17 +331,19 @@ export class TmpNode implements Inode {
 
   #spillIo(op: "read" | "write", buf: Uint8Array, pos: number): number | Errno {
     const f = this.spill as Deno.FsFile;
+    let n = 0;
     try {
       f.seekSync(pos, Deno.SeekMode.Start);
-      let n = 0;
       while (n < buf.length) {
         const k = op === "read" ? f.readSync(buf.subarray(n)) : f.writeSync(buf.subarray(n));
         if (!k) break;
         n += k;
       }
       return n;
-    } catch {
-      return Errno.EIO;
+    } catch (err) {
+      // As write(2): a short count if some bytes went in, else the host's error.
+      if (n > 0) return n;
+      return hostNoSpace(err) ? Errno.ENOSPC : Errno.EIO;
     }
   }
 
@@ -357,9 +359,12 @@ export class TmpNode implements Inode {
       f.truncateSync(size);
       this.spill = f;
       this.spillPath = path;
-    } catch {
+    } catch (err) {
       this.fs.unchargeDisk(size);
-      return Errno.EIO;
+      try {
+        Deno.removeSync(path);
+      } catch { /* never created */ }
+      return hostNoSpace(err) ? Errno.ENOSPC : Errno.EIO;
     }
     if (this.data.length) this.fs.uncharge(this.data.length);
     this.data = new Uint8Array(0);
@@ -499,6 +504,20 @@ export class TmpFs implements FileSystem {
   }
 
   /**
+   * Free every file's data, spill files included (closed and deleted): the file system is
+   * gone for good, as when a tmpfs is unmounted for the last time. Open descriptors that
+   * still point into it read as empty files afterwards.
+   */
+  destroy(): void {
+    const stack: TmpNode[] = [this.root];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (node.children) { for (const child of node.children.values()) stack.push(child); }
+      node.free();
+    }
+  }
+
+  /**
    * Charge `bytes` of file data.
    *
    * @param bytes Amount.
@@ -584,3 +603,9 @@ export class TmpFs implements FileSystem {
 }
 
 export { parseTmpfsOptions } from "./tmpfs_options.ts";
+
+/** Whether a host file error is "No space left on device" (or a quota). */
+function hostNoSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "ENOSPC" || code === "EDQUOT" || /os error (28|122)\b/.test(String(err));
+}
