@@ -183,9 +183,21 @@ export class LogWriter {
     this.#batch = [];
     this.#batchBytes = 0;
     let off = 0;
-    while (off < bytes.length) off += writeSync(this.#fd, bytes, off);
-    this.#size += bytes.length;
+    try {
+      while (off < bytes.length) off += writeSync(this.#fd, bytes, off);
+    } catch (err) {
+      // A full or failing host disk loses log lines, as Docker's json-file driver does; it
+      // must not stop the container's output (attach readers still get every record).
+      this.dropped += bytes.length - off;
+      if (this.dropped === bytes.length - off) {
+        console.error(`berth: cannot write the log ${this.path}: ${(err as Error).message}`);
+      }
+    }
+    this.#size += off;
   }
+
+  /** Bytes of log records lost to host write errors (e.g. a full disk). */
+  dropped = 0;
 
   #rotate(): void {
     closeSync(this.#fd);

@@ -329,7 +329,9 @@ export class OverlayRootfs implements RootfsProvider {
     }
     // Large upper files live on disk beside the container's state, not in the daemon's
     // heap: without this, a container with no memory limit grows the daemon without bound.
-    const ovl = new OverlayFs({ lower, memory: charger, spillDir: `${this.#dir(record)}/spill` });
+    const spillDir = `${this.#dir(record)}/spill`;
+    await Deno.mkdir(spillDir, { recursive: true, mode: 0o700 });
+    const ovl = new OverlayFs({ lower, memory: charger, spillDir });
     // Only a container that ran before (in an earlier daemon) can have a saved layer.
     if (record.State.StartedAt !== ZERO_TIME) {
       try {
@@ -472,6 +474,9 @@ export class OverlayRootfs implements RootfsProvider {
   }
 
   remove(record: ContainerRecord): Promise<void> {
+    // The upper tree dies with the container: its memory and spill files are given back now,
+    // not when the daemon exits (an open spill file keeps its disk space until closed).
+    this.#overlays.get(record.Id)?.upperFs.destroy();
     this.#overlays.delete(record.Id);
     return Promise.resolve();
   }
