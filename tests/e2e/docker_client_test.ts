@@ -55,6 +55,18 @@ Deno.test({
       assert.equal(logs.stdout, "kept output\n");
       const failing = await run("run", "--rm", "berth/base", "false");
       assert.equal(failing.code, 1);
+      // exec (hijacked, multiplexed), cp both ways (archive HEAD/PUT/GET), stop, inspect.
+      assert.equal((await run("run", "-d", "--name", "bg", "berth/base", "sleep", "60")).code, 0);
+      const ex = await run("exec", "bg", "sh", "-c", "echo in-exec; exit 3");
+      assert.equal(ex.code, 3);
+      assert.equal(ex.stdout, "in-exec\n");
+      await Deno.writeTextFile(`${b.root}/hostfile.txt`, "from host\n");
+      assert.equal((await run("cp", `${b.root}/hostfile.txt`, "bg:/root/")).code, 0);
+      assert.equal((await run("cp", "bg:/root/hostfile.txt", `${b.root}/back.txt`)).code, 0);
+      assert.equal(await Deno.readTextFile(`${b.root}/back.txt`), "from host\n");
+      assert.equal((await run("stop", "-t", "1", "bg")).code, 0);
+      assert.equal((await run("inspect", "-f", "{{.State.Status}}", "bg")).stdout, "exited\n");
+      assert.equal((await run("rm", "bg")).code, 0);
       const rm = await run("rm", "keep");
       assert.equal(rm.code, 0, rm.stderr);
       assert.doesNotMatch((await run("ps", "-a")).stdout, /keep/);
