@@ -682,6 +682,21 @@ PASSWORD=a PASSWORD_FILE=b sh ep.sh x; echo "status $?"`,
   },
   { name: "return keeps large numbers in $?", script: `f() { return 300; }; f; echo $?; f` },
   { name: "kill -l lists 0 first", script: `kill -l | head -n 3` },
+  // --- error messages
+  { name: "unterminated \${", script: "echo \${x" },
+  { name: "getopts usage", script: `getopts; echo $?` },
+  { name: "bad trap condition", script: `trap 'echo x' BOGUS; echo $?` },
+  { name: "umask bad mode", script: `umask 999; echo no` },
+  { name: "eval syntax errors", script: `eval 'if'; echo no` },
+  { name: "eval unexpected word", script: `eval 'fi'` },
+  { name: "test missing argument", script: `[ 1 -eq ]; echo $?` },
+  { name: "empty arithmetic", script: `echo $(( ))` },
+  { name: "if without then", script: `if true; echo; fi` },
+  { name: "while at end of input", script: `while true; do` },
+  {
+    name: "cannot create in a missing directory",
+    script: `echo > /nonexistent/dir/f; echo $?; : > /; echo $?; cat < /; echo $?`,
+  },
 ];
 
 for (const c of CASES) {

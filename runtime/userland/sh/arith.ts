@@ -352,5 +352,6 @@ function evalNode(n: Node, vars: ArithVars): bigint {
  */
 export function evalArith(expr: string, vars: ArithVars): string {
   const n = parse(expr);
-  return n === null ? "0" : evalNode(n, vars).toString();
+  if (n === null) throw new ArithError("expecting primary");
+  return evalNode(n, vars).toString();
 }

@@ -35,7 +35,7 @@ Deno.test("evalArith() reads and assigns variables, including ++ -- and op=", ()
   assert.equal(v.m.get("y"), "2");
   assert.equal(evalArith("h + o + 0x1f + 017", v), String(16 + 8 + 31 + 15));
   assert.equal(evalArith("unset_var + 1", v), "1");
-  assert.equal(evalArith("", v), "0");
+  assert.throws(() => evalArith("", v), ArithError);
 });
 
 Deno.test("evalArith() short-circuits && || and ?: without side effects", () => {

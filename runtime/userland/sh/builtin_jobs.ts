@@ -40,7 +40,7 @@ export async function trap(sh: Shell, argv: string[]): Promise<number> {
   for (const name of args) {
     const sig = signalNumber(name);
     if (sig === undefined) {
-      await sh.error(`trap: ${name}: bad trap`);
+      await sh.print(2, `trap: ${name}: bad trap\n`);
       status = 1;
       continue;
     }

@@ -154,7 +154,8 @@ export async function getopts(sh: Shell, argv: string[]): Promise<number> {
   const optstring = argv[1];
   const name = argv[2];
   if (optstring === undefined || name === undefined) {
-    throw new ShellError("Usage: getopts optstring var [arg]");
+    await sh.error("getopts: Usage: getopts optstring var [arg...]");
+    return 2;
   }
   const args = argv.length > 3 ? argv.slice(3) : sh.params;
   const silent = optstring.startsWith(":");

@@ -230,6 +230,7 @@ function evaluate(sh: Shell, args: string[]): boolean {
   if (n === 2) {
     if (a === "!") return b === "";
     if (UNARY.has(a!)) return unary(sh, a!, b!);
+    if (BINARY.has(b!)) throw new TestError(`${b}: argument expected`);
     throw new TestError(`${a}: unexpected operator`);
   }
   if (n === 3) {

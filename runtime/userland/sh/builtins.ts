@@ -69,7 +69,7 @@ const shift: Builtin = (sh, argv) => {
 const evalCmd: Builtin = async (sh, argv) => {
   const text = argv.slice(1).join(" ");
   if (text.trim() === "") return 0;
-  return await sh.evalText(text);
+  return await sh.evalText(text, "eval");
 };
 
 /**
@@ -384,7 +384,7 @@ const umask: Builtin = async (sh, argv) => {
     } else await sh.print(1, m.toString(8).padStart(4, "0") + "\n");
     return 0;
   }
-  if (!/^[0-7]+$/.test(args[0]!)) throw new ShellError(`umask: Illegal mode: ${args[0]}`);
+  if (!/^[0-7]+$/.test(args[0]!)) throw new ShellError(`umask: Illegal number: ${args[0]}`);
   const old = sh.sys.umask(parseInt(args[0]!, 8));
   if (sh.subshell && sh.restore.umask === undefined) sh.restore.umask = old;
   return 0;

@@ -17,6 +17,16 @@ import { materialize, type Pump, runPumps } from "./spawn_io.ts";
 import type { Job, Shell } from "./shell.ts";
 import { ExitSignal, ShellError, type Var } from "./state.ts";
 
+/** An error in a regular builtin is reported and fails the command; the shell goes on. */
+async function builtinFailed(sh: Shell, e: unknown): Promise<number> {
+  if (!(e instanceof ShellError)) throw e;
+  await sh.error(e.message);
+  return e.status;
+}
+
+/** Status of a command whose redirections failed. */
+const REDIR_FAILED = 2;
+
 /** A simple command node. */
 export type Simple = Command & { type: "simple" };
 
@@ -159,7 +169,14 @@ export function execSimple(sh: Shell, cmd: Simple): number | Promise<number> {
     const name = prep.argv[0]!;
     const kind = name === "command" ? "external" : commandKind(sh, name);
     if (kind === "special") return SPECIAL_BUILTINS[name]!(sh, prep.argv);
-    if (kind === "builtin") return BUILTINS[name]!(sh, prep.argv);
+    if (kind === "builtin") {
+      try {
+        const r = BUILTINS[name]!(sh, prep.argv);
+        return r instanceof Promise ? r.catch((e) => builtinFailed(sh, e)) : r;
+      } catch (e) {
+        return builtinFailed(sh, e);
+      }
+    }
   }
   return execSimpleAsync(sh, cmd, prep);
 }
@@ -217,14 +234,24 @@ export async function runPrepared(
   const name = argv[0]!;
   const kind = commandKind(sh, name, skipFunctions);
   if (kind === "special") {
+    // A redirection error on a special builtin ends a non-interactive shell (POSIX, dash).
+    const fatal = (st: number) => {
+      if (st === REDIR_FAILED && !sh.opts.interactive) throw new ExitSignal(2);
+      return st;
+    };
     if (name === "exec" && argv.length === 1) {
       for (const [k, v] of assigns) sh.setVar(k, v);
-      return (await applyRedirs(sh, cmd.redirs)) ? 0 : 2;
+      return fatal((await applyRedirs(sh, cmd.redirs)) ? 0 : REDIR_FAILED);
     }
     for (const [k, v] of assigns) sh.setVar(k, v);
     const fn = SPECIAL_BUILTINS[name]!;
     if (cmd.redirs.length === 0) return await fn(sh, argv);
-    return await sh.withRedirs(cmd.redirs, async () => await fn(sh, argv));
+    let ran = false;
+    const st = await sh.withRedirs(cmd.redirs, async () => {
+      ran = true;
+      return await fn(sh, argv);
+    });
+    return ran ? st : fatal(REDIR_FAILED);
   }
   if (kind === "function") {
     const f = sh.funcs.get(name)!;
@@ -235,11 +262,15 @@ export async function runPrepared(
   }
   if (kind === "builtin") {
     const fn = BUILTINS[name]!;
-    if (cmd.redirs.length === 0 && assigns.length === 0) return await fn(sh, argv);
-    return await sh.withRedirs(
-      cmd.redirs,
-      () => withTempVars(sh, assigns, async () => await fn(sh, argv)),
-    );
+    const run = async () => {
+      try {
+        return await fn(sh, argv);
+      } catch (e) {
+        return await builtinFailed(sh, e);
+      }
+    };
+    if (cmd.redirs.length === 0 && assigns.length === 0) return await run();
+    return await sh.withRedirs(cmd.redirs, () => withTempVars(sh, assigns, run));
   }
   return await sh.withRedirs(cmd.redirs, async () => {
     const pid = await spawnCommand(sh, argv, assigns);

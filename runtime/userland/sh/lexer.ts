@@ -412,6 +412,7 @@ export class Lexer {
       this.pos++;
       return { name, op: "", colon: false };
     }
+    if (this.pos >= s.length) throw new ShellSyntaxError("Missing '}'", this.line, true);
     let colon = false;
     if (s[this.pos] === ":") {
       colon = true;

@@ -28,6 +28,8 @@ const RESERVED = new Set([
   "!",
 ]);
 
+const CLOSERS = new Set(["then", "do", "done", "fi", "elif", "else", "esac", "}"]);
+
 const REDIR_OPS = new Set(["<", ">", ">>", ">|", "<>", "<&", ">&", "<<", "<<-"]);
 
 /** The literal text of a word with no quotes or expansions, or undefined. */
@@ -237,7 +239,8 @@ class Parser {
       const t = this.peek();
       if (t.kind === "eof") break;
       const r = this.reserved(t);
-      if (r && terms.has(r)) break;
+      // Any closing word ends a list; the caller says what it expected instead.
+      if (r && (terms.has(r) || CLOSERS.has(r))) break;
       if (t.kind === "op" && (t.op === ")" && paren || t.op === ";;")) break;
       if (t.kind === "op" && t.op === ")" && terms.has(")")) break;
       const item = this.parseAndOr();
@@ -392,8 +395,11 @@ class Parser {
   }
 
   /** A compound command's list must not be empty: the next token is then unexpected. */
-  nonEmpty(list: Script): Script {
-    if (list.items.length === 0) throw this.unexpected(this.peek());
+  nonEmpty(list: Script, expecting?: string): Script {
+    if (list.items.length === 0) {
+      const t = this.peek();
+      throw this.unexpected(t, t.kind === "eof" ? expecting : undefined);
+    }
     return list;
   }
 
@@ -402,15 +408,15 @@ class Parser {
     const clauses: { cond: Script; body: Script }[] = [];
     let elseBody: Script | undefined;
     for (;;) {
-      const cond = this.nonEmpty(this.parseList(new Set(["then"])));
+      const cond = this.nonEmpty(this.parseList(new Set(["then"])), "then");
       this.expectReserved("then");
-      const body = this.nonEmpty(this.parseList(new Set(["elif", "else", "fi"])));
+      const body = this.nonEmpty(this.parseList(new Set(["elif", "else", "fi"])), "fi");
       clauses.push({ cond, body });
       const t = this.next();
       const r = this.reserved(t);
       if (r === "elif") continue;
       if (r === "else") {
-        elseBody = this.nonEmpty(this.parseList(new Set(["fi"])));
+        elseBody = this.nonEmpty(this.parseList(new Set(["fi"])), "fi");
         this.expectReserved("fi");
         break;
       }
@@ -423,14 +429,14 @@ class Parser {
   parseDoGroup(): Script {
     this.skipNewlines();
     this.expectReserved("do");
-    const body = this.nonEmpty(this.parseList(new Set(["done"])));
+    const body = this.nonEmpty(this.parseList(new Set(["done"])), "done");
     this.expectReserved("done");
     return body;
   }
 
   parseWhile(until: boolean): Command {
     this.next();
-    const cond = this.nonEmpty(this.parseList(new Set(["do"])));
+    const cond = this.nonEmpty(this.parseList(new Set(["do"])), "do");
     const body = this.parseDoGroup();
     return { type: "while", until, cond, body, redirs: [] };
   }

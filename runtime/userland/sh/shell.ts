@@ -393,14 +393,20 @@ export class Shell implements ExpandContext {
     }
   }
 
-  /** Parses and runs text in this shell (`eval`, traps). */
-  async evalText(text: string): Promise<number> {
+  /**
+   * Parses and runs text in this shell (`eval`, traps).
+   *
+   * @param text The text.
+   * @param what Prefix of syntax errors ("eval").
+   * @returns Its status.
+   */
+  async evalText(text: string, what?: string): Promise<number> {
     await null;
     let script: Script;
     try {
       script = parseScript(text);
     } catch (e) {
-      throw new ShellError(`Syntax error: ${(e as Error).message}`);
+      throw new ShellError(`${what ? `${what}: ` : ""}Syntax error: ${(e as Error).message}`);
     }
     return await this.execScript(script);
   }
