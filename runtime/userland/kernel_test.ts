@@ -31,3 +31,10 @@ Deno.test("env execs its command with the modified environment; unknown commands
 Deno.test("the applet table includes the shell and the test bracket", () => {
   for (const n of ["sh", "[", "test", "ls", "cat", "echo"]) assert.ok(appletNames.includes(n), n);
 });
+
+Deno.test("writers stop when the reader goes away (yes | head, seq | head)", async () => {
+  const m = new TestMachine();
+  const r = await m.run(["sh", "-c", "yes | head -3; seq 1 1000000 | head -2; echo done"]);
+  assert.equal(r.stdout, "y\ny\ny\n1\n2\ndone\n");
+  assert.equal(r.stderr, "");
+});
