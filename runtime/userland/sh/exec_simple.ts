@@ -362,7 +362,8 @@ export async function waitPid(sh: Shell, pid: number): Promise<number> {
     if (typeof r === "object" && r instanceof Promise) r = await r;
     if (typeof r === "number") {
       if (r === Errno.EINTR) {
-        await sh.runPendingTraps();
+        // The child got the same Ctrl-C: wait for it before abandoning the line.
+        await sh.runPendingTraps(false);
         continue;
       }
       return 127;

@@ -12,7 +12,7 @@ import { expandString } from "./expand.ts";
 import { Lexer } from "./lexer.ts";
 import { ScriptReader, ShellSyntaxError } from "./parser.ts";
 import { Shell } from "./shell.ts";
-import { ExitSignal, LoopSignal, ReturnSignal, ShellError } from "./state.ts";
+import { ExitSignal, InterruptSignal, LoopSignal, ReturnSignal, ShellError } from "./state.ts";
 
 const SIGINT = 2;
 const SIGQUIT = 3;
@@ -38,6 +38,11 @@ async function runCommand(sh: Shell, run: () => Promise<number>): Promise<void> 
       return;
     }
     if (e instanceof LoopSignal) return;
+    if (e instanceof InterruptSignal) {
+      await sh.print(2, "\n");
+      sh.status = 130;
+      return;
+    }
     if (e instanceof ReturnSignal) {
       sh.status = e.code;
       return;
@@ -136,9 +141,10 @@ function fdSource(sh: Shell): Source {
         if (typeof n !== "number") n = await n;
         if (n === Errno.EINTR) {
           if (sh.opts.interactive) {
-            const interrupted = sh.shared.pendingSignals.includes(SIGINT);
-            await sh.runPendingTraps();
-            if (interrupted) {
+            try {
+              await sh.runPendingTraps();
+            } catch (e) {
+              if (!(e instanceof InterruptSignal)) throw e;
               await sh.print(2, "\n" + (prompt ?? ""));
               await sh.flushOut();
             }
@@ -269,6 +275,7 @@ export async function sh(sys: Syscalls, argv: string[]): Promise<number> {
   // pipeline part running in-process can end alone (see shell.ts).
   sys.sigaction(SIGPIPE, () => {});
   if (shell.opts.interactive) {
+    shell.shared.interactive = true;
     sys.sigaction(SIGINT, (s) => void pending.push(s));
     sys.sigaction(SIGQUIT, "ignore");
     sys.sigaction(SIGTERM, "ignore");

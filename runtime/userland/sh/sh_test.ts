@@ -221,3 +221,15 @@ Deno.test("sh stops runaway recursion of functions and . files at depth 1000", a
     "sh: 1: Maximum function recursion depth (1000) reached\n",
   );
 });
+
+Deno.test("sh interactive: Ctrl-C (SIGINT) abandons the running command line, back to the prompt", async () => {
+  const r = await runShell("", {
+    argv: ["sh"],
+    tty: true,
+    stdin:
+      "i=0; while :; do i=$((i+1)); [ $i = 300 ] && kill -INT $$; done; echo not\necho back $? $i\n" +
+      "sleep 5 & kill -INT $$; echo after-kill\necho done\n",
+  });
+  assert.equal(r.stdout, "back 130 300\ndone\n");
+  assert.equal(r.status, 0);
+});

@@ -26,6 +26,7 @@ import { FdTable, MemFile, type RealFds } from "./fd_table.ts";
 import {
   defaultOptions,
   ExitSignal,
+  InterruptSignal,
   LoopSignal,
   OPTION_LETTERS,
   ReturnSignal,
@@ -33,6 +34,8 @@ import {
   type ShellOptions,
   type Var,
 } from "./state.ts";
+
+const SIGINT = 2;
 
 /** dash's limit on nested function calls. */
 export const MAX_FUNCTION_DEPTH = 1000;
@@ -66,6 +69,8 @@ export interface Shared {
   nextJobId: number;
   /** Signals caught and not yet handled by a trap. */
   pendingSignals: number[];
+  /** Whether the top-level shell is interactive (SIGINT then interrupts commands). */
+  interactive: boolean;
 }
 
 /**
@@ -162,6 +167,7 @@ export class Shell implements ExpandContext {
       jobs: [],
       nextJobId: 1 << 22,
       pendingSignals: [],
+      interactive: false,
     };
     const sh = new Shell(sys, arg0, shared);
     sh.params = params;
@@ -381,16 +387,27 @@ export class Shell implements ExpandContext {
   // --- execution ---
 
   /** Runs queued traps for signals that arrived. */
-  async runPendingTraps(): Promise<void> {
+  async runPendingTraps(allowInterrupt = true): Promise<void> {
     const pending = this.shared.pendingSignals;
+    let interrupted = false;
     while (pending.length > 0) {
       const sig = pending.shift()!;
       const action = this.traps.get(sig);
+      if (action === undefined && sig === SIGINT && this.shared.interactive) {
+        // Ctrl-C at an interactive shell abandons the command line, back to the prompt.
+        if (!allowInterrupt) {
+          interrupted = true;
+          continue;
+        }
+        pending.length = 0;
+        throw new InterruptSignal();
+      }
       if (action === undefined || action === "") continue;
       const saved = this.status;
       await this.evalText(action);
       this.status = saved;
     }
+    if (interrupted) pending.push(SIGINT);
   }
 
   /**
@@ -504,6 +521,10 @@ export class Shell implements ExpandContext {
     try {
       status = await this.execScript(script);
     } catch (e) {
+      if (e instanceof InterruptSignal) {
+        await this.finish(130);
+        throw e;
+      }
       status = await this.statusOf(e);
     }
     status = await this.finish(status);

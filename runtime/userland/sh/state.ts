@@ -16,6 +16,9 @@ export class ExitSignal {
   }
 }
 
+/** Unwinds an interactive shell's command line back to the prompt (Ctrl-C). */
+export class InterruptSignal {}
+
 /** Unwinds out of a function or `.` script: `return`. */
 export class ReturnSignal {
   /** Return status. */
