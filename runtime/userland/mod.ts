@@ -13,6 +13,7 @@ import { basename, dirname } from "./basename.ts";
 import { cat } from "./cat.ts";
 import { chmod } from "./chmod.ts";
 import { chgrp, chown } from "./chown.ts";
+import { chroot } from "./chroot.ts";
 import { cmp } from "./cmp.ts";
 import { cp } from "./cp.ts";
 import { cut } from "./cut.ts";
@@ -24,6 +25,7 @@ import { env } from "./env.ts";
 import { expr } from "./expr.ts";
 import { find } from "./find.ts";
 import { free } from "./free.ts";
+import { getent } from "./getent.ts";
 import { egrep, fgrep, grep } from "./grep.ts";
 import { groups } from "./groups.ts";
 import { gunzip, gzip, zcat } from "./gzip.ts";
@@ -101,6 +103,7 @@ export const applets: Record<string, BuiltinMain> = {
   chgrp,
   chmod,
   chown,
+  chroot,
   cmp,
   cp,
   cut,
@@ -119,6 +122,7 @@ export const applets: Record<string, BuiltinMain> = {
   fgrep,
   find,
   free,
+  getent,
   grep,
   groups,
   gunzip,

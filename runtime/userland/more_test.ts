@@ -92,3 +92,25 @@ Deno.test("addgroup/adduser create system and normal accounts; id sees them; del
   const dup = await m.run(["sh", "-c", "adduser -D root"]);
   assert.equal(dup.stderr, "adduser: user 'root' in use\n");
 });
+
+Deno.test("getent looks up passwd and group entries", async () => {
+  const m = new TestMachine();
+  assert.equal(
+    (await m.run(["getent", "passwd", "root"])).stdout,
+    "root:x:0:0:root:/root:/bin/sh\n",
+  );
+  assert.equal((await m.run(["getent", "group", "0"])).stdout, "root:x:0:\n");
+  assert.equal((await m.run(["getent", "passwd", "ghost"])).code, 2);
+  assert.equal((await m.run(["getent", "nope"])).code, 3);
+});
+
+Deno.test("chroot runs a command inside another root", async () => {
+  const m = new TestMachine();
+  const r = await m.run([
+    "sh",
+    "-c",
+    "mkdir -p /jail/bin /jail/etc && cp /bin/berthbox /jail/bin/ && ln -s berthbox /jail/bin/cat && echo inside > /jail/etc/hostname && chroot /jail /bin/cat /etc/hostname",
+  ]);
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout, "inside\n");
+});
