@@ -4,7 +4,8 @@
  * pass/fail against the issues' targets.
  *
  * Flags: `--quick` (tiny sizes; only checks that each benchmark still runs),
- * `--json` (print JSON instead of Markdown), `--only <group>`.
+ * `--json` (print JSON instead of Markdown), `--only <group>[,<group>…]` (a name also
+ * selects its subgroups: `--only peers` runs `peers/wasi`, `peers/sh`, …).
  *
  * @module
  */
@@ -20,6 +21,11 @@ const { values } = parseArgs({
   },
 });
 
+/** `--only a,b`: a group matches a name exactly or as a prefix before "/". */
+function selected(group: string, only: string): boolean {
+  return only.split(",").some((o) => group === o || group.startsWith(`${o}/`));
+}
+
 const here = new URL(".", import.meta.url);
 const files: string[] = [];
 for await (const e of Deno.readDir(here)) {
@@ -32,8 +38,10 @@ let failures = 0;
 for (const file of files) {
   const mod = await import(new URL(file, here).href) as { benchmarks?: Benchmark[] };
   for (const bench of mod.benchmarks ?? []) {
-    if (values.only && bench.group !== values.only) continue;
-    const tmp = await Deno.makeTempDir({ prefix: `berth-bench-${bench.group}-` });
+    if (values.only && !selected(bench.group, values.only)) continue;
+    const tmp = await Deno.makeTempDir({
+      prefix: `berth-bench-${bench.group.replaceAll("/", "-")}-`,
+    });
     const t0 = performance.now();
     try {
       const got = await bench.run({ quick: values.quick, tmp });

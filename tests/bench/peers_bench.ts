@@ -1,0 +1,27 @@
+/**
+ * Berth side by side with the tools people would pick instead (issue 12), each peer
+ * measured in the same run so the ratios hold on a noisy shared machine; a missing peer
+ * is a row marked skipped with the reason, never a made-up figure.
+ *
+ * - `peers/containers`: runc, crun, `deno run` empty vs Berth CLI (warm daemon) and
+ *   library API, start to exit of `true`;
+ * - `peers/wasi`: Berth's WASI executor vs `node:wasi` vs native -O2 on the same C;
+ * - `peers/image`: `tar -x`, `umoci unpack`, `skopeo copy` vs `berth load`, MB/s;
+ * - `peers/sh`: host `dash` and `busybox sh` vs Berth `sh` on the same scripts;
+ * - `peers/native`: getpid, pipe ping-pong and 3-stage pipe throughput natively vs
+ *   Berth's kernel.
+ *
+ * Run: `deno task bench --only peers` (all five) or `--only peers/wasi`; `--quick` for a
+ * smoke run. Native programs are compiled from `_peers/*.c` into the temp dir.
+ *
+ * @module
+ */
+import type { Benchmark } from "./_harness.ts";
+import { containerRows } from "./_peers/containers.ts";
+import { wasiRows } from "./_peers/wasi.ts";
+
+/** The peer benchmarks. */
+export const benchmarks: Benchmark[] = [
+  { group: "peers/containers", run: containerRows },
+  { group: "peers/wasi", run: wasiRows },
+];
