@@ -697,6 +697,20 @@ PASSWORD=a PASSWORD_FILE=b sh ep.sh x; echo "status $?"`,
     name: "cannot create in a missing directory",
     script: `echo > /nonexistent/dir/f; echo $?; : > /; echo $?; cat < /; echo $?`,
   },
+  // --- aliases
+  {
+    name: "alias definition, listing and use",
+    script: "alias ll='echo long'\nll x\nalias\nalias ll; unalias ll; alias ll; echo $?",
+  },
+  {
+    name: "alias chains and recursion",
+    script: "alias e=echo\nalias e2='e b'\nalias echo='echo said:'\ne2 c\necho plain",
+  },
+  { name: "alias with a trailing blank", script: "alias e='echo '\nalias w=word\ne w w" },
+  {
+    name: "alias to a compound command and in functions",
+    script: "alias cond='if true; then echo yes; fi'\ncond\nalias ec=echo\nf() { ec in-f; }\nf",
+  },
 ];
 
 for (const c of CASES) {

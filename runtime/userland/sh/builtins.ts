@@ -127,7 +127,7 @@ const dot: Builtin = async (sh, argv) => {
   if (typeof text !== "string") throw new ShellError(`.: cannot open ${name}: No such file`);
   let script;
   try {
-    script = parseScript(text);
+    script = parseScript(text, sh.aliases);
   } catch (e) {
     if (e instanceof ShellSyntaxError) {
       throw new ShellError(`Syntax error: ${e.message}`);
@@ -427,6 +427,45 @@ const ulimit: Builtin = async (sh, argv) => {
   return 0;
 };
 
+/** `alias [name[=value]…]`: defines or prints aliases (`name='value'`). */
+const alias: Builtin = async (sh, argv) => {
+  let status = 0;
+  let out = "";
+  const args = argv.slice(1);
+  if (args.length === 0) {
+    for (const [k, v] of [...sh.aliases].sort()) out += `${k}=${shellQuote(v)}\n`;
+  }
+  for (const a of args) {
+    const eq = a.indexOf("=");
+    if (eq > 0) sh.aliases.set(a.slice(0, eq), a.slice(eq + 1));
+    else if (sh.aliases.has(a)) out += `${a}=${shellQuote(sh.aliases.get(a)!)}\n`;
+    else {
+      await sh.print(1, out);
+      out = "";
+      await sh.print(2, `alias: ${a} not found\n`);
+      status = 1;
+    }
+  }
+  await sh.print(1, out);
+  return status;
+};
+
+/** `unalias [-a] name…`. */
+const unalias: Builtin = async (sh, argv) => {
+  if (argv[1] === "-a") {
+    sh.aliases.clear();
+    return 0;
+  }
+  let status = 0;
+  for (const a of argv.slice(1)) {
+    if (!sh.aliases.delete(a)) {
+      await sh.error(`unalias: ${a} not found`);
+      status = 1;
+    }
+  }
+  return status;
+};
+
 const times: Builtin = async (sh) => {
   await sh.print(1, "0m0.000000s 0m0.000000s\n0m0.000000s 0m0.000000s\n");
   return 0;
@@ -454,6 +493,7 @@ export const SPECIAL_BUILTINS: Record<string, Builtin> = {
 /** Regular builtins. */
 export const BUILTINS: Record<string, Builtin> = {
   "[": testCommand,
+  alias,
   cd,
   command,
   echo,
@@ -471,5 +511,6 @@ export const BUILTINS: Record<string, Builtin> = {
   type: typeCmd,
   ulimit,
   umask,
+  unalias,
   wait,
 };

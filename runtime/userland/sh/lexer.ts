@@ -11,7 +11,7 @@ import type { ParamExp, Script, Word, WordPart } from "./ast.ts";
 
 /** A token of the shell grammar. */
 export type Token =
-  | { kind: "word"; word: Word; raw: string; line: number }
+  | { kind: "word"; word: Word; raw: string; line: number; start: number }
   | { kind: "op"; op: string; fd?: number; line: number }
   | { kind: "newline"; line: number }
   | { kind: "eof"; line: number };
@@ -99,7 +99,7 @@ export type SubParser = (src: string, pos: number, line: number) => {
  */
 export class Lexer {
   /** The source text. */
-  readonly src: string;
+  src: string;
   /** Current offset. */
   pos: number;
   /** Current line (1-based). */
@@ -121,6 +121,22 @@ export class Lexer {
     this.pos = pos;
     this.line = line;
   }
+
+  /**
+   * Replaces `src[start, end)` with `text` and reads on from `start` (alias expansion).
+   *
+   * @param start Offset of the replaced word.
+   * @param end Offset after it.
+   * @param text The alias value.
+   */
+  splice(start: number, end: number, text: string): void {
+    this.src = this.src.slice(0, start) + text + this.src.slice(end);
+    this.pos = start;
+    this.shift += text.length - (end - start);
+  }
+
+  /** How much longer the text is than the original because of {@link splice}. */
+  shift = 0;
 
   /** Registers a here-document whose body follows the next newline. */
   addHereDoc(delim: string, strip: boolean, quoted: boolean, done: (body: Word) => void): void {
@@ -178,7 +194,7 @@ export class Lexer {
     if (op) return { kind: "op", op, line };
     const start = this.pos;
     const word = this.readWord("normal");
-    return { kind: "word", word, raw: s.slice(start, this.pos), line };
+    return { kind: "word", word, raw: s.slice(start, this.pos), line, start };
   }
 
   #readOp(): string | undefined {

@@ -64,7 +64,7 @@ async function runLoop(sh: Shell, src: Source): Promise<number> {
   let line = 1;
   let eof = false;
   for (;;) {
-    const reader = new ScriptReader(buffer, line, eof);
+    const reader = new ScriptReader(buffer, line, eof, sh.aliases);
     let consumed = 0;
     let needMore = false;
     for (;;) {

@@ -70,6 +70,7 @@ function withTilde(w: Word, assignment: boolean): Word {
  * Parses a whole script.
  *
  * @param src Shell source text.
+ * @param aliases Aliases to expand in command position.
  * @returns The syntax tree.
  * @throws ShellSyntaxError on a syntax error (`incomplete` when input ended early).
  * @example
@@ -79,8 +80,9 @@ function withTilde(w: Word, assignment: boolean): Word {
  * console.log(s.items[0]?.first.cmds.length); // 2
  * ```
  */
-export function parseScript(src: string): Script {
+export function parseScript(src: string, aliases?: Map<string, string>): Script {
   const p = new Parser(new Lexer(src, subParser));
+  p.aliases = aliases;
   const script = p.parseList(new Set());
   const t = p.peek();
   if (t.kind !== "eof") throw p.unexpected(t);
@@ -110,16 +112,18 @@ export class ScriptReader {
    * @param line Line number of its first line.
    * @param complete false when more text may follow (then an unfinished command or
    *   here-document throws an incomplete {@link ShellSyntaxError}).
+   * @param aliases Aliases to expand in command position (the shell's live table).
    */
-  constructor(src: string, line = 1, complete = true) {
+  constructor(src: string, line = 1, complete = true, aliases?: Map<string, string>) {
     const lexer = new Lexer(src, subParser, 0, line);
     lexer.complete = complete;
     this.#p = new Parser(lexer);
+    this.#p.aliases = aliases;
   }
 
-  /** Offset just after the last command read. */
+  /** Offset just after the last command read, in the original text. */
   get offset(): number {
-    return this.#p.lexer.pos;
+    return this.#p.lexer.pos - this.#p.lexer.shift;
   }
 
   /** Line number after the last command read. */
@@ -184,6 +188,9 @@ function subParser(src: string, pos: number, line: number) {
 class Parser {
   lexer: Lexer;
   #tok: Token | undefined;
+  aliases: Map<string, string> | undefined;
+  /** Aliases being expanded, up to where their text ends (no recursion into themselves). */
+  #active: { name: string; end: number }[] = [];
 
   constructor(lexer: Lexer) {
     this.lexer = lexer;
@@ -285,7 +292,33 @@ class Parser {
     return { bang, cmds };
   }
 
+  /** Expands an alias in command position (POSIX 2.3.1), as often as it chains. */
+  expandAlias(): void {
+    this.#checkNext = false;
+    const aliases = this.aliases;
+    if (!aliases || aliases.size === 0) return;
+    for (let guard = 0; guard < 100; guard++) {
+      const t = this.peek();
+      if (t.kind !== "word") return;
+      const text = plainText(t.word);
+      if (text === undefined || text !== t.raw) return;
+      const value = aliases.get(text);
+      if (value === undefined) return;
+      if (this.#active.some((a) => a.name === text && t.start < a.end)) return;
+      const delta = value.length - t.raw.length;
+      for (const a of this.#active) if (a.end > t.start) a.end += delta;
+      this.lexer.splice(t.start, t.start + t.raw.length, value);
+      this.#active.push({ name: text, end: t.start + value.length });
+      this.#tok = undefined;
+      // A value ending in a blank makes the next word a candidate too.
+      this.#checkNext = value.endsWith(" ") || value.endsWith("\t");
+    }
+  }
+
+  #checkNext = false;
+
   parseCommand(): Command {
+    this.expandAlias();
     const t = this.peek();
     const r = this.reserved(t);
     let cmd: Command;
@@ -355,6 +388,11 @@ class Parser {
         continue;
       }
       if (t.kind !== "word") break;
+      if (words.length === 1 && this.#checkNext) {
+        this.#checkNext = false;
+        this.expandAlias();
+        continue;
+      }
       if (words.length === 0) {
         const a = this.asAssignment(t.word);
         if (a) {

@@ -92,6 +92,8 @@ export class Shell implements ExpandContext {
   vars: Map<string, Var>;
   /** Functions. */
   funcs: Map<string, FuncDef>;
+  /** Aliases (`alias`), expanded by the parser in command position. */
+  aliases: Map<string, string> = new Map();
   /** `$1…`. */
   params: string[];
   /** Options. */
@@ -206,6 +208,7 @@ export class Shell implements ExpandContext {
     sub.vars = new Map();
     for (const [k, v] of this.vars) sub.vars.set(k, { ...v });
     sub.funcs = new Map(this.funcs);
+    sub.aliases = new Map(this.aliases);
     sub.params = [...this.params];
     sub.opts = { ...this.opts, interactive: false };
     sub.otherOptions = new Set(this.otherOptions);
@@ -421,7 +424,7 @@ export class Shell implements ExpandContext {
     await null;
     let script: Script;
     try {
-      script = parseScript(text);
+      script = parseScript(text, this.aliases);
     } catch (e) {
       throw new ShellError(`${what ? `${what}: ` : ""}Syntax error: ${(e as Error).message}`);
     }
