@@ -195,12 +195,16 @@ export function formatTable(rows: Row[]): string {
     "| group | benchmark | value | p10 | p90 | target | pass | note |",
     "| --- | --- | ---: | ---: | ---: | --- | --- | --- |",
   ];
+  // A "|" inside a cell (a shell pipeline in a name) would end the cell.
+  const cell = (t: string) => t.replaceAll("|", "\\|");
   for (const r of rows) {
     const pass = r.pass === undefined ? "" : r.pass ? "yes" : "**no**";
     lines.push(
-      `| ${r.group} | ${r.name} | ${fmt(r.value)} ${r.unit} | ${
+      `| ${cell(r.group)} | ${cell(r.name)} | ${fmt(r.value)} ${r.unit} | ${
         r.stats ? fmt(r.stats.p10) : ""
-      } | ${r.stats ? fmt(r.stats.p90) : ""} | ${r.target ?? ""} | ${pass} | ${r.note ?? ""} |`,
+      } | ${r.stats ? fmt(r.stats.p90) : ""} | ${cell(r.target ?? "")} | ${pass} | ${
+        cell(r.note ?? "")
+      } |`,
     );
   }
   return lines.join("\n");

@@ -7,7 +7,7 @@ import {
   skipRow,
   timeCommand,
 } from "./common.ts";
-import { which } from "../_harness.ts";
+import { formatTable, which } from "../_harness.ts";
 
 function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(msg);
@@ -73,4 +73,11 @@ Deno.test("compileWasm gives a wasm module or says why it cannot", async () => {
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+Deno.test("formatTable escapes a pipe inside a cell so the Markdown row keeps its columns", () => {
+  const md = formatTable([{ group: "g", name: "seq | wc -l", value: 1, unit: "ms" }]);
+  const row = md.split("\n")[2] ?? "";
+  assert(row.includes("seq \\| wc -l"), row);
+  assert(row.replaceAll("\\|", "").split("|").length === 10, row);
 });
