@@ -711,6 +711,12 @@ PASSWORD=a PASSWORD_FILE=b sh ep.sh x; echo "status $?"`,
     name: "alias to a compound command and in functions",
     script: "alias cond='if true; then echo yes; fi'\ncond\nalias ec=echo\nf() { ec in-f; }\nf",
   },
+  {
+    name: "PATH prefix and unset PATH govern the search",
+    script:
+      `PATH=/nonexistent cat /dev/null 2>/dev/null; echo $?; (unset PATH; cat /dev/null 2>/dev/null; echo $?)`,
+  },
+  { name: "type and command -v know keywords", script: `command -v if; type if; type while` },
 ];
 
 for (const c of CASES) {

@@ -25,6 +25,26 @@ import {
   type ShellOptions,
 } from "./state.ts";
 
+/** Reserved words, as `type` and `command -v` name them. */
+const KEYWORDS = new Set([
+  "!",
+  "{",
+  "}",
+  "case",
+  "do",
+  "done",
+  "elif",
+  "else",
+  "esac",
+  "fi",
+  "for",
+  "if",
+  "in",
+  "then",
+  "until",
+  "while",
+]);
+
 /** A builtin: runs in the shell; returns the status. */
 export type Builtin = (sh: Shell, argv: string[]) => number | Promise<number>;
 
@@ -322,7 +342,9 @@ const typeCmd: Builtin = async (sh, argv) => {
   let out = "";
   for (const name of argv.slice(1)) {
     const kind = commandKind(sh, name);
-    if (kind === "special") out += `${name} is a special shell builtin\n`;
+    if (KEYWORDS.has(name)) out += `${name} is a shell keyword\n`;
+    else if (sh.aliases.has(name)) out += `${name} is an alias for ${sh.aliases.get(name)}\n`;
+    else if (kind === "special") out += `${name} is a special shell builtin\n`;
     else if (kind === "function") out += `${name} is a shell function\n`;
     else if (kind === "builtin") out += `${name} is a shell builtin\n`;
     else {
@@ -354,7 +376,8 @@ const command: Builtin = async (sh, argv) => {
     let out = "";
     for (const name of args) {
       const kind = commandKind(sh, name);
-      if (kind !== "external") out += `${name}\n`;
+      if (sh.aliases.has(name)) out += `alias ${name}=${shellQuote(sh.aliases.get(name)!)}\n`;
+      else if (kind !== "external" || KEYWORDS.has(name)) out += `${name}\n`;
       else {
         const p = findInPath(sh, name);
         if (p) out += `${p}\n`;

@@ -107,14 +107,33 @@ export function commandKind(sh: Shell, name: string, skipFunctions = false): Com
  */
 export function findInPath(sh: Shell, name: string): string | undefined {
   if (name.includes("/")) return sh.sys.faccessat(-100, name, X_OK, 0) === 0 ? name : undefined;
-  const path = sh.lookup("PATH") ?? "";
-  for (const dir of path.split(":")) {
+  const r = searchPath(sh, name, sh.lookup("PATH"));
+  return r && "path" in r ? r.path : undefined;
+}
+
+/**
+ * Searches a `PATH` value for an executable regular file.
+ *
+ * @param sh The shell.
+ * @param name Command name (no `/`).
+ * @param pathVar The `PATH` in effect (undefined: unset, nothing is found).
+ * @returns The path, or the first match that is not executable, or undefined.
+ */
+export function searchPath(
+  sh: Shell,
+  name: string,
+  pathVar: string | undefined,
+): { path: string } | { denied: string } | undefined {
+  if (pathVar === undefined) return undefined;
+  let denied: string | undefined;
+  for (const dir of pathVar.split(":")) {
     const p = `${dir === "" ? "." : dir}/${name}`;
     const st = sh.sys.fstatat(-100, p, 0);
     if (typeof st !== "object" || (st.mode & 0o170000) !== 0o100000) continue;
-    if (sh.sys.faccessat(-100, p, X_OK, 0) === 0) return p;
+    if (sh.sys.faccessat(-100, p, X_OK, 0) === 0) return { path: p };
+    denied ??= p;
   }
-  return undefined;
+  return denied === undefined ? undefined : { denied };
 }
 
 /** Runs with `assigns` set for the duration of `body` (exported, as a command's environment). */
@@ -306,15 +325,26 @@ export async function spawnCommand(
   opts: { path?: string; quiet?: boolean } = {},
 ): Promise<number> {
   await sh.flushOut();
+  const name = argv[0]!;
+  // The shell searches PATH itself, with the command's own PATH= prefix if any, as dash.
+  let resolved = opts.path;
+  if (resolved === undefined && !name.includes("/")) {
+    const found = searchPath(sh, name, new Map(assigns).get("PATH") ?? sh.lookup("PATH"));
+    if (found === undefined || "denied" in found) {
+      if (opts.quiet) return Errno.ENOENT;
+      await sh.error(`${name}: ${found ? "Permission denied" : "not found"}`);
+      return found ? -126 : -127;
+    }
+    resolved = found.path;
+  }
   const env = sh.environ(new Map(assigns));
   const table = sh.fds.copy();
   const pumps = materialize(sh.sys, table);
   const fileActions = table.spawnActions();
-  const name = argv[0]!;
-  let pid = sh.sys.spawn({ path: opts.path ?? name, argv, env, fileActions });
+  let pid = sh.sys.spawn({ path: resolved ?? name, argv, env, fileActions });
   if (typeof pid !== "number") pid = await pid;
   if (pid === Errno.ENOEXEC) {
-    const path = findInPath(sh, name) ?? name;
+    const path = resolved ?? name;
     pid = sh.sys.spawn({ path: "/bin/sh", argv: ["sh", path, ...argv.slice(1)], env, fileActions });
     if (typeof pid !== "number") pid = await pid;
   }
