@@ -60,6 +60,12 @@ export interface SchedulerOptions {
   hostYieldMs?: number;
   /** Longest time without a full event-loop turn (timers and I/O), ms (default 4). */
   ioTurnMs?: number;
+  /**
+   * Most CPU time one slice is charged, ms (default 50): a longer slice means the host did
+   * not run the kernel meanwhile (a loaded machine), or a program ran that long without a
+   * preemption point (a builtin computing without system calls), which the cap also bounds.
+   */
+  maxChargeMs?: number;
 }
 
 /** The scheduler of one kernel. */
@@ -76,6 +82,7 @@ export class Scheduler {
   readonly #sliceMs: number;
   readonly #hostYieldMs: number;
   readonly #ioTurnMs: number;
+  readonly #maxChargeMs: number;
   #lastIoTurnMs = performance.now();
   #ioTimer: ReturnType<typeof setTimeout> | undefined;
   #idle = true;
@@ -103,6 +110,7 @@ export class Scheduler {
     this.#sliceMs = opts.sliceMs ?? 4;
     this.#hostYieldMs = opts.hostYieldMs ?? 2;
     this.#ioTurnMs = opts.ioTurnMs ?? 4;
+    this.#maxChargeMs = opts.maxChargeMs ?? 50;
   }
 
   /**
@@ -362,7 +370,9 @@ export class Scheduler {
   }
 
   #account(p: Schedulable, now: number): void {
-    const us = Math.max(0, (now - this.sliceStartMs) * 1000);
+    // A slice is charged at most `maxChargeMs`: wall time beyond it is the host (OS, other
+    // threads of the daemon) not running the kernel, not the process using the CPU.
+    const us = Math.max(0, Math.min(now - this.sliceStartMs, this.#maxChargeMs) * 1000);
     const sys = Math.min(us, p.sliceSysUs);
     p.sliceSysUs = 0;
     p.stimeUs += sys;
