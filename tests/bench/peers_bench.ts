@@ -20,12 +20,14 @@ import type { Benchmark } from "./_harness.ts";
 import { containerRows } from "./_peers/containers.ts";
 import { wasiRows } from "./_peers/wasi.ts";
 import { shellRows } from "./_peers/shell.ts";
+import { imageRows } from "./_peers/image.ts";
 import { nativeRows } from "./_peers/native_floor.ts";
 
 /** The peer benchmarks. */
 export const benchmarks: Benchmark[] = [
   { group: "peers/containers", run: containerRows },
   { group: "peers/wasi", run: wasiRows },
+  { group: "peers/image", run: imageRows },
   { group: "peers/sh", run: shellRows },
   { group: "peers/native", run: nativeRows },
 ];
