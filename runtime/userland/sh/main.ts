@@ -22,8 +22,8 @@ const decoder = new TextDecoder();
 
 /** Where commands come from. */
 interface Source {
-  /** Reads more text; undefined at end of input. */
-  more(prompt: string | undefined): Promise<string | undefined>;
+  /** Reads more text; undefined at end of input; null when Ctrl-C dropped the line. */
+  more(prompt: string | undefined): Promise<string | undefined | null>;
 }
 
 /** Runs one complete command; returns false when the shell must stop. */
@@ -105,6 +105,12 @@ async function runLoop(sh: Shell, src: Source): Promise<number> {
       ? await promptText(sh, needMore && buffer !== "" ? "PS2" : "PS1")
       : undefined;
     const more = await src.more(prompt);
+    if (more === null) {
+      // Ctrl-C at a prompt: the unfinished command is dropped.
+      buffer = "";
+      sh.status = 130;
+      continue;
+    }
     if (more === undefined) {
       eof = true;
       if (buffer === "") return sh.status;
@@ -145,8 +151,9 @@ function fdSource(sh: Shell): Source {
               await sh.runPendingTraps();
             } catch (e) {
               if (!(e instanceof InterruptSignal)) throw e;
-              await sh.print(2, "\n" + (prompt ?? ""));
+              await sh.print(2, "\n");
               await sh.flushOut();
+              return null;
             }
           }
           continue;
