@@ -335,6 +335,9 @@ export async function spawnChild(
   opts: SpawnOptions,
 ): Promise<number | Errno> {
   if (!Array.isArray(opts.argv)) return Errno.EINVAL;
+  const flags = opts.cloneFlags ?? 0;
+  if (flags & ~NS_FLAGS) return Errno.EINVAL;
+  if (flags && p.cred.euid !== 0) return Errno.EPERM; // new namespaces need CAP_SYS_ADMIN
   const child = createProcess(k, p, {
     cloneFlags: opts.cloneFlags,
     pgid: opts.pgid,

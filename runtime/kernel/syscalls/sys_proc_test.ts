@@ -217,3 +217,22 @@ Deno.test("system time: blocking-capable calls are timed, non-blocking calls are
     await k.shutdown();
   }
 });
+
+Deno.test("spawn with CLONE_NEW* needs root (EPERM) and rejects unknown flags (EINVAL)", async () => {
+  const k = new Kernel({
+    builtins: {
+      nsspawn: async (sys) => {
+        const bad = await sys.spawn({ path: "nsspawn", argv: ["x"], cloneFlags: 0x100 });
+        sys.setuid(1000);
+        const perm = await sys.spawn({ path: "nsspawn", argv: ["x"], cloneFlags: CLONE.NEWPID });
+        await say(sys, [bad, perm]);
+        return 0;
+      },
+    },
+  });
+  try {
+    assertEquals(await run(k, ["nsspawn"]), [[Errno.EINVAL, Errno.EPERM]]);
+  } finally {
+    await k.shutdown();
+  }
+});
