@@ -12,16 +12,16 @@
  */
 import type { SignalDisposition, Syscalls } from "../../kernel/syscalls/api.ts";
 import type { AndOr, Command, Pipeline, Redir, Script } from "./ast.ts";
-import { commandKind, execSimple, startBackgroundSimple } from "./exec_simple.ts";
-import { forkSpawn } from "./fork.ts";
+import { execSimple } from "./exec_simple.ts";
 import { runPipeline } from "./pipeline.ts";
+import { execCompound } from "./compound.ts";
+import { startBackground } from "./background.ts";
 import { parseScript } from "./parser.ts";
 import { applyRedirs } from "./redirect.ts";
 import { evalArith } from "./arith.ts";
-import { type ExpandContext, expandPattern, expandString, expandWord } from "./expand.ts";
+import type { ExpandContext } from "./expand.ts";
 import { glob } from "./glob.ts";
 import { BrokenPipe, Output } from "./output.ts";
-import { matchPattern } from "./pattern.ts";
 import { FdTable, MemFile, type RealFds } from "./fd_table.ts";
 import {
   defaultOptions,
@@ -581,45 +581,9 @@ export class Shell implements ExpandContext {
     throw e;
   }
 
-  async startBackground(item: AndOr): Promise<number> {
-    await this.flushOut();
-    const fg: AndOr = { ...item, background: false };
-    this.status = 0;
-    if (!this.#needsFork(fg)) {
-      const direct = await startBackgroundSimple(this, fg);
-      if (direct !== undefined) {
-        this.lastBg = direct.id;
-        this.shared.jobs.push(direct);
-        return 0;
-      }
-    }
-    const sub = this.clone();
-    if (!this.opts.interactive) await sub.redirectStdinToNull();
-    const pid = await forkSpawn(sub, { items: [fg] });
-    await sub.finish(0);
-    if (pid >= 0) {
-      this.shared.jobs.push({ id: pid, pid, text: "" });
-      this.lastBg = pid;
-      return 0;
-    }
-    // No /bin/sh to fork to: run the list to completion now.
-    const again = this.clone();
-    if (!this.opts.interactive) await again.redirectStdinToNull();
-    const id = this.shared.nextJobId++;
-    const s = await again.runSubshell({ items: [fg] });
-    this.shared.jobs.push({ id, text: "", status: s, done: Promise.resolve(s) });
-    this.lastBg = id;
-    return 0;
-  }
-
-  /** Whether a background list must run in a forked shell (anything but one external command). */
-  #needsFork(item: AndOr): boolean {
-    const cmd = item.first.cmds[0];
-    if (item.rest.length > 0 || item.first.bang || item.first.cmds.length !== 1) return true;
-    if (!cmd || cmd.type !== "simple" || cmd.words.length === 0) return true;
-    const first = cmd.words[0]!.parts;
-    const name = first.length === 1 && first[0]!.type === "lit" ? first[0]!.text : undefined;
-    return name !== undefined && commandKind(this, name) !== "external";
+  /** Starts a list in the background (see `background.ts`); sets `$!`. */
+  startBackground(item: AndOr): Promise<number> {
+    return startBackground(this, item);
   }
 
   /** Points fd 0 at /dev/null (background lists of non-interactive shells). */
@@ -668,104 +632,9 @@ export class Shell implements ExpandContext {
     }
   }
 
-  async execCompound(cmd: Command): Promise<number> {
-    switch (cmd.type) {
-      case "subshell": {
-        await this.flushOut();
-        const s = await this.clone().runSubshell(cmd.body);
-        this.status = s;
-        return s;
-      }
-      case "group":
-        return await this.execScript(cmd.body);
-      case "if": {
-        for (const c of cmd.clauses) {
-          if ((await this.cond(c.cond)) === 0) return await this.execScript(c.body);
-        }
-        if (cmd.elseBody) return await this.execScript(cmd.elseBody);
-        this.status = 0;
-        return 0;
-      }
-      case "while":
-        return await this.execWhile(cmd);
-      case "for":
-        return await this.execFor(cmd);
-      case "case": {
-        const word = await expandString(cmd.word, this);
-        for (const item of cmd.items) {
-          for (const p of item.patterns) {
-            if (matchPattern(await expandPattern(p, this), word)) {
-              return await this.execScript(item.body);
-            }
-          }
-        }
-        this.status = 0;
-        return 0;
-      }
-      default:
-        return 0;
-    }
-  }
-
-  async cond(script: Script): Promise<number> {
-    this.condDepth++;
-    try {
-      return await this.execScript(script);
-    } finally {
-      this.condDepth--;
-    }
-  }
-
-  async execWhile(cmd: Command & { type: "while" }): Promise<number> {
-    let status = 0;
-    this.loopDepth++;
-    try {
-      for (;;) {
-        await this.loopTick();
-        const c = await this.cond(cmd.cond);
-        if ((c === 0) === cmd.until) break;
-        try {
-          status = await this.execScript(cmd.body);
-        } catch (e) {
-          if (!(e instanceof LoopSignal)) throw e;
-          if (e.levels > 1) throw new LoopSignal(e.kind, e.levels - 1);
-          status = 0;
-          if (e.kind === "break") break;
-        }
-      }
-    } finally {
-      this.loopDepth--;
-    }
-    this.status = status;
-    return status;
-  }
-
-  async execFor(cmd: Command & { type: "for" }): Promise<number> {
-    let items: string[];
-    if (cmd.items) {
-      items = [];
-      for (const w of cmd.items) for (const f of await expandWord(w, this)) items.push(f);
-    } else items = [...this.params];
-    let status = 0;
-    this.loopDepth++;
-    try {
-      for (const it of items) {
-        await this.loopTick();
-        this.setVar(cmd.name, it);
-        try {
-          status = await this.execScript(cmd.body);
-        } catch (e) {
-          if (!(e instanceof LoopSignal)) throw e;
-          if (e.levels > 1) throw new LoopSignal(e.kind, e.levels - 1);
-          status = 0;
-          if (e.kind === "break") break;
-        }
-      }
-    } finally {
-      this.loopDepth--;
-    }
-    this.status = status;
-    return status;
+  /** Runs a compound command (see `compound.ts`). */
+  execCompound(cmd: Command): Promise<number> {
+    return execCompound(this, cmd);
   }
 
   /** Calls a function with arguments. */
