@@ -717,6 +717,7 @@ PASSWORD=a PASSWORD_FILE=b sh ep.sh x; echo "status $?"`,
       `PATH=/nonexistent cat /dev/null 2>/dev/null; echo $?; (unset PATH; cat /dev/null 2>/dev/null; echo $?)`,
   },
   { name: "type and command -v know keywords", script: `command -v if; type if; type while` },
+  { name: "case without a word", script: `case; esac` },
 ];
 
 for (const c of CASES) {

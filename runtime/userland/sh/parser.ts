@@ -215,7 +215,12 @@ class Parser {
       : t.kind === "op"
       ? `"${t.op}"`
       : `"${t.raw}"`;
-    const exp = expecting ? ` (expecting "${expecting}")` : "";
+    // dash quotes the words it expects, but not the word class "word".
+    const exp = !expecting
+      ? ""
+      : expecting === "word"
+      ? " (expecting word)"
+      : ` (expecting "${expecting}")`;
     return new ShellSyntaxError(`${what} unexpected${exp}`, t.line, t.kind === "eof");
   }
 
@@ -509,7 +514,7 @@ class Parser {
   parseCase(): Command {
     this.next();
     const wt = this.next();
-    if (wt.kind !== "word") throw this.unexpected(wt);
+    if (wt.kind !== "word") throw this.unexpected(wt, "word");
     this.skipNewlines();
     this.expectReserved("in");
     const items: CaseItem[] = [];
