@@ -9,7 +9,8 @@
  * - `peers/image`: `tar -x`, `umoci unpack`, `skopeo copy` vs `berth load`, MB/s;
  * - `peers/sh`: host `dash` and `busybox sh` vs Berth `sh` on the same scripts;
  * - `peers/native`: getpid, pipe ping-pong and 3-stage pipe throughput natively vs
- *   Berth's kernel.
+ *   Berth's kernel;
+ * - `peers/density`: daemon RSS and `berth ps` at 1, 100 and 1,000 idle containers.
  *
  * Run: `deno task bench --only peers` (all five) or `--only peers/wasi`; `--quick` for a
  * smoke run. Native programs are compiled from `_peers/*.c` into the temp dir.
@@ -21,6 +22,7 @@ import { containerRows } from "./_peers/containers.ts";
 import { wasiRows } from "./_peers/wasi.ts";
 import { shellRows } from "./_peers/shell.ts";
 import { imageRows } from "./_peers/image.ts";
+import { densityRows } from "./_peers/density.ts";
 import { nativeRows } from "./_peers/native_floor.ts";
 
 /** The peer benchmarks. */
@@ -30,4 +32,5 @@ export const benchmarks: Benchmark[] = [
   { group: "peers/image", run: imageRows },
   { group: "peers/sh", run: shellRows },
   { group: "peers/native", run: nativeRows },
+  { group: "peers/density", run: densityRows },
 ];

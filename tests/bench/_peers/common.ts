@@ -177,9 +177,9 @@ export function ratioRow(
   let note = opts.note;
   if (pass === false) {
     const by = opts.max !== undefined
-      ? `${((value / opts.max - 1) * 100).toFixed(0)}% over`
-      : `${((1 - value / (opts.min ?? 1)) * 100).toFixed(0)}% under`;
-    note = note ? `${note}; misses by ${by}` : `misses by ${by}`;
+      ? `${((value / opts.max - 1) * 100).toFixed(0)}% over the target`
+      : `${((1 - value / (opts.min ?? 1)) * 100).toFixed(0)}% under the target`;
+    note = note ? `${note}; ${by}` : by;
   }
   return { group, name, value, unit: "×", target, pass, note };
 }

@@ -17,9 +17,9 @@ Deno.test("ratioRow judges a ≤ target and says by how much it is missed", () =
   const ok = ratioRow("g", "a / b", 1, 2, { max: 1 });
   assert(ok.value === 0.5 && ok.pass === true && ok.target === "≤ 1×", JSON.stringify(ok));
   const bad = ratioRow("g", "a / b", 3, 1, { max: 1.5 });
-  assert(bad.pass === false && bad.note?.includes("100% over"), JSON.stringify(bad));
+  assert(bad.pass === false && bad.note?.includes("100% over the target"), JSON.stringify(bad));
   const low = ratioRow("g", "a / b", 1, 4, { min: 0.5 });
-  assert(low.pass === false && low.note?.includes("50% under"), JSON.stringify(low));
+  assert(low.pass === false && low.note?.includes("50% under the target"), JSON.stringify(low));
 });
 
 Deno.test("ratioRow in quick mode shows the target but does not judge it", () => {

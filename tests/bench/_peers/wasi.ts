@@ -59,7 +59,7 @@ function workloads(quick: boolean): Workload[] {
       name: `file I/O: write + read ${mib} MiB`,
       source: p("fileio"),
       args: [String(mib), "{dir}/fileio.tmp"],
-      runs: quick ? 2 : 5,
+      runs: quick ? 2 : 3,
     },
   ];
 }
