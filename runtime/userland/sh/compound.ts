@@ -58,7 +58,8 @@ export async function execCompound(sh: Shell, cmd: Command): Promise<number> {
 async function cond(sh: Shell, script: Script): Promise<number> {
   sh.condDepth++;
   try {
-    return await sh.execScript(script);
+    const r = sh.execBody(script);
+    return r instanceof Promise ? await r : r;
   } finally {
     sh.condDepth--;
   }
@@ -69,11 +70,13 @@ async function execWhile(sh: Shell, cmd: Command & { type: "while" }): Promise<n
   sh.loopDepth++;
   try {
     for (;;) {
-      await sh.loopTick();
+      const tick = sh.loopTick();
+      if (tick) await tick;
       const c = await cond(sh, cmd.cond);
       if ((c === 0) === cmd.until) break;
       try {
-        status = await sh.execScript(cmd.body);
+        const r = sh.execBody(cmd.body);
+        status = r instanceof Promise ? await r : r;
       } catch (e) {
         if (!(e instanceof LoopSignal)) throw e;
         if (e.levels > 1) throw new LoopSignal(e.kind, e.levels - 1);
@@ -98,10 +101,12 @@ async function execFor(sh: Shell, cmd: Command & { type: "for" }): Promise<numbe
   sh.loopDepth++;
   try {
     for (const it of items) {
-      await sh.loopTick();
+      const tick = sh.loopTick();
+      if (tick) await tick;
       sh.setVar(cmd.name, it);
       try {
-        status = await sh.execScript(cmd.body);
+        const r = sh.execBody(cmd.body);
+        status = r instanceof Promise ? await r : r;
       } catch (e) {
         if (!(e instanceof LoopSignal)) throw e;
         if (e.levels > 1) throw new LoopSignal(e.kind, e.levels - 1);

@@ -374,8 +374,12 @@ export class Shell implements ExpandContext {
    * the scheduler, so a busy loop of builtins cannot starve other processes (and can be
    * killed), then runs traps for signals that arrived.
    */
-  async loopTick(): Promise<void> {
-    if ((++this.#ticks & 255) !== 0) return;
+  loopTick(): Promise<void> | undefined {
+    if ((++this.#ticks & 255) !== 0) return undefined;
+    return this.#yieldCpu();
+  }
+
+  async #yieldCpu(): Promise<void> {
     const y = this.sys.sched_yield();
     if (y instanceof Promise) await y;
     if (this.shared.pendingSignals.length > 0) await this.runPendingTraps();
@@ -433,10 +437,48 @@ export class Shell implements ExpandContext {
 
   /** Runs a list. */
   async execScript(script: Script): Promise<number> {
+    return await this.#execFrom(script, 0, 0);
+  }
+
+  /**
+   * Runs a list like {@link execScript}, but without a promise when every command in it
+   * completes synchronously (loop bodies of builtins: the hot path of shell loops).
+   *
+   * @param script The list.
+   * @returns Its status, or a promise of it.
+   */
+  execBody(script: Script): number | Promise<number> {
+    const items = script.items;
+    if (items.length === 0) {
+      this.status = 0;
+      return 0;
+    }
     let status = 0;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (item.background || this.shared.pendingSignals.length > 0) {
+        return this.#execFrom(script, i, status);
+      }
+      const r = this.execAndOr(item);
+      if (r instanceof Promise) {
+        return r.then((s) => {
+          if (this.shared.pendingSignals.length > 0) {
+            return this.runPendingTraps().then(() => this.#execFrom(script, i + 1, s));
+          }
+          return this.#execFrom(script, i + 1, s);
+        });
+      }
+      status = r;
+    }
+    if (this.shared.pendingSignals.length > 0) return this.runPendingTraps().then(() => status);
+    return status;
+  }
+
+  async #execFrom(script: Script, start: number, initial: number): Promise<number> {
+    let status = initial;
     const items = script.items;
     if (items.length === 0) this.status = 0;
-    for (let i = 0; i < items.length; i++) {
+    for (let i = start; i < items.length; i++) {
       const item = items[i]!;
       if (item.background) status = await this.startBackground(item);
       else {
