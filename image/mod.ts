@@ -25,6 +25,8 @@
  */
 export { stateRoot } from "./state_root.ts";
 export {
+  GC_GRACE_MS,
+  type GcOptions,
   type GcReport,
   type ImageInUse,
   type ImageLayer,

@@ -49,6 +49,7 @@ export async function pruneImages(
       deleted.push({ Deleted: v.id });
     }
   }
+  store.release(victims.map((v) => v.manifestDigest));
   const gc = await store.gc();
   return { ImagesDeleted: deleted, SpaceReclaimed: gc.bytesReclaimed };
 }

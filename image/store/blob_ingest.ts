@@ -127,6 +127,24 @@ export async function writeAll(f: Deno.FsFile, bytes: Uint8Array): Promise<void>
 }
 
 /**
+ * Set a file's times to now (ignoring a file that vanished).
+ *
+ * @param path Host file.
+ * @example
+ * ```ts ignore
+ * await touch(store.blobPath(digest));
+ * ```
+ */
+export async function touch(path: string): Promise<void> {
+  const now = new Date();
+  try {
+    await Deno.utime(path, now, now);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
+
+/**
  * Ingest a blob into `blobsDir` (`…/blobs/sha256`).
  *
  * @param blobsDir The `blobs/sha256` directory.
@@ -150,7 +168,9 @@ export async function ingestBlob(
   if (options.expected && await exists(join(blobsDir, digestHex(options.expected)))) {
     // Already present (and verified when it was written): drain nothing, trust the store.
     if (source instanceof ReadableStream) await source.cancel();
-    const size = (await Deno.stat(join(blobsDir, digestHex(options.expected)))).size;
+    const path = join(blobsDir, digestHex(options.expected));
+    await touch(path); // fresh again: GC's grace period covers the new reference too
+    const size = (await Deno.stat(path)).size;
     return { digest: options.expected, size };
   }
   const tmp = tempPath(tmpDir, "blob");

@@ -22,7 +22,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type Digest, digestHex, parseDigest, sha256Digest } from "./digest.ts";
+import { type Digest, digestHex, isDigest, parseDigest, sha256Digest } from "./digest.ts";
 import { BlobNotFoundError, ImageConflictError, ImageError, ImageNotFoundError } from "./errors.ts";
 import { atomicWriteFile, exists, readJsonFile, removeQuietly } from "./_fs.ts";
 import { IndexLock } from "./index_lock.ts";
@@ -35,6 +35,7 @@ import {
   ingestBlob,
   type IngestedBlob,
   type IngestOptions,
+  touch,
 } from "./blob_ingest.ts";
 import {
   type Descriptor,
@@ -91,6 +92,24 @@ export interface GcReport {
   bytesReclaimed: number;
 }
 
+/** Options of `Store.gc`. */
+export interface GcOptions {
+  /** More roots (manifest, config, layer blob or diff_id digests). */
+  keep?: Iterable<Digest>;
+  /** Roots just dropped: what they lead to is collected even when fresh. */
+  release?: Iterable<Digest>;
+  /** Unreachable files younger than this are kept unless released (default 10 min). */
+  graceMs?: number;
+}
+
+/**
+ * Grace period of GC: an unreachable blob or layer written less than this long ago is
+ * kept, because a build or commit may be between writing it and referencing it (from
+ * another process, too). Content reached from what was just removed or unpinned is not
+ * protected, so `rmi` and `image prune` reclaim space at once.
+ */
+export const GC_GRACE_MS = 10 * 60 * 1000;
+
 /** One result line of `remove`, as Docker's API reports it. */
 export type RemoveResult = { Untagged: string } | { Deleted: string };
 
@@ -141,6 +160,8 @@ export class Store {
   readonly #gcLockPath: string;
   readonly #json = new Map<string, unknown>();
   #problems: string[] = [];
+  /** Digests this process just dereferenced (removed images, dropped pins): GC may take them fresh. */
+  readonly #released = new Set<Digest>();
 
   /**
    * Create it.
@@ -249,9 +270,10 @@ export class Store {
       await this.hasBlob(options.expected)
     ) {
       if (source instanceof ReadableStream) await source.cancel();
+      const files = layerFiles(this.layersDir, options.expectedDiffId);
+      for (const p of [this.blobPath(options.expected), files.tar, files.index]) await touch(p);
       const size = (await Deno.stat(this.blobPath(options.expected))).size;
-      const tarSize =
-        (await Deno.stat(layerFiles(this.layersDir, options.expectedDiffId).tar)).size;
+      const tarSize = (await Deno.stat(files.tar)).size;
       return { digest: options.expected, size, diffId: options.expectedDiffId, tarSize };
     }
     return await ingestLayer(
@@ -549,6 +571,7 @@ export class Store {
     });
     for (const t of image.tags) results.push({ Untagged: familiar(t) });
     results.push({ Deleted: image.id });
+    this.release([image.manifestDigest]);
     await this.gc();
     return results;
   }
@@ -607,16 +630,35 @@ export class Store {
    */
   async unpin(owner: string): Promise<void> {
     checkOwner(owner);
-    await removeQuietly(join(this.layoutDir, "pins", `${owner}.json`));
+    const path = join(this.layoutDir, "pins", `${owner}.json`);
+    const list = await readJsonFile(path).catch(() => undefined);
+    if (Array.isArray(list)) {
+      this.release(list.map(String).filter((d): d is Digest => isDigest(d)));
+    }
+    await removeQuietly(path);
+  }
+
+  /**
+   * Mark digests (manifests, pin documents, layers) as just dereferenced by this
+   * process, so the next `gc()` collects what they lead to even if it was written within
+   * the grace period. `remove`, `unpin` and image prune call it.
+   *
+   * @param digests Roots that were just dropped.
+   */
+  release(digests: Iterable<Digest>): void {
+    for (const d of digests) this.#released.add(d);
   }
 
   /**
    * Remove blobs and layers unreachable from index.json and from pins.
    *
-   * @param options `keep` adds more roots (manifest, config or layer digests).
+   * Unreachable files written within the grace period are kept unless they are reached
+   * from what was just released (`remove`, `unpin`, `release`).
+   *
+   * @param options More roots, released roots, grace period.
    * @returns What was removed and the bytes reclaimed.
    */
-  async gc(options: { keep?: Iterable<Digest> } = {}): Promise<GcReport> {
+  async gc(options: GcOptions = {}): Promise<GcReport> {
     const gcLock = await Deno.open(this.#gcLockPath, { create: true, write: true, mode: 0o600 });
     try {
       await gcLock.lock(true);
@@ -626,9 +668,15 @@ export class Store {
     }
   }
 
-  #gcLocked(options: { keep?: Iterable<Digest> }): Promise<GcReport> {
+  #gcLocked(options: GcOptions): Promise<GcReport> {
     return this.#lock.run(async () => {
-      const report = await collectGarbage(this, options.keep ?? []);
+      const released = new Set<Digest>([...this.#released, ...(options.release ?? [])]);
+      this.#released.clear();
+      const report = await collectGarbage(this, {
+        keep: options.keep ?? [],
+        release: released,
+        graceMs: options.graceMs ?? GC_GRACE_MS,
+      });
       for (const d of report.blobsRemoved) this.#json.delete(d);
       return report;
     });

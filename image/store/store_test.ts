@@ -155,3 +155,23 @@ Deno.test("images() skips an entry whose blobs are damaged and reports it in pro
     await assert.rejects(fresh.resolve("bad:1"), ImageNotFoundError);
   });
 });
+
+Deno.test("gc() keeps fresh unreferenced layers (a build between ingest and pin) but not released ones", async () => {
+  await withStore(async (root) => {
+    const store = await openStore(root);
+    const tar = rawTar([{ name: "in-flight", data: "x" }]);
+    const layer = await store.ingestLayer(tar, { compression: "none", name: "step" });
+    let report = await store.gc();
+    assert.equal(report.blobsRemoved.length, 0, "a fresh layer survives a concurrent gc");
+    assert.ok(await store.hasLayer(layer.diffId));
+    // Once pinned and then unpinned (a cache prune), it goes at once.
+    await store.pin("cache", [layer.diffId]);
+    await store.unpin("cache");
+    report = await store.gc();
+    assert.deepEqual(report.blobsRemoved, [layer.digest]);
+    assert.ok(!(await store.hasLayer(layer.diffId)));
+    // With no grace, any unreferenced file goes.
+    await store.ingestLayer(tar, { compression: "none", name: "step" });
+    assert.equal((await store.gc({ graceMs: 0 })).blobsRemoved.length, 1);
+  });
+});
