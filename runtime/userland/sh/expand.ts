@@ -225,6 +225,44 @@ function splitFields(chunks: Chunk[], ifs: string): Chunk[][] {
   return fields;
 }
 
+/** {@link splitFields} for one unquoted string: the same rules, without chunk objects. */
+function splitString(str: string, ifs: string): string[] {
+  if (ifs === "") return str === "" ? [] : [str];
+  const out: string[] = [];
+  let cur = "";
+  let has = false;
+  let wsPending = false;
+  const n = str.length;
+  let i = 0;
+  while (i < n) {
+    const ch = str[i]!;
+    if (ifs.includes(ch)) {
+      if (ch === " " || ch === "\t" || ch === "\n") {
+        if (has) wsPending = true;
+      } else {
+        out.push(cur);
+        cur = "";
+        has = false;
+        wsPending = false;
+      }
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && !ifs.includes(str[j]!)) j++;
+    if (wsPending) {
+      out.push(cur);
+      cur = "";
+      wsPending = false;
+    }
+    cur += str.slice(i, j);
+    has = true;
+    i = j;
+  }
+  if (has) out.push(cur);
+  return out;
+}
+
 function escapeGlob(s: string): string {
   return s.replace(/[\\*?[\]]/g, "\\$&");
 }
@@ -251,9 +289,22 @@ export async function expandWord(word: Word, ctx: ExpandContext): Promise<string
   }
   const chunks: Chunk[] = [];
   await expandParts(parts, ctx, chunks, false);
-  const fields = splitFields(chunks, ifsOf(ctx));
   const out: string[] = [];
   const noglob = ctx.noglob();
+  const only = chunks[0];
+  if (chunks.length === 1 && only!.split) {
+    // Fast path for a lone unquoted expansion (`for i in $(seq …)`): split to strings.
+    for (const f of splitString(only!.s, ifsOf(ctx))) {
+      if (noglob || !hasGlobChar(f) || !hasMagic(f)) out.push(f);
+      else {
+        const matches = await ctx.glob(f);
+        if (matches.length === 0) out.push(f);
+        else out.push(...matches);
+      }
+    }
+    return out;
+  }
+  const fields = splitFields(chunks, ifsOf(ctx));
   for (const f of fields) {
     const magic = !noglob && f.some((c) => !c.q && hasGlobChar(c.s));
     if (!magic) {
