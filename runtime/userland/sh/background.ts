@@ -9,6 +9,13 @@ import type { AndOr } from "./ast.ts";
 import { commandKind, startBackgroundSimple } from "./exec_simple.ts";
 import { forkSpawn } from "./fork.ts";
 import type { Shell } from "./shell.ts";
+import { unparseScript } from "./unparse.ts";
+
+/** A one-line text of a job for `jobs`. */
+function jobText(item: AndOr): string {
+  return unparseScript({ items: [item] }).split("\n").filter((l) => l !== "" && !l.startsWith("#"))
+    .join("; ").replace(/(^|; )([{(]|then|do|else|in); /g, "$1$2 ");
+}
 
 /**
  * Starts `item` in the background and sets `$!`.
@@ -34,7 +41,7 @@ export async function startBackground(sh: Shell, item: AndOr): Promise<number> {
   const pid = await forkSpawn(sub, { items: [fg] });
   await sub.finish(0);
   if (pid >= 0) {
-    sh.shared.jobs.push({ id: pid, pid, text: "" });
+    sh.shared.jobs.push({ id: pid, pid, text: jobText(fg) });
     sh.lastBg = pid;
     return 0;
   }
@@ -43,7 +50,7 @@ export async function startBackground(sh: Shell, item: AndOr): Promise<number> {
   if (!sh.opts.interactive) await again.redirectStdinToNull();
   const id = sh.shared.nextJobId++;
   const s = await again.runSubshell({ items: [fg] });
-  sh.shared.jobs.push({ id, text: "", status: s, done: Promise.resolve(s) });
+  sh.shared.jobs.push({ id, text: jobText(fg), status: s, done: Promise.resolve(s) });
   sh.lastBg = id;
   return 0;
 }

@@ -233,3 +233,10 @@ Deno.test("sh interactive: Ctrl-C (SIGINT) abandons the running command line, ba
   assert.equal(r.stdout, "back 130 300\ndone\n");
   assert.equal(r.status, 0);
 });
+
+Deno.test("sh jobs lists background jobs, kill %n reaches them", async () => {
+  await check(
+    "{ sleep 5; echo x; } & jobs; kill %1; wait %1; echo st=$?",
+    "[1] Running                 { sleep 5; echo x; }\nst=143\n",
+  );
+});
