@@ -718,6 +718,14 @@ PASSWORD=a PASSWORD_FILE=b sh ep.sh x; echo "status $?"`,
   },
   { name: "type and command -v know keywords", script: `command -v if; type if; type while` },
   { name: "case without a word", script: `case; esac` },
+  {
+    name: "errors go to the redirected stderr",
+    script: `f() { echo "\${1}"; }; set -u; f 2>/dev/null; echo "st $?"`,
+  },
+  {
+    name: "special builtin error with stderr redirected",
+    script: `shift 5 2>/dev/null; echo not-reached`,
+  },
 ];
 
 for (const c of CASES) {

@@ -20,7 +20,7 @@ import { ExitSignal, ShellError, type Var } from "./state.ts";
 /** An error in a regular builtin is reported and fails the command; the shell goes on. */
 async function builtinFailed(sh: Shell, e: unknown): Promise<number> {
   if (!(e instanceof ShellError)) throw e;
-  await sh.error(e.message);
+  if (!e.reported) await sh.error(e.message);
   return e.status;
 }
 

@@ -32,7 +32,7 @@ async function runCommand(sh: Shell, run: () => Promise<number>): Promise<void> 
     sh.status = await run();
   } catch (e) {
     if (e instanceof ShellError) {
-      await sh.error(e.message);
+      if (!e.reported) await sh.error(e.message);
       sh.status = e.status;
       if (!sh.opts.interactive) throw new ExitSignal(e.status);
       return;

@@ -617,7 +617,7 @@ export class Shell implements ExpandContext {
     if (e instanceof ReturnSignal) return e.code;
     if (e instanceof LoopSignal) return this.status;
     if (e instanceof ShellError) {
-      await this.error(e.message);
+      if (!e.reported) await this.error(e.message);
       return e.status;
     }
     throw e;
@@ -667,6 +667,13 @@ export class Shell implements ExpandContext {
         return 2;
       }
       return await body();
+    } catch (e) {
+      // Report an error where it happened: `cmd 2>/dev/null` silences it, as in dash.
+      if (e instanceof ShellError && !e.reported) {
+        await this.error(e.message);
+        e.reported = true;
+      }
+      throw e;
     } finally {
       await this.flushOut();
       this.fds.releaseAll();

@@ -54,6 +54,8 @@ export class LoopSignal {
 export class ShellError extends Error {
   /** Exit status. */
   readonly status: number;
+  /** Whether the message was already printed (inside the redirections in effect). */
+  reported = false;
   /**
    * @param message The message after `sh: LINE: `.
    * @param status Exit status.
