@@ -25,7 +25,7 @@ const G = "peers/density";
  * ```
  */
 export async function densityRows(ctx: BenchContext): Promise<Row[]> {
-  const steps = ctx.quick ? [1, 10, 20] : [1, 100, 1000];
+  const steps = ctx.quick ? [1, 5, 10] : [1, 100, 1000];
   const root = `${ctx.tmp}/root`;
   const env = { BERTH_ROOT: root, NO_COLOR: "1" };
   const sock = `${root}/berth.sock`;
