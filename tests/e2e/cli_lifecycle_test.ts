@@ -16,7 +16,7 @@ Deno.test("--init forwards SIGTERM so stop is quick; without it pid 1 ignores SI
     const top = await b.run(["top", "tini"]);
     assert.match(top.stdout, /berth-init sleep 60/);
     assert.match(top.stdout, /\d+ +\d+ +0 .*sleep 60$/m);
-    assert.equal((await b.run(["stop", "-t", "5", "tini"])).code, 0);
+    assert.equal((await b.run(["stop", "-t", "30", "tini"])).code, 0);
     assert.equal((await b.run(["inspect", "-f", "{{.State.ExitCode}}", "tini"])).stdout, "143\n");
     assert.equal(
       (await b.run(["run", "-d", "--name", "plain", "berth/base", "sleep", "60"])).code,
