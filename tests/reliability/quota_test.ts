@@ -89,6 +89,8 @@ Deno.test("a fork bomb is contained by pids.max; the daemon and a neighbour go o
   }
 });
 
+// Memory-backed files (tmpfs: /dev/shm) are charged to memory.max, as on Linux; files in the
+// writable layer spill to disk past 4 MiB and are bounded by the host disk, as with Docker.
 Deno.test("a memory bomb fails inside its memory.max; memory.events counts it; the daemon stays small", async () => {
   const berth = await tempBerth();
   try {
@@ -103,7 +105,7 @@ Deno.test("a memory bomb fails inside its memory.max; memory.events counts it; t
         "berth/base",
         "sh",
         "-c",
-        "cat /dev/zero > /tmp/fill; echo cat=$?; cat /sys/fs/cgroup/memory.events",
+        "cat /dev/zero > /dev/shm/fill; echo cat=$?; cat /sys/fs/cgroup/memory.events",
       ]);
       assert.equal(out.code, 0, out.stderr);
       assert.match(out.stdout, /cat=1/, out.stdout + out.stderr);
@@ -121,14 +123,16 @@ Deno.test("a memory bomb fails inside its memory.max; memory.events counts it; t
       return worst;
     };
     const firstPeak = await peak(6);
-    const secondPeak = await peak(6);
-    // Host memory is bounded by the quota (a small multiple of it for copies and GC lag),
-    // and more bombs do not ratchet it up (a leak of one 16 MiB quota per bomb would add
-    // ~96 MiB between the two peaks).
+    await peak(6);
+    const lastPeak = await peak(6);
+    // Host memory is bounded by the quota (a small multiple of it for GC lag: V8 frees the
+    // buffers of a removed container at its own pace, and RSS plateaus around +150 MB), and
+    // more bombs do not ratchet it up: a leak of one 16 MiB quota per bomb would add
+    // ~192 MiB between the first and the last group of six.
     assert.ok(firstPeak - rssBefore < 256 * 1024, `daemon RSS grew by ${firstPeak - rssBefore} kB`);
     assert.ok(
-      secondPeak - firstPeak < 64 * 1024,
-      `RSS ratchets: peak ${firstPeak} kB then ${secondPeak} kB`,
+      lastPeak - firstPeak < 128 * 1024,
+      `RSS ratchets: peak ${firstPeak} kB then ${lastPeak} kB`,
     );
     const next = await berth.run(["run", "--rm", "berth/base", "echo", "still-here"]);
     assert.equal(next.stdout.trim(), "still-here");
