@@ -1,6 +1,7 @@
 /**
- * The README's demo (`deno task demo`): build the example image from the multi-stage
- * Dockerfile in tests/fixtures/demo with `berth build`, run a container from it with
+ * The README's demo (`deno task demo`): build the example images from the multi-stage
+ * Dockerfiles in tests/fixtures/demo (text tools on berth/base; a WASI program in a FROM
+ * scratch image) with `berth build`, run containers from them with
  * `berth run`, list images and containers, then stop the daemon the demo started.
  *
  * @module
@@ -9,7 +10,15 @@ import { main } from "../cli/main.ts";
 import { dirname, fromFileUrl } from "./_paths.ts";
 
 const here = dirname(fromFileUrl(import.meta.url));
-const context = `${here}/fixtures/demo`;
+// The build context: the demo's Dockerfiles and text, plus two WASI programs compiled
+// from C (tests/fixtures/wasi, committed with their sources).
+const context = await Deno.makeTempDir({ prefix: "berth-demo-context-" });
+for await (const e of Deno.readDir(`${here}/fixtures/demo`)) {
+  await Deno.copyFile(`${here}/fixtures/demo/${e.name}`, `${context}/${e.name}`);
+}
+for (const wasm of ["hello.wasm", "upper.wasm"]) {
+  await Deno.copyFile(`${here}/fixtures/wasi/${wasm}`, `${context}/${wasm}`);
+}
 const ownRoot = Deno.env.get("BERTH_ROOT") === undefined;
 if (ownRoot) Deno.env.set("BERTH_ROOT", await Deno.makeTempDir({ prefix: "berth-demo-" }));
 
@@ -37,10 +46,24 @@ try {
     "-c",
     'echo "I am $(whoami) on $(hostname), in $(pwd)"; ls -l /app',
   ]);
+  code ||= await step("build a WASI program into a FROM scratch image (multi-stage)", [
+    "build",
+    "-t",
+    "berth-demo-wasi:latest",
+    "-f",
+    `${context}/Dockerfile.wasi`,
+    context,
+  ]);
+  code ||= await step("run it: the entrypoint is a WebAssembly module", [
+    "run",
+    "--rm",
+    "berth-demo-wasi:latest",
+  ]);
   code ||= await step("list images", ["images"]);
   code ||= await step("list containers (none left: --rm)", ["ps", "-a"]);
 } finally {
   await main(["system", "shutdown"]);
   if (ownRoot) await Deno.remove(Deno.env.get("BERTH_ROOT")!, { recursive: true }).catch(() => {});
+  await Deno.remove(context, { recursive: true }).catch(() => {});
 }
 Deno.exit(code);
