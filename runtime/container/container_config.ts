@@ -161,7 +161,8 @@ const CONFIG_KEYS = new Set([
   "Platform",
 ]);
 
-type Json = Record<string, unknown>;
+/** A JSON object as the Engine API sends it. */
+export type Json = Record<string, unknown>;
 
 function field<T>(
   obj: Json,
