@@ -59,6 +59,7 @@ const r = () => import("./cmd_run.ts");
 const f = () => import("./cmd_container_fs.ts");
 const im = () => import("./cmd_image.ts");
 const sy = () => import("./cmd_system.ts");
+const ck = () => import("./cmd_check.ts");
 
 const containerCommands: CommandDef[] = [
   {
@@ -430,6 +431,14 @@ const systemCommands: CommandDef[] = [
     load: async () => (await sy()).systemPrune,
   },
   {
+    name: "check",
+    usage: "system check [OPTIONS]",
+    summary: "Verify every blob, image, layer and container state file",
+    flags: [b("repair", undefined, "Remove what interrupted work left behind (daemon stopped)")],
+    maxArgs: 0,
+    load: async () => (await ck()).systemCheck,
+  },
+  {
     name: "shutdown",
     usage: "system shutdown",
     summary: "Stop the Berth daemon (stopping its containers first)",
@@ -478,6 +487,24 @@ export const TOP_LEVEL: { common: CommandDef[]; management: CommandDef[]; other:
       summary: "Manage images",
       flags: [],
       sub: imageCommands,
+    },
+    {
+      name: "builder",
+      usage: "builder COMMAND",
+      summary: "Manage builds",
+      flags: [],
+      sub: [{
+        name: "prune",
+        usage: "builder prune [OPTIONS]",
+        summary: "Remove build cache",
+        flags: [
+          b("all", "a", "Remove all unused build cache, not just dangling ones"),
+          l("filter", undefined, 'Provide filter values (e.g. "until=24h")'),
+          b("force", "f", "Do not prompt for confirmation"),
+        ],
+        maxArgs: 0,
+        load: async () => (await ck()).builderPrune,
+      }],
     },
     {
       name: "system",

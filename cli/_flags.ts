@@ -209,6 +209,7 @@ export const buildFlags: FlagSpec[] = [
     "auto",
   ),
   b("quiet", "q", "Suppress the build output and print image ID on success"),
+  s("iidfile", undefined, "Write the image ID to the file"),
   l("tag", "t", 'Name and optionally a tag in the "name:tag" format'),
   s("target", undefined, "Set the target build stage to build"),
   s("memory", "m", "Memory limit of RUN steps", "bytes"),

@@ -384,9 +384,14 @@ export async function build(ctx: Context, args: ParsedArgs): Promise<number> {
     ctx.err(`ERROR: ${r.error}`);
     return 1;
   }
-  if (quiet) {
-    const id = (r.aux.at(-1) as { ID?: string } | undefined)?.ID;
-    if (id) ctx.out(id);
+  const id = (r.aux.at(-1) as { ID?: string } | undefined)?.ID;
+  if (quiet && id) ctx.out(id);
+  const iidfile = flagString(args, "iidfile");
+  if (iidfile && id) {
+    // Written only once the image exists, and atomically, as docker build --iidfile.
+    const tmp = `${iidfile}.tmp-${Deno.pid}`;
+    await Deno.writeTextFile(tmp, id);
+    await Deno.rename(tmp, iidfile);
   }
   return 0;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { importRootfs, loadImages, saveImages, type Store } from "../../image/mod.ts";
-import { engineBuild, type StepRunner } from "../../image/build/mod.ts";
+import { engineBuild, engineBuildPrune, type StepRunner } from "../../image/build/mod.ts";
 import type { Daemon } from "./daemon.ts";
 import type { ApiRequest } from "./http_server.ts";
 import { ApiError, type Router } from "./router.ts";
@@ -56,6 +56,11 @@ export function registerImageIoRoutes(
       for (const t of result.tags) daemon.events.emit("image", "tag", result.id, { name: t });
     }
     await w.close();
+  });
+
+  // `docker builder prune`: drop the build cache (its pins, then the blobs GC frees).
+  router.add("POST", "/build/prune", async (req, res) => {
+    await res.json(200, await engineBuildPrune(store, req.query));
   });
 
   router.add("POST", "/images/load", async (req, res) => {
