@@ -10,7 +10,8 @@
  * - `peers/sh`: host `dash` and `busybox sh` vs Berth `sh` on the same scripts;
  * - `peers/native`: getpid, pipe ping-pong and 3-stage pipe throughput natively vs
  *   Berth's kernel;
- * - `peers/density`: daemon RSS and `berth ps` at 1, 100 and 1,000 idle containers.
+ * - `peers/density`: daemon RSS and `berth ps` at 1, 100 and 1,000 idle containers;
+ * - `peers/sched`: `cpu.weight` and `cpu.max` achieved vs asked (error %).
  *
  * Run: `deno task bench --only peers` (all five) or `--only peers/wasi`; `--quick` for a
  * smoke run. Native programs are compiled from `_peers/*.c` into the temp dir.
@@ -23,6 +24,7 @@ import { wasiRows } from "./_peers/wasi.ts";
 import { shellRows } from "./_peers/shell.ts";
 import { imageRows } from "./_peers/image.ts";
 import { densityRows } from "./_peers/density.ts";
+import { schedRows } from "./_peers/sched.ts";
 import { nativeRows } from "./_peers/native_floor.ts";
 
 /** The peer benchmarks. */
@@ -33,4 +35,5 @@ export const benchmarks: Benchmark[] = [
   { group: "peers/sh", run: shellRows },
   { group: "peers/native", run: nativeRows },
   { group: "peers/density", run: densityRows },
+  { group: "peers/sched", run: schedRows },
 ];
