@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { rootPathWarnings } from "./root_check.ts";
 import { EventBus } from "./events.ts";
 import { type HttpServer, serveHttp } from "./http_server.ts";
 import { request } from "./http_client.ts";
@@ -97,6 +98,7 @@ export class Daemon {
     }
     await Deno.remove(socketPath).catch(() => {});
     const log = opts.log ?? ((line: string) => console.error(line));
+    for (const w of rootPathWarnings(root)) log(`warning: ${w}`);
     const daemon = new Daemon(root, socketPath, log);
     const router = new Router();
     registerSystemRoutes(router, daemon);

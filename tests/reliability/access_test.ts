@@ -73,3 +73,33 @@ Deno.test("nothing inside a container can see the daemon's socket or state root"
     await berth.cleanup();
   }
 });
+
+Deno.test({
+  name: "a state root reached through a symlink into another user's directory is warned about" +
+    (isRoot ? "" : " (needs root to chown a directory to a second user)"),
+  ignore: !isRoot,
+  fn: async () => {
+    const base = await Deno.makeTempDir({ prefix: "berth-rootlink-" });
+    const theirs = `${base}/theirs`;
+    await Deno.mkdir(theirs, { mode: 0o777 });
+    await Deno.chown(theirs, 65534, 65534);
+    await Deno.symlink(theirs, `${base}/link`);
+    const root = `${base}/link/berth`;
+    const cli = new URL("../../cli/main.ts", import.meta.url).pathname;
+    const run = (args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", cli, ...args],
+        env: { BERTH_ROOT: root, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    try {
+      assert.equal((await run(["version"])).code, 0);
+      const log = await Deno.readTextFile(`${root}/daemon.log`);
+      assert.match(log, /warning: .*link is a symlink to .*theirs, owned by uid 65534/, log);
+    } finally {
+      await run(["system", "shutdown"]);
+      await Deno.remove(base, { recursive: true });
+    }
+  },
+});
