@@ -174,6 +174,14 @@ export async function containerRows(ctx: BenchContext): Promise<Row[]> {
     }
   }
 
+  if (!(await which("podman"))) {
+    rows.push(skipRow(G, "podman run --rm busybox true", "ms", "podman not installed"));
+  } else {
+    rows.push(
+      skipRow(G, "podman run --rm busybox true", "ms", "not measured yet: needs a local image"),
+    );
+  }
+
   const env = { BERTH_ROOT: `${ctx.tmp}/root`, NO_COLOR: "1" };
   const berthArgs = ["run", "-A", cliEntry, "run", "--rm", "berth/base", "true"];
   let cli: number | undefined;
