@@ -177,12 +177,15 @@ export function ratioRow(
   let note = opts.note;
   if (pass === false) {
     const by = opts.max !== undefined
-      ? `${((value / opts.max - 1) * 100).toFixed(0)}% over the target`
-      : `${((1 - value / (opts.min ?? 1)) * 100).toFixed(0)}% under the target`;
+      ? `${pct((value / opts.max - 1) * 100)}% over the target`
+      : `${pct((1 - value / (opts.min ?? 1)) * 100)}% under the target`;
     note = note ? `${note}; ${by}` : by;
   }
   return { group, name, value, unit: "×", target, pass, note };
 }
+
+/** A percentage with one decimal below 10 (so a narrow miss does not read "0%"). */
+const pct = (p: number) => (p < 10 ? p.toFixed(1) : p.toFixed(0));
 
 /**
  * A row for a peer that could not be measured: value NaN and the reason.

@@ -81,3 +81,8 @@ Deno.test("formatTable escapes a pipe inside a cell so the Markdown row keeps it
   assert(row.includes("seq \\| wc -l"), row);
   assert(row.replaceAll("\\|", "").split("|").length === 10, row);
 });
+
+Deno.test("ratioRow reports a narrow miss with a decimal instead of 0%", () => {
+  const r = ratioRow("g", "a / b", 5.004, 1, { max: 5 });
+  assert(r.pass === false && r.note === "0.1% over the target", JSON.stringify(r));
+});
