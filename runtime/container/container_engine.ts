@@ -283,7 +283,9 @@ export class ContainerEngine {
       StartedAt: new Date().toISOString(),
     });
     // Not durable: a daemon that dies records running containers as exited at restart.
-    saveRecord(c.dir, c.record, false);
+    // An --rm container's record is not rewritten at all: load() deletes it whatever its
+    // state, and nothing else reads it while the daemon runs (one file write less per run).
+    if (!c.record.HostConfig.AutoRemove) saveRecord(c.dir, c.record, false);
     this.#emit(c, "start");
     this.#wakeStarters(c, true);
     running.exited.then((exit) => this.#onExit(c, running, exit.exitCode, exit.oomKilled))
@@ -525,17 +527,26 @@ export class ContainerEngine {
     await this.#opts.runtime.remove(c.record).catch((err) => this.#log(`remove: ${err}`));
     // One rename makes the removal atomic; load() finishes an interrupted delete.
     const trash = `${this.#opts.root}/containers/.trash-${c.record.Id}`;
+    let renamed = false;
     try {
       await Deno.rename(c.dir, trash);
-      await Deno.remove(trash, { recursive: true });
+      renamed = true;
     } catch {
       await Deno.remove(c.dir, { recursive: true }).catch(() => {});
     }
-    await this.#opts.store.unpin(c.record.Id).catch(() => {});
+    // An --rm container was never pinned (see create): no image-index read to unpin it.
+    if (!c.record.HostConfig.AutoRemove) {
+      await this.#opts.store.unpin(c.record.Id).catch(() => {});
+    }
+    // Removed once renamed away: `wait --condition removed` (run --rm) answers now, while
+    // the trash is deleted; remove() itself still returns only once the files are gone.
     this.#emit(c, "destroy");
     this.#wakeStarters(c, false);
     for (const w of c.removeWaiters) w();
     c.removeWaiters = [];
+    if (renamed) {
+      await Deno.remove(trash, { recursive: true }).catch(() => {}); // load() retries it
+    }
   }
 
   /**

@@ -153,9 +153,15 @@ async function exchange(
   if (opts.upgrade) headers.push(["Connection", "Upgrade"], ["Upgrade", "tcp"]);
   else headers.push(["Connection", "close"]);
   for (const [k, v] of Object.entries(opts.headers ?? {})) headers.push([k, v]);
-  await writeAll(conn, renderHead(`${method} ${path} HTTP/1.1`, headers));
+  const reqHead = new TextEncoder().encode(renderHead(`${method} ${path} HTTP/1.1`, headers));
   let uploadError: unknown;
-  if (fixedBody && fixedBody.length > 0) {
+  if (fixedBody && fixedBody.length > 0 && fixedBody.length <= 64 * 1024) {
+    // A small body goes with the head: one write, one wakeup of the daemon.
+    await writeAll(conn, concatBytes([reqHead, fixedBody]));
+  } else {
+    await writeAll(conn, reqHead);
+  }
+  if (fixedBody && fixedBody.length > 64 * 1024) {
     // The daemon may answer (413) and close before reading it all: read the answer anyway.
     await writeAll(conn, fixedBody).catch((err) => (uploadError = err));
   }

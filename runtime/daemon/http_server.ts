@@ -235,7 +235,8 @@ async function handleConn(
     let answered = false;
     let hijacked = false;
     let closeAfter = false;
-    const writeHead = async (status: number, hdrs: Record<string, string>) => {
+    // The head is written together with a small body (one write, one wakeup of the peer).
+    const writeHead = async (status: number, hdrs: Record<string, string>, body?: Uint8Array) => {
       answered = true;
       if (bodyState === "reading" && !hijacked) {
         // The handler stopped reading the body part-way (e.g. a 413): the rest of it is
@@ -252,7 +253,10 @@ async function handleConn(
         ["Date", new Date().toUTCString()],
         ...Object.entries(hdrs),
       ];
-      await writeAll(conn, renderHead(`HTTP/1.1 ${status} ${REASONS[status] ?? "Status"}`, all));
+      const head = encoder.encode(
+        renderHead(`HTTP/1.1 ${status} ${REASONS[status] ?? "Status"}`, all),
+      );
+      await writeAll(conn, body && body.length > 0 ? concatBytes([head, body]) : head);
     };
     const res: ApiResponder = {
       get answered() {
@@ -270,8 +274,12 @@ async function handleConn(
           h["Content-Length"] = String(bytes.length);
         }
         if (!keepAlive) h["Connection"] = "close";
-        await writeHead(status, h);
-        if (method !== "HEAD" && bytes.length > 0) await writeAll(conn, bytes);
+        if (method !== "HEAD" && bytes.length > 0 && bytes.length <= 64 * 1024) {
+          await writeHead(status, h, bytes);
+        } else {
+          await writeHead(status, h);
+          if (method !== "HEAD" && bytes.length > 0) await writeAll(conn, bytes);
+        }
       },
       async stream(status, contentType, headers = {}) {
         await writeHead(status, {
