@@ -296,6 +296,12 @@ export class ContainerEngine {
     return true;
   }
 
+  #wakeRemoveWaiters(c: Container): void {
+    const w = c.removeWaiters;
+    c.removeWaiters = [];
+    for (const f of w) f();
+  }
+
   #wakeStarters(c: Container, started: boolean): void {
     const w = c.startWaiters;
     c.startWaiters = [];
@@ -524,6 +530,11 @@ export class ContainerEngine {
     c.record.State.Status = "removing";
     this.#byId.delete(c.record.Id);
     this.#byName.delete(c.record.Name.slice(1));
+    // An --rm container is removed for the API from here on (no id, no name, no image
+    // use), and a crash from here on cannot bring it back (load() deletes --rm records):
+    // `wait --condition removed`, what `run --rm` waits for, answers now, while the root,
+    // cgroup and files are released. remove() itself returns only once they are.
+    if (c.record.HostConfig.AutoRemove) this.#wakeRemoveWaiters(c);
     await this.#opts.runtime.remove(c.record).catch((err) => this.#log(`remove: ${err}`));
     // One rename makes the removal atomic; load() finishes an interrupted delete.
     const trash = `${this.#opts.root}/containers/.trash-${c.record.Id}`;
@@ -538,12 +549,10 @@ export class ContainerEngine {
     if (!c.record.HostConfig.AutoRemove) {
       await this.#opts.store.unpin(c.record.Id).catch(() => {});
     }
-    // Removed once renamed away: `wait --condition removed` (run --rm) answers now, while
-    // the trash is deleted; remove() itself still returns only once the files are gone.
+    // Other containers: removed once renamed away (load() finishes the trash).
+    this.#wakeRemoveWaiters(c);
     this.#emit(c, "destroy");
     this.#wakeStarters(c, false);
-    for (const w of c.removeWaiters) w();
-    c.removeWaiters = [];
     if (renamed) {
       await Deno.remove(trash, { recursive: true }).catch(() => {}); // load() retries it
     }
