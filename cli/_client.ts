@@ -125,23 +125,10 @@ export class ApiClient {
     try {
       await lock.lock(true);
       if (await this.ping()) return;
-      const main = new URL("./main.ts", import.meta.url);
-      const config = new URL("../deno.json", import.meta.url);
-      let configArgs: string[] = [];
-      if (config.protocol === "file:") {
-        try {
-          Deno.statSync(config);
-          configArgs = ["--config", config.pathname];
-        } catch { /* a published copy: no config beside it */ }
-      }
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--no-prompt", ...configArgs, main.href, "daemon"],
-        stdin: "null",
-        stdout: "null",
-        stderr: "null",
-        detached: true,
-        // The daemon writes its log to this file when it runs in the background.
-        env: { BERTH_ROOT: this.root, BERTH_DAEMON_LOG: `${this.root}/daemon.log` },
+      const { daemonCommand } = await import("./_daemon_process.ts");
+      // The daemon writes its log to this file when it runs in the background.
+      const child = daemonCommand(this.root, this.socketPath, {
+        logFile: `${this.root}/daemon.log`,
       }).spawn();
       let exited: Deno.CommandStatus | undefined;
       child.status.then((s) => (exited = s));

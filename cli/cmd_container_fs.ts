@@ -9,7 +9,6 @@ import type { Context } from "./_context.ts";
 // The specifier is in a variable so that Deno does not walk this module's whole graph
 // (hundreds of modules) when any `berth` command starts: a literal `import("…")` is
 // analysed and loaded up front, which cost every CLI start ~12 ms.
-const TAR_FS = "./_tar_fs.ts";
 
 /** `berth diff`. */
 export async function diff(ctx: Context, args: ParsedArgs): Promise<number> {
@@ -78,11 +77,11 @@ export async function cp(ctx: Context, args: ParsedArgs): Promise<number> {
       await ctx.write(tar);
       return 0;
     }
-    const { extractTarTo } = await import(TAR_FS) as typeof import("./_tar_fs.ts");
+    const { extractTarTo } = await import("./_tar_fs.ts");
     await extractTarTo(tar, dst.path);
     return 0;
   }
-  const { tarOfPath } = await import(TAR_FS) as typeof import("./_tar_fs.ts");
+  const { tarOfPath } = await import("./_tar_fs.ts");
   // As docker cp: into DST when it is a directory, else as DST (a new name in its parent).
   let dir = dst.path;
   let name: string | undefined;

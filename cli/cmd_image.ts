@@ -11,7 +11,6 @@ import { compileTemplate, formatList, humanSize, timeAgo } from "./_format.ts";
 // The specifier is in a variable so that Deno does not walk this module's whole graph
 // (hundreds of modules) when any `berth` command starts: a literal `import("…")` is
 // analysed and loaded up front, which cost every CLI start ~12 ms.
-const BUILD_CONTEXT = "./_build_context.ts";
 
 interface ImageRow {
   Id: string;
@@ -351,7 +350,7 @@ export async function importImage(ctx: Context, args: ParsedArgs): Promise<numbe
 /** `berth build`: the context is sent as a tar, as Docker does. */
 export async function build(ctx: Context, args: ParsedArgs): Promise<number> {
   const dir = args.positionals[0]!;
-  const { tarOfContext } = await import(BUILD_CONTEXT) as typeof import("./_build_context.ts");
+  const { tarOfContext } = await import("./_build_context.ts");
   const body = dir === "-"
     ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
     : await tarOfContext(dir, flagString(args, "file"));

@@ -12,7 +12,6 @@ import { request } from "../runtime/daemon/http_client.ts";
 // The specifier is in a variable so that Deno does not walk this module's whole graph
 // (hundreds of modules) when any `berth` command starts: a literal `import("…")` is
 // analysed and loaded up front, which cost every CLI start ~12 ms.
-const DAEMON_MAIN = "../runtime/daemon/main.ts";
 
 function filtersJson(list: string[]): string | undefined {
   if (list.length === 0) return undefined;
@@ -262,13 +261,29 @@ export async function daemon(ctx: Context, args: ParsedArgs): Promise<number> {
     );
     return 125;
   }
-  const { runDaemon } = await import(DAEMON_MAIN) as typeof import("../runtime/daemon/main.ts");
-  return await runDaemon({
-    root: ctx.root,
-    socketPath: ctx.socketPath,
+  // The daemon runs as its own program in the foreground, logging to this terminal;
+  // Ctrl-C and SIGTERM are passed on, and its exit status is ours.
+  const { daemonCommand } = await import("./_daemon_process.ts");
+  const child = daemonCommand(ctx.root, ctx.socketPath, {
+    foreground: true,
     quiet: flagBool(args, "quiet"),
     logFile: Deno.env.get("BERTH_DAEMON_LOG"),
-  });
+  }).spawn();
+  const forward = (sig: Deno.Signal) => () => {
+    try {
+      child.kill(sig);
+    } catch { /* exited */ }
+  };
+  const onInt = forward("SIGINT");
+  const onTerm = forward("SIGTERM");
+  Deno.addSignalListener("SIGINT", onInt);
+  Deno.addSignalListener("SIGTERM", onTerm);
+  try {
+    return (await child.status).code;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInt);
+    Deno.removeSignalListener("SIGTERM", onTerm);
+  }
 }
 
 export { renderTable };

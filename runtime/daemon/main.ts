@@ -71,3 +71,22 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
   logFile?.close();
   return 0;
 }
+
+/**
+ * The daemon as its own program: `deno run -A runtime/daemon/main.ts [--quiet]`, with
+ * `BERTH_ROOT`, `BERTH_DAEMON_SOCKET` (default `$BERTH_ROOT/berth.sock`) and
+ * `BERTH_DAEMON_LOG` (append the log there instead of stderr). The CLI starts it this
+ * way, so that its own start-up never loads the kernel, image or daemon code.
+ */
+if (import.meta.main) {
+  const { stateRoot } = await import("../../image/state_root.ts");
+  const root = stateRoot();
+  Deno.exit(
+    await runDaemon({
+      root,
+      socketPath: Deno.env.get("BERTH_DAEMON_SOCKET") ?? `${root}/berth.sock`,
+      quiet: Deno.args.includes("--quiet"),
+      logFile: Deno.env.get("BERTH_DAEMON_LOG"),
+    }),
+  );
+}
