@@ -12,6 +12,7 @@
  * @module
  */
 import { createTarDecoder } from "modern-tar";
+import { layerEntryType } from "./_tar_entry_type.ts";
 import { fileChunks } from "../store/blob_ingest.ts";
 import type { CopyInstruction } from "./instructions.ts";
 import type { ChangeData, LayerChange } from "./layer_writer.ts";
@@ -465,19 +466,7 @@ async function copyChanges(
         }
         const to = cleanInRoot(rel, dest);
         for (const p of parentsOf(to)) if (!created.has(p) && p.startsWith(dest)) ensureDir(p);
-        const type = h.type === "directory"
-          ? "dir"
-          : h.type === "symlink"
-          ? "symlink"
-          : h.type === "link"
-          ? "hardlink"
-          : h.type === "character-device"
-          ? "char"
-          : h.type === "block-device"
-          ? "block"
-          : h.type === "fifo"
-          ? "fifo"
-          : "file";
+        const type = layerEntryType(h.type);
         if (type === "hardlink" && (h.linkname ?? "").split("/").includes("..")) {
           await entry.body.cancel();
           fail(`ADD ${item.name}: hard link "${h.name}" points outside the archive`);

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { unpackTar } from "modern-tar";
+import { layerEntryType } from "./_tar_entry_type.ts";
 import type { RunInstruction } from "./instructions.ts";
 import type { LayerChange } from "./layer_writer.ts";
 import type { StepCacheMount, StepLayer, StepRunner } from "./step_runner.ts";
@@ -194,19 +195,7 @@ export async function diffToChanges(tar: Uint8Array): Promise<LayerChange[] | un
     const h = entry.header;
     const path = "/" + h.name.replace(/^\.?\/+/, "").replace(/\/+$/, "");
     if (path === "/" || path.split("/").includes("..")) continue;
-    const type = h.type === "directory"
-      ? "dir"
-      : h.type === "symlink"
-      ? "symlink"
-      : h.type === "link"
-      ? "hardlink"
-      : h.type === "character-device"
-      ? "char"
-      : h.type === "block-device"
-      ? "block"
-      : h.type === "fifo"
-      ? "fifo"
-      : "file";
+    const type = layerEntryType(h.type);
     const data = entry.data ?? new Uint8Array();
     changes.push({
       path,
