@@ -173,6 +173,15 @@ async function cpuNs(berth: Berth, name: string): Promise<number> {
   return usage;
 }
 
+/** CPU time (ns) two containers use over the same `ms` window, after a short warm-up. */
+async function cpuOver(berth: Berth, a: string, b: string, ms: number): Promise<[number, number]> {
+  await new Promise((r) => setTimeout(r, 500));
+  const a0 = await cpuNs(berth, a);
+  const b0 = await cpuNs(berth, b);
+  await new Promise((r) => setTimeout(r, ms));
+  return [(await cpuNs(berth, a)) - a0, (await cpuNs(berth, b)) - b0];
+}
+
 Deno.test("two CPU hogs of equal weight share the CPU; neither starves the other", async () => {
   const berth = await tempBerth();
   try {
@@ -189,12 +198,7 @@ Deno.test("two CPU hogs of equal weight share the CPU; neither starves the other
       ]);
       assert.equal(r.code, 0, r.stderr);
     }
-    await new Promise((r) => setTimeout(r, 500));
-    const a0 = await cpuNs(berth, "hog-a");
-    const b0 = await cpuNs(berth, "hog-b");
-    await new Promise((r) => setTimeout(r, 2000));
-    const a = (await cpuNs(berth, "hog-a")) - a0;
-    const b = (await cpuNs(berth, "hog-b")) - b0;
+    const [a, b] = await cpuOver(berth, "hog-a", "hog-b", 2000);
     assert.ok(a > 0 && b > 0, `both hogs must run: ${a} ns, ${b} ns`);
     const share = Math.min(a, b) / (a + b);
     console.log(`weaker of two equal CPU hogs: ${(share * 100).toFixed(1)}% of their CPU`);
@@ -279,12 +283,7 @@ Deno.test("during a fork bomb a CPU-bound neighbour keeps its fair share of the 
       "while :; do :; done",
     ]);
     assert.equal(hog.code, 0, hog.stderr);
-    await new Promise((r) => setTimeout(r, 500));
-    const w0 = await cpuNs(berth, "worker");
-    const b0 = await cpuNs(berth, "bomb2");
-    await new Promise((r) => setTimeout(r, 2000));
-    const w = (await cpuNs(berth, "worker")) - w0;
-    const b = (await cpuNs(berth, "bomb2")) - b0;
+    const [w, b] = await cpuOver(berth, "worker", "bomb2", 2000);
     assert.ok(b > 0, "the bomb must be running");
     // Two containers of equal weight: the fair share is one half. The bomb's processes all
     // live in its own cgroup, so however many it forks, the neighbour keeps its half
