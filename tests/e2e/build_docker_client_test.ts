@@ -7,42 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tempBerth } from "./cli_harness.ts";
-
-function dockerPath(): string | undefined {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    try {
-      if (Deno.statSync(`${dir}/docker`).isFile) return `${dir}/docker`;
-    } catch { /* not here */ }
-  }
-  return undefined;
-}
-
-const docker = dockerPath();
+import { DOCKER, dockerClient, tempBerth } from "./cli_harness.ts";
 
 Deno.test({
   name: "docker build (DOCKER_BUILDKIT=0) against Berth builds an image that docker run runs",
-  ignore: docker === undefined,
+  ignore: DOCKER === undefined,
   async fn() {
     const b = await tempBerth();
-    const run = async (...args: string[]) => {
-      const out = await new Deno.Command(docker!, {
-        args,
-        env: {
-          DOCKER_HOST: `unix://${b.socket}`,
-          DOCKER_CONFIG: b.root,
-          DOCKER_BUILDKIT: "0",
-          NO_COLOR: "1",
-        },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      return {
-        code: out.code,
-        stdout: new TextDecoder().decode(out.stdout),
-        stderr: new TextDecoder().decode(out.stderr),
-      };
-    };
+    const run = dockerClient(b, { DOCKER_BUILDKIT: "0" });
     try {
       assert.equal((await b.run(["info"])).code, 0); // starts the daemon
       const ctx = join(b.root, "ctx");

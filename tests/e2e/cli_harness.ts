@@ -97,3 +97,40 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** The host's `docker` CLI (client only), if installed. */
+export const DOCKER: string | undefined = (() => {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      if (Deno.statSync(`${dir}/docker`).isFile) return `${dir}/docker`;
+    } catch { /* not here */ }
+  }
+  return undefined;
+})();
+
+/**
+ * A runner for the `docker` CLI pointed at a Berth daemon (`DOCKER_HOST` on its socket,
+ * a private `DOCKER_CONFIG`).
+ *
+ * @param b The Berth harness.
+ * @param env Extra environment (e.g. `DOCKER_BUILDKIT=0`).
+ * @returns `run(...args)` giving exit code and output.
+ */
+export function dockerClient(
+  b: Berth,
+  env: Record<string, string> = {},
+): (...args: string[]) => Promise<CliResult> {
+  return async (...args) => {
+    const out = await new Deno.Command(DOCKER!, {
+      args,
+      env: { DOCKER_HOST: `unix://${b.socket}`, DOCKER_CONFIG: b.root, NO_COLOR: "1", ...env },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout),
+      stderr: new TextDecoder().decode(out.stderr),
+    };
+  };
+}

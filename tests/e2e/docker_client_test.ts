@@ -3,37 +3,14 @@
  * logs, rm. Skipped with a reason where docker is not installed.
  */
 import assert from "node:assert/strict";
-import { tempBerth } from "./cli_harness.ts";
-
-function dockerPath(): string | undefined {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    try {
-      if (Deno.statSync(`${dir}/docker`).isFile) return `${dir}/docker`;
-    } catch { /* not here */ }
-  }
-  return undefined;
-}
-
-const docker = dockerPath();
+import { DOCKER, dockerClient, tempBerth } from "./cli_harness.ts";
 
 Deno.test({
   name: "the docker CLI talks to Berth: version, images, run --rm, ps -a, logs, rm",
-  ignore: docker === undefined,
+  ignore: DOCKER === undefined,
   async fn() {
     const b = await tempBerth();
-    const run = async (...args: string[]) => {
-      const out = await new Deno.Command(docker!, {
-        args,
-        env: { DOCKER_HOST: `unix://${b.socket}`, DOCKER_CONFIG: b.root, NO_COLOR: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      return {
-        code: out.code,
-        stdout: new TextDecoder().decode(out.stdout),
-        stderr: new TextDecoder().decode(out.stderr),
-      };
-    };
+    const run = dockerClient(b);
     try {
       assert.equal((await b.run(["info"])).code, 0); // starts the daemon
       const v = await run("version");
