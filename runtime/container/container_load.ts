@@ -56,7 +56,14 @@ export async function readPersisted(
     }
     if (!e.isDirectory || !/^[0-9a-f]{64}$/.test(e.name)) continue;
     const record = await loadRecord(path);
-    if (!record) continue;
+    if (!record) {
+      // No record at all: a create interrupted before its commit point (the record is
+      // written last, atomically), so this never became a container. A record that exists
+      // but does not parse is kept for `berth system check` to report.
+      const absent = await Deno.lstat(`${path}/container.json`).then(() => false, () => true);
+      if (absent) await Deno.remove(path, { recursive: true }).catch(() => {});
+      continue;
+    }
     // An interrupted removal, and --rm containers, do not survive the daemon that ran them.
     if (record.State.Status === "removing" || record.HostConfig.AutoRemove) {
       await Deno.remove(path, { recursive: true }).catch(() => {});

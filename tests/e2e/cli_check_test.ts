@@ -49,3 +49,27 @@ Deno.test("build --iidfile, builder prune, and system check find and repair dama
     await Deno.remove(ctx, { recursive: true });
   }
 });
+
+Deno.test("the daemon finishes an interrupted create; a torn record stays for system check to report", async () => {
+  const berth = await tempBerth();
+  try {
+    assert.equal((await berth.run(["version"])).code, 0);
+    assert.equal((await berth.run(["system", "shutdown"])).code, 0);
+    // A create killed between its directory and its record (the commit point) ...
+    const half = `${berth.root}/containers/${"a".repeat(64)}`;
+    await Deno.mkdir(half, { recursive: true });
+    await Deno.writeTextFile(`${half}/config.json`, "{}");
+    // ... and a record that exists but cannot be read.
+    const torn = `${berth.root}/containers/${"b".repeat(64)}`;
+    await Deno.mkdir(torn, { recursive: true });
+    await Deno.writeTextFile(`${torn}/container.json`, '{"Id": "bbb');
+    assert.equal((await berth.run(["ps", "-a"])).code, 0); // starts the daemon, which loads
+    await assert.rejects(() => Deno.stat(half), Deno.errors.NotFound);
+    const check = await berth.run(["system", "check"]);
+    assert.equal(check.code, 1, check.stdout);
+    assert.match(check.stdout, /container bbbbbbbbbbbb: container\.json does not parse/);
+    assert.doesNotMatch(check.stdout, /aaaaaaaaaaaa/);
+  } finally {
+    await berth.cleanup();
+  }
+});
