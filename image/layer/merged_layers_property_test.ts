@@ -5,7 +5,7 @@
  * describes ("Applying changesets"): lookups, types, file bytes and directory listings.
  */
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc, runs } from "../../tests/_property.ts";
 import { type LayerChange, layerTar } from "./layer_writer.ts";
 import { TarIndexer } from "./tar_indexer.ts";
 import { IndexedLayer } from "./open_layer.ts";
@@ -155,7 +155,7 @@ Deno.test("mergeLayers() agrees with applying each changeset in order (property)
           }
         },
       ),
-      { numRuns: Deno.env.get("BERTH_STRESS") ? 500 : 100 },
+      { numRuns: runs(100, 500) },
     );
   } finally {
     await Deno.remove(tmp, { recursive: true });

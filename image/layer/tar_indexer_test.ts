@@ -3,7 +3,7 @@ import { TarIndexer } from "./tar_indexer.ts";
 import { BadLayerError } from "../store/errors.ts";
 import { header, rawTar } from "../../tests/fixtures/images/tar_builder.ts";
 import { packTar } from "modern-tar";
-import fc from "fast-check";
+import { fc, runs } from "../../tests/_property.ts";
 
 function index(bytes: Uint8Array, chunk = 7) {
   const ix = new TarIndexer("test.tar");
@@ -155,6 +155,6 @@ Deno.test("TarIndexer finds every file's bytes whatever the names, sizes and chu
         });
       },
     ),
-    { numRuns: Deno.env.get("BERTH_STRESS") ? 500 : 100 },
+    { numRuns: runs(100, 500) },
   );
 });

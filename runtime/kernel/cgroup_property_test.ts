@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import fc from "fast-check";
+import { fc, runs } from "../../tests/_property.ts";
 import { Cgroup, chargeMemory, chargePid, unchargeMemory, unchargePid } from "./cgroup.ts";
 
 type Op = { kind: "charge" | "uncharge" | "fork" | "reap"; node: number; bytes: number };
@@ -74,6 +74,6 @@ Deno.test("hierarchical charging keeps every cgroup's usage = own + children's, 
         }
       },
     ),
-    { numRuns: 300 },
+    { numRuns: runs(300) },
   );
 });

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import fc from "fast-check";
+import { fc, runs } from "../../tests/_property.ts";
 import { Errno } from "./errno.ts";
 import type { BuiltinMain } from "./executor.ts";
 import { Kernel } from "./kernel.ts";
@@ -187,7 +187,7 @@ Deno.test("process tree invariants hold under random spawn/exit/kill/wait sequen
         k.shutdown();
       }
     }),
-    { numRuns: 200 },
+    { numRuns: runs(200) },
   );
 });
 

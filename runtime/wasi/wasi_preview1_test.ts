@@ -7,7 +7,7 @@ import {
   WASI_PREVIEW1_FUNCTIONS,
   writeNs,
 } from "./wasi_preview1.ts";
-import fc from "fast-check";
+import { fc } from "../../tests/_property.ts";
 import { toWasiErrno, WasiErrno } from "./wasi_errno.ts";
 import { Errno } from "../kernel/errno.ts";
 

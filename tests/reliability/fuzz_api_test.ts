@@ -5,12 +5,12 @@
  * dropped connection — the daemon keeps answering, and the image store is unchanged.
  */
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc, runs } from "../_property.ts";
 import { request } from "node:http";
 import { tempBerth } from "../e2e/cli_harness.ts";
 import { snapshotTree } from "./_snapshot.ts";
 
-const RUNS = Deno.env.get("BERTH_STRESS") ? 500 : 80;
+const RUNS = runs(80, 500);
 
 interface Answer {
   status: number;

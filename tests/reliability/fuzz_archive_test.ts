@@ -7,7 +7,7 @@
  * behind the digest check instead of stopping at it.
  */
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc, runs } from "../_property.ts";
 import { createHash } from "node:crypto";
 import { packTar, unpackTar } from "modern-tar";
 import { ensureBaseImage, ImageError, openStore } from "../../image/mod.ts";
@@ -15,7 +15,7 @@ import { loadImages } from "../../image/archive/load.ts";
 import { saveImages } from "../../image/archive/save.ts";
 import { snapshotTree } from "./_snapshot.ts";
 
-const RUNS = Deno.env.get("BERTH_STRESS") ? 300 : 50;
+const RUNS = runs(50, 300);
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Member = { name: string; data: Uint8Array };

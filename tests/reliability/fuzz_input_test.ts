@@ -6,7 +6,7 @@
  * exit 125 and a message — never a crash, a stack trace, or another exit code.
  */
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc, runs } from "../_property.ts";
 import { DockerfileError } from "../../image/build/dockerfile_parser.ts";
 import { parseInstructions } from "../../image/build/instructions.ts";
 import { tempBerth } from "../e2e/cli_harness.ts";
@@ -103,7 +103,7 @@ Deno.test("random Dockerfiles parse or fail with a DockerfileError naming file a
         refused++;
       }
     }),
-    { numRuns: STRESS ? 20000 : 2000 },
+    { numRuns: runs(2000) },
   );
   assert.ok(refused > 0, "nothing was refused: the fuzzer does not reach the parser's errors");
 });

@@ -4,12 +4,12 @@
  * image error that names the layer, and the store is byte-identical afterwards.
  */
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc, runs } from "../_property.ts";
 import { createHash } from "node:crypto";
 import { ImageError, layerTar, openStore, type Store } from "../../image/mod.ts";
 import { snapshotTree } from "./_snapshot.ts";
 
-const RUNS = Deno.env.get("BERTH_STRESS") ? 400 : 60;
+const RUNS = runs(60, 400);
 
 async function validLayer(): Promise<Uint8Array> {
   const long = "d/".repeat(70) + "long-name-file";

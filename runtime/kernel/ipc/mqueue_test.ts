@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc } from "../../../tests/_property.ts";
 import { Errno } from "../errno.ts";
 import { O } from "../syscalls/api.ts";
 import { IpcNamespace } from "./ipc_namespace.ts";

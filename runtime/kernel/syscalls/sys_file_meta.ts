@@ -251,7 +251,8 @@ export function renameat2(
       if (oDir && !isDir(nst.mode)) return Errno.ENOTDIR;
       if (!oDir && isDir(nst.mode)) return Errno.EISDIR;
     }
-    if (n.loc.inode === o.loc.inode) return 0;
+    // Two names of one file (overlay nodes are per name: compare the inode numbers).
+    if (n.loc.inode === o.loc.inode || (nst.ino === ost.ino && nst.dev === ost.dev)) return 0;
   } else if (!oDir && n.trailingSlash) {
     return Errno.ENOTDIR;
   }

@@ -6,7 +6,7 @@ import { mknodat } from "./sys_file_meta.ts";
 import { pipe2 } from "./sys_pipe.ts";
 import { makeTask, testRoot } from "../vfs/_test_task.ts";
 import { PIPE_BUF } from "../pipe/pipe.ts";
-import fc from "fast-check";
+import { fc, runs } from "../../../tests/_property.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -157,6 +157,6 @@ Deno.test("property: bytes come out of a pipe in order whatever the write/read/r
         }
       },
     ),
-    { numRuns: 200 },
+    { numRuns: runs(200) },
   );
 });

@@ -6,7 +6,7 @@
  * it up, open it, read it or change it, and no walk may return an inode outside the jail.
  */
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc, runs } from "../../../tests/_property.ts";
 import { Errno } from "../errno.ts";
 import { AT, O } from "../syscalls/api.ts";
 import { close, openat, read, write } from "../syscalls/sys_file.ts";
@@ -289,7 +289,7 @@ for (const kind of ["chroot", "pivot"] as const) {
           assert.ok(typeof cwd === "string" && cwd.startsWith("/"), `cwd ${cwd}`);
         }
       }),
-      { numRuns: Number(Deno.env.get("BERTH_PROP_RUNS") ?? 150) },
+      { numRuns: runs(150) },
     );
   });
 }

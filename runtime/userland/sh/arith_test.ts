@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc, runs } from "../../../tests/_property.ts";
 import { ArithError, evalArith } from "./arith.ts";
 
 function vars(init: Record<string, string> = {}) {
@@ -95,6 +95,6 @@ Deno.test("evalArith() on hostile input only ever throws ArithError (property)",
         if (!(e instanceof ArithError)) throw e;
       }
     }),
-    { numRuns: 3000 },
+    { numRuns: runs(3000) },
   );
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc, runs } from "../../../tests/_property.ts";
 import type { Word } from "./ast.ts";
 import { type ExpandContext, expandWord } from "./expand.ts";
 import { parseScript } from "./parser.ts";
@@ -52,6 +52,6 @@ Deno.test("expandWord() fast path for a lone expansion splits like the general o
         assert.deepEqual(fast, general, JSON.stringify({ x, ifs }));
       },
     ),
-    { numRuns: 2000 },
+    { numRuns: runs(2000) },
   );
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc, runs } from "../../../tests/_property.ts";
 import type { Command } from "./ast.ts";
 import { parseScript, ScriptReader, ShellSyntaxError } from "./parser.ts";
 
@@ -138,6 +138,6 @@ Deno.test("parseScript() on hostile input only ever throws ShellSyntaxError (pro
         if (!(e instanceof ShellSyntaxError)) throw e;
       }
     }),
-    { numRuns: 3000 },
+    { numRuns: runs(3000) },
   );
 });

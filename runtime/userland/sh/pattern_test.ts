@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { hasMagic, matchPattern, trimPattern } from "./pattern.ts";
-import fc from "fast-check";
+import { fc } from "../../../tests/_property.ts";
 
 Deno.test("matchPattern() handles * ? brackets, classes, negation and escapes", () => {
   assert.ok(matchPattern("*.ts", "mod.ts"));

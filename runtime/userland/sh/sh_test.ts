@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc, runs } from "../../../tests/_property.ts";
 import { runShell } from "./_test_machine.ts";
 
 async function check(script: string, stdout: string, status = 0, stderr = "") {
@@ -137,7 +137,7 @@ Deno.test("sh survives hostile scripts: every run ends with a status, never a cr
       const r = await runShell(src);
       assert.ok(Number.isInteger(r.status) && r.status >= 0 && r.status <= 255, src);
     }),
-    { numRuns: 150 },
+    { numRuns: runs(150) },
   );
 });
 

@@ -62,13 +62,27 @@ function inHere(text: string): string {
   return text.replace(/[\\$`]/g, "\\$&");
 }
 
-function param(p: ParamExp, w: Writer): string {
-  if (p.op === "") return `\${${p.name}}`;
-  if (p.op === "#len") return `\${#${p.name}}`;
-  return `\${${p.name}${p.colon ? ":" : ""}${p.op}${p.arg ? parts(p.arg.parts, "brace", w) : ""}}`;
+/** Backslash-escapes every character (a newline, which a backslash would join, is quoted). */
+function escapeEach(text: string): string {
+  return text.replace(/[^\n]/g, "\\$&").replace(/\n/g, '"\n"');
 }
 
-function parts(ps: WordPart[], ctx: "plain" | "dq" | "here" | "brace", w: Writer): string {
+/**
+ * A `${…}` expansion; inside double quotes or a here-document its word is read with
+ * single quotes taken literally (`dqbrace`).
+ */
+function param(p: ParamExp, inDq: boolean, w: Writer): string {
+  if (p.op === "") return `\${${p.name}}`;
+  if (p.op === "#len") return `\${#${p.name}}`;
+  const arg = p.arg ? parts(p.arg.parts, inDq ? "dqbrace" : "brace", w) : "";
+  return `\${${p.name}${p.colon ? ":" : ""}${p.op}${arg}}`;
+}
+
+function parts(
+  ps: WordPart[],
+  ctx: "plain" | "dq" | "here" | "brace" | "dqbrace" | "arith",
+  w: Writer,
+): string {
   let s = "";
   for (let i = 0; i < ps.length; i++) {
     const p = ps[i]!;
@@ -77,13 +91,17 @@ function parts(ps: WordPart[], ctx: "plain" | "dq" | "here" | "brace", w: Writer
         // A literal `$` could start an expansion once joined with what follows it.
         s += ctx === "dq"
           ? inDq(p.text)
-          : ctx === "here"
+          : ctx === "here" || ctx === "arith"
           ? inHere(p.text)
           : p.text.replace(/\$/g, "\\$");
         break;
       }
       case "sq":
-        s += ctx === "dq" || ctx === "here" ? inDq(p.text) : quote(p.text);
+        s += ctx === "dq" || ctx === "here"
+          ? inDq(p.text)
+          : ctx === "dqbrace"
+          ? escapeEach(p.text)
+          : quote(p.text);
         break;
       case "dq":
         s += ctx === "dq" || ctx === "here"
@@ -94,7 +112,7 @@ function parts(ps: WordPart[], ctx: "plain" | "dq" | "here" | "brace", w: Writer
         s += "~" + p.user;
         break;
       case "param":
-        s += param(p.param, w);
+        s += param(p.param, ctx === "dq" || ctx === "here" || ctx === "dqbrace", w);
         break;
       case "cmdsub": {
         const inner = new Writer();
@@ -103,7 +121,7 @@ function parts(ps: WordPart[], ctx: "plain" | "dq" | "here" | "brace", w: Writer
         break;
       }
       case "arith":
-        s += `$((${parts(p.expr.parts, "plain", w)}))`;
+        s += `$((${parts(p.expr.parts, "arith", w)}))`;
         break;
     }
   }

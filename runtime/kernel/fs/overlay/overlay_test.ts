@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as nfs from "node:fs";
-import fc from "fast-check";
+import { fc, runs } from "../../../../tests/_property.ts";
 import { Errno } from "../../errno.ts";
 import { AT, O, type Stat } from "../../syscalls/api.ts";
 import { close, openat, pread, read, write } from "../../syscalls/sys_file.ts";
@@ -253,7 +253,7 @@ Deno.test("property: random operations match the host, and diff → re-apply giv
   const dir = await Deno.makeTempDir({ prefix: "berth-ovl-prop-" });
   try {
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { maxLength: 20 }), async (ops) => {
+      fc.asyncProperty(fc.array(opArb, { maxLength: 20, size: "max" }), async (ops) => {
         nfs.rmSync(dir, { recursive: true, force: true });
         nfs.mkdirSync(dir);
         unpack(dir, IMAGE);
@@ -270,7 +270,7 @@ Deno.test("property: random operations match the host, and diff → re-apply giv
         const { task: t2 } = overlayRoot(again);
         assert.deepEqual(vfsTree(t2), tree);
       }),
-      { numRuns: Number(Deno.env.get("BERTH_PROP_RUNS") ?? 100) },
+      { numRuns: runs(100) },
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
