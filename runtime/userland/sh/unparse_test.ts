@@ -13,6 +13,8 @@ const SAMPLES = [
   `f() { local x=1; echo "$@"; }; ( sub ) > o; { g; } 2>/dev/null`,
   `! a | b && c || d & e`,
   `echo $((1 + (2 * x))) \${#v} \${v%%.*} \${v#"$p"}`,
+  "echo $((\\`)) $((\\$x))",
+  "cat <<E\n\${v:=\\a'b'}\nE\ncat <<-T\n\tx\nT",
 ];
 
 Deno.test("unparseScript() round-trips: parsing its output gives the same tree", () => {

@@ -170,6 +170,15 @@ Deno.test("rename: lower directories give EXDEV, files and upper-only dirs move"
   assert.equal(renameat2(task, AT.FDCWD, "/opt/moved", AT.FDCWD, "/home", 0), Errno.ENOTEMPTY);
 });
 
+Deno.test("rename() from one hard link of a file onto another does nothing (as Linux)", async () => {
+  const { merged } = await mergedOf(IMAGE);
+  const { task } = overlayRoot(merged);
+  assert.equal(linkat(task, AT.FDCWD, "/etc/passwd", AT.FDCWD, "/etc/pw2", 0), 0);
+  assert.equal(renameat2(task, AT.FDCWD, "/etc/passwd", AT.FDCWD, "/etc/pw2", 0), 0);
+  assert.equal((fstatat(task, AT.FDCWD, "/etc/passwd", 0) as Stat).nlink, 2);
+  assert.equal((fstatat(task, AT.FDCWD, "/etc/pw2", 0) as Stat).nlink, 2);
+});
+
 Deno.test("the same operations on the overlay and on an unpacked directory give the same tree", async () => {
   const { merged } = await mergedOf(IMAGE);
   const dir = await Deno.makeTempDir({ prefix: "berth-ovl-" });
