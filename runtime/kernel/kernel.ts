@@ -553,7 +553,6 @@ export class Kernel implements ProcessHost {
       }
     }
     this.#down = true;
-    this.scheduler.shutdown();
-    return Promise.resolve();
+    return this.scheduler.shutdown();
   }
 }
