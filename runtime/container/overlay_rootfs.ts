@@ -397,11 +397,12 @@ export class OverlayRootfs implements RootfsProvider {
           );
         }
       } else {
-        // proc, cgroup2: the kernel's types, showing the container's own namespaces.
+        // proc, cgroup2, mqueue: the kernel's types, showing the container's own namespaces.
         const factory = kernelFs?.fsTypes.get(m.type);
         if (!factory) continue;
-        if (m.type === "cgroup2") {
-          // cgroupfs takes its view when made: mount it once the init exists (afterSpawn).
+        if (m.type === "cgroup2" || m.type === "mqueue") {
+          // cgroupfs and mqueuefs take their view (cgroup, IPC namespace) when made: mount
+          // them once the init exists (afterSpawn).
           const late = pending;
           late.push((live: MountNamespace) => {
             const made = factory(kernelFs!.viewer, m.source, "");
@@ -411,7 +412,8 @@ export class OverlayRootfs implements RootfsProvider {
               m.destination.split("/").slice(0, -1).join("/") || "/",
             );
             const dir = ensureDir(parentLoc.inode, m.destination.split("/").pop()!);
-            live.attach(new Mount(made, made.root, 1, m.source), {
+            const ro = m.type === "cgroup2" || m.options?.includes("ro") ? 1 : 0;
+            live.attach(new Mount(made, made.root, ro, m.source), {
               mount: parentLoc.mount,
               inode: dir,
             });
@@ -434,7 +436,7 @@ export class OverlayRootfs implements RootfsProvider {
   }
 
   /**
-   * Finish the mounts that need the container's init (cgroup2).
+   * Finish the mounts that need the container's init (cgroup2, mqueue).
    *
    * @param fs The state {@link open} returned.
    * @param live The init's file-system state.

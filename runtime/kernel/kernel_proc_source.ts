@@ -2,7 +2,7 @@
  * The kernel's side of procfs and cgroupfs: {@link kernelProcSource} implements the VFS's
  * `ProcSource` (processes as a viewer's namespaces show them, lxcfs-style limits, load,
  * CPU times) and {@link kernelFsTypes} the mountable file-system types every mount
- * namespace of the kernel shares ("tmpfs", "devtmpfs", "proc", "cgroup2").
+ * namespace of the kernel shares ("tmpfs", "devtmpfs", "proc", "cgroup2", "mqueue").
  *
  * @module
  */
@@ -16,6 +16,7 @@ import type { Task } from "./task.ts";
 import type { NsKind, NsRef, ProcInfo, ProcSource } from "./fs/procfs/proc_source.ts";
 import { procFsType } from "./fs/procfs/procfs.ts";
 import { cgroupFsType } from "./fs/cgroupfs/cgroupfs.ts";
+import { mqueueFsType } from "./ipc/mqueue_fs.ts";
 import { defaultFsTypes } from "./syscalls/sys_mount.ts";
 import type { FsFactory } from "./vfs/mount.ts";
 import type { FsState } from "./vfs/fs_state.ts";
@@ -151,7 +152,8 @@ export function kernelProcSource(k: Kernel): ProcSource {
 
 /**
  * The file-system types of the kernel's mount namespaces: the VFS defaults plus "proc"
- * (over {@link kernelProcSource}) and "cgroup2" (the mounter's cgroup namespace subtree).
+ * (over {@link kernelProcSource}), "cgroup2" (the mounter's cgroup namespace subtree) and
+ * "mqueue" (the mounter's IPC namespace's POSIX queues, for `/dev/mqueue`).
  *
  * @param k The kernel.
  * @returns The map to give every root `MountNamespace` (`kernel.fsTypes`).
@@ -166,5 +168,6 @@ export function kernelFsTypes(k: Kernel): Map<string, FsFactory> {
       return { root: p ? p.cgroupNsRoot.path : "/", pidNs: p ? p.pidNs : k.rootPidNs };
     }),
   );
+  m.set("mqueue", mqueueFsType);
   return m;
 }

@@ -118,30 +118,98 @@ export function readIpcSysctl(limits: IpcLimits, name: string): string | Errno {
   return k ? `${limits[k]}\n` : Errno.ENOENT;
 }
 
+/** Linux `INT_MAX`: the top of an `int` sysctl. */
+const INT_MAX = 2 ** 31 - 1;
+/** Linux `IPCMNI`: the top of `msgmni`, `shmmni` and `semmni`. */
+const IPC_MNI = 32768;
+/** `unsigned long` sysctls (`shmmax`, `shmall`) take up to 2^64-1; kept as a safe integer. */
+const ULONG_MAX = (1n << 64n) - 1n;
+
 /**
- * Write a sysctl file (root in the namespace only; procfs checks that).
+ * The range Linux's handler accepts per file (`proc_dointvec_minmax` bounds in
+ * `ipc/ipc_sysctl.c` and `ipc/mq_sysctl.c`); "ulong" files take 0..2^64-1.
+ */
+const RANGES: Record<keyof IpcLimits, [number, number] | "ulong"> = {
+  msgmax: [0, INT_MAX],
+  msgmnb: [0, INT_MAX],
+  msgmni: [0, IPC_MNI],
+  semmsl: [0, INT_MAX],
+  semmns: [0, INT_MAX],
+  semopm: [0, INT_MAX],
+  semmni: [0, IPC_MNI],
+  shmmax: "ulong",
+  shmall: "ulong",
+  shmmni: [0, IPC_MNI],
+  mqQueuesMax: [0, INT_MAX],
+  mqMsgMax: [1, 65536],
+  mqMsgsizeMax: [128, 16 * 1024 * 1024],
+  mqMsgDefault: [1, 65536],
+  mqMsgsizeDefault: [128, 16 * 1024 * 1024],
+};
+
+/**
+ * One number as the kernel's `proc_get_long` reads it: decimal, `0x` hex or leading-`0`
+ * octal (`simple_strtoul` base 0), an optional sign; anything else is not a number.
+ */
+function parseSysctlNumber(word: string): bigint | undefined {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(word);
+  if (!m) return undefined;
+  const digits = m[2]!;
+  const v = /^0[xX]/.test(digits)
+    ? BigInt(digits)
+    : digits.length > 1 && digits.startsWith("0")
+    ? BigInt(`0o${digits.slice(1)}`)
+    : BigInt(digits);
+  return m[1] === "-" ? -v : v;
+}
+
+/** A value checked against a file's range, or undefined when out of it. */
+function inRange(v: bigint, range: [number, number] | "ulong"): number | undefined {
+  if (range === "ulong") {
+    if (v < 0n || v > ULONG_MAX) return undefined;
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
+  }
+  if (v < BigInt(range[0]) || v > BigInt(range[1])) return undefined;
+  return Number(v);
+}
+
+/**
+ * Write a sysctl file (root in the namespace only; procfs checks that). Like Linux:
+ * numbers are decimal, `0x` hex or `0` octal separated by white space; a value outside
+ * the file's range (`msgmni` ≤ 32768, `fs/mqueue/msg_max` 1..65536, `msgsize_max`
+ * 128..16 MiB, ints ≤ 2^31-1), a malformed or missing value is `EINVAL` and changes
+ * nothing; `kernel/sem` takes up to four values (`semmsl semmns semopm semmni`) and
+ * sets the ones given. Values above 2^53 in `shmmax`/`shmall` are kept as 2^53-1.
  *
  * @param limits The namespace's limits.
  * @param name Path under `/proc/sys/`.
  * @param text Written text.
- * @returns 0, `EINVAL` for a malformed value, `ENOENT` for an unknown file.
+ * @returns 0, `EINVAL` for a malformed or out-of-range value, `ENOENT` for an unknown
+ *   file.
+ * @example
+ * ```ts
+ * import { defaultIpcLimits, writeIpcSysctl } from "./ipc_limits.ts";
+ * const l = defaultIpcLimits();
+ * console.assert(writeIpcSysctl(l, "kernel/msgmnb", "1024\n") === 0 && l.msgmnb === 1024);
+ * console.assert(writeIpcSysctl(l, "kernel/msgmni", "40000") < 0);
+ * ```
  */
 export function writeIpcSysctl(limits: IpcLimits, name: string, text: string): 0 | Errno {
-  const nums = text.trim().split(/\s+/).map(Number);
-  if (nums.some((n) => !Number.isInteger(n) || n < 0)) return Errno.EINVAL;
-  if (name === "kernel/sem") {
-    if (nums.length !== 4) return Errno.EINVAL;
-    [limits.semmsl, limits.semmns, limits.semopm, limits.semmni] = nums as [
-      number,
-      number,
-      number,
-      number,
-    ];
-    return 0;
+  const keys: (keyof IpcLimits)[] = name === "kernel/sem"
+    ? ["semmsl", "semmns", "semopm", "semmni"]
+    : SIMPLE[name]
+    ? [SIMPLE[name]!]
+    : [];
+  if (keys.length === 0) return Errno.ENOENT;
+  const words = text.split(/[ \t\n]+/).filter((w) => w !== "");
+  if (words.length === 0 || words.length > keys.length) return Errno.EINVAL;
+  const values: number[] = [];
+  for (const [i, w] of words.entries()) {
+    const n = parseSysctlNumber(w);
+    const v = n === undefined ? undefined : inRange(n, RANGES[keys[i]!]);
+    if (v === undefined) return Errno.EINVAL;
+    values.push(v);
   }
-  const k = SIMPLE[name];
-  if (!k) return Errno.ENOENT;
-  if (nums.length !== 1) return Errno.EINVAL;
-  limits[k] = nums[0]!;
+  values.forEach((v, i) => limits[keys[i]!] = v);
   return 0;
 }

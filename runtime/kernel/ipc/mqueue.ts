@@ -218,8 +218,10 @@ export function mqOpen(
   if (mq && (flags & O.CREAT) && (flags & O.EXCL)) return Errno.EEXIST;
   if (!mq) {
     if (!(flags & O.CREAT)) return Errno.ENOENT;
-    const maxmsg = attr?.maxmsg ?? ns.limits.mqMsgDefault;
-    const msgsize = attr?.msgsize ?? ns.limits.mqMsgsizeDefault;
+    // Like Linux's do_create: the defaults never exceed the namespace's maximums.
+    const maxmsg = attr?.maxmsg ?? Math.min(ns.limits.mqMsgDefault, ns.limits.mqMsgMax);
+    const msgsize = attr?.msgsize ??
+      Math.min(ns.limits.mqMsgsizeDefault, ns.limits.mqMsgsizeMax);
     const root = task.cred.euid === 0;
     if (maxmsg <= 0 || msgsize <= 0) return Errno.EINVAL;
     if (!root && (maxmsg > ns.limits.mqMsgMax || msgsize > ns.limits.mqMsgsizeMax)) {

@@ -122,8 +122,8 @@ class MqDirNode implements Inode {
     const mq = new Mqueue(
       `/${name}`,
       new IpcPerm(0, ctx.cred, mode, task.memory),
-      ns.limits.mqMsgDefault,
-      ns.limits.mqMsgsizeDefault,
+      Math.min(ns.limits.mqMsgDefault, ns.limits.mqMsgMax),
+      Math.min(ns.limits.mqMsgsizeDefault, ns.limits.mqMsgsizeMax),
     );
     ns.mq.set(mq.name, mq);
     return this.#node(mq);

@@ -5,7 +5,9 @@
  * cpu.max as the number of processors), so programs size themselves right.
  *
  * Files: `/proc/{self,meminfo,cpuinfo,loadavg,uptime,stat,mounts,filesystems,version}`,
- * `/proc/sys/{kernel/{hostname,ostype,osrelease,pid_max},fs/pipe-max-size,…}` (read-only) and
+ * `/proc/sys/{kernel/{hostname,ostype,osrelease,pid_max},fs/pipe-max-size,…}` (read-only),
+ * the IPC limits `/proc/sys/kernel/{msg*,sem,shm*}`, `/proc/sys/fs/mqueue/*` (writable by
+ * root) and `/proc/sysvipc/{msg,sem,shm}` of the reader's IPC namespace (`proc_ipc.ts`), and
  * `/proc/PID/{stat,status,cmdline,environ,comm,cwd,root,exe,fd/,cgroup,mounts,mountinfo,ns/}`.
  * `cwd`, `root`, `exe` and `fd/N` are magic links: following them jumps to the place
  * (only when it is beneath the reader's root; otherwise the text is resolved inside the
@@ -24,6 +26,7 @@ import type { OpenFile } from "../../vfs/fd_table.ts";
 import { fixedDir, type SynthDir, type SynthEntry, SynthFs } from "../synthetic/synthetic.ts";
 import type { NsKind, ProcInfo, ProcSource } from "./proc_source.ts";
 import { PIPE_MAX_SIZE } from "../../pipe/pipe.ts";
+import { ipcSysctlEntries, sysvipcEntries } from "./proc_ipc.ts";
 
 /** `PROC_SUPER_MAGIC`. */
 const PROC_MAGIC = 0x9fa0;
@@ -470,6 +473,7 @@ export function createProcFs(source: ProcSource, viewer: Task): SynthFs {
                 osrelease: file(() => `${source.release()}\n`),
                 pid_max: file(() => "4194304\n"),
                 ngroups_max: file(() => "65536\n"),
+                ...ipcSysctlEntries("kernel", viewer),
               }),
           },
           fs: {
@@ -479,6 +483,7 @@ export function createProcFs(source: ProcSource, viewer: Task): SynthFs {
                 "pipe-max-size": file(() => `${PIPE_MAX_SIZE}\n`),
                 "file-max": file(() => "9223372036854775807\n"),
                 "nr_open": file(() => "1048576\n"),
+                mqueue: { kind: "dir", dir: () => fixedDir(ipcSysctlEntries("fs/mqueue", viewer)) },
               }),
           },
           vm: {
@@ -487,6 +492,7 @@ export function createProcFs(source: ProcSource, viewer: Task): SynthFs {
           },
         }),
     },
+    sysvipc: { kind: "dir", dir: () => fixedDir(sysvipcEntries(viewer)) },
     filesystems: file(() =>
       FILESYSTEMS.map((f) => (f === "overlay" ? "nodev\toverlay" : `nodev\t${f}`)).join("\n") +
       "\n"
