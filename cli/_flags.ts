@@ -74,7 +74,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   l("mount", undefined, "Attach a filesystem mount to the container (type=bind|tmpfs)"),
   s("name", undefined, "Assign a name to the container"),
   s("network", undefined, 'Accepted for compatibility: only "none" exists (no networking yet)'),
-  s("pid", undefined, "PID namespace to use (private, container:<name|id>)"),
+  s("pid", undefined, "PID namespace to use (private, container:<name|id>, host)"),
   i("pids-limit", undefined, "Tune container pids limit (set -1 for unlimited)"),
   b("privileged", undefined, "Accepted and ignored: nothing is privileged in the emulated kernel"),
   b("read-only", undefined, "Mount the container's root filesystem as read only"),

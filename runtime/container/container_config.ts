@@ -339,13 +339,6 @@ function parseHostConfig(hc: Json): HostConfig {
   if (!/^(|private|host|container:.+)$/.test(pid)) {
     throw new InvalidConfigError(`invalid PID mode: ${pid}`);
   }
-  for (const [flag, mode] of [["--ipc", ipc], ["--pid", pid]] as const) {
-    if (mode.startsWith("container:")) {
-      throw new InvalidConfigError(
-        `${flag} ${mode}: joining another container's namespace is not supported yet`,
-      );
-    }
-  }
   const uts = field(hc, "UTSMode", W, isStr, "string") ?? "";
   if (!/^(|private|host)$/.test(uts)) throw new InvalidConfigError(`invalid UTS mode: ${uts}`);
   return {

@@ -13,6 +13,7 @@ import { buildRecord, ContainerConflictError, NoSuchContainerError } from "./con
 import { LogWriter, parseLogOptions } from "./container_logs.ts";
 import type { ContainerRuntime, RunningContainer } from "./container_runtime.ts";
 import { applyUpdate } from "./container_update.ts";
+import { checkJoinTargets, type JoinCandidate, namespaceJoins } from "./container_join.ts";
 import { readPersisted, signalNumber } from "./container_load.ts";
 import {
   canStart,
@@ -196,6 +197,7 @@ export class ContainerEngine {
         `Conflict. The container name "/${wanted}" is already in use by container "${other.record.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
       );
     }
+    checkJoinTargets(req.hostConfig, (ref) => this.#joinCandidate(ref));
     const finalName = wanted || randomName(new Set(this.#byName.keys()));
     const { record } = await buildRecord(this.#opts.root, this.#opts.store, req, finalName);
     if (this.#byName.has(finalName)) {
@@ -237,6 +239,7 @@ export class ContainerEngine {
       clearTimeout(c.restartTimer);
       c.restartTimer = undefined;
     }
+    const joins = namespaceJoins(c.record.HostConfig, (r) => this.#joinCandidate(r));
     c.record.ManuallyStopped = false;
     const opts = parseLogOptions(c.record.HostConfig.LogConfig.Config);
     const log = new LogWriter(c.record.LogPath, opts);
@@ -252,7 +255,7 @@ export class ContainerEngine {
           log.write("stderr", d);
           for (const l of c.listeners) l("stderr", d);
         },
-      });
+      }, joins);
     } catch (err) {
       log.close();
       c.log = undefined;
@@ -294,6 +297,17 @@ export class ContainerEngine {
         this.#onExit(c, running, 255, false);
       });
     return true;
+  }
+
+  /** Another container as `--ipc/--pid container:X` sees it. */
+  #joinCandidate(ref: string): JoinCandidate {
+    const c = this.get(ref);
+    return {
+      id: c.record.Id,
+      ipcMode: c.record.HostConfig.IpcMode,
+      pid: c.running?.pid,
+      restarting: c.record.State.Restarting,
+    };
   }
 
   #wakeRemoveWaiters(c: Container): void {

@@ -159,6 +159,18 @@ export interface PathStat {
   linkTarget: string;
 }
 
+/**
+ * Namespaces a starting container joins instead of creating (`--ipc container:X`,
+ * `--pid container:X`): the host pid of a process already in each one (the other
+ * container's main process), as runc joins the paths in `linux.namespaces`.
+ */
+export interface NamespaceJoins {
+  /** Join this process's IPC namespace. */
+  ipc?: number;
+  /** Join this process's PID namespace (the container's processes are not pid 1 there). */
+  pid?: number;
+}
+
 /** What runs containers. */
 export interface ContainerRuntime {
   /**
@@ -166,10 +178,15 @@ export interface ContainerRuntime {
    *
    * @param record The container (spec, image, limits).
    * @param io Where output goes.
+   * @param joins Namespaces of other containers to join (none: all new).
    * @returns The running container.
    * @throws {ContainerStartError} When the program cannot be found (127) or run (126).
    */
-  start(record: ContainerRecord, io: ContainerIo): Promise<RunningContainer>;
+  start(
+    record: ContainerRecord,
+    io: ContainerIo,
+    joins?: NamespaceJoins,
+  ): Promise<RunningContainer>;
   /** Persist the container's writable layer (it must survive a daemon restart). */
   saveUpper(record: ContainerRecord): Promise<void>;
   /** Forget a removed container's state. */

@@ -35,6 +35,7 @@ import {
   ContainerStartError,
   type ExecOptions,
   type ExecProcess,
+  type NamespaceJoins,
   type ProcessInfo,
   type RunningContainer,
 } from "./container_runtime.ts";
@@ -114,17 +115,60 @@ function cloneFlagsOf(record: ContainerRecord): number {
   };
   let flags = 0;
   for (const ns of record.Spec.linux.namespaces) {
-    if (ns.path) {
-      throw Object.assign(
-        new Error(
-          `joining another container's ${ns.type} namespace (${ns.path}) is not supported yet`,
-        ),
-        { httpStatus: 400 },
-      );
-    }
-    flags |= bits[ns.type] ?? 0;
+    // A namespace with a path is joined (see NamespaceJoins), not created.
+    if (!ns.path) flags |= bits[ns.type] ?? 0;
   }
   return flags || NS_FLAGS;
+}
+
+/** `setns` for a new process that has not run yet, as its privileged creator does it. */
+function enterNamespaces(k: Kernel, p: Process, switches: [number, unknown][]): void {
+  const euid = p.cred.euid;
+  p.cred.euid = 0;
+  try {
+    for (const [type, ns] of switches) {
+      const r = k.setnsTo(p, type, ns);
+      if (r < 0) throw new Error(`cannot enter namespace ${type.toString(16)}: errno ${r}`);
+    }
+  } finally {
+    p.cred.euid = euid;
+  }
+}
+
+/** The live process whose namespace a container joins, or a Docker-like 409. */
+function joinTarget(k: Kernel, pid: number, what: "IPC" | "PID"): Process {
+  const p = k.procs.get(pid);
+  if (!p || !p.alive) {
+    throw Object.assign(new Error(`cannot join ${what} of a non running container`), {
+      httpStatus: 409,
+    });
+  }
+  return p;
+}
+
+/**
+ * The namespaces a container's init must be moved into after its spawn, before it first
+ * runs: the spawn gives it the namespaces of the process it joins (`joinPid`, the PID
+ * namespace's owner) or the kernel's initial ones, and `--ipc container:X`, `--ipc host`
+ * or `--uts host` may want others.
+ */
+function namespaceSwitches(
+  k: Kernel,
+  flags: number,
+  pidFrom: Process | undefined,
+  ipcFrom: Process | undefined,
+): [number, unknown][] {
+  const out: [number, unknown][] = [];
+  const baseIpc = pidFrom ? pidFrom.ipc : k.rootIpc;
+  if (ipcFrom) {
+    if (ipcFrom.ipc !== baseIpc) out.push([CLONE.NEWIPC, ipcFrom.ipc]);
+  } else if (!(flags & CLONE.NEWIPC) && baseIpc !== k.rootIpc) {
+    out.push([CLONE.NEWIPC, k.rootIpc]);
+  }
+  if (pidFrom && !(flags & CLONE.NEWUTS) && pidFrom.uts !== k.rootUts) {
+    out.push([CLONE.NEWUTS, k.rootUts]);
+  }
+  return out;
 }
 
 function startError(err: unknown, what: string): Error {
@@ -225,8 +269,14 @@ export class KernelRuntime implements ContainerRuntime {
     return `/berth/${record.Id.slice(0, 12)}`;
   }
 
-  async start(record: ContainerRecord, io: ContainerIo): Promise<RunningContainer> {
+  async start(
+    record: ContainerRecord,
+    io: ContainerIo,
+    joins: NamespaceJoins = {},
+  ): Promise<RunningContainer> {
     const k = this.#kernel;
+    const pidFrom = joins.pid !== undefined ? joinTarget(k, joins.pid, "PID") : undefined;
+    const ipcFrom = joins.ipc !== undefined ? joinTarget(k, joins.ipc, "IPC") : undefined;
     const cgPath = this.#cgroupPath(record);
     if (!k.cgroups.get("/berth")) k.cgroups.create("/berth");
     // The cgroup lives as long as the container: its upper layer stays charged to it.
@@ -253,6 +303,10 @@ export class KernelRuntime implements ContainerRuntime {
     const initProgram = record.HostConfig.Init ? makeInit() : undefined;
     const argv = record.HostConfig.Init ? ["berth-init", ...spec.process.args] : spec.process.args;
     const ttyHandle = tty ? (tty.open() as unknown as StreamHandle) : undefined;
+    // Namespaces joined after the spawn are entered while the new cgroup is frozen, before
+    // the init first runs (runc joins them before it execs the entrypoint).
+    const switches = namespaceSwitches(k, flags, pidFrom, ipcFrom);
+    if (switches.length > 0) k.cgroups.writeGroup(g, "cgroup.freeze", "1");
     let handle: ProcessHandle;
     try {
       handle = await k.spawn({
@@ -261,6 +315,7 @@ export class KernelRuntime implements ContainerRuntime {
         cwd: fs ? spec.process.cwd : undefined,
         cgroup: cgPath,
         cloneFlags: flags,
+        joinPid: pidFrom?.id,
         // With --uts host the kernel's own name stays.
         hostname: flags & CLONE.NEWUTS ? spec.hostname : undefined,
         fs,
@@ -275,7 +330,18 @@ export class KernelRuntime implements ContainerRuntime {
         program: initProgram?.main,
       });
     } catch (err) {
+      if (switches.length > 0) k.cgroups.writeGroup(g, "cgroup.freeze", "0");
       throw startError(err, argv[0] ?? "");
+    }
+    if (switches.length > 0) {
+      try {
+        enterNamespaces(k, handle.process, switches);
+      } catch (err) {
+        handle.kill(9);
+        throw err;
+      } finally {
+        k.cgroups.writeGroup(g, "cgroup.freeze", "0");
+      }
     }
     current.init = handle.process;
     if (initProgram) {
