@@ -21,10 +21,18 @@
  *   {@link ExecContext.chargeMemory}; a refused charge means `memory.grow` returns -1.
  * - `run` resolves with the exit code when the program returns. `sys.exit(code)` throws a
  *   {@link ProcessExit}; executors may let it propagate: the kernel catches it.
+ * - Before that, {@link Executor.admit} (optional) validates and prepares the program
+ *   while exec can still fail: as Linux's binfmt loaders do before exec's point of no
+ *   return, a refusal makes `execve`/`spawn` fail with its errno (`ENOEXEC`, `ENOMEM`,
+ *   `EAGAIN`, …), the child of a spawn is never seen to run, and a process calling
+ *   `execve` keeps its old image. What `run` finds wrong later (a race with another
+ *   process for memory, an instantiation failure admission cannot see) is the program's
+ *   own failure: a message on stderr and exit status 126.
  *
  * @module
  */
-import type { Syscalls } from "./syscalls/api.ts";
+import type { Errno } from "./errno.ts";
+import type { MaybeAsync, Syscalls } from "./syscalls/api.ts";
 import type { Task } from "./task.ts";
 
 /**
@@ -130,8 +138,49 @@ export interface ExecContext {
   readonly dead: boolean;
 }
 
+/**
+ * Why an executor refused a program at admission: the errno `execve`/`spawn` fail with,
+ * and a reason for people (the kernel API's `SpawnError`, a container's start error).
+ */
+export interface ExecRefusal {
+  /** The errno exec returns: `ENOEXEC`, `ENOMEM`, `EAGAIN`, `E2BIG`, … */
+  readonly errno: Errno;
+  /** What is wrong, e.g. `unknown import "env"."foo"`. */
+  readonly reason: string;
+}
+
+/** What an executor sees of a program at admission: nothing of the process is changed yet. */
+export interface AdmitContext {
+  /** The process that will run the program (its memory cgroup, credentials). */
+  readonly task: Task;
+  /** Path of the program file as exec resolved it. */
+  readonly path: string;
+  /** argv of the new program. */
+  readonly argv: readonly string[];
+  /** Environment of the new program. */
+  readonly env: readonly string[];
+}
+
 /** Runs programs of one format. */
 export interface Executor {
+  /**
+   * Admission: validate and prepare (compile) the program before exec's point of no
+   * return. Called by `execve` and `spawn` after the file was read and matched this
+   * format, before the process's image changes; the calling process sleeps while a
+   * promise is pending (other processes run). Optional: without it every file of the
+   * format is admitted. The same `image` object is then given to {@link run}, so an
+   * executor may keep what it prepared keyed by it.
+   *
+   * @param ctx The process and the program's path, argv and environment.
+   * @param image The whole program file.
+   * @returns `undefined` when the program may start, or the refusal.
+   * @example
+   * ```ts ignore
+   * admit: (_ctx, image) =>
+   *   image.length < 8 ? { errno: Errno.ENOEXEC, reason: "truncated header" } : undefined,
+   * ```
+   */
+  admit?(ctx: AdmitContext, image: Uint8Array): MaybeAsync<ExecRefusal | undefined>;
   /**
    * Run the program. Called with the CPU held. Resolves with the exit code.
    *

@@ -12,6 +12,7 @@ import type { Kernel } from "./kernel.ts";
 import type { Process } from "./process.ts";
 import {
   builtinProgram,
+  execRefusalOf,
   pathOf,
   type Program,
   resolveProgramPath,
@@ -128,7 +129,7 @@ export async function spawnProcess(k: Kernel, req: SpawnRequest): Promise<Proces
   else prog = await resolveProgramPath(k, p, what, [...req.argv], env, pathOf(env));
   if (typeof prog === "number") {
     k.discardProcess(p);
-    throw new SpawnError(prog, what);
+    throw new SpawnError(prog, what, execRefusalOf(p)?.reason);
   }
   startProgram(k, p, prog, false);
   return {

@@ -7,6 +7,13 @@
  * program), formats registered by `Kernel.registerBinfmt` (the WASI executor for
  * `\0asm`), and ELF or anything else → `ENOEXEC`. `PATH` search follows execvp.
  *
+ * Everything that can fail fails here, before exec's point of no return
+ * ({@link startProgram}): the file (`ENOENT`, `EACCES`, `ENOEXEC`), the size of argv and
+ * environment (`E2BIG`, Linux's limits) and the format's own admission
+ * (`Executor.admit`: a wasm module that does not compile, imports what nobody provides,
+ * has no `_start`, or whose initial memory is over `memory.max`). The reason of the last
+ * refusal of a process is kept for the kernel API's error ({@link execRefusalOf}).
+ *
  * A process without a root file system ({@link MinimalFs}) resolves a program name
  * straight to the builtin of that basename: the kernel's test and embedding hook.
  *
@@ -18,6 +25,7 @@ import {
   type BuiltinMain,
   ELF_MAGIC,
   type ExecContext,
+  type ExecRefusal,
   ProcessExit,
   ProcessKilled,
   startsWith,
@@ -49,6 +57,72 @@ export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 const SCRIPT_DEPTH = 4;
 const HEAD = 256;
+
+/** Longest single argv or environment string, with its NUL (Linux's `MAX_ARG_STRLEN`). */
+export const MAX_ARG_STRLEN = 32 * 4096;
+/**
+ * Most bytes of argv plus environment: strings with their NULs plus a pointer each
+ * (Linux's limit with the default 8 MiB stack rlimit: a quarter of it).
+ */
+export const ARG_MAX = 2 * 1024 * 1024;
+
+const refusals = new WeakMap<Process, ExecRefusal>();
+
+/**
+ * Why the last exec of `p` failed, when a check of this module or an executor's
+ * admission said (not for a plain `ENOENT`).
+ *
+ * @param p The process (for a failed spawn: the discarded child).
+ * @returns The refusal, or undefined.
+ * @example
+ * ```ts ignore
+ * const prog = await resolveProgramPath(k, child, path, argv, env);
+ * if (typeof prog === "number") throw new SpawnError(prog, path, execRefusalOf(child)?.reason);
+ * ```
+ */
+export function execRefusalOf(p: Process): ExecRefusal | undefined {
+  return refusals.get(p);
+}
+
+/**
+ * Linux's `E2BIG` check of execve: one string over {@link MAX_ARG_STRLEN}, or all of them
+ * (with a pointer each) over {@link ARG_MAX}.
+ *
+ * @param argv Arguments.
+ * @param env Environment.
+ * @returns The refusal, or undefined when they fit.
+ * @example
+ * ```ts
+ * import { argvRefusal } from "./process_exec.ts";
+ * console.assert(argvRefusal(["ls"], []) === undefined);
+ * console.assert(argvRefusal(["echo", "x".repeat(200_000)], []) !== undefined);
+ * ```
+ */
+export function argvRefusal(
+  argv: readonly string[],
+  env: readonly string[],
+): ExecRefusal | undefined {
+  let total = 0;
+  for (const list of [argv, env]) {
+    for (const s of list) {
+      const n = utf8Length(s) + 1;
+      if (n > MAX_ARG_STRLEN) {
+        return {
+          errno: Errno.E2BIG,
+          reason: `an argument of ${n} bytes is over ${MAX_ARG_STRLEN}`,
+        };
+      }
+      total += n + 8;
+    }
+  }
+  if (total > ARG_MAX) {
+    return {
+      errno: Errno.E2BIG,
+      reason: `argv and environment take ${total} bytes, over ${ARG_MAX}`,
+    };
+  }
+  return undefined;
+}
 
 /** The last path component. */
 export function basename(path: string): string {
@@ -128,6 +202,8 @@ export async function resolveProgram(
   const read = k.readExecutable(p, path);
   const image = read instanceof Promise ? await read : read;
   if (typeof image === "number") return image;
+  const tooBig = argvRefusal(argv, env);
+  if (tooBig) return refuse(p, tooBig);
   const head = image.subarray(0, HEAD);
   if (head[0] === 0x23 && head[1] === 0x21) {
     if (depth >= SCRIPT_DEPTH) return Errno.ELOOP;
@@ -142,6 +218,11 @@ export async function resolveProgram(
   if (startsWith(head, BERTHBOX_MAGIC)) return berthboxProgram(k, path, argv, env);
   for (const fmt of k.binfmts) {
     if (!fmt.match(head)) continue;
+    if (fmt.executor.admit) {
+      const verdict = fmt.executor.admit({ task: p, path, argv, env }, image);
+      const refusal = verdict instanceof Promise ? await verdict : verdict;
+      if (refusal) return refuse(p, refusal);
+    }
     return {
       format: fmt.name,
       path,
@@ -151,8 +232,32 @@ export async function resolveProgram(
       run: (ctx) => fmt.executor.run(ctx, image),
     };
   }
-  if (startsWith(head, ELF_MAGIC)) return Errno.ENOEXEC;
+  if (startsWith(head, ELF_MAGIC)) {
+    return refuse(p, {
+      errno: Errno.ENOEXEC,
+      reason: "an ELF executable (Berth runs WASI modules and its builtins)",
+    });
+  }
   return Errno.ENOEXEC;
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+function refuse(p: Process, refusal: ExecRefusal): Errno {
+  refusals.set(p, refusal);
+  return refusal.errno;
 }
 
 /**
@@ -175,6 +280,7 @@ export async function resolveProgramPath(
   env: string[],
   searchPath?: string,
 ): Promise<Program | Errno> {
+  refusals.delete(p);
   if (file === "") return Errno.ENOENT;
   if (file.includes("/")) return resolveProgram(k, p, file, argv, env);
   const dirs = (searchPath ?? DEFAULT_PATH).split(":");

@@ -109,16 +109,23 @@ export interface ProcessHandle {
 export class SpawnError extends Error {
   /** The errno. */
   readonly errno: Errno;
+  /** What the executor's admission found wrong (`unknown import "env"."foo"`), if it said. */
+  readonly detail: string | undefined;
   /**
    * A spawn failure.
    *
    * @param errno Why.
    * @param what The program.
+   * @param detail The reason an executor gave for refusing the program.
    */
-  constructor(errno: Errno, what: string) {
-    super(`Cannot start ${what}: ${strerror(errno)} (${errnoName(errno)})`);
+  constructor(errno: Errno, what: string, detail?: string) {
+    super(
+      `Cannot start ${what}: ${strerror(errno)} (${errnoName(errno)})` +
+        (detail ? `: ${detail}` : ""),
+    );
     this.name = "SpawnError";
     this.errno = errno;
+    this.detail = detail;
   }
 }
 

@@ -23,17 +23,31 @@
  * `wasi_unstable` (preview0, with different struct layouts and `whence` numbering) fails
  * to start with "Exec format error" rather than running on wrong layouts.
  *
- * A start that fails before the program runs (not a loadable module, `EAGAIN`, `ENOMEM`)
- * prints `berth-wasi: <path>: <reason>` on stderr and exits with 126, as a shell does for
- * a file it cannot execute, since {@link Executor.run} cannot return an errno to exec.
+ * Admission ({@link WasiExecutor.admit}, run by `execve`/`spawn` before exec's point of
+ * no return) instruments and compiles the module (once per digest, {@link ModuleCache})
+ * and checks it can start, so that exec fails with an errno as Linux's loaders do:
+ * `ENOEXEC` for bytes that do not compile, an import nobody provides (another module
+ * than `wasi_snapshot_preview1`, or a name it does not have) or no `_start` export;
+ * `ENOMEM` when the initial memory does not fit under `memory.max`; `EAGAIN` at the
+ * instance limit. The shell then says `Exec format error`/`Cannot allocate memory` and
+ * `berth run` fails like Docker. What only instantiation can find (a data segment out of
+ * bounds), or a limit reached between admission and start by another process, prints
+ * `berth-wasi: <path>: <reason>` on stderr and exits with 126, since
+ * {@link Executor.run} cannot return an errno to exec any more.
  *
  * @module
  */
 import { Errno, strerror } from "../kernel/errno.ts";
-import { type ExecContext, type Executor, ProcessKilled } from "../kernel/executor.ts";
+import {
+  type AdmitContext,
+  type ExecContext,
+  type ExecRefusal,
+  type Executor,
+  ProcessKilled,
+} from "../kernel/executor.ts";
 import { AT, O } from "../kernel/syscalls/api.ts";
 import { ModuleCache, type ModuleCacheOptions } from "./module_cache.ts";
-import { createWasiImports } from "./wasi_preview1.ts";
+import { createWasiImports, WASI_PREVIEW1_FUNCTIONS } from "./wasi_preview1.ts";
 import { BERTH_IMPORT_MODULE, MEMORY_GROW_IMPORT, YIELD_IMPORT } from "./instrument/instrument.ts";
 import { promising, suspending } from "./_jspi.ts";
 import { utf8 } from "./_guest_memory.ts";
@@ -57,6 +71,9 @@ export const FUEL_PER_CHECK = 10_000;
 export const EXIT_CANNOT_EXECUTE = 126;
 
 const WASM_PAGE = 65536;
+const WASI_MODULE = "wasi_snapshot_preview1";
+const WASI_NAMES: ReadonlySet<string> = new Set(WASI_PREVIEW1_FUNCTIONS);
+const BERTH_NAMES: ReadonlySet<string> = new Set([YIELD_IMPORT, MEMORY_GROW_IMPORT]);
 const SIGILL = 4;
 const SIGFPE = 8;
 const SIGKILL = 9;
@@ -82,6 +99,10 @@ export class WasiExecutor implements Executor {
   readonly cache: ModuleCache;
   readonly #maxInstances: number;
   #live = 0;
+  /** Modules admitted, by the image object exec hands to both admit and run. */
+  readonly #admitted = new WeakMap<Uint8Array, WebAssembly.Module>();
+  /** What keeps a compiled module from starting (null: nothing), checked once per module. */
+  readonly #linkProblems = new WeakMap<WebAssembly.Module, string | null>();
 
   /**
    * An executor with its own module cache and instance limit.
@@ -104,6 +125,83 @@ export class WasiExecutor implements Executor {
   }
 
   /**
+   * Admission, before exec's point of no return: instrument and compile the module (or
+   * find it in the cache), check its imports and `_start`, and that its initial memory
+   * fits the process's memory cgroup now and the instance limit leaves room.
+   *
+   * @param ctx the process about to run the module
+   * @param image the module's bytes (the same object {@link run} receives)
+   * @returns undefined when the module may start, else `ENOEXEC`, `ENOMEM` or `EAGAIN`
+   *   with the reason
+   * @example
+   * ```ts ignore
+   * const refusal = await executor.admit({ task, path, argv, env }, bytes);
+   * if (refusal) return refusal.errno; // exec fails; the old image keeps running
+   * ```
+   */
+  async admit(ctx: AdmitContext, image: Uint8Array): Promise<ExecRefusal | undefined> {
+    if (this.#full()) return this.#limitRefusal();
+    let module = this.cache.peek(image);
+    if (!module) {
+      try {
+        module = await this.cache.load(image);
+      } catch (e) {
+        return { errno: Errno.ENOEXEC, reason: (e as Error).message };
+      }
+    }
+    const problem = this.#linkProblem(module);
+    if (problem) return { errno: Errno.ENOEXEC, reason: problem };
+    // A trial charge: what the start will charge must fit under memory.max now.
+    const initial = this.cache.initialMemory(module) ?? 0;
+    if (initial > 0) {
+      if (!ctx.task.memory.tryCharge(initial, "anon")) {
+        return {
+          errno: Errno.ENOMEM,
+          reason: `initial memory of ${initial} bytes is over memory.max`,
+        };
+      }
+      ctx.task.memory.uncharge(initial, "anon");
+    }
+    if (this.#full()) return this.#limitRefusal();
+    this.#admitted.set(image, module);
+    return undefined;
+  }
+
+  #limitRefusal(): ExecRefusal {
+    return {
+      errno: Errno.EAGAIN,
+      reason: `limit of ${this.#maxInstances} WASI processes reached`,
+    };
+  }
+
+  /** Imports no one provides, or no `_start`: why the module cannot start, or null. */
+  #linkProblem(module: WebAssembly.Module): string | null {
+    const known = this.#linkProblems.get(module);
+    if (known !== undefined) return known;
+    let problem: string | null = null;
+    for (const imp of WebAssembly.Module.imports(module)) {
+      const ok = imp.kind === "function" &&
+        (imp.module === WASI_MODULE
+          ? WASI_NAMES.has(imp.name)
+          : imp.module === BERTH_IMPORT_MODULE && BERTH_NAMES.has(imp.name));
+      if (ok) continue;
+      problem = `unknown import "${imp.module}"."${imp.name}" (${imp.kind})`;
+      if (imp.module === "wasi_unstable") {
+        problem += ": WASI preview0 (wasi_unstable) is not supported";
+      } else if (imp.module !== WASI_MODULE) problem += `: only ${WASI_MODULE} is provided`;
+      break;
+    }
+    if (!problem) {
+      const start = WebAssembly.Module.exports(module).find((e) => e.name === "_start");
+      if (!start || start.kind !== "function") {
+        problem = "no _start function export (not a WASI command module)";
+      }
+    }
+    this.#linkProblems.set(module, problem);
+    return problem;
+  }
+
+  /**
    * Run a module in the process of `ctx`. Called with the CPU held.
    *
    * @param ctx the process context
@@ -119,9 +217,9 @@ export class WasiExecutor implements Executor {
     if (this.#full()) {
       return fail(`${strerror(Errno.EAGAIN)} (limit of ${this.#maxInstances} WASI processes)`);
     }
-    let module = this.cache.peek(image);
+    let module = this.#admitted.get(image) ?? this.cache.peek(image);
     if (!module) {
-      // Instrumenting and compiling run off the kernel's CPU: sleep in 1 ms steps (a
+      // Not admitted (an exec path without admission): instrumenting and compiling run off the kernel's CPU: sleep in 1 ms steps (a
       // real kernel sleep, so other processes run) until the module is ready.
       const loading = this.cache.load(image);
       let settled = false;

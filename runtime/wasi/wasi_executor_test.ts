@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { Errno } from "../kernel/errno.ts";
+import { SpawnError } from "../kernel/kernel.ts";
 import { wasiKernel } from "./_test_kernel.ts";
 
 const MiB = 1 << 20;
@@ -117,15 +119,25 @@ Deno.test("WasiExecutor: memeater.wasm stops at memory.max (malloc returns NULL)
   }
 });
 
-Deno.test("WasiExecutor: initial memory over memory.max fails the start with ENOMEM", async () => {
+/** Whether `e` is the SpawnError of a refused start with this errno and a reason like `detail`. */
+function refused(errno: Errno, detail: RegExp): (e: unknown) => boolean {
+  return (e) => {
+    assert.ok(e instanceof SpawnError, String(e));
+    assert.equal(e.errno, errno, e.message);
+    assert.match(e.detail ?? "", detail);
+    return true;
+  };
+}
+
+Deno.test("WasiExecutor: initial memory over memory.max fails the exec with ENOMEM", async () => {
   const wk = await wasiKernel(["hello"]);
   try {
     const g = wk.kernel.cgroups.create("/tiny", { memoryMax: 64 * 1024 });
     assert.ok(typeof g !== "number");
-    const r = await wk.run(["/bin/hello.wasm"], { cgroup: "/tiny" });
-    assert.equal(r.code, 126);
-    assert.match(r.stderr, /Cannot allocate memory/);
-    assert.equal(r.stdout, "");
+    await assert.rejects(
+      () => wk.run(["/bin/hello.wasm"], { cgroup: "/tiny" }),
+      refused(Errno.ENOMEM, /initial memory of \d+ bytes is over memory.max/),
+    );
     // Refused before instantiation: the memory was never charged.
     assert.ok(g.memoryPeak < 64 * 1024, `peak ${g.memoryPeak}`);
   } finally {
@@ -182,9 +194,10 @@ Deno.test("WasiExecutor refuses instances over the kernel-wide limit", async () 
     const a = await spawnSleeper();
     const b = await spawnSleeper();
     await until(() => wk.executor.liveInstances === 2);
-    const c = await wk.run(["/bin/sleeper.wasm", "1"]);
-    assert.equal(c.code, 126);
-    assert.match(c.stderr, /Resource temporarily unavailable/);
+    await assert.rejects(
+      () => wk.run(["/bin/sleeper.wasm", "1"]),
+      refused(Errno.EAGAIN, /limit of 2 WASI processes/),
+    );
     a.kill(9);
     b.kill(9);
     await Promise.all([a.wait(), b.wait()]);
@@ -195,13 +208,11 @@ Deno.test("WasiExecutor refuses instances over the kernel-wide limit", async () 
   }
 });
 
-Deno.test("WasiExecutor: a file that is not a module fails with ENOEXEC-like 126", async () => {
+Deno.test("WasiExecutor: a file that is not a module fails the exec with ENOEXEC", async () => {
   const bad = Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff);
   const wk = await wasiKernel([], {}, { "/bin/bad.wasm": bad });
   try {
-    const r = await wk.run(["/bin/bad.wasm"]);
-    assert.equal(r.code, 126);
-    assert.match(r.stderr, /Exec format error/);
+    await assert.rejects(() => wk.run(["/bin/bad.wasm"]), refused(Errno.ENOEXEC, /byte 9/));
   } finally {
     await wk.shutdown();
   }
@@ -285,9 +296,10 @@ Deno.test("WasiExecutor: a wasi_unstable (preview0) module does not start", asyn
   mod.destroy();
   const wk = await wasiKernel([], {}, { "/bin/p0.wasm": bytes });
   try {
-    const r = await wk.run(["/bin/p0.wasm"]);
-    assert.equal(r.code, 126);
-    assert.match(r.stderr, /Exec format error.*wasi_unstable/s);
+    await assert.rejects(
+      () => wk.run(["/bin/p0.wasm"]),
+      refused(Errno.ENOEXEC, /"wasi_unstable"\."proc_exit".*preview0/),
+    );
   } finally {
     await wk.shutdown();
   }
