@@ -13,7 +13,7 @@
  */
 import type { Kernel, ProcessHandle } from "../kernel/kernel.ts";
 import { SpawnError } from "../kernel/kernel.ts";
-import { Errno } from "../kernel/errno.ts";
+import { Errno, strerror } from "../kernel/errno.ts";
 import { CLONE } from "../kernel/syscalls/api.ts";
 import type { ProcessFs } from "../kernel/process_fs.ts";
 import { memoryChargerOf } from "../kernel/cgroup.ts";
@@ -173,18 +173,22 @@ function namespaceSwitches(
 
 function startError(err: unknown, what: string): Error {
   if (err instanceof SpawnError) {
+    const detail = err.detail ? ` (${err.detail})` : "";
+    const exec = `failed to create task for container: exec: "${what}"`;
     if (err.errno === Errno.ENOENT) {
-      return new ContainerStartError(
-        `failed to create task for container: exec: "${what}": executable file not found in $PATH`,
-        127,
-      );
+      return new ContainerStartError(`${exec}: executable file not found in $PATH`, 127);
     }
-    if (err.errno === Errno.EACCES || err.errno === Errno.ENOEXEC || err.errno === Errno.EISDIR) {
-      return new ContainerStartError(
-        `failed to create task for container: exec: "${what}": permission denied`,
-        126,
-      );
+    if (err.errno === Errno.EACCES || err.errno === Errno.EISDIR) {
+      return new ContainerStartError(`${exec}: permission denied`, 126);
     }
+    if (err.errno === Errno.ENOEXEC) {
+      return new ContainerStartError(`${exec}: exec format error${detail}`, 126);
+    }
+    // ENOMEM, E2BIG, EAGAIN…: Docker's other start failures (exit 125, State.ExitCode 128),
+    // in Go's lower-case errno wording.
+    const text = strerror(err.errno);
+    const msg = `${exec}: ${text.charAt(0).toLowerCase()}${text.slice(1)}${detail}`;
+    return Object.assign(new Error(msg), { httpStatus: 500 });
   }
   return err as Error;
 }
