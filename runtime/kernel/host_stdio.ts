@@ -15,7 +15,7 @@ export interface IoTask {
   /** Send a signal to the task. */
   signal(sig: number): void;
   /** Sleep interruptibly until `wake` settles. */
-  block<T>(wake: Promise<T>, cancel?: () => void): Promise<T | Errno>;
+  block<T>(wake: PromiseLike<T>, cancel?: () => void): Promise<T | Errno>;
 }
 
 /** A stream-like open file backend (structurally a VFS `FileHandle`). */

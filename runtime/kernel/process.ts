@@ -277,7 +277,7 @@ export class Process implements Task, Schedulable, CgroupMember {
    * @param cancel Called when a signal interrupts the sleep.
    * @returns The value of `wake`, or `Errno.EINTR`.
    */
-  block<T>(wake: Promise<T>, cancel?: () => void): Promise<T | Errno> {
+  block<T>(wake: PromiseLike<T>, cancel?: () => void): Promise<T | Errno> {
     if (this.hasDeliverable || !this.alive) {
       cancel?.();
       return Promise.resolve(Errno.EINTR);

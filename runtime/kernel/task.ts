@@ -63,7 +63,7 @@ export interface Task<Fs = unknown, Ipc = unknown> {
    * signal that is not ignored arrives first (then `cancel` is called so the waiter
    * can unregister). The scheduler counts the task as sleeping meanwhile.
    */
-  block<T>(wake: Promise<T>, cancel?: () => void): Promise<T | Errno>;
+  block<T>(wake: PromiseLike<T>, cancel?: () => void): Promise<T | Errno>;
   /** Send a signal to this task (e.g. `SIGPIPE` = 13 on a write to a broken pipe). */
   signal(sig: number): void;
 }

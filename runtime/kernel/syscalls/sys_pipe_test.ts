@@ -37,6 +37,29 @@ Deno.test("pipe2: a read with no data sleeps until a write; a signal interrupts 
   const p2 = read(task, r, new Uint8Array(8));
   task.interrupt();
   assert.equal(await p2, Errno.EINTR);
+  // The interrupted sleeper is gone: the next write stays for the next read.
+  write(task, w, enc.encode("yz"));
+  const buf = new Uint8Array(8);
+  assert.equal(await read(task, r, buf), 2);
+  assert.equal(dec.decode(buf.subarray(0, 2)), "yz");
+});
+
+Deno.test("pipe2: two sleeping readers, one write: the first takes it, the second sleeps on", async () => {
+  const { task } = testRoot();
+  const [r, w] = pipe2(task, 0) as [number, number];
+  const a = new Uint8Array(8);
+  const b = new Uint8Array(8);
+  const first = read(task, r, a);
+  const second = read(task, r, b);
+  write(task, w, enc.encode("one"));
+  assert.equal(await first, 3);
+  let settled = false;
+  (second as Promise<number>).then(() => (settled = true));
+  await new Promise((res) => setTimeout(res, 5));
+  assert.equal(settled, false, "the second reader found nothing and sleeps again");
+  write(task, w, enc.encode("two"));
+  assert.equal(await second, 3);
+  assert.equal(dec.decode(b.subarray(0, 3)), "two");
 });
 
 Deno.test("pipe2 O_NONBLOCK: EAGAIN when empty or full; full at 64 KiB", () => {

@@ -90,7 +90,7 @@ export function makeTask(
       wakers = [];
       for (const f of w) f();
     },
-    block<T>(wake: Promise<T>, cancel?: () => void): Promise<T | Errno> {
+    block<T>(wake: PromiseLike<T>, cancel?: () => void): Promise<T | Errno> {
       return new Promise<T | Errno>((resolve) => {
         const onIntr = () => {
           cancel?.();
