@@ -21,7 +21,7 @@
  *
  * Only `wasi_snapshot_preview1` is provided: a module importing the older
  * `wasi_unstable` (preview0, with different struct layouts and `whence` numbering) fails
- * to start with "Exec format error" rather than running on wrong layouts.
+ * exec with `ENOEXEC` ("Exec format error") rather than running on wrong layouts.
  *
  * Admission ({@link WasiExecutor.admit}, run by `execve`/`spawn` before exec's point of
  * no return) instruments and compiles the module (once per digest, {@link ModuleCache})
@@ -29,10 +29,10 @@
  * `ENOEXEC` for bytes that do not compile, an import nobody provides (another module
  * than `wasi_snapshot_preview1`, or a name it does not have) or no `_start` export;
  * `ENOMEM` when the initial memory does not fit under `memory.max`; `EAGAIN` at the
- * instance limit. The shell then says `Exec format error`/`Cannot allocate memory` and
- * `berth run` fails like Docker. What only instantiation can find (a data segment out of
- * bounds), or a limit reached between admission and start by another process, prints
- * `berth-wasi: <path>: <reason>` on stderr and exits with 126, since
+ * instance limit. The caller of `spawn`/`execve` gets the errno (a shell reports it,
+ * `berth run` fails like Docker with the reason). What only instantiation can find (a
+ * data segment out of bounds), or a limit reached between admission and start by another
+ * process, prints `berth-wasi: <path>: <reason>` on stderr and exits with 126, since
  * {@link Executor.run} cannot return an errno to exec any more.
  *
  * @module
@@ -141,13 +141,11 @@ export class WasiExecutor implements Executor {
    */
   async admit(ctx: AdmitContext, image: Uint8Array): Promise<ExecRefusal | undefined> {
     if (this.#full()) return this.#limitRefusal();
-    let module = this.cache.peek(image);
-    if (!module) {
-      try {
-        module = await this.cache.load(image);
-      } catch (e) {
-        return { errno: Errno.ENOEXEC, reason: (e as Error).message };
-      }
+    let module: WebAssembly.Module;
+    try {
+      module = await this.cache.load(image); // a hit also refreshes the module's LRU place
+    } catch (e) {
+      return { errno: Errno.ENOEXEC, reason: (e as Error).message };
     }
     const problem = this.#linkProblem(module);
     if (problem) return { errno: Errno.ENOEXEC, reason: problem };
