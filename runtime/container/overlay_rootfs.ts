@@ -80,6 +80,33 @@ function ensureDir(root: Inode, path: string, mode = 0o755): Inode {
   return node;
 }
 
+/** Whether a bind source is an existing host file (not a directory; symlinks followed). */
+function isHostFile(source: string): boolean {
+  try {
+    return !Deno.statSync(source).isDirectory;
+  } catch {
+    return false; // absent: -v creates a directory
+  }
+}
+
+/**
+ * The regular file a single-file bind covers (created empty when missing, as runc does);
+ * Docker's error when a directory is there.
+ */
+function fileMountPoint(dir: Inode, name: string, source: string, dest: string): Inode {
+  const have = dir.lookup?.(name);
+  const node = have && typeof have !== "number" ? have : dir.create?.(name, "file", 0o644, ROOT);
+  if (!node || typeof node === "number" || (node.stat().mode & S_IFMT) !== 0o100000) {
+    throw Object.assign(
+      new Error(
+        `cannot mount ${source} at ${dest}: not a directory: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type`,
+      ),
+      { httpStatus: 400 },
+    );
+  }
+  return node;
+}
+
 function kindOf(mode: number): "file" | "dir" | "symlink" | "other" {
   switch (mode & S_IFMT) {
     case 0o100000:
@@ -229,11 +256,13 @@ function writeEntry(parent: Inode, name: string, e: LayerEntry, tar: Uint8Array)
  *
  * @param layers The image's layers, lowest first.
  * @param destinations Mount destinations.
+ * @param fileDests Destinations of single-file binds (an empty file is their mount point).
  * @returns The merged lower view.
  */
 function withInitLayer(
   layers: OpenLayer[],
   destinations: string[],
+  fileDests: ReadonlySet<string> = new Set(),
 ): ReturnType<typeof mergeLayers> {
   const merged = mergeLayers(layers);
   const covered = (p: string) => destinations.some((d) => d !== p && p.startsWith(d + "/"));
@@ -244,10 +273,11 @@ function withInitLayer(
     for (let i = 1; i <= parts.length; i++) {
       const path = "/" + parts.slice(0, i).join("/");
       if (missing.has(path) || merged.lookup(path)) continue;
+      const file = i === parts.length && fileDests.has(dest);
       missing.set(path, {
         path,
-        type: "dir",
-        mode: 0o755,
+        type: file ? "file" : "dir",
+        mode: file ? 0o644 : 0o755,
         uid: 0,
         gid: 0,
         size: 0,
@@ -320,10 +350,15 @@ export class OverlayRootfs implements RootfsProvider {
     const charger: MemoryCharger = memory ?? { tryCharge: () => true, uncharge: () => {} };
     // The merged view is read-only: containers of one image (and mount set) share it.
     const dests = record.Spec.mounts.map((m) => m.destination);
-    const key = `${diffIds.join(",")}|${dests.join(",")}`;
+    const fileDests = new Set(
+      record.Spec.mounts.filter((m) => m.type === "bind" && isHostFile(m.source)).map((m) =>
+        m.destination
+      ),
+    );
+    const key = `${diffIds.join(",")}|${dests.join(",")}|${[...fileDests].join(",")}`;
     let lower = this.#merged.get(key);
     if (!lower) {
-      lower = withInitLayer(layers, dests);
+      lower = withInitLayer(layers, dests, fileDests);
       this.#merged.set(key, lower);
       if (this.#merged.size > 256) this.#merged.delete(this.#merged.keys().next().value!);
     }
@@ -379,16 +414,9 @@ export class OverlayRootfs implements RootfsProvider {
           rootMode: mode ? parseInt(mode.slice(5), 8) : 0o1777,
         });
       } else if (m.type === "bind") {
-        // -v creates a missing host directory, as Docker does; binds of files are not supported.
+        // -v creates a missing host directory, as Docker does; a regular file is bound alone.
         try {
-          let isFile = false;
-          try {
-            isFile = !Deno.statSync(m.source).isDirectory;
-          } catch { /* absent: created below */ }
-          if (isFile) {
-            throw new Error("binding a single file is not supported yet (bind its directory)");
-          }
-          Deno.mkdirSync(m.source, { recursive: true });
+          if (!isHostFile(m.source)) Deno.mkdirSync(m.source, { recursive: true });
           fs = new BindFs(m.source, { readonly: m.options?.includes("ro") });
         } catch (err) {
           throw Object.assign(
@@ -426,9 +454,12 @@ export class OverlayRootfs implements RootfsProvider {
       }
       const parent = m.destination.split("/").slice(0, -1).join("/") || "/";
       const parentLoc = this.#locate(ns, parent);
-      const dir = ensureDir(parentLoc.inode, m.destination.split("/").pop()!);
+      const name = m.destination.split("/").pop()!;
+      const at = fs instanceof BindFs && fs.isFile
+        ? fileMountPoint(parentLoc.inode, name, m.source, m.destination)
+        : ensureDir(parentLoc.inode, name);
       const ro = m.options?.includes("ro") ? 1 : 0;
-      ns.attach(new Mount(fs, fs.root, ro, m.source), { mount: parentLoc.mount, inode: dir });
+      ns.attach(new Mount(fs, fs.root, ro, m.source), { mount: parentLoc.mount, inode: at });
     }
     const state = new FsState(ns);
     if (pending.length > 0) this.#late.set(state, pending);

@@ -1,6 +1,7 @@
 /**
- * Bind mounts of host directories (volumes, `-v /host/dir:/path[:ro]`), through Deno's
- * synchronous file APIs, confined to the host directory.
+ * Bind mounts of host directories (volumes, `-v /host/dir:/path[:ro]`) and of single host
+ * files (`-v /host/file:/etc/x[:ro]`), through Deno's synchronous file APIs, confined to
+ * the host directory (or to the one file).
  *
  * Confinement: the kernel's own path walk resolves every component, so a host symlink is
  * only ever *read* (`readlink`) and its target resolved inside the container's root, never
@@ -11,6 +12,11 @@
  * of the directory (a system call runs without interruption, so no container process can
  * act between the check and the operation). Device nodes, FIFOs and sockets cannot be
  * created (`EPERM`). With `readonly` (`:ro`) every write is `EROFS`.
+ *
+ * A file source is resolved with `realpath` once, when mounted (as Docker resolves a bind
+ * source); afterwards its directory chain is checked before each operation as above, and a
+ * file replaced by a symlink on the host is only read as a link (resolved inside the
+ * container), never followed on the host.
  *
  * @module
  */
@@ -95,9 +101,11 @@ export class BindNode implements Inode {
     const rel = this.rel();
     const full = rel ? `${this.fs.hostRoot}/${rel}` : this.fs.hostRoot;
     this.fs.touch(full);
-    if (this.up) {
-      const dir = this.up.rel();
-      const dirFull = dir ? `${this.fs.hostRoot}/${dir}` : this.fs.hostRoot;
+    if (this.up || this.fs.isFile) {
+      const dir = this.up?.rel();
+      const dirFull = this.up
+        ? (dir ? `${this.fs.hostRoot}/${dir}` : this.fs.hostRoot)
+        : this.fs.hostRoot.slice(0, this.fs.hostRoot.lastIndexOf("/")) || "/";
       try {
         if (Deno.realPathSync(dirFull) !== dirFull) return Errno.ENOENT;
       } catch (e) {
@@ -395,20 +403,22 @@ export class BindNode implements Inode {
   }
 }
 
-/** A bound host directory. */
+/** A bound host directory, or a single bound host file (its root is then that file). */
 export class BindFs implements FileSystem {
   readonly type = "bind";
   readonly dev: number = allocDev();
   readonly root: BindNode;
-  /** The real path of the host directory. */
+  /** The real path of the host directory (or file). */
   readonly hostRoot: string;
+  /** Whether the source is a regular file rather than a directory. */
+  readonly isFile: boolean;
   readonly readonly: boolean;
   readonly #onHostPath?: (path: string) => void;
 
   /**
    * Bind `hostDir`.
    *
-   * @param hostDir A host directory (resolved with realpath once, here).
+   * @param hostDir A host directory or regular file (resolved with realpath once, here).
    * @param opts `readonly` for `:ro`.
    * @throws Deno.errors.NotFound when `hostDir` does not exist (a caller's mistake, not a guest's).
    * @example
@@ -418,9 +428,11 @@ export class BindFs implements FileSystem {
    */
   constructor(hostDir: string, opts: BindOptions = {}) {
     this.hostRoot = Deno.realPathSync(hostDir);
-    if (!Deno.statSync(this.hostRoot).isDirectory) {
-      throw new Error(`Cannot bind ${hostDir}: not a directory`);
+    const st = Deno.statSync(this.hostRoot);
+    if (!st.isDirectory && !st.isFile) {
+      throw new Error(`Cannot bind ${hostDir}: not a directory or a regular file`);
     }
+    this.isFile = st.isFile;
     this.readonly = opts.readonly ?? false;
     this.#onHostPath = opts.onHostPath;
     this.root = new BindNode(this, null, "");
@@ -450,15 +462,15 @@ export class BindFs implements FileSystem {
 }
 
 /**
- * Mount host directory `hostDir` at `target` (resolved in `task`'s view): what the
- * container runtime calls for `-v hostDir:target[:ro]`. Not a system call: guests never
- * name host paths.
+ * Mount host directory (or regular file) `hostDir` at `target` (resolved in `task`'s
+ * view): what the container runtime calls for `-v hostDir:target[:ro]`. Not a system call:
+ * guests never name host paths.
  *
  * @param task A task of the container (its mount namespace gets the mount).
- * @param hostDir Host directory.
- * @param target Directory inside the container.
+ * @param hostDir Host directory or regular file.
+ * @param target Directory inside the container (a regular file for a file source).
  * @param opts `readonly` for `:ro`.
- * @returns The new file system, or an errno for a bad target.
+ * @returns The new file system, or `ENOTDIR` when the target's kind is not the source's.
  * @example
  * ```ts ignore
  * bindHostDir(initTask, "/srv/data", "/data", { readonly: true });
@@ -473,8 +485,9 @@ export function bindHostDir(
   const r = resolveAt(task, AT.FDCWD, target, { follow: true });
   if (typeof r === "number") return r;
   const at = r.loc as Loc;
-  if ((at.inode.stat().mode & 0o170000) !== 0o040000) return Errno.ENOTDIR;
   const fs = new BindFs(hostDir, opts);
+  const want = fs.isFile ? 0o100000 : 0o040000;
+  if ((at.inode.stat().mode & 0o170000) !== want) return Errno.ENOTDIR;
   task.fs.mountNs.attach(new Mount(fs, fs.root, opts.readonly ? MS.RDONLY : 0, hostDir), at);
   return fs;
 }

@@ -145,3 +145,57 @@ Deno.test("bind :ro: every write is EROFS, reads work", async () => {
     await Deno.remove(s.parent, { recursive: true });
   }
 });
+
+Deno.test("bind of a single file: reads and writes reach the host file, :ro is EROFS, no way out", async () => {
+  const parent = await Deno.makeTempDir({ prefix: "berth-bind-file-" });
+  try {
+    Deno.mkdirSync(`${parent}/real`);
+    Deno.writeTextFileSync(`${parent}/real/conf`, "host conf");
+    Deno.writeTextFileSync(`${parent}/canary`, "CANARY");
+    Deno.symlinkSync(`${parent}/real`, `${parent}/link`);
+    const r = testRoot();
+    const t = r.task;
+    mkdirat(t, AT.FDCWD, "/etc", 0o755);
+    mkdirat(t, AT.FDCWD, "/etc/dir", 0o755);
+    close(t, openat(t, AT.FDCWD, "/etc/x", O.CREAT | O.WRONLY, 0o644) as number);
+    close(t, openat(t, AT.FDCWD, "/etc/ro", O.CREAT | O.WRONLY, 0o644) as number);
+    assert.equal(bindHostDir(t, `${parent}/real/conf`, "/etc/dir"), Errno.ENOTDIR);
+    assert.equal(bindHostDir(t, `${parent}/real`, "/etc/x"), Errno.ENOTDIR);
+    // A symlink in the source path is resolved once, at mount time.
+    const fs = bindHostDir(t, `${parent}/link/conf`, "/etc/x");
+    assert.ok(typeof fs !== "number");
+    assert.equal(fs.hostRoot, `${Deno.realPathSync(parent)}/real/conf`);
+    assert.equal(readAll(t, "/etc/x"), "host conf");
+    assert.equal((fstatat(t, AT.FDCWD, "/etc/x", 0) as Stat).size, 9);
+    assert.equal(openat(t, AT.FDCWD, "/etc/x/y", O.RDONLY, 0), Errno.ENOTDIR);
+    const fd = openat(t, AT.FDCWD, "/etc/x", O.WRONLY | O.TRUNC, 0) as number;
+    assert.equal(write(t, fd, enc.encode("new")), 3);
+    close(t, fd);
+    assert.equal(Deno.readTextFileSync(`${parent}/real/conf`), "new");
+
+    assert.ok(
+      typeof bindHostDir(t, `${parent}/real/conf`, "/etc/ro", { readonly: true }) !== "number",
+    );
+    assert.equal(readAll(t, "/etc/ro"), "new");
+    assert.equal(openat(t, AT.FDCWD, "/etc/ro", O.WRONLY, 0), Errno.EROFS);
+    assert.equal(openat(t, AT.FDCWD, "/etc/ro", O.RDWR | O.TRUNC, 0), Errno.EROFS);
+
+    // The host swaps the file for a symlink to a canary: never followed on the host (the
+    // kernel reads the link and resolves it inside the container, where it names nothing).
+    Deno.removeSync(`${parent}/real/conf`);
+    Deno.symlinkSync(`${parent}/canary`, `${parent}/real/conf`);
+    assert.equal(openat(t, AT.FDCWD, "/etc/x", O.WRONLY | O.TRUNC, 0), Errno.ENOENT);
+    assert.equal(openat(t, AT.FDCWD, "/etc/x", O.RDONLY, 0), Errno.ENOENT);
+    // …or its directory for a symlink to a directory holding a "conf": not reached either.
+    Deno.removeSync(`${parent}/real`, { recursive: true });
+    Deno.mkdirSync(`${parent}/elsewhere`);
+    Deno.writeTextFileSync(`${parent}/elsewhere/conf`, "ELSEWHERE");
+    Deno.symlinkSync(`${parent}/elsewhere`, `${parent}/real`);
+    assert.ok((openat(t, AT.FDCWD, "/etc/x", O.RDONLY, 0) as number) < 0);
+    assert.ok((openat(t, AT.FDCWD, "/etc/x", O.WRONLY | O.TRUNC, 0) as number) < 0);
+    assert.equal(Deno.readTextFileSync(`${parent}/elsewhere/conf`), "ELSEWHERE");
+    assert.equal(Deno.readTextFileSync(`${parent}/canary`), "CANARY");
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
