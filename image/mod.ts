@@ -86,6 +86,8 @@ export {
 } from "./layer/layer_writer.ts";
 export {
   type LayerIndexFile,
+  loadLayerIndex,
+  loadLayerIndexSync,
   readLayerIndex,
   readLayerIndexSync,
 } from "./layer/layer_index_file.ts";

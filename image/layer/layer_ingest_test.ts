@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { openStore } from "../store/store.ts";
 import { BadLayerError, DigestMismatchError } from "../store/errors.ts";
 import { sha256Digest } from "../store/digest.ts";
-import { openLayer } from "./open_layer.ts";
+import { openLayer, openLayerSync } from "./open_layer.ts";
+import { readLayerIndex } from "./layer_index_file.ts";
 import { gzip, rawTar, treeSnapshot } from "../../tests/fixtures/images/tar_builder.ts";
 
 async function withStore(fn: (s: Awaited<ReturnType<typeof openStore>>) => Promise<void>) {
@@ -111,5 +112,38 @@ Deno.test("layers Berth makes keep symlinks that climb above the root; archives 
       }),
       /outside: symlink \/x -> ..\/..\/y points outside the image root/,
     );
+  });
+});
+
+Deno.test("a missing, empty, cut or stale layer index is rebuilt from the tar (it is not fsynced)", async () => {
+  await withStore(async (store) => {
+    const tar = rawTar([
+      { name: "etc/motd", data: "hello\n" },
+      { name: "etc/.wh.old", data: "" },
+      { name: "usr/bin/tool", data: "t".repeat(5000), mode: 0o755 },
+    ]);
+    const l = await store.ingestLayer(tar, { compression: "none", name: "l.tar" });
+    const files = store.layerFiles(l.diffId);
+    const good = await readLayerIndex(files.index);
+    const text = await Deno.readTextFile(files.index);
+    const damage: [string, () => Promise<void>][] = [
+      ["missing", () => Deno.remove(files.index)],
+      ["empty", () => Deno.writeTextFile(files.index, "")],
+      ["cut", () => Deno.writeTextFile(files.index, text.slice(0, text.length >> 1))],
+      [
+        "stale",
+        () => Deno.writeTextFile(files.index, text.replace(/"tarSize":\d+/, '"tarSize":1')),
+      ],
+    ];
+    for (const [what, hurt] of damage) {
+      await hurt();
+      const layer = what === "cut" ? openLayerSync(files) : await openLayer(files);
+      const e = layer.entries.get("/etc/motd");
+      assert.ok(e, what);
+      assert.equal(new TextDecoder().decode(layer.readFileSync(e)), "hello\n", what);
+      assert.ok(layer.whiteouts.has("/etc/old"), what);
+      layer.close();
+      assert.deepEqual(await readLayerIndex(files.index), good, `${what}: written back`);
+    }
   });
 });

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import type { LayerEntry, OpenLayer } from "./types.ts";
-import { type LayerIndexFile, readLayerIndex, readLayerIndexSync } from "./layer_index_file.ts";
+import { type LayerIndexFile, loadLayerIndex, loadLayerIndexSync } from "./layer_index_file.ts";
 
 /** An open layer; `close()` releases the tar's file descriptor. */
 export class IndexedLayer implements OpenLayer {
@@ -86,7 +86,7 @@ export class IndexedLayer implements OpenLayer {
  * ```
  */
 export async function openLayer(files: { tar: string; index: string }): Promise<IndexedLayer> {
-  return new IndexedLayer(files.tar, await readLayerIndex(files.index));
+  return new IndexedLayer(files.tar, await loadLayerIndex(files));
 }
 
 /**
@@ -100,5 +100,5 @@ export async function openLayer(files: { tar: string; index: string }): Promise<
  * ```
  */
 export function openLayerSync(files: { tar: string; index: string }): IndexedLayer {
-  return new IndexedLayer(files.tar, readLayerIndexSync(files.index));
+  return new IndexedLayer(files.tar, loadLayerIndexSync(files));
 }

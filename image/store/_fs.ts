@@ -11,11 +11,16 @@ export function tempPath(dir: string, label: string): string {
   return join(dir, `.${label}-${Deno.pid}-${randomBytes(6).toString("hex")}.tmp`);
 }
 
-/** Write a file atomically: temp file in the same directory, fsync, rename. */
+/**
+ * Write a file atomically: temp file in the same directory, fsync, rename. With
+ * `durable: false` the fsync is skipped (for files derivable from others: after a crash
+ * the renamed file may be empty or short, and its reader must rebuild it).
+ */
 export async function atomicWriteFile(
   path: string,
   data: Uint8Array | string,
   mode = 0o644,
+  durable = true,
 ): Promise<void> {
   const tmp = tempPath(dirname(path), "write");
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
@@ -23,7 +28,7 @@ export async function atomicWriteFile(
   try {
     let off = 0;
     while (off < bytes.length) off += await f.write(bytes.subarray(off));
-    await f.sync();
+    if (durable) await f.sync();
   } catch (e) {
     f.close();
     await removeQuietly(tmp);

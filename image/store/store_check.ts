@@ -7,13 +7,15 @@
  * blobs; every layer a config lists has its uncompressed tar (whose sha256 is the
  * `diff_id`) and its index. With `repair`, leftovers of interrupted work (files in
  * `tmp/`, blobs or layer files whose content does not match their name) are removed;
- * missing referenced content cannot be repaired and is reported.
+ * a missing or damaged layer index is rebuilt from its tar; missing referenced content
+ * cannot be repaired and is reported.
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { layerFiles } from "../layer/layer_ingest.ts";
+import { loadLayerIndexSync, readLayerIndex } from "../layer/layer_index_file.ts";
 import { parseDigest } from "./digest.ts";
 import type { Store } from "./store.ts";
 
@@ -197,13 +199,30 @@ export async function checkStore(
         const actual = await sha256File(files.tar);
         if (actual !== diffHex) {
           await repair(`layer tar ${files.tar} holds sha256:${actual}`, files.tar);
+          continue;
         }
-        await Deno.stat(files.index);
       } catch (err) {
         if (!(err instanceof Deno.errors.NotFound)) throw err;
         problems.push({
-          message: `layer sha256:${diffHex} has no uncompressed tar or index`,
+          message: `layer sha256:${diffHex} has no uncompressed tar`,
           repaired: false,
+        });
+        continue;
+      }
+      // The index is derivable and not fsynced: a damaged one is rebuilt (and rewritten)
+      // from the tar, as opening the layer would.
+      let indexOk = false;
+      try {
+        const ix = await readLayerIndex(files.index);
+        indexOk = ix.tarSize === (await Deno.stat(files.tar)).size;
+      } catch { /* damaged */ }
+      if (!indexOk) {
+        if (options.repair) loadLayerIndexSync(files);
+        problems.push({
+          message: `layer sha256:${diffHex} has a missing or damaged index${
+            options.repair ? " (rebuilt from the tar)" : ""
+          }`,
+          repaired: options.repair === true,
         });
       }
     }

@@ -59,3 +59,20 @@ Deno.test("checkStore() reports a layer whose uncompressed tar is gone", () =>
     const report = await checkStore(store);
     assert.match(report.problems.map((p) => p.message).join("\n"), /has no uncompressed tar/);
   }));
+
+Deno.test("checkStore() reports a damaged layer index, and repair rebuilds it from the tar", () =>
+  withStore(async (root) => {
+    const store = await openStore(root);
+    const base = await ensureBaseImage(store, { applets: ["sh"] });
+    const diffId = parseDigest(base.config.rootfs.diff_ids[0]!);
+    const { index } = layerFiles(store.layersDir, diffId);
+    const good = await Deno.readTextFile(index);
+    await Deno.writeTextFile(index, good.slice(0, 40));
+    const report = await checkStore(store);
+    assert.match(report.problems.map((p) => p.message).join("\n"), /damaged index/);
+    assert.ok(report.problems.every((p) => !p.repaired));
+    const repaired = await checkStore(store, { repair: true });
+    assert.ok(repaired.problems.some((p) => p.repaired && /rebuilt/.test(p.message)));
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(index)), JSON.parse(good));
+    assert.deepEqual((await checkStore(store)).problems, []);
+  }));

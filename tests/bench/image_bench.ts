@@ -168,7 +168,8 @@ async function importBench(tmp: string, quick: boolean): Promise<Row[]> {
     unit: "%",
     target: "≤ 20%",
     pass: quick ? undefined : overhead <= 0.2,
-    note: "wall-clock medians; includes the index file's write and fsync",
+    note:
+      "wall-clock medians; includes the index file's write (not fsynced: rebuilt from the tar if a crash damaged it)",
   });
   // The indexer's own CPU cost, in memory, best of several passes: stable on a busy host.
   const chunks: Uint8Array[] = [];
