@@ -24,12 +24,14 @@ export {
   type StdioSpec,
 } from "./kernel.ts";
 export {
+  type AdmitContext,
   BERTHBOX_MAGIC,
   type Binfmt,
   type BuiltinMain,
   type BuiltinRegistry,
   ELF_MAGIC,
   type ExecContext,
+  type ExecRefusal,
   type Executor,
   ProcessExit,
   ProcessKilled,

@@ -52,7 +52,13 @@ export {
   type WasiProcess,
 } from "./wasi_preview1.ts";
 export { GuestMemory } from "./_guest_memory.ts";
-export type { Binfmt, ExecContext, Executor } from "../kernel/executor.ts";
+export type {
+  AdmitContext,
+  Binfmt,
+  ExecContext,
+  ExecRefusal,
+  Executor,
+} from "../kernel/executor.ts";
 export type { Errno } from "../kernel/errno.ts";
 export type * from "../kernel/syscalls/api.ts";
 export type * from "../kernel/task.ts";
