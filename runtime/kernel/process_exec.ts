@@ -206,12 +206,27 @@ export async function resolveProgram(
   if (tooBig) return refuse(p, tooBig);
   const head = image.subarray(0, HEAD);
   if (head[0] === 0x23 && head[1] === 0x21) {
-    if (depth >= SCRIPT_DEPTH) return Errno.ELOOP;
+    if (depth >= SCRIPT_DEPTH) {
+      return refuse(p, {
+        errno: Errno.ELOOP,
+        reason: `more than ${SCRIPT_DEPTH} nested #! scripts`,
+      });
+    }
     const nl = head.indexOf(0x0a);
     const line = new TextDecoder().decode(head.subarray(2, nl < 0 ? head.length : nl)).trim();
     const m = /^(\S+)(?:\s+(.*))?$/.exec(line);
-    if (!m || !m[1]) return Errno.ENOEXEC;
+    if (!m || !m[1]) {
+      return refuse(p, { errno: Errno.ENOEXEC, reason: "#! without an interpreter" });
+    }
     const interp = m[1];
+    // As Linux: an interpreter path cut by the end of the header buffer is not guessed at.
+    const last = head[head.length - 1];
+    if (nl < 0 && image.length > HEAD && m[2] === undefined && last !== 0x20 && last !== 0x09) {
+      return refuse(p, {
+        errno: Errno.ENOEXEC,
+        reason: `#! interpreter path longer than the ${HEAD}-byte header`,
+      });
+    }
     const args = [interp, ...(m[2] ? [m[2].trim()] : []), path, ...argv.slice(1)];
     return resolveProgram(k, p, interp, args, env, depth + 1);
   }

@@ -157,3 +157,33 @@ Deno.test("argvRefusal counts UTF-8 bytes, a NUL and a pointer per string", () =
     Errno.E2BIG,
   );
 });
+
+Deno.test("#! headers Linux refuses: no interpreter, an interpreter path cut by the 256-byte header, deep nesting", async () => {
+  await withKernel({}, async (k) => {
+    const scripts: Record<string, string> = {
+      "/bin/empty": "#!   \necho\n",
+      "/bin/long": `#!/${"d".repeat(300)}/sh\n`,
+      "/bin/s1": "#!/bin/s2\n",
+      "/bin/s2": "#!/bin/s3\n",
+      "/bin/s3": "#!/bin/s4\n",
+      "/bin/s4": "#!/bin/s5\n",
+      "/bin/s5": "#!/bin/good\n",
+      ...files,
+    };
+    const cases = [
+      ["/bin/empty", Errno.ENOEXEC, /without an interpreter/],
+      ["/bin/long", Errno.ENOEXEC, /longer than the 256-byte header/],
+      ["/bin/s1", Errno.ELOOP, /nested #! scripts/],
+    ] as const;
+    for (const [path, errno, reason] of cases) {
+      await assert.rejects(
+        () => k.spawn({ argv: [path], fs: minimalRoot(k, { files: scripts }) }),
+        (e: unknown) => e instanceof SpawnError && e.errno === errno && reason.test(e.detail ?? ""),
+        path,
+      );
+    }
+    // Four levels are allowed, as Linux's binfmt_script.
+    const h = await k.spawn({ argv: ["/bin/s2"], fs: minimalRoot(k, { files: scripts }) });
+    assert.equal((await h.wait()).exitCode, 0);
+  });
+});
