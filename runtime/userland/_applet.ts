@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isErrno, strerror } from "../kernel/errno.ts";
+import { Errno, isErrno, strerror } from "../kernel/errno.ts";
 import type { Syscalls } from "../kernel/syscalls/api.ts";
 import type { BuiltinMain } from "./_builtin.ts";
 import { Opts, parseOpts } from "./_args.ts";
@@ -124,6 +124,13 @@ export function applet(def: AppletDef): BuiltinMain {
       code = await def.run(ctx, opts);
     } finally {
       await ctx.out.flush();
+    }
+    // A failed write to stdout (EINVAL from a /proc/sys file, ENOSPC, EIO…) is an error,
+    // as in coreutils and BusyBox; EPIPE is SIGPIPE's business.
+    const failed = ctx.out.error;
+    if (failed && failed !== Errno.EPIPE) {
+      await writeAll(sys, 2, utf8(`${prog}: write error: ${strerror(failed)}\n`));
+      return code === 0 ? 1 : code;
     }
     return code;
   };

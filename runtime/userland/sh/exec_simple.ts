@@ -283,7 +283,15 @@ export async function runPrepared(
     const fn = BUILTINS[name]!;
     const run = async () => {
       try {
-        return await fn(sh, argv);
+        const st = await fn(sh, argv);
+        if (cmd.redirs.length === 0) return st;
+        // Output into a redirection is written now, so a refused write is this builtin's
+        // failure (`echo 0 > /proc/sys/kernel/msgmni`: EINVAL), as in dash.
+        sh.out.takeError();
+        await sh.flushOut();
+        if (sh.out.takeError() === 0) return st;
+        await sh.error(`${name}: ${name}: I/O error`);
+        return 1;
       } catch (e) {
         return await builtinFailed(sh, e);
       }

@@ -36,6 +36,19 @@ export class Output {
   #sys: Syscalls;
   #fd = -1;
   #text = "";
+  #error = 0;
+
+  /**
+   * The errno of a write that failed since the last call (EBADF, EINVAL from a
+   * `/proc/sys` file, ENOSPC…), or 0; reading it clears it.
+   *
+   * @returns The errno or 0.
+   */
+  takeError(): number {
+    const e = this.#error;
+    this.#error = 0;
+    return e;
+  }
 
   /**
    * @param sys System calls of the shell's process.
@@ -85,7 +98,11 @@ export class Output {
       if (typeof n !== "number") n = await n;
       if (n === Errno.EINTR || n === Errno.EAGAIN) continue;
       if (n === Errno.EPIPE) throw new BrokenPipe();
-      if (n < 0) return; // EBADF and friends: the output is lost, as with a closed fd
+      if (n < 0) {
+        // The output is lost, as with a closed fd; the builtin that wrote it reports it.
+        this.#error = n;
+        return;
+      }
       bytes = bytes.subarray(n);
     }
   }

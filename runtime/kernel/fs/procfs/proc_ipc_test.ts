@@ -174,7 +174,6 @@ Deno.test("IPC sysctls refuse bad values with EINVAL and writes by non-root, lea
       "1 2",
       "",
     ].map((v) => `put '${v}' /proc/sys/kernel/msgmni`);
-    // `cat` reports the failing write (the shell's echo does not check its output).
     const r = await sh(
       k,
       [
@@ -196,6 +195,17 @@ Deno.test("IPC sysctls refuse bad values with EINVAL and writes by non-root, lea
         "refused\n".repeat(3) + "10\n8192\n8192\n",
     );
     assert.match(r.err, /Invalid argument/);
+    // The shell's echo and an applet writing stdout report a refused write and fail (dash,
+    // coreutils).
+    const direct = await sh(
+      k,
+      "echo 40000 > /proc/sys/kernel/msgmni || echo refused-echo;" +
+        " seq 40000 40000 > /proc/sys/kernel/msgmni || echo refused-seq;" +
+        " echo 31000 > /proc/sys/kernel/msgmni && cat /proc/sys/kernel/msgmni",
+    );
+    assert.equal(direct.out, "refused-echo\nrefused-seq\n31000\n");
+    assert.match(direct.err, /echo: I\/O error/);
+    assert.match(direct.err, /seq: write error: Invalid argument/);
     const user = await sh(
       k,
       "echo 5 > /proc/sys/kernel/msgmni || echo refused; cat /proc/sys/kernel/msgmni;" +
