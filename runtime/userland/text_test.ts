@@ -54,6 +54,20 @@ Deno.test("wc counts lines, words and bytes with GNU layout", async () => {
     (await runApplet(wc, ["wc", "-l", "/a"], { files: { "/a": "1\n2\n" } })).stdout,
     "2 /a\n",
   );
+  // The fast paths (bytes alone: no scan; lines and bytes: newline search) count the same.
+  const text = "é x\n\n  y z\nlast".repeat(5000);
+  const bytes = new TextEncoder().encode(text).length;
+  const lines = text.split("\n").length - 1;
+  assert.equal((await runApplet(wc, ["wc", "-c"], { stdin: text })).stdout, `${bytes}\n`);
+  assert.equal((await runApplet(wc, ["wc", "-l"], { stdin: text })).stdout, `${lines}\n`);
+  assert.equal(
+    (await runApplet(wc, ["wc", "-lc"], { stdin: text })).stdout,
+    `${String(lines).padStart(7)} ${String(bytes).padStart(7)}\n`,
+  );
+  assert.equal(
+    (await runApplet(wc, ["wc", "-lwc"], { stdin: text })).stdout,
+    `${String(lines).padStart(7)} ${String(20001).padStart(7)} ${String(bytes).padStart(7)}\n`,
+  );
 });
 
 Deno.test("sort: default, -r, -n, -u, -k with -t", async () => {

@@ -44,7 +44,7 @@ export const wc = applet({
         continue;
       }
       const st = ctx.sys.fstat(fd);
-      const c = await count(ctx.sys, fd);
+      const c = await count(ctx.sys, fd, show);
       if (fd !== 0) ctx.sys.close(fd);
       if (isErrno(c)) {
         await ctx.fail(f, c);
@@ -91,9 +91,19 @@ export const wc = applet({
   },
 });
 
-async function count(sys: Parameters<typeof readSome>[0], fd: number): Promise<Counts | Errno> {
+/**
+ * Counts what `show` asks for. Bytes alone need no scan and lines alone a search for
+ * newlines (as coreutils does); anything else looks at every byte.
+ */
+async function count(
+  sys: Parameters<typeof readSome>[0],
+  fd: number,
+  show: string[],
+): Promise<Counts | Errno> {
   const c: Counts = { lines: 0, words: 0, bytes: 0, chars: 0, maxLine: 0 };
   const buf = new Uint8Array(65536);
+  const bytesOnly = show.every((k) => k === "c");
+  const linesOnly = !bytesOnly && show.every((k) => k === "c" || k === "l");
   let inWord = false;
   let lineLen = 0;
   for (;;) {
@@ -101,6 +111,12 @@ async function count(sys: Parameters<typeof readSome>[0], fd: number): Promise<C
     if (isErrno(n)) return n;
     if (n === 0) break;
     c.bytes += n;
+    if (bytesOnly) continue;
+    if (linesOnly) {
+      const view = n === buf.length ? buf : buf.subarray(0, n);
+      for (let i = view.indexOf(10); i >= 0; i = view.indexOf(10, i + 1)) c.lines++;
+      continue;
+    }
     for (let i = 0; i < n; i++) {
       const b = buf[i]!;
       if ((b & 0xc0) !== 0x80) c.chars++;
