@@ -30,6 +30,10 @@ interface Summary {
   Status: string;
   Labels: Record<string, string>;
   Mounts: { Source?: string; Destination: string }[];
+  /** With `?size=1`: the writable layer's bytes. */
+  SizeRw?: number;
+  /** With `?size=1`: the image's bytes plus the writable layer's. */
+  SizeRootFs?: number;
 }
 
 function filtersJson(list: string[]): string | undefined {
@@ -70,10 +74,14 @@ async function drain(p: Promise<{ bytes(): Promise<Uint8Array> }>): Promise<void
 /** `berth ps`. */
 export async function ps(ctx: Context, args: ParsedArgs): Promise<number> {
   const last = flagBool(args, "latest") ? 1 : (flagInt(args, "last") ?? -1);
+  const format = flagString(args, "format") ?? "";
+  // As the docker CLI: a format that shows .Size asks for sizes without -s.
+  const size = flagBool(args, "size") || /\.Size\b/.test(format);
   const list = await ctx.api.json<Summary[]>("GET", "/containers/json", {
     query: {
       all: flagBool(args, "all") || last > 0 ? 1 : undefined,
       limit: last > 0 ? last : undefined,
+      size: size && !flagBool(args, "quiet") ? 1 : undefined,
       filters: filtersJson(flagList(args, "filter")),
     },
   });
@@ -101,7 +109,9 @@ export async function ps(ctx: Context, args: ParsedArgs): Promise<number> {
       Ports: "",
       State: c.State,
       Status: c.Status,
-      Size: "0B",
+      Size: c.SizeRw === undefined
+        ? "0B"
+        : `${humanSize(c.SizeRw)} (virtual ${humanSize(c.SizeRootFs ?? c.SizeRw)})`,
       Names: c.Names.map((n) => n.replace(/^\//, "")).join(","),
       Labels: Object.entries(c.Labels).map(([k, v]) => `${k}=${v}`).join(","),
       Mounts: c.Mounts.map((m) => m.Source ?? m.Destination).join(","),
@@ -110,8 +120,9 @@ export async function ps(ctx: Context, args: ParsedArgs): Promise<number> {
   });
   const text = formatList(
     rows,
-    flagString(args, "format") ?? "",
-    "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
+    format,
+    "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}" +
+      (flagBool(args, "size") ? "\t{{.Size}}" : ""),
     { ID: "CONTAINER ID", RunningFor: "CREATED", CreatedAt: "CREATED AT" },
   );
   if (text !== "") ctx.out(text);
@@ -311,9 +322,18 @@ async function inspectWith(
   return failed ? 1 : 0;
 }
 
+/** `?size=1` when `inspect -s` asks for a container's sizes (SizeRw, SizeRootFs). */
+function sizeQuery(args: ParsedArgs): { query?: Record<string, string | number | undefined> } {
+  return flagBool(args, "size") ? { query: { size: 1 } } : {};
+}
+
 /** `berth container inspect`. */
 export function inspectContainer(ctx: Context, args: ParsedArgs): Promise<number> {
-  return inspectWith(ctx, args, (ref) => ctx.api.json("GET", `/containers/${ref}/json`));
+  return inspectWith(
+    ctx,
+    args,
+    (ref) => ctx.api.json("GET", `/containers/${ref}/json`, sizeQuery(args)),
+  );
 }
 
 /** `berth inspect`: a container, else an image. */
@@ -322,7 +342,7 @@ export function inspectAny(ctx: Context, args: ParsedArgs): Promise<number> {
   return inspectWith(ctx, args, async (ref) => {
     if (type !== "image") {
       try {
-        return await ctx.api.json("GET", `/containers/${ref}/json`);
+        return await ctx.api.json("GET", `/containers/${ref}/json`, sizeQuery(args));
       } catch (err) {
         if (!(err instanceof DaemonError) || err.status !== 404 || type === "container") throw err;
       }

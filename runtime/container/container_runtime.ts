@@ -143,6 +143,8 @@ export interface ContainerFs {
   statPath(record: ContainerRecord, path: string): Promise<PathStat>;
   /** Extract a tar into a directory (`cp` in, `PUT /archive`). */
   extract(record: ContainerRecord, dir: string, tar: Uint8Array): Promise<void>;
+  /** Bytes of the writable layer (Docker's `SizeRw`: files and symlinks, hard links once). */
+  sizeRw(record: ContainerRecord): Promise<number>;
 }
 
 /** Docker's `X-Docker-Container-Path-Stat` fields. */

@@ -102,6 +102,9 @@ class NoRootfs implements ContainerFs {
   extract(): never {
     return this.#fail();
   }
+  sizeRw(): Promise<number> {
+    return Promise.resolve(0); // no root, no writable layer
+  }
 }
 
 /** `CLONE_NEW*` flags from the spec's namespaces (`--pid host` etc. leave one out). */

@@ -28,6 +28,7 @@ import type { ProcessFs } from "../kernel/process_fs.ts";
 import type { MemoryCharger } from "../kernel/task.ts";
 import { atomicWrite, type ContainerRecord, ZERO_TIME } from "./container_state.ts";
 import type { ContainerFs, FsChange, PathStat } from "./container_runtime.ts";
+import { upperTarSize, upperTreeSize } from "./container_size.ts";
 import type { KernelMounts, RootfsProvider } from "./kernel_runtime.ts";
 import type { FileSystem } from "../kernel/vfs/types.ts";
 
@@ -579,6 +580,12 @@ export class OverlayRootfs implements RootfsProvider {
       const node = lookupPath(ovl.root, dir);
       if (!node || kindOf(node.stat().mode) !== "dir") throw new PathNotFoundError(dir);
       applyTar(ovl.root, dir, tar);
+    },
+    sizeRw: (record) => {
+      // A container not loaded since the daemon started is measured from its saved layer.
+      const ovl = this.#overlays.get(record.Id);
+      if (ovl) return Promise.resolve(upperTreeSize(ovl.upperFs.root));
+      return upperTarSize(`${this.#dir(record)}/upper.tar`);
     },
   };
 }

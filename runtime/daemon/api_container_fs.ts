@@ -10,7 +10,7 @@ import type { ImageConfig } from "../../image/mod.ts";
 import type { Container, ContainerEngine } from "../container/container_engine.ts";
 import type { Daemon } from "./daemon.ts";
 import { imageSize, repoTags } from "./api_images.ts";
-import { containerSummary } from "./api_containers.ts";
+import { containerSizes, containerSummary } from "./api_containers.ts";
 import { ApiError, queryBool, type Router } from "./router.ts";
 
 /** Docker's stats object for one reading. */
@@ -297,6 +297,7 @@ export function registerContainerFsRoutes(
   router.add("GET", "/system/df", async (_req, res) => {
     const images = await store.images();
     const all = engine.all();
+    const sizes = await containerSizes(engine, all, { images: () => Promise.resolve(images) });
     const layers = new Map<string, number>();
     for (const i of images) for (const l of i.manifest.layers) layers.set(l.digest, l.size);
     await res.json(200, {
@@ -309,7 +310,7 @@ export function registerContainerFsRoutes(
         Containers: all.filter((c) => c.record.Image === i.id).length,
         Created: Math.floor((Date.parse(i.config.created ?? "") || 0) / 1000),
       })),
-      Containers: all.map((c) => ({ ...containerSummary(c), SizeRw: 0 })),
+      Containers: all.map((c, i) => ({ ...containerSummary(c), ...sizes[i] })),
       Volumes: [],
       BuildCache: [],
     });

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Store } from "../../image/mod.ts";
 import type { Container, ContainerEngine } from "../container/container_engine.ts";
 import { parseCreateRequest } from "../container/container_config.ts";
 import {
@@ -16,6 +17,7 @@ import { parseLogOptions } from "../container/container_logs.ts";
 import { statusWords } from "../container/container_status.ts";
 import type { ContainerRecord } from "../container/container_state.ts";
 import { parseFilters, parseTimeArg } from "./api_system.ts";
+import { imageSize } from "./api_images.ts";
 import type { HijackedConn } from "./http_server.ts";
 import { ApiError, jsonBody, queryBool, type Router } from "./router.ts";
 import { encodeFrame } from "./stream_framing.ts";
@@ -147,16 +149,49 @@ function optionalInt(q: URLSearchParams, name: string): number | undefined {
 }
 
 /**
+ * Docker's `SizeRw` (the writable layer's bytes) and `SizeRootFs` (the image's layers plus
+ * the writable layer) of containers, for `?size=1` and `/system/df`.
+ *
+ * @param engine The engine (its runtime measures the layers).
+ * @param list The containers.
+ * @param store The image store (image sizes).
+ * @returns The sizes, in the order of `list`.
+ * @example
+ * ```ts ignore
+ * const [{ SizeRw, SizeRootFs }] = await containerSizes(engine, [c], store);
+ * ```
+ */
+export async function containerSizes(
+  engine: ContainerEngine,
+  list: Container[],
+  store: Pick<Store, "images">,
+): Promise<{ SizeRw: number; SizeRootFs: number }[]> {
+  if (list.length === 0) return [];
+  const imageBytes = new Map<string, number>(
+    (await store.images()).map((i) => [i.id, imageSize(i)]),
+  );
+  return await Promise.all(list.map(async (c) => {
+    const rw = await engine.runtime.fs.sizeRw(c.record);
+    return { SizeRw: rw, SizeRootFs: (imageBytes.get(c.record.Image) ?? 0) + rw };
+  }));
+}
+
+/**
  * Register the container routes.
  *
  * @param router The router.
  * @param engine The engine.
+ * @param store The image store (for `?size=1`).
  * @example
  * ```ts ignore
- * registerContainerRoutes(router, engine);
+ * registerContainerRoutes(router, engine, store);
  * ```
  */
-export function registerContainerRoutes(router: Router, engine: ContainerEngine): void {
+export function registerContainerRoutes(
+  router: Router,
+  engine: ContainerEngine,
+  store: Pick<Store, "images">,
+): void {
   router.add("POST", "/containers/create", async (req, res) => {
     const body = await jsonBody(req);
     const parsed = parseCreateRequest(body);
@@ -178,11 +213,21 @@ export function registerContainerRoutes(router: Router, engine: ContainerEngine)
     if (!all && limit <= 0 && !filters.status) list = list.filter((c) => c.record.State.Running);
     list = list.filter((c) => matchesFilters(c, filters));
     if (limit > 0) list = list.slice(0, limit);
-    await res.json(200, list.map((c) => containerSummary(c, now)));
+    const rows = list.map((c) => containerSummary(c, now));
+    if (queryBool(req.query, "size")) {
+      const sizes = await containerSizes(engine, list, store);
+      rows.forEach((r, i) => Object.assign(r, sizes[i]));
+    }
+    await res.json(200, rows);
   });
 
-  router.add("GET", "/containers/{id}/json", async (_req, res, p) => {
-    await res.json(200, inspectContainer(engine.get(p.id!).record));
+  router.add("GET", "/containers/{id}/json", async (req, res, p) => {
+    const c = engine.get(p.id!);
+    const body = inspectContainer(c.record);
+    if (queryBool(req.query, "size")) {
+      Object.assign(body, (await containerSizes(engine, [c], store))[0]);
+    }
+    await res.json(200, body);
   });
 
   router.add("POST", "/containers/{id}/start", async (_req, res, p) => {

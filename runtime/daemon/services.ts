@@ -102,7 +102,7 @@ export const containerServiceFactory: ServiceFactory = async (
   });
   return {
     register(router: Router) {
-      registerContainerRoutes(router, engine);
+      registerContainerRoutes(router, engine, store);
       registerContainerFsRoutes(router, daemon, engine, store);
       registerExecRoutes(router, daemon, engine);
       registerImageIoRoutes(router, daemon, store, new KernelStepRunner(kernel, store));
