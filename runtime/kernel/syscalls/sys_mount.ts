@@ -65,7 +65,7 @@ function copySubmounts(from: Mount, top: Inode, to: Mount): void {
     copySubmounts(child, child.root, c);
     c.parent = to;
     c.mountpoint = point;
-    to.children.set(point, c);
+    to.addChild(point, c);
   }
 }
 

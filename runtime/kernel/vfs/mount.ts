@@ -35,6 +35,8 @@ export const MNT = { FORCE: 1, DETACH: 2, EXPIRE: 4 } as const;
 let nextMountId = 20;
 
 /** One mount: a file system subtree attached at a point of its parent mount. */
+const NO_CHILDREN: ReadonlyMap<Inode, Mount> = new Map<Inode, Mount>();
+
 export class Mount {
   /** Mount id as `/proc/PID/mountinfo` shows it. */
   readonly id: number = nextMountId++;
@@ -46,14 +48,38 @@ export class Mount {
   parent: Mount | null = null;
   /** Directory of the parent mount this mount covers. */
   mountpoint: Inode | null = null;
-  /** Mounts attached to directories of this mount, by covered inode. */
-  readonly children: Map<Inode, Mount> = new Map();
+  /** Mounts attached to directories of this mount (allocated on first use: most have none). */
+  #children: Map<Inode, Mount> | null = null;
   /** `MS_RDONLY` and friends. */
   flags: number;
   /** Source as `/proc/mounts` shows it. */
   readonly source: string;
   /** Open file descriptions on this mount (`umount2` without `MNT_DETACH` is `EBUSY` while > 0). */
   openFiles = 0;
+
+  /** Mounts attached to directories of this mount, by covered inode. */
+  get children(): ReadonlyMap<Inode, Mount> {
+    return this.#children ?? NO_CHILDREN;
+  }
+
+  /**
+   * Record `m` as attached over `inode` (callers set `m.parent` and `m.mountpoint`).
+   *
+   * @param inode The covered directory.
+   * @param m The child mount.
+   */
+  addChild(inode: Inode, m: Mount): void {
+    (this.#children ??= new Map()).set(inode, m);
+  }
+
+  /**
+   * Forget the mount attached over `inode`.
+   *
+   * @param inode The covered directory.
+   */
+  removeChild(inode: Inode): void {
+    this.#children?.delete(inode);
+  }
 
   /**
    * A detached mount of `fs` showing `root`.
@@ -118,7 +144,7 @@ export class MountNamespace {
   attach(m: Mount, at: Loc): void {
     m.parent = at.mount;
     m.mountpoint = at.inode;
-    at.mount.children.set(at.inode, m);
+    at.mount.addChild(at.inode, m);
   }
 
   /**
@@ -127,7 +153,7 @@ export class MountNamespace {
    * @param m An attached, non-root mount.
    */
   detach(m: Mount): void {
-    if (m.parent && m.mountpoint) m.parent.children.delete(m.mountpoint);
+    if (m.parent && m.mountpoint) m.parent.removeChild(m.mountpoint);
     m.parent = null;
     m.mountpoint = null;
   }
@@ -157,7 +183,7 @@ export class MountNamespace {
         const cc = copy(child);
         cc.parent = c;
         cc.mountpoint = inode;
-        c.children.set(inode, cc);
+        c.addChild(inode, cc);
       }
       return c;
     };
