@@ -15,7 +15,13 @@
  *   without `redirect_dir` does (`mv` then copies and deletes); directories that exist only
  *   in the upper tree, and all non-directories, are renamed in place. `RENAME_EXCHANGE`
  *   is supported only between names that exist only in the upper tree (else `EXDEV`).
- * - hard links of a lower file are broken on copy-up (as with overlayfs `index=off`).
+ * - hard links of a lower file are broken on copy-up (as with overlayfs `index=off`, the
+ *   default): the name written through gets its own upper file, the other names keep the
+ *   lower data. Before copy-up the names of one lower file share an inode number and
+ *   report `nlink` = the number of its names still visible; each name copied up or removed
+ *   lowers the others' count. A copied-up name keeps the inode number it had (Linux's
+ *   constant `st_ino` across copy-up), so after the break two files can share a number,
+ *   each with `nlink` 1 (as on Linux, where tools key hard links on `nlink > 1`).
  *
  * The upper tree lives in memory, charged to the memory cgroup, except files larger than a
  * threshold (default {@link DEFAULT_SPILL_THRESHOLD}, 4 MiB) when a per-container spill
@@ -71,6 +77,11 @@ function typeBits(t: LayerEntry["type"]): number {
 function ts(ms: number): { sec: number; nsec: number } {
   const sec = Math.floor(ms / 1000);
   return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
+}
+
+/** Identity of a lower file's data (shared by the hits of its hard links). */
+function lowerKey(hit: MergedHit): string {
+  return `${hit.layer}:${hit.entry.dataOffset}`;
 }
 
 /** Join a directory path and a name. */
@@ -133,7 +144,7 @@ export class OvlNode implements Inode {
     this.name = name;
     this.upper = upper;
     this.lower = lower;
-    this.#lowerIno = LOWER_INO_BASE + fs.nextLowerIno++;
+    this.#lowerIno = (lower && fs.sharedLowerIno(lower)) ?? LOWER_INO_BASE + fs.nextLowerIno++;
   }
 
   /**
@@ -179,7 +190,7 @@ export class OvlNode implements Inode {
       dev: this.fs.dev,
       ino: this.ino,
       mode: typeBits(e.type) | (e.mode & 0o7777),
-      nlink: e.type === "dir" ? 2 : 1,
+      nlink: e.type === "dir" ? 2 : this.fs.lowerNlink(this.lower as MergedHit),
       uid: e.uid,
       gid: e.gid,
       rdev,
@@ -330,6 +341,7 @@ export class OvlNode implements Inode {
     }
     node.atimeMs = node.mtimeMs = e.mtimeMs;
     this.fs.upperIno.set(node, this.#lowerIno);
+    if (kind !== "dir") this.fs.dropLowerName(this.path(), hit);
     this.upper = node;
     if (kind !== "dir") this.lower = null;
     for (let i = 0; i < this.#opens; i++) node.retain();
@@ -380,7 +392,7 @@ export class OvlNode implements Inode {
     if (c.upper) {
       const r = u.unlink(name, dir);
       if (r !== 0) return r;
-    }
+    } else if (c.lower && !isDir) this.fs.dropLowerName(c.path(), c.lower);
     if (needWhiteout) this.fs.putWhiteout(u, name);
     this.kids.delete(name);
     c.up = null;
@@ -406,7 +418,8 @@ export class OvlNode implements Inode {
         return Errno.EXDEV;
       }
     }
-    if (dst === src) return 0;
+    // Two names of one lower file (a tar hard link) are one inode: nothing to do (Linux).
+    if (dst === src || (dst && !src.upper && !dst.upper && src.ino === dst.ino)) return 0;
     const su = src.copyUp();
     if (typeof su === "number") return su;
     const ou = this.copyUp();
@@ -492,6 +505,10 @@ export class OverlayFs implements FileSystem {
   nextLowerIno = 1;
   /** Inode numbers of upper nodes (see `OvlNode.ino`). */
   readonly upperIno: WeakMap<TmpNode, number> = new WeakMap();
+  /** Lower hard-link groups: data key → names still visible (built on first need). */
+  #linkGroups: Map<string, Set<string>> | null = null;
+  /** Inode numbers of lower files with several names, by data key. */
+  readonly #groupIno = new Map<string, number>();
 
   /**
    * Mount `lower` with an empty upper tree.
@@ -535,6 +552,80 @@ export class OverlayFs implements FileSystem {
       cred: { uid: 0, gid: 0, euid: 0, egid: 0, groups: [] },
     }) as TmpNode;
     w.whiteout = true;
+  }
+
+  /**
+   * The names of lower files that have more than one (tar hard links), grouped by the
+   * file's data (layer and data offset: a hard link's hit shares its target's), found once
+   * from the layers' `hardlink` entries: only their paths and their targets can be names of
+   * a shared file.
+   */
+  #groups(): Map<string, Set<string>> {
+    if (this.#linkGroups) return this.#linkGroups;
+    const groups = new Map<string, Set<string>>();
+    const candidates = new Set<string>();
+    for (const layer of this.lower.layers) {
+      for (const e of layer.entries.values()) {
+        if (e.type !== "hardlink") continue;
+        candidates.add(e.path);
+        if (e.linkTarget) candidates.add(e.linkTarget);
+      }
+    }
+    for (const path of candidates) {
+      const hit = this.lower.lookup(path);
+      if (!hit || hit.entry.type === "dir") continue;
+      const key = lowerKey(hit);
+      let names = groups.get(key);
+      if (!names) groups.set(key, names = new Set());
+      names.add(path);
+    }
+    for (const [key, names] of groups) if (names.size < 2) groups.delete(key);
+    this.#linkGroups = groups;
+    return groups;
+  }
+
+  /**
+   * The inode number shared by the names of a lower file that has several, or undefined
+   * for a file with one name (and directories).
+   *
+   * @param hit A lower hit.
+   * @returns The number, or undefined.
+   */
+  sharedLowerIno(hit: MergedHit): number | undefined {
+    if (hit.entry.type === "dir") return undefined;
+    const key = lowerKey(hit);
+    if (!this.#groups().has(key)) return undefined;
+    let ino = this.#groupIno.get(key);
+    if (ino === undefined) {
+      ino = LOWER_INO_BASE + this.nextLowerIno++;
+      this.#groupIno.set(key, ino);
+    }
+    return ino;
+  }
+
+  /**
+   * `st_nlink` of a lower non-directory: how many of its names are still visible.
+   *
+   * @param hit A lower hit.
+   * @returns The count (1 for a file with one name).
+   */
+  lowerNlink(hit: MergedHit): number {
+    return this.#groups().get(lowerKey(hit))?.size ?? 1;
+  }
+
+  /**
+   * A name of a lower file stops showing it (copied up or removed): the link is broken.
+   *
+   * @param path The name.
+   * @param hit The lower file it showed.
+   */
+  dropLowerName(path: string, hit: MergedHit): void {
+    const groups = this.#groups();
+    const key = lowerKey(hit);
+    const names = groups.get(key);
+    if (!names) return;
+    names.delete(path);
+    if (names.size === 0) groups.delete(key);
   }
 
   options(): string {
