@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { Errno } from "../../kernel/errno.ts";
-import { W } from "../../kernel/syscalls/api.ts";
+import { Errno, strerror } from "../../kernel/errno.ts";
+import { O, W } from "../../kernel/syscalls/api.ts";
 import type { AndOr, Command, Word } from "./ast.ts";
 import { BUILTINS, SPECIAL_BUILTINS } from "./builtins.ts";
 import { expandString, expandWord } from "./expand.ts";
@@ -37,6 +37,8 @@ export interface Prepared {
 }
 
 const X_OK = 1;
+const O_RDONLY = O.RDONLY;
+const O_CLOEXEC = O.CLOEXEC;
 
 /** The text of a word that needs no expansion (one literal part), else undefined. */
 function literalWord(w: Word): string | undefined {
@@ -322,7 +324,8 @@ export interface Deferred {
  * @param argv Command and arguments.
  * @param assigns Extra environment.
  * @param deferred When given, the pumps are queued there instead of run.
- * @param opts `path` to exec instead of argv[0]; `quiet` returns the errno unreported.
+ * @param opts `path` to exec instead of argv[0]; `quiet` returns the errno unreported;
+ *   `label` goes before the name in messages (`exec: `).
  * @returns The pid, or a negated exit status after reporting the error.
  */
 export async function spawnCommand(
@@ -330,7 +333,7 @@ export async function spawnCommand(
   argv: string[],
   assigns: [string, string][],
   deferred?: Deferred[],
-  opts: { path?: string; quiet?: boolean } = {},
+  opts: { path?: string; quiet?: boolean; label?: string } = {},
 ): Promise<number> {
   await sh.flushOut();
   const name = argv[0]!;
@@ -340,7 +343,7 @@ export async function spawnCommand(
     const found = searchPath(sh, name, new Map(assigns).get("PATH") ?? sh.lookup("PATH"));
     if (found === undefined || "denied" in found) {
       if (opts.quiet) return Errno.ENOENT;
-      await sh.error(`${name}: ${found ? "Permission denied" : "not found"}`);
+      await sh.error(`${opts.label ?? ""}${name}: ${found ? "Permission denied" : "not found"}`);
       return found ? -126 : -127;
     }
     resolved = found.path;
@@ -352,9 +355,14 @@ export async function spawnCommand(
   let pid = sh.sys.spawn({ path: resolved ?? name, argv, env, fileActions });
   if (typeof pid !== "number") pid = await pid;
   if (pid === Errno.ENOEXEC) {
+    // POSIX: a file the kernel cannot run is a shell script, unless it looks binary.
     const path = resolved ?? name;
-    pid = sh.sys.spawn({ path: "/bin/sh", argv: ["sh", path, ...argv.slice(1)], env, fileActions });
-    if (typeof pid !== "number") pid = await pid;
+    if (!(await looksBinary(sh, path))) {
+      const argvSh = ["sh", path, ...argv.slice(1)];
+      let r = sh.sys.spawn({ path: SH_FALLBACK, argv: argvSh, env, fileActions });
+      if (typeof r !== "number") r = await r;
+      if (r !== Errno.ENOENT) pid = r;
+    }
   }
   table.releaseAll();
   if (pid >= 0) {
@@ -364,20 +372,74 @@ export async function spawnCommand(
   }
   for (const p of pumps) table.release(p.fd);
   if (opts.quiet) return pid;
-  if (pid === Errno.ENOENT || pid === Errno.ENOTDIR) {
-    await sh.error(`${name}: not found`);
-    return -127;
+  const failure = execFailure(pid);
+  await sh.error(`${opts.label ?? ""}${name}: ${failure.message}`);
+  return -failure.status;
+}
+
+/** The shell run for a text file the kernel refuses (`ENOEXEC`), as dash's `_PATH_BSHELL`. */
+const SH_FALLBACK = "/bin/sh";
+
+/** How many leading bytes decide whether a file is binary (bash's and dash's 80). */
+const BINARY_PROBE = 80;
+
+/**
+ * Whether a file the kernel refused with `ENOEXEC` looks binary, so it is not run as a
+ * shell script: a NUL byte before the first newline of its first 80 bytes (bash, dash
+ * 0.5.12), which the wasm magic `\0asm` has. An unreadable file is not binary (the
+ * fallback shell then reports it).
+ *
+ * @param sh The shell.
+ * @param path The file.
+ * @returns Whether it is binary.
+ */
+export async function looksBinary(sh: Shell, path: string): Promise<boolean> {
+  let fd = sh.sys.openat(-100, path, O_RDONLY | O_CLOEXEC, 0);
+  if (typeof fd !== "number") fd = await fd;
+  if (fd < 0) return false;
+  try {
+    const buf = new Uint8Array(BINARY_PROBE);
+    let n = sh.sys.read(fd, buf);
+    if (typeof n !== "number") n = await n;
+    for (let i = 0; i < n; i++) {
+      if (buf[i] === 10) return false;
+      if (buf[i] === 0) return true;
+    }
+    return false;
+  } finally {
+    sh.sys.close(fd);
   }
-  if (pid === Errno.EACCES || pid === Errno.EISDIR || pid === Errno.ENOEXEC) {
-    await sh.error(`${name}: Permission denied`);
-    return -126;
+}
+
+/**
+ * The message and status of a failed exec or spawn, as dash 0.5.12 reports them:
+ * `ENOENT`/`ENOTDIR` are "not found" and, with `ELOOP` and `ENAMETOOLONG`, status 127;
+ * every other errno (`EACCES`, `ENOEXEC`, `ENOMEM`, `EAGAIN`, `E2BIG`, …) is its
+ * `strerror` text and status 126.
+ *
+ * @param errno The negated errno.
+ * @returns Message and status.
+ * @example
+ * ```ts
+ * import { Errno } from "../../kernel/errno.ts";
+ * import { execFailure } from "./exec_simple.ts";
+ * console.assert(execFailure(Errno.ENOEXEC).message === "Exec format error");
+ * console.assert(execFailure(Errno.ENOENT).status === 127);
+ * ```
+ */
+export function execFailure(errno: number): { message: string; status: number } {
+  switch (errno) {
+    case Errno.ENOENT:
+    case Errno.ENOTDIR:
+      return { message: "not found", status: 127 };
+    case Errno.ELOOP:
+    case Errno.ENAMETOOLONG:
+      return { message: strerror(errno), status: 127 };
+    case Errno.EISDIR:
+      return { message: strerror(Errno.EACCES), status: 126 };
+    default:
+      return { message: strerror(errno), status: 126 };
   }
-  if (pid === Errno.EAGAIN || pid === Errno.ENOMEM) {
-    await sh.error("Cannot fork");
-    return -2;
-  }
-  await sh.error(`${name}: cannot execute (errno ${-pid})`);
-  return -126;
 }
 
 /** Converts a `wait4` status word to a shell status (128+n for a signal). */
@@ -463,14 +525,18 @@ export async function startBackgroundSimple(sh: Shell, item: AndOr): Promise<Job
  */
 export async function execReplace(sh: Shell, argv: string[]): Promise<number> {
   if (sh.subshell) {
-    const pid = await spawnCommand(sh, argv, []);
+    const pid = await spawnCommand(sh, argv, [], undefined, { label: "exec: " });
     throw new ExitSignal(pid < 0 ? -pid : await waitPid(sh, pid));
   }
   const name = argv[0]!;
-  const path = findInPath(sh, name);
-  if (!path) {
-    await sh.error(`exec: ${name}: not found`);
-    throw new ExitSignal(127);
+  let path = name;
+  if (!name.includes("/")) {
+    const found = searchPath(sh, name, sh.lookup("PATH"));
+    if (found === undefined || "denied" in found) {
+      await sh.error(`exec: ${name}: ${found ? "Permission denied" : "not found"}`);
+      throw new ExitSignal(found ? 126 : 127);
+    }
+    path = found.path;
   }
   await sh.flushOut();
   // A here-document for the new program goes into a pipe now: nobody is left to feed it
@@ -492,8 +558,16 @@ export async function execReplace(sh: Shell, argv: string[]): Promise<number> {
     if (a.op === "dup2") sh.sys.dup3(a.fd, a.newfd, 0);
     else if (a.op === "close") sh.sys.close(a.fd);
   }
-  let r = sh.sys.execve(path, argv, sh.environ());
+  const env = sh.environ();
+  let r = sh.sys.execve(path, argv, env);
   if (typeof r !== "number") r = await r;
-  await sh.error(`exec: ${name}: ${r === Errno.EACCES ? "Permission denied" : "not found"}`);
-  throw new ExitSignal(r === Errno.EACCES ? 126 : 127);
+  if (r === Errno.ENOEXEC && !(await looksBinary(sh, path))) {
+    let s = sh.sys.execve(SH_FALLBACK, ["sh", path, ...argv.slice(1)], env);
+    if (typeof s !== "number") s = await s;
+    if (s !== Errno.ENOENT) r = s;
+  }
+  // As dash, a failed exec ends the shell (interactive too: dash clears -i first).
+  const failure = execFailure(r);
+  await sh.error(`exec: ${name}: ${failure.message}`);
+  throw new ExitSignal(failure.status);
 }

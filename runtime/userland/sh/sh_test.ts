@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { fc, runs } from "../../../tests/_property.ts";
 import { runShell } from "./_test_machine.ts";
+import { wasiKernel } from "../../wasi/_test_kernel.ts";
+import { applets } from "../mod.ts";
 
 async function check(script: string, stdout: string, status = 0, stderr = "") {
   const r = await runShell(script);
@@ -239,4 +241,115 @@ Deno.test("sh jobs lists background jobs, kill %n reaches them", async () => {
     "{ sleep 5; echo x; } & jobs; kill %1; wait %1; echo st=$?",
     "[1] Running                 { sleep 5; echo x; }\nst=143\n",
   );
+});
+
+// --- exec failures (the kernel's exec admission), through WASI's real executor ---
+
+/** `\0asm`, a version, then garbage: WASI's admission refuses it with ENOEXEC. */
+const BAD_WASM = Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff, 0x13, 0x37, 0x0a, 0x41);
+
+async function wat(text: string): Promise<Uint8Array> {
+  const wabt = await (await import("wabt")).default();
+  const mod = wabt.parseWat("m.wat", text);
+  const bytes = new Uint8Array(mod.toBinary({}).buffer);
+  mod.destroy();
+  return bytes;
+}
+
+/** Runs `sh -c script` on a kernel with the WASI executor, the files at mode 0755. */
+async function runWithWasi(
+  script: string,
+  files: Record<string, Uint8Array | string>,
+  cgroup?: { memoryMax?: number; pidsMax?: number },
+): Promise<{ stdout: string; stderr: string; status: number }> {
+  const wk = await wasiKernel([], {}, files, applets);
+  try {
+    if (cgroup) assert.ok(typeof wk.kernel.cgroups.create("/lim", cgroup) !== "number");
+    const r = await wk.run(["sh", "-c", script], {
+      env: ["PATH=/bin:/usr/bin"],
+      ...(cgroup ? { cgroup: "/lim" } : {}),
+    });
+    return { stdout: r.stdout, stderr: r.stderr, status: r.code };
+  } finally {
+    await wk.shutdown();
+  }
+}
+
+Deno.test("sh: a binary file the kernel refuses (ENOEXEC) is 'Exec format error' 126, not run as a script", async () => {
+  const files = {
+    "/bin/x.wasm": BAD_WASM,
+    "/bin/nulfirst": "abc\0def\necho never\n",
+  };
+  const r = await runWithWasi(
+    "/bin/x.wasm a; echo $?; x.wasm; echo $?; nulfirst; echo $?; echo | /bin/x.wasm; echo $?",
+    files,
+  );
+  assert.equal(r.stdout, "126\n126\n126\n126\n");
+  assert.equal(
+    r.stderr,
+    "sh: 1: /bin/x.wasm: Exec format error\nsh: 1: x.wasm: Exec format error\n" +
+      "sh: 1: nulfirst: Exec format error\nsh: 1: /bin/x.wasm: Exec format error\n",
+  );
+});
+
+Deno.test("sh: a text file without #! still runs as a shell script (POSIX), with a NUL after the first line too", async () => {
+  const files = {
+    "/bin/script": 'echo "script:$0:$1"\nexit 3\n',
+    "/bin/payload": "echo head\nexit 0\n\0\0\0binary payload",
+  };
+  const r = await runWithWasi(
+    "script arg; echo $?; /bin/payload; echo $?; exec script last",
+    files,
+  );
+  assert.equal(r.stdout, "script:/bin/script:arg\n3\nhead\n0\nscript:/bin/script:last\n");
+  assert.equal(r.stderr, "");
+  assert.equal(r.status, 3);
+});
+
+Deno.test("sh: exec reports the real error and the shell exits with 126/127, as dash", async () => {
+  const cases: [string, string, number][] = [
+    ["exec /bin/x.wasm", "sh: 1: exec: /bin/x.wasm: Exec format error\n", 126],
+    ["exec x.wasm", "sh: 1: exec: x.wasm: Exec format error\n", 126],
+    ["exec nosuch", "sh: 1: exec: nosuch: not found\n", 127],
+    ["exec /bin/nosuch", "sh: 1: exec: /bin/nosuch: not found\n", 127],
+    ["exec /etc", "sh: 1: exec: /etc: Permission denied\n", 126],
+    ["exec /bin/big.wasm", "sh: 1: exec: /bin/big.wasm: Cannot allocate memory\n", 126],
+    [
+      "x=$(printf %0200000d 0); exec /bin/true $x",
+      "sh: 1: exec: /bin/true: Argument list too long\n",
+      126,
+    ],
+    ["(exec /bin/x.wasm); echo sub $?", "sh: 1: exec: /bin/x.wasm: Exec format error\n", 0],
+  ];
+  const files = {
+    "/bin/x.wasm": BAD_WASM,
+    "/bin/big.wasm": await wat(`(module (memory (export "memory") 32) (func (export "_start")))`),
+  };
+  for (const [script, stderr, status] of cases) {
+    const r = await runWithWasi(`${script}; echo after`, files, { memoryMax: 1024 * 1024 });
+    assert.equal(r.stderr, stderr, script);
+    assert.equal(r.status, status, script);
+    assert.equal(r.stdout, status === 0 ? "sub 126\nafter\n" : "", script);
+  }
+});
+
+Deno.test("sh: spawn refusals ENOMEM, EAGAIN, E2BIG and ELOOP say why, as dash", async () => {
+  const files = {
+    "/bin/big.wasm": await wat(`(module (memory (export "memory") 32) (func (export "_start")))`),
+  };
+  const mem = await runWithWasi("big.wasm; echo $?", files, { memoryMax: 1024 * 1024 });
+  assert.equal(mem.stderr, "sh: 1: big.wasm: Cannot allocate memory\n");
+  assert.equal(mem.stdout, "126\n");
+  const pids = await runWithWasi("/bin/true; echo $?; echo x | cat; echo $?", {}, { pidsMax: 1 });
+  assert.equal(
+    pids.stderr,
+    "sh: 1: /bin/true: Resource temporarily unavailable\nsh: 1: cat: Resource temporarily unavailable\n",
+  );
+  assert.equal(pids.stdout, "126\n126\n");
+  const big = await runWithWasi("x=$(printf %0200000d 0); cat $x; echo $?", {});
+  assert.equal(big.stderr, "sh: 1: cat: Argument list too long\n");
+  assert.equal(big.stdout, "126\n");
+  const loop = await runWithWasi("ln -s /a /b; ln -s /b /a; /a; echo $?", {});
+  assert.equal(loop.stderr, "sh: 1: /a: Too many levels of symbolic links\n");
+  assert.equal(loop.stdout, "127\n");
 });
