@@ -8,7 +8,7 @@
  * @module
  */
 import type { ParamExp, Script, Word, WordPart } from "./ast.ts";
-import { hasMagic, trimPattern, unescapePattern } from "./pattern.ts";
+import { codePointLength, hasMagic, trimPattern, unescapePattern } from "./pattern.ts";
 
 /** What expansion needs from the shell. */
 export interface ExpandContext {
@@ -117,7 +117,7 @@ async function expandParam(pe: ParamExp, ctx: ExpandContext, out: Chunk[], quote
   const isSet = isList ? ctx.positional().length > 0 : value !== undefined;
   if (pe.op === "#len") {
     if (value === undefined && ctx.nounset() && !isList) ctx.fail(`${name}: parameter not set`);
-    out.push({ s: String(Array.from(value ?? "").length), q: quoted, split: !quoted });
+    out.push({ s: String(codePointLength(value ?? "")), q: quoted, split: !quoted });
     return;
   }
   const empty = !isSet || (pe.colon && (value ?? "") === "");

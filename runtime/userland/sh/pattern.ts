@@ -184,25 +184,70 @@ export function matchPattern(pat: string, text: string): boolean {
  * ```
  */
 export function trimPattern(text: string, pat: string, op: "#" | "##" | "%" | "%%"): string {
-  const chars = Array.from(text);
-  const n = chars.length;
-  const test = (s: string) => matchPattern(pat, s);
+  const n = text.length;
+  // Cut only between code points, as if the text were an array of them.
+  const split = hasSurrogates(text);
+  const cut = (i: number) => !split || i === 0 || i === n || !pairAt(text, i - 1);
+  if (!hasMagic(pat)) {
+    // A literal: only one candidate can match.
+    const lit = unescapePattern(pat);
+    if (op === "#" || op === "##") {
+      return text.startsWith(lit) && cut(lit.length) ? text.slice(lit.length) : text;
+    }
+    const at = n - lit.length;
+    return at >= 0 && text.endsWith(lit) && cut(at) ? text.slice(0, at) : text;
+  }
+  const rx = patternToRegExp(pat, false);
   if (op === "#") {
     for (let i = 0; i <= n; i++) {
-      if (test(chars.slice(0, i).join(""))) return chars.slice(i).join("");
+      if (cut(i) && rx.test(text.slice(0, i))) return text.slice(i);
     }
   } else if (op === "##") {
     for (let i = n; i >= 0; i--) {
-      if (test(chars.slice(0, i).join(""))) return chars.slice(i).join("");
+      if (cut(i) && rx.test(text.slice(0, i))) return text.slice(i);
     }
   } else if (op === "%") {
     for (let i = n; i >= 0; i--) {
-      if (test(chars.slice(i).join(""))) return chars.slice(0, i).join("");
+      if (cut(i) && rx.test(text.slice(i))) return text.slice(0, i);
     }
   } else {
     for (let i = 0; i <= n; i++) {
-      if (test(chars.slice(i).join(""))) return chars.slice(0, i).join("");
+      if (cut(i) && rx.test(text.slice(i))) return text.slice(0, i);
     }
   }
   return text;
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Whether a string has UTF-16 surrogates (code points above U+FFFF, or lone halves). */
+function hasSurrogates(text: string): boolean {
+  return SURROGATE.test(text);
+}
+
+/** Whether `text[i]` and `text[i + 1]` are one code point (a surrogate pair). */
+function pairAt(text: string, i: number): boolean {
+  const hi = text.charCodeAt(i);
+  if (hi < 0xd800 || hi > 0xdbff) return false;
+  const lo = text.charCodeAt(i + 1);
+  return lo >= 0xdc00 && lo <= 0xdfff;
+}
+
+/**
+ * The length of a string in code points (what `${#x}` counts), without building an
+ * array of them.
+ *
+ * @param text The string.
+ * @returns Its number of code points (a lone surrogate counts as one).
+ * @example
+ * ```ts
+ * import { codePointLength } from "./pattern.ts";
+ * console.assert(codePointLength("a\u{1F600}b") === 3);
+ * ```
+ */
+export function codePointLength(text: string): number {
+  if (!hasSurrogates(text)) return text.length;
+  let n = 0;
+  for (let i = 0; i < text.length; i++, n++) if (pairAt(text, i)) i++;
+  return n;
 }

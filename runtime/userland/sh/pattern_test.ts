@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { hasMagic, matchPattern, trimPattern } from "./pattern.ts";
-import { fc } from "../../../tests/_property.ts";
+import { codePointLength, hasMagic, matchPattern, trimPattern } from "./pattern.ts";
+import { fc, runs } from "../../../tests/_property.ts";
 
 Deno.test("matchPattern() handles * ? brackets, classes, negation and escapes", () => {
   assert.ok(matchPattern("*.ts", "mod.ts"));
@@ -49,5 +49,39 @@ Deno.test("matchPattern() matches any escaped string against itself (property)",
       return matchPattern(escaped, s) && matchPattern("*", s) &&
         matchPattern(escaped + "*", s + "x");
     }),
+  );
+});
+
+/** trimPattern as a naive search over arrays of code points (the specification). */
+function trimByCodePoints(text: string, pat: string, op: "#" | "##" | "%" | "%%"): string {
+  const chars = Array.from(text);
+  const n = chars.length;
+  const prefix = (i: number) => chars.slice(0, i).join("");
+  const suffix = (i: number) => chars.slice(i).join("");
+  const order = op === "#" || op === "%%"
+    ? Array.from({ length: n + 1 }, (_, i) => i)
+    : Array.from({ length: n + 1 }, (_, i) => n - i);
+  for (const i of order) {
+    if (op[0] === "#" ? matchPattern(pat, prefix(i)) : matchPattern(pat, suffix(i))) {
+      return op[0] === "#" ? suffix(i) : prefix(i);
+    }
+  }
+  return text;
+}
+
+Deno.test("trimPattern() and codePointLength() agree with a search over code points, surrogates included (property)", () => {
+  const alphabet = fc.constantFrom("a", "b", "/", ".", "\u{1F600}", "\uD83D", "\uDE00", "é");
+  const text = fc.array(alphabet, { maxLength: 12 }).map((a) => a.join(""));
+  const pat = fc.array(
+    fc.constantFrom("a", "b", "*", "?", "[ab]", "\\*", ".", "\u{1F600}", "\uD83D", "\uDE00"),
+    { maxLength: 4 },
+  ).map((a) => a.join(""));
+  const op = fc.constantFrom("#" as const, "##" as const, "%" as const, "%%" as const);
+  fc.assert(
+    fc.property(text, pat, op, (t, p, o) => {
+      assert.equal(trimPattern(t, p, o), trimByCodePoints(t, p, o), `${o} ${p} on ${t}`);
+      assert.equal(codePointLength(t), Array.from(t).length);
+    }),
+    { numRuns: runs(500) },
   );
 });
