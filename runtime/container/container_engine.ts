@@ -13,7 +13,12 @@ import { buildRecord, ContainerConflictError, NoSuchContainerError } from "./con
 import { LogWriter, parseLogOptions } from "./container_logs.ts";
 import type { ContainerRuntime, RunningContainer } from "./container_runtime.ts";
 import { applyUpdate } from "./container_update.ts";
-import { checkJoinTargets, type JoinCandidate, namespaceJoins } from "./container_join.ts";
+import {
+  checkJoinTargets,
+  type JoinCandidate,
+  namespaceJoins,
+  pinJoinPaths,
+} from "./container_join.ts";
 import { readPersisted, signalNumber } from "./container_load.ts";
 import {
   canStart,
@@ -240,6 +245,7 @@ export class ContainerEngine {
       c.restartTimer = undefined;
     }
     const joins = namespaceJoins(c.record.HostConfig, (r) => this.#joinCandidate(r));
+    pinJoinPaths(c.record.Spec, joins);
     c.record.ManuallyStopped = false;
     const opts = parseLogOptions(c.record.HostConfig.LogConfig.Config);
     const log = new LogWriter(c.record.LogPath, opts);

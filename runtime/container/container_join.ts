@@ -9,6 +9,7 @@
  */
 import type { HostConfig } from "./container_config.ts";
 import type { NamespaceJoins } from "./container_runtime.ts";
+import type { OciSpec } from "./container_spec.ts";
 
 /** What a join needs to know of another container. */
 export interface JoinCandidate {
@@ -128,4 +129,26 @@ export function namespaceJoins(
     } else joins.pid = donor.pid;
   }
   return joins;
+}
+
+/**
+ * Write the joined namespaces into the spec as runc receives them
+ * (`{"type": "ipc", "path": "/proc/<pid>/ns/ipc"}`, host pids), replacing the
+ * `container:<ref>` placeholders of create time.
+ *
+ * @param spec The starting container's spec (changed in place).
+ * @param joins What {@link namespaceJoins} resolved.
+ * @example
+ * ```ts
+ * import { pinJoinPaths } from "./container_join.ts";
+ * const namespaces = [{ type: "ipc" as const, path: "container:db" }];
+ * pinJoinPaths({ linux: { namespaces } } as never, { ipc: 7 });
+ * console.assert(namespaces[0]?.path === "/proc/7/ns/ipc");
+ * ```
+ */
+export function pinJoinPaths(spec: Pick<OciSpec, "linux">, joins: NamespaceJoins): void {
+  for (const ns of spec.linux.namespaces) {
+    const pid = ns.type === "ipc" ? joins.ipc : ns.type === "pid" ? joins.pid : undefined;
+    if (ns.path && pid !== undefined) ns.path = `/proc/${pid}/ns/${ns.type}`;
+  }
 }

@@ -118,6 +118,12 @@ Deno.test("engine: --ipc container:X sees X's queues, a private container does n
     await engine.create(req(["sleep", "100"], { IpcMode: "container:donor" }), "late");
     await engine.start("joiner");
     await engine.start("private");
+    const donorPid = engine.get("donor").running?.pid;
+    assert.deepEqual(
+      engine.get("joiner").record.Spec.linux.namespaces.find((n) => n.type === "ipc"),
+      { type: "ipc", path: `/proc/${donorPid}/ns/ipc` },
+      "the spec names the joined namespace as runc would get it",
+    );
     const seen = await execOut(engine, "joiner", ["ipcs", "-q"]);
     assert.match(seen, new RegExp(`\\s${qid}\\s`), `the joiner lists the donor's queue: ${seen}`);
     const own = await execOut(engine, "private", ["ipcs", "-q"]);
@@ -156,6 +162,18 @@ Deno.test("engine: --pid container:X shows X's processes, and X's exit kills the
     assert.match(ps, /^ +1 sleep$/m, `the target's main process is pid 1 for the peer: ${ps}`);
     assert.match(ps, /^ +\d+ sh$/m, ps);
     assert.equal(engine.get("peer").record.HostConfig.PidMode, "container:target");
+    // A joiner's exit takes its other processes with it (they are not in a namespace of
+    // their own that would die with them).
+    await engine.create(
+      req(["sh", "-c", "timeout 100 sleep 100 & exit 3"], { PidMode: "container:target" }),
+      "brief",
+    );
+    await engine.start("brief");
+    assert.equal(await engine.wait("brief"), 3);
+    // Killed: zombies of the target's init (a `sleep` that never reaps them, as on Linux).
+    const left = await execOut(engine, "target", ["ps", "-e", "-o", "stat,comm"]);
+    assert.match(left, /^Z +timeout$/m, left);
+    assert.doesNotMatch(left, /^[^Z]\S* +timeout$/m, left);
     await engine.stop("target", 0);
     assert.equal(await engine.wait("peer"), 137, "the namespace died with its init");
   });

@@ -370,6 +370,10 @@ export class KernelRuntime implements ContainerRuntime {
       : undefined;
     const exited = (async () => {
       const status = await handle.wait();
+      // Not the init of its PID namespace (--pid container:X, --pid host): its exit kills
+      // nothing by itself, so the container's other processes are killed, as runc does
+      // for a container without a private PID namespace.
+      if (handle.nsPid !== 1) this.#signalAll(cgPath, 9, true);
       tty?.closeOutput();
       // Killing a namespace's init kills the namespace: wait for the output to drain.
       await outDone;

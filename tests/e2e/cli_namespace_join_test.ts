@@ -4,6 +4,7 @@
  * shareable, and `inspect` shows the modes.
  */
 import assert from "node:assert/strict";
+import { request } from "../../runtime/daemon/http_client.ts";
 import { tempBerth } from "./cli_harness.ts";
 
 Deno.test("run --ipc container:X shares X's System V queues; --pid container:X shows X's processes", async () => {
@@ -19,7 +20,7 @@ Deno.test("run --ipc container:X shares X's System V queues; --pid container:X s
       "berth/base",
       "sh",
       "-c",
-      "ipcmk -Q; exec sleep 100",
+      "ipcmk -Q; touch /dev/mqueue/q1; exec sleep 100",
     ]);
     assert.equal(donor.code, 0, donor.stderr);
     let qid: string | undefined;
@@ -42,6 +43,16 @@ Deno.test("run --ipc container:X shares X's System V queues; --pid container:X s
     ]);
     assert.equal(joined.code, 0, joined.stderr);
     assert.match(joined.stdout, new RegExp(`^0x[0-9a-f]+ +${qid} `, "m"), joined.stdout);
+    const mq = await b.run([
+      "run",
+      "--rm",
+      "--ipc",
+      "container:donor",
+      "berth/base",
+      "ls",
+      "/dev/mqueue",
+    ]);
+    assert.equal(mq.stdout, "q1\n", "POSIX queues too");
     const alone = await b.run(["run", "--rm", "berth/base", "ipcs", "-q"]);
     assert.doesNotMatch(alone.stdout, new RegExp(`^0x[0-9a-f]+ +${qid} `, "m"), alone.stdout);
 
@@ -76,6 +87,36 @@ Deno.test("run --ipc container:X shares X's System V queues; --pid container:X s
     const missing = await b.run(["run", "--rm", "--pid", "container:nope", "berth/base", "true"]);
     assert.equal(missing.code, 125);
     assert.match(missing.stderr, /No such container: nope/);
+
+    // The Engine API takes the modes in HostConfig, with an id as well as a name.
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await request(b.socket, method, path, {
+        body: body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body)),
+        contentType: "application/json",
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    };
+    const donorId = (await api("GET", "/v1.47/containers/donor/json")).body.Id as string;
+    const made = await api("POST", "/v1.47/containers/create?name=viaapi", {
+      Image: "berth/base",
+      Cmd: ["ipcs", "-q"],
+      HostConfig: { IpcMode: `container:${donorId}`, PidMode: "container:donor" },
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const inspected = await api("GET", "/v1.47/containers/viaapi/json");
+    assert.equal(inspected.body.HostConfig.IpcMode, `container:${donorId}`);
+    assert.equal(inspected.body.HostConfig.PidMode, "container:donor");
+    assert.equal((await api("POST", "/v1.47/containers/viaapi/start")).status, 204);
+    assert.equal((await api("POST", "/v1.47/containers/viaapi/wait")).body.StatusCode, 0);
+    const apiLogs = await b.run(["logs", "viaapi"]);
+    assert.match(apiLogs.stdout, new RegExp(`^0x[0-9a-f]+ +${qid} `, "m"), apiLogs.stdout);
+    const bogus = await api("POST", "/v1.47/containers/create", {
+      Image: "berth/base",
+      HostConfig: { IpcMode: "bogus" },
+    });
+    assert.equal(bogus.status, 400);
+    assert.match(bogus.body.message, /invalid IPC mode: bogus/);
 
     assert.equal((await b.run(["stop", "-t", "0", "donor", "priv"])).code, 0);
     const stopped = await b.run(["run", "--rm", "--ipc", "container:donor", "berth/base", "true"]);
