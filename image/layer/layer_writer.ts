@@ -3,7 +3,9 @@
  * tar stream, reproducibly: entries sorted by path, uid/gid fixed when asked, and every
  * mtime set to `SOURCE_DATE_EPOCH` when it is given, so the same content gives the same
  * diff_id on every machine. Tars are written by `modern-tar` (ustar, PAX for long
- * names); this module only decides the entries and their order.
+ * names); this module only decides the entries and their order, and fills in the ustar
+ * `devmajor`/`devminor` fields of char and block device entries, which `modern-tar` leaves
+ * zero (a pass over the headers of the stream, only when the layer has devices).
  *
  * @module
  */
@@ -11,7 +13,7 @@ import { createTarPacker, type TarHeader } from "modern-tar";
 import { join } from "node:path";
 import { type ByteSource, chunksOf, fileChunks } from "../store/blob_ingest.ts";
 import { ImageError } from "../store/errors.ts";
-import { normalisePath } from "./tar_indexer.ts";
+import { normalisePath, readNumeric } from "./tar_indexer.ts";
 import type { Store } from "../store/store.ts";
 import type { IngestedLayer } from "./layer_ingest.ts";
 
@@ -41,6 +43,7 @@ export type LayerChange =
   | (ChangeMeta & { type: "symlink"; target: string })
   | (ChangeMeta & { type: "hardlink"; target: string })
   | (ChangeMeta & { type: "fifo" })
+  | (ChangeMeta & { type: "char" | "block"; devMajor: number; devMinor: number })
   | { type: "whiteout"; path: string }
   | { type: "opaque"; path: string };
 
@@ -149,6 +152,11 @@ function headerOf(c: LayerChange, options: LayerWriteOptions): TarHeader {
       h.type = "fifo";
       h.mode = c.mode ?? 0o644;
       break;
+    case "char":
+    case "block":
+      h.type = c.type === "char" ? "character-device" : "block-device";
+      h.mode = c.mode ?? 0o644;
+      break;
     default:
       h.type = "file";
       h.mode = 0o644;
@@ -192,6 +200,16 @@ export function layerTar(
     seen.add(key);
     return { ...c, path } as LayerChange;
   }).sort(compareChanges);
+  const devices = sorted.flatMap((c) =>
+    c.type === "char" || c.type === "block" ? [{ major: c.devMajor, minor: c.devMinor }] : []
+  );
+  for (const d of devices) {
+    if (!validDevNumber(d.major) || !validDevNumber(d.minor)) {
+      throw new ImageError(
+        `Cannot write layer: device number ${d.major}:${d.minor} does not fit a tar header`,
+      );
+    }
+  }
   const { readable, controller } = createTarPacker();
   (async () => {
     try {
@@ -225,13 +243,110 @@ export function layerTar(
       controller.error(e);
     }
   })();
-  return readable;
+  return devices.length ? readable.pipeThrough(deviceNumberPatcher(devices)) : readable;
+}
+
+/** Largest value of a 7-digit octal ustar field. */
+const MAX_OCTAL7 = 0o7777777;
+
+function validDevNumber(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= MAX_OCTAL7;
+}
+
+/**
+ * A pass over a tar stream that writes `devmajor`/`devminor` (ustar offsets 329 and 337)
+ * into the headers of char/block device entries, in order, and fixes their checksums.
+ * It walks the archive block by block (header sizes, PAX `size` records), so it does not
+ * depend on how the stream is chunked; data passes through untouched.
+ */
+function deviceNumberPatcher(
+  devices: readonly { major: number; minor: number }[],
+): TransformStream<Uint8Array, Uint8Array> {
+  const header = new Uint8Array(512);
+  let fill = 0;
+  let skip = 0; // data + padding bytes of the current entry still to pass through
+  let pax: Uint8Array | null = null; // body of a PAX header being read
+  let paxFill = 0;
+  let paxSize: number | undefined;
+  let next = 0;
+  let ended = false;
+  const fail = () => new ImageError("Cannot write layer: bad numeric field in a header");
+  const onHeader = (): void => {
+    if (header.every((b) => b === 0)) {
+      ended = true;
+      return;
+    }
+    const type = String.fromCharCode(header[156] ?? 0);
+    let size = readNumeric(header, 124, 12, fail);
+    if (type === "x") {
+      pax = size > 0 ? new Uint8Array(size) : null;
+      paxFill = 0;
+    } else if (type !== "g" && type !== "L" && type !== "K") {
+      if (paxSize !== undefined) size = paxSize;
+      paxSize = undefined;
+      if ("123456".includes(type)) size = 0;
+      if (type === "3" || type === "4") {
+        const d = devices[next++];
+        if (!d) throw new ImageError("Cannot write layer: more device headers than devices");
+        header.set(enc.encode(d.major.toString(8).padStart(7, "0") + "\0"), 329);
+        header.set(enc.encode(d.minor.toString(8).padStart(7, "0") + "\0"), 337);
+        header.fill(0x20, 148, 156);
+        let sum = 0;
+        for (const b of header) sum += b;
+        header.set(enc.encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
+      }
+    }
+    skip = size + (-size & 511);
+  };
+  return new TransformStream({
+    transform(chunk, out) {
+      let i = 0;
+      while (i < chunk.length) {
+        if (ended) {
+          out.enqueue(chunk.subarray(i));
+          return;
+        }
+        if (skip > 0) {
+          const n = Math.min(skip, chunk.length - i);
+          if (pax && paxFill < pax.length) {
+            const k = Math.min(n, pax.length - paxFill);
+            pax.set(chunk.subarray(i, i + k), paxFill);
+            paxFill += k;
+          }
+          out.enqueue(chunk.subarray(i, i + n));
+          skip -= n;
+          i += n;
+          if (skip === 0 && pax) {
+            const m = /(?:^|\n)\d+ size=(\d+)\n/.exec(new TextDecoder().decode(pax));
+            paxSize = m ? Number(m[1]) : undefined;
+            pax = null;
+          }
+          continue;
+        }
+        const n = Math.min(512 - fill, chunk.length - i);
+        header.set(chunk.subarray(i, i + n), fill);
+        fill += n;
+        i += n;
+        if (fill === 512) {
+          fill = 0;
+          onHeader();
+          out.enqueue(header.slice());
+        }
+      }
+    },
+    flush() {
+      if (next !== devices.length) {
+        throw new ImageError("Cannot write layer: a device entry lost its header");
+      }
+    },
+  });
 }
 
 /**
  * Describe a host directory tree as a change set (files stream from disk when written).
  * Hard links between files of the tree are kept as hard links (first path in sorted
- * order holds the data). Sockets and devices are refused.
+ * order holds the data). Char and block devices and FIFOs are kept (device numbers from
+ * `rdev`, Linux's encoding); sockets are refused.
  *
  * @param dir Host directory; its contents become the layer's root.
  * @returns Changes (sorted).
@@ -271,9 +386,17 @@ export async function changesFromDirectory(dir: string): Promise<LayerChange[]> 
         if ((st.nlink ?? 1) > 1) linked.set(change, `${st.dev}:${st.ino}`);
         out.push(change);
       } else if (st.isFifo) out.push({ ...meta, type: "fifo" });
-      else {throw new ImageError(
-          `Cannot make a layer from ${h}: sockets and devices are not supported`,
-        );}
+      else if (st.isCharDevice || st.isBlockDevice) {
+        const { major, minor } = splitDev(st.rdev ?? 0);
+        out.push({
+          ...meta,
+          type: st.isCharDevice ? "char" : "block",
+          devMajor: major,
+          devMinor: minor,
+        });
+      } else {
+        throw new ImageError(`Cannot make a layer from ${h}: sockets are not supported`);
+      }
     }
   }
   await walk(dir, "/");
@@ -291,6 +414,45 @@ export async function changesFromDirectory(dir: string): Promise<LayerChange[]> 
     const { data: _data, ...meta } = c;
     return { ...meta, type: "hardlink", target: holder };
   });
+}
+
+/**
+ * Split a Linux device number (`st_rdev`, glibc's `makedev` encoding) into major and minor.
+ *
+ * @param rdev The device number.
+ * @returns Major and minor.
+ * @example
+ * ```ts
+ * import { splitDev } from "./layer_writer.ts";
+ * const { major, minor } = splitDev(0x0103); // /dev/null is 1:3
+ * console.assert(major === 1 && minor === 3);
+ * ```
+ */
+export function splitDev(rdev: number): { major: number; minor: number } {
+  const hi = Math.floor(rdev / 2 ** 32);
+  const lo = rdev >>> 0;
+  return {
+    major: ((lo >>> 8) & 0xfff) | ((hi & ~0xfff) >>> 0),
+    minor: ((lo & 0xff) | ((lo >>> 12) & 0xfff00) | ((hi & 0xfff) << 20)) >>> 0,
+  };
+}
+
+/**
+ * Join a major and a minor device number into a Linux `st_rdev` (glibc's `makedev`).
+ *
+ * @param major Major number.
+ * @param minor Minor number.
+ * @returns The device number.
+ * @example
+ * ```ts
+ * import { joinDev } from "./layer_writer.ts";
+ * console.assert(joinDev(1, 3) === 0x0103);
+ * ```
+ */
+export function joinDev(major: number, minor: number): number {
+  const lo = ((minor & 0xff) | ((major & 0xfff) << 8) | ((minor & 0xfff00) << 12)) >>> 0;
+  const hi = ((major & ~0xfff) | ((minor >>> 20) & 0xfff)) >>> 0;
+  return hi * 2 ** 32 + lo;
 }
 
 /**

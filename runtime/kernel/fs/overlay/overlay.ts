@@ -34,6 +34,7 @@
  */
 import { Errno } from "../../errno.ts";
 import type { LayerEntry, MergedHit, MergedLayers } from "../../../../image/layer/types.ts";
+import { joinDev } from "../../../../image/layer/layer_writer.ts";
 import type { Stat, StatFs } from "../../syscalls/api.ts";
 import type { MemoryCharger } from "../../task.ts";
 import {
@@ -183,7 +184,7 @@ export class OvlNode implements Inode {
       return s;
     }
     const e = (this.lower as MergedHit).entry;
-    const rdev = ((e.devMajor ?? 0) << 8) | (e.devMinor ?? 0);
+    const rdev = joinDev(e.devMajor ?? 0, e.devMinor ?? 0);
     const t = ts(e.mtimeMs);
     const size = e.type === "symlink" ? (e.linkTarget ?? "").length : e.size;
     return {
@@ -309,7 +310,7 @@ export class OvlNode implements Inode {
       : "file";
     const made = pu.create(this.name, kind, e.mode & 0o7777, { cred }, {
       target: e.linkTarget,
-      rdev: ((e.devMajor ?? 0) << 8) | (e.devMinor ?? 0),
+      rdev: joinDev(e.devMajor ?? 0, e.devMinor ?? 0),
     });
     if (typeof made === "number") return made;
     const node = made as TmpNode;

@@ -4,8 +4,9 @@
  * markers) for `commit` and the builder's `RUN` steps.
  *
  * Hard links inside the upper tree stay hard links (the path that sorts first in the tar
- * holds the data). Device nodes and sockets in the upper tree are left out of the layer
- * (a layer change set has no device entries); they still show in the change list.
+ * holds the data). Char and block devices and FIFOs become tar entries (device numbers in
+ * the ustar `devmajor`/`devminor` fields); sockets are left out of the layer, as Docker
+ * does, but still show in the change list.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import {
   type LayerChange,
   layerTar,
   type LayerWriteOptions,
+  splitDev,
 } from "../../../../image/layer/layer_writer.ts";
 import type { TmpNode } from "../tmpfs/tmpfs.ts";
 import { childPath, type OverlayFs } from "./overlay.ts";
@@ -83,6 +85,13 @@ export function overlayChanges(fs: OverlayFs): { changes: FsChange[]; layer: Lay
         case 0o010000:
           layer.push({ type: "fifo", ...meta });
           break;
+        case 0o020000:
+        case 0o060000: {
+          const { major, minor } = splitDev(c.rdev);
+          const type = (c.mode & 0o170000) === 0o020000 ? "char" : "block";
+          layer.push({ type, ...meta, devMajor: major, devMinor: minor });
+          break;
+        }
       }
     }
   };
