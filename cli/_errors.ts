@@ -46,6 +46,14 @@ export function explainError(err: unknown, debug: boolean): { message: string; c
       } ." to build it.`;
     } else if (/^No such container: /.test(err.message)) {
       hint = `\nTry "berth ps -a" to list containers.`;
+    } else {
+      const stopped = /^cannot join (?:IPC|PID) of a non running container: (.+)$/.exec(
+        err.message,
+      );
+      if (stopped) hint = `\nStart it first ("berth start ${stopped[1]}"), then this one.`;
+      else if (/non-shareable IPC/.test(err.message)) {
+        hint = `\nRun the other container with "--ipc shareable" to share its IPC namespace.`;
+      }
     }
     return { message: `Error response from daemon: ${err.message}${hint}`, code: 125 };
   }

@@ -84,6 +84,7 @@ Deno.test("run --ipc container:X shares X's System V queues; --pid container:X s
     const refused = await b.run(["run", "--rm", "--ipc", "container:priv", "berth/base", "true"]);
     assert.equal(refused.code, 125);
     assert.match(refused.stderr, /non-shareable IPC \(hint: use IpcMode:shareable/);
+    assert.match(refused.stderr, /Run the other container with "--ipc shareable"/);
     const missing = await b.run(["run", "--rm", "--pid", "container:nope", "berth/base", "true"]);
     assert.equal(missing.code, 125);
     assert.match(missing.stderr, /No such container: nope/);
@@ -122,6 +123,7 @@ Deno.test("run --ipc container:X shares X's System V queues; --pid container:X s
     const stopped = await b.run(["run", "--rm", "--ipc", "container:donor", "berth/base", "true"]);
     assert.equal(stopped.code, 125);
     assert.match(stopped.stderr, /cannot join IPC of a non running container: donor/);
+    assert.match(stopped.stderr, /Start it first \("berth start donor"\)/);
   } finally {
     await b.cleanup();
   }
