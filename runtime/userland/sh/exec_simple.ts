@@ -51,35 +51,67 @@ function literalWord(w: Word): string | undefined {
 
 /**
  * Expands a simple command's words and assignments (and traces it with `set -x`).
+ * Synchronous unless an expansion waits (command substitution, pathname expansion).
  *
  * @param sh The shell.
  * @param cmd The command.
- * @returns argv and assignments.
+ * @returns argv and assignments, or a promise of them.
  */
-export async function prepare(sh: Shell, cmd: Simple): Promise<Prepared> {
+export function prepare(sh: Shell, cmd: Simple): Prepared | Promise<Prepared> {
   sh.lineno = cmd.line;
   sh.cmdsubStatus = 0;
-  const argv: string[] = [];
-  for (const w of cmd.words) {
+  return prepareFrom(sh, cmd, [], 0, [], 0);
+}
+
+/** {@link prepare} from word `wi` and assignment `ai` on (after an expansion waited). */
+function prepareFrom(
+  sh: Shell,
+  cmd: Simple,
+  argv: string[],
+  wi: number,
+  assigns: [string, string][],
+  ai: number,
+): Prepared | Promise<Prepared> {
+  const words = cmd.words;
+  for (; wi < words.length; wi++) {
+    const w = words[wi]!;
     const lit = literalWord(w);
     if (lit !== undefined) {
       argv.push(lit);
       continue;
     }
-    const fields = await expandWord(w, sh);
+    const fields = expandWord(w, sh);
+    if (fields instanceof Promise) {
+      const next = wi + 1;
+      return fields.then((f) => {
+        for (const x of f) argv.push(x);
+        return prepareFrom(sh, cmd, argv, next, assigns, ai);
+      });
+    }
     for (const f of fields) argv.push(f);
   }
-  const assigns: [string, string][] = [];
-  for (const a of cmd.assigns) {
-    const lit = literalWord(a.value);
-    assigns.push([a.name, lit ?? await expandString(a.value, sh)]);
+  for (; ai < cmd.assigns.length; ai++) {
+    const a = cmd.assigns[ai]!;
+    const v = literalWord(a.value) ?? expandString(a.value, sh);
+    if (typeof v !== "string") {
+      const next = ai + 1;
+      return v.then((x) => {
+        assigns.push([a.name, x]);
+        return prepareFrom(sh, cmd, argv, wi, assigns, next);
+      });
+    }
+    assigns.push([a.name, v]);
   }
-  if (sh.opts.xtrace) {
-    const ps4 = sh.lookup("PS4") ?? "+ ";
-    const words = [...assigns.map(([k, v]) => `${k}=${v}`), ...argv];
-    await sh.print(2, `${ps4}${words.join(" ")}\n`);
-  }
+  if (sh.opts.xtrace) return traced(sh, { argv, assigns });
   return { argv, assigns };
+}
+
+/** Prints a prepared command for `set -x`. */
+async function traced(sh: Shell, prep: Prepared): Promise<Prepared> {
+  const ps4 = sh.lookup("PS4") ?? "+ ";
+  const words = [...prep.assigns.map(([k, v]) => `${k}=${v}`), ...prep.argv];
+  await sh.print(2, `${ps4}${words.join(" ")}\n`);
+  return prep;
 }
 
 /** How a command name resolves. */
@@ -162,52 +194,38 @@ async function withTempVars<T>(
   }
 }
 
-/** Expansion without awaiting when every word is a literal (the common case in loops). */
-function prepareSync(sh: Shell, cmd: Simple): Prepared | undefined {
-  if (cmd.assigns.length > 0 || sh.opts.xtrace) return undefined;
-  const argv: string[] = [];
-  for (const w of cmd.words) {
-    const lit = literalWord(w);
-    if (lit === undefined) return undefined;
-    argv.push(lit);
-  }
-  sh.lineno = cmd.line;
-  sh.cmdsubStatus = 0;
-  return { argv, assigns: [] };
-}
-
 /**
- * Runs a simple command in the shell and waits for it. Completes synchronously when a
- * builtin with literal words does.
+ * Runs a simple command in the shell and waits for it. Completes synchronously when
+ * its expansions do and it is a builtin without redirections or a plain assignment.
  *
  * @param sh The shell.
  * @param cmd The command.
  * @returns Exit status.
  */
 export function execSimple(sh: Shell, cmd: Simple): number | Promise<number> {
-  const prep = prepareSync(sh, cmd);
-  if (prep && cmd.redirs.length === 0 && prep.argv.length > 0) {
-    const name = prep.argv[0]!;
+  const prep = prepare(sh, cmd);
+  if (prep instanceof Promise) return prep.then((p) => runPrepared(sh, cmd, p));
+  if (cmd.redirs.length > 0) return runPrepared(sh, cmd, prep);
+  const argv = prep.argv;
+  if (argv.length === 0) {
+    // A plain assignment (`i=$((i + 1))`).
+    for (const [k, v] of prep.assigns) sh.setVar(k, v);
+    return sh.cmdsubStatus;
+  }
+  if (prep.assigns.length === 0) {
+    const name = argv[0]!;
     const kind = name === "command" ? "external" : commandKind(sh, name);
-    if (kind === "special") return SPECIAL_BUILTINS[name]!(sh, prep.argv);
+    if (kind === "special") return SPECIAL_BUILTINS[name]!(sh, argv);
     if (kind === "builtin") {
       try {
-        const r = BUILTINS[name]!(sh, prep.argv);
+        const r = BUILTINS[name]!(sh, argv);
         return r instanceof Promise ? r.catch((e) => builtinFailed(sh, e)) : r;
       } catch (e) {
         return builtinFailed(sh, e);
       }
     }
   }
-  return execSimpleAsync(sh, cmd, prep);
-}
-
-async function execSimpleAsync(
-  sh: Shell,
-  cmd: Simple,
-  prep: Prepared | undefined,
-): Promise<number> {
-  return await runPrepared(sh, cmd, prep ?? await prepare(sh, cmd));
+  return runPrepared(sh, cmd, prep);
 }
 
 /**

@@ -49,13 +49,20 @@ function ifsOf(ctx: ExpandContext): string {
   return v === undefined ? " \t\n" : v;
 }
 
-async function expandParts(
+/**
+ * Expands parts into chunks. Synchronous (returns undefined) until a part must wait — a
+ * command substitution — then the rest continues in the promise it returns, in order.
+ */
+function expandParts(
   parts: WordPart[],
   ctx: ExpandContext,
   out: Chunk[],
   inDq: boolean,
-): Promise<void> {
-  for (const p of parts) {
+  from = 0,
+): Promise<void> | undefined {
+  for (let i = from; i < parts.length; i++) {
+    const p = parts[i]!;
+    let pending: Promise<void> | undefined;
     switch (p.type) {
       case "lit":
         out.push({ s: p.text, q: p.quoted || inDq, split: false });
@@ -63,14 +70,10 @@ async function expandParts(
       case "sq":
         out.push({ s: p.text, q: true, split: false });
         break;
-      case "dq": {
-        const hasAt = p.parts.some((x) =>
-          x.type === "param" && x.param.name === "@" && x.param.op === ""
-        );
-        if (!hasAt) out.push({ s: "", q: true, split: false });
-        await expandParts(p.parts, ctx, out, true);
+      case "dq":
+        if (!hasQuotedAt(p.parts)) out.push({ s: "", q: true, split: false });
+        pending = expandParts(p.parts, ctx, out, true);
         break;
-      }
       case "tilde": {
         const h = ctx.home(p.user);
         out.push(
@@ -81,21 +84,40 @@ async function expandParts(
         break;
       }
       case "param":
-        await expandParam(p.param, ctx, out, inDq || p.quoted);
+        pending = expandParam(p.param, ctx, out, inDq || p.quoted);
         break;
-      case "cmdsub": {
-        const text = (await ctx.commandSubst(p.script)).replace(/\n+$/, "");
-        out.push({ s: text, q: inDq || p.quoted, split: !(inDq || p.quoted) });
+      case "cmdsub":
+        pending = expandCommandSubst(p.script, ctx, out, inDq || p.quoted);
         break;
-      }
       case "arith": {
-        const text = await expandString(p.expr, ctx);
-        const v = ctx.arith(text);
-        out.push({ s: v, q: inDq || p.quoted, split: !(inDq || p.quoted) });
+        const q = inDq || p.quoted;
+        const text = expandString(p.expr, ctx);
+        if (typeof text === "string") out.push({ s: ctx.arith(text), q, split: !q });
+        else pending = text.then((t) => void out.push({ s: ctx.arith(t), q, split: !q }));
         break;
       }
     }
+    if (pending) return pending.then(() => expandParts(parts, ctx, out, inDq, i + 1));
   }
+  return undefined;
+}
+
+/** Whether double-quoted parts hold a plain `$@` (`"$@"` with no params gives no field). */
+function hasQuotedAt(parts: WordPart[]): boolean {
+  for (const x of parts) {
+    if (x.type === "param" && x.param.name === "@" && x.param.op === "") return true;
+  }
+  return false;
+}
+
+async function expandCommandSubst(
+  script: Script,
+  ctx: ExpandContext,
+  out: Chunk[],
+  q: boolean,
+): Promise<void> {
+  const text = (await ctx.commandSubst(script)).replace(/\n+$/, "");
+  out.push({ s: text, q, split: !q });
 }
 
 function paramValue(name: string, ctx: ExpandContext, quoted: boolean): string | undefined {
@@ -110,7 +132,12 @@ function paramValue(name: string, ctx: ExpandContext, quoted: boolean): string |
   return ctx.lookup(name);
 }
 
-async function expandParam(pe: ParamExp, ctx: ExpandContext, out: Chunk[], quoted: boolean) {
+function expandParam(
+  pe: ParamExp,
+  ctx: ExpandContext,
+  out: Chunk[],
+  quoted: boolean,
+): Promise<void> | undefined {
   const name = pe.name;
   const isList = name === "@" || name === "*";
   let value = paramValue(name, ctx, quoted);
@@ -123,41 +150,46 @@ async function expandParam(pe: ParamExp, ctx: ExpandContext, out: Chunk[], quote
   const empty = !isSet || (pe.colon && (value ?? "") === "");
   switch (pe.op) {
     case "-":
-      if (empty) {
-        await expandArg(pe.arg, ctx, out, quoted);
-        return;
-      }
+      if (empty) return expandArg(pe.arg, ctx, out, quoted);
       break;
     case "=":
       if (empty) {
         if (isList || /^[0-9]/.test(name)) ctx.fail(`${name}: bad variable name`);
-        const v = await expandString(pe.arg ?? { parts: [] }, ctx);
-        ctx.assign(name, v);
-        out.push({ s: v, q: quoted, split: !quoted });
+        const assign = (v: string) => {
+          ctx.assign(name, v);
+          out.push({ s: v, q: quoted, split: !quoted });
+        };
+        const v = expandString(pe.arg ?? { parts: [] }, ctx);
+        if (typeof v !== "string") return v.then(assign);
+        assign(v);
         return;
       }
       break;
     case "?":
       if (empty) {
-        const msg = pe.arg && pe.arg.parts.length > 0
-          ? await expandString(pe.arg, ctx)
-          : pe.colon
-          ? "parameter not set or null"
-          : "parameter not set";
-        ctx.fail(`${name}: ${msg}`);
+        if (pe.arg && pe.arg.parts.length > 0) {
+          const msg = expandString(pe.arg, ctx);
+          if (typeof msg !== "string") return msg.then((m) => ctx.fail(`${name}: ${m}`));
+          ctx.fail(`${name}: ${msg}`);
+        }
+        ctx.fail(`${name}: ${pe.colon ? "parameter not set or null" : "parameter not set"}`);
       }
       break;
     case "+":
-      if (!empty) await expandArg(pe.arg, ctx, out, quoted);
+      if (!empty) return expandArg(pe.arg, ctx, out, quoted);
       return;
     case "#":
     case "##":
     case "%":
     case "%%": {
       if (value === undefined && ctx.nounset() && !isList) ctx.fail(`${name}: parameter not set`);
-      const pat = await expandPattern(pe.arg ?? { parts: [] }, ctx);
-      value = trimPattern(value ?? "", pat, pe.op);
-      out.push({ s: value, q: quoted, split: !quoted });
+      const op = pe.op;
+      const trim = (pat: string) => {
+        out.push({ s: trimPattern(value ?? "", pat, op), q: quoted, split: !quoted });
+      };
+      const pat = expandPattern(pe.arg ?? { parts: [] }, ctx);
+      if (typeof pat !== "string") return pat.then(trim);
+      trim(pat);
       return;
     }
   }
@@ -173,9 +205,13 @@ async function expandParam(pe: ParamExp, ctx: ExpandContext, out: Chunk[], quote
   out.push({ s: value ?? "", q: quoted, split: !quoted });
 }
 
-async function expandArg(arg: Word | undefined, ctx: ExpandContext, out: Chunk[], quoted: boolean) {
-  if (!arg) return;
-  await expandParts(arg.parts, ctx, out, quoted);
+function expandArg(
+  arg: Word | undefined,
+  ctx: ExpandContext,
+  out: Chunk[],
+  quoted: boolean,
+): Promise<void> | undefined {
+  return arg ? expandParts(arg.parts, ctx, out, quoted) : undefined;
 }
 
 /** Splits chunks into fields by IFS; each field is a list of chunks. */
@@ -269,16 +305,18 @@ function escapeGlob(s: string): string {
 
 /**
  * Expands a word into fields: all expansions, field splitting and pathname expansion.
+ * Synchronous when nothing in it waits (no command substitution, no pathname matches to
+ * read).
  *
  * @param word The word.
  * @param ctx The shell.
- * @returns The fields (possibly none).
+ * @returns The fields (possibly none), or a promise of them.
  * @example
  * ```ts ignore
  * await expandWord(parseWord("$x*.ts"), ctx); // ["a.ts", "b.ts"]
  * ```
  */
-export async function expandWord(word: Word, ctx: ExpandContext): Promise<string[]> {
+export function expandWord(word: Word, ctx: ExpandContext): string[] | Promise<string[]> {
   const parts = word.parts;
   if (parts.length === 1) {
     const p = parts[0]!;
@@ -286,16 +324,32 @@ export async function expandWord(word: Word, ctx: ExpandContext): Promise<string
       return [p.text];
     }
     if (p.type === "sq") return [p.text];
+    if (p.type === "param" && p.param.op === "" && !p.quoted) {
+      // A lone unquoted `$x` (`[ $i -lt 9 ]`): its value split, with no chunks.
+      const name = p.param.name;
+      if (name !== "@" && name !== "*") {
+        const v = ctx.lookup(name);
+        if (v === undefined && ctx.nounset()) ctx.fail(`${name}: parameter not set`);
+        return globFields(splitString(v ?? "", ifsOf(ctx)), ctx);
+      }
+    }
   }
   const chunks: Chunk[] = [];
-  await expandParts(parts, ctx, chunks, false);
-  const out: string[] = [];
-  const noglob = ctx.noglob();
-  const only = chunks[0];
-  if (chunks.length === 1 && only!.split) {
-    // Fast path for a lone unquoted expansion (`for i in $(seq …)`): split to strings.
-    for (const f of splitString(only!.s, ifsOf(ctx))) {
-      if (noglob || !hasGlobChar(f) || !hasMagic(f)) out.push(f);
+  const r = expandParts(parts, ctx, chunks, false);
+  return r ? r.then(() => fieldsOf(chunks, ctx)) : fieldsOf(chunks, ctx);
+}
+
+/** Pathname expansion of split fields that are all unquoted text. */
+function globFields(fields: string[], ctx: ExpandContext): string[] | Promise<string[]> {
+  if (ctx.noglob()) return fields;
+  let i = 0;
+  while (i < fields.length && (!hasGlobChar(fields[i]!) || !hasMagic(fields[i]!))) i++;
+  if (i === fields.length) return fields;
+  return (async () => {
+    const out = fields.slice(0, i);
+    for (; i < fields.length; i++) {
+      const f = fields[i]!;
+      if (!hasGlobChar(f) || !hasMagic(f)) out.push(f);
       else {
         const matches = await ctx.glob(f);
         if (matches.length === 0) out.push(f);
@@ -303,9 +357,21 @@ export async function expandWord(word: Word, ctx: ExpandContext): Promise<string
       }
     }
     return out;
+  })();
+}
+
+/** Field splitting and pathname expansion of expanded chunks. */
+function fieldsOf(chunks: Chunk[], ctx: ExpandContext): string[] | Promise<string[]> {
+  const only = chunks[0];
+  if (chunks.length === 1 && only!.split) {
+    // Fast path for a lone unquoted expansion (`for i in $(seq …)`): split to strings.
+    return globFields(splitString(only!.s, ifsOf(ctx)), ctx);
   }
-  const fields = splitFields(chunks, ifsOf(ctx));
-  for (const f of fields) {
+  const noglob = ctx.noglob();
+  const out: string[] = [];
+  // A field with pattern characters: [pattern, its text when nothing matches].
+  let globs: [number, string, string][] | undefined;
+  for (const f of splitFields(chunks, ifsOf(ctx))) {
     const magic = !noglob && f.some((c) => !c.q && hasGlobChar(c.s));
     if (!magic) {
       out.push(f.map((c) => c.s).join(""));
@@ -316,11 +382,21 @@ export async function expandWord(word: Word, ctx: ExpandContext): Promise<string
       out.push(unescapePattern(pat));
       continue;
     }
-    const matches = await ctx.glob(pat);
-    if (matches.length === 0) out.push(f.map((c) => c.s).join(""));
-    else out.push(...matches);
+    (globs ??= []).push([out.length, pat, f.map((c) => c.s).join("")]);
+    out.push("");
   }
-  return out;
+  if (!globs) return out;
+  const todo = globs;
+  return (async () => {
+    const matched: string[][] = [];
+    for (const [, pat, text] of todo) {
+      const m = await ctx.glob(pat);
+      matched.push(m.length === 0 ? [text] : m);
+    }
+    // Splice the matches in, from the last so the indexes stay right.
+    for (let j = todo.length - 1; j >= 0; j--) out.splice(todo[j]![0], 1, ...matched[j]!);
+    return out;
+  })();
 }
 
 function hasGlobChar(s: string): boolean {
@@ -339,15 +415,22 @@ function hasGlobChar(s: string): boolean {
  * await expandString(word, ctx); // "a b"
  * ```
  */
-export async function expandString(word: Word, ctx: ExpandContext): Promise<string> {
+export function expandString(word: Word, ctx: ExpandContext): string | Promise<string> {
   const parts = word.parts;
   if (parts.length === 1) {
     const p = parts[0]!;
     if (p.type === "lit" || p.type === "sq") return p.text;
   }
   const chunks: Chunk[] = [];
-  await expandParts(parts, ctx, chunks, false);
-  return chunks.map((c) => (c.brk ? " " : c.s)).join("");
+  const r = expandParts(parts, ctx, chunks, false);
+  return r ? r.then(() => joinChunks(chunks)) : joinChunks(chunks);
+}
+
+function joinChunks(chunks: Chunk[]): string {
+  if (chunks.length === 1) return chunks[0]!.brk ? " " : chunks[0]!.s;
+  let s = "";
+  for (const c of chunks) s += c.brk ? " " : c.s;
+  return s;
 }
 
 /**
@@ -356,14 +439,25 @@ export async function expandString(word: Word, ctx: ExpandContext): Promise<stri
  *
  * @param word The word.
  * @param ctx The shell.
- * @returns Pattern text for {@link matchPattern}.
+ * @returns Pattern text for {@link matchPattern} (or a promise of it).
  * @example
  * ```ts ignore
  * await expandPattern(word, ctx); // "\\*.ts" for '"*".ts'
  * ```
  */
-export async function expandPattern(word: Word, ctx: ExpandContext): Promise<string> {
+export function expandPattern(word: Word, ctx: ExpandContext): string | Promise<string> {
+  const parts = word.parts;
+  if (parts.length === 1) {
+    const p = parts[0]!;
+    if (p.type === "lit" && !p.quoted) return p.text;
+  }
   const chunks: Chunk[] = [];
-  await expandParts(word.parts, ctx, chunks, false);
-  return chunks.map((c) => (c.brk ? " " : c.q ? escapeGlob(c.s) : c.s)).join("");
+  const r = expandParts(parts, ctx, chunks, false);
+  return r ? r.then(() => patternOf(chunks)) : patternOf(chunks);
+}
+
+function patternOf(chunks: Chunk[]): string {
+  let s = "";
+  for (const c of chunks) s += c.brk ? " " : c.q ? escapeGlob(c.s) : c.s;
+  return s;
 }
