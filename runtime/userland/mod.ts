@@ -24,6 +24,7 @@ import { echo } from "./echo.ts";
 import { env } from "./env.ts";
 import { expr } from "./expr.ts";
 import { find } from "./find.ts";
+import { flock } from "./flock.ts";
 import { free } from "./free.ts";
 import { getent } from "./getent.ts";
 import { egrep, fgrep, grep } from "./grep.ts";
@@ -121,6 +122,7 @@ export const applets: Record<string, BuiltinMain> = {
   false: falseMain,
   fgrep,
   find,
+  flock,
   free,
   getent,
   grep,

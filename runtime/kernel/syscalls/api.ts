@@ -474,7 +474,49 @@ export interface Syscalls {
   mq_getattr(
     fd: number,
   ): { flags: number; maxmsg: number; msgsize: number; curmsgs: number } | Errno;
+
+  // --- advisory file locks (runtime/kernel/syscalls/sys_lock.ts, vfs/file_lock.ts) ---
+  /**
+   * `flock(2)`: `LOCK.SH` 1, `LOCK.EX` 2, `LOCK.UN` 8, or'ed with `LOCK.NB` 4. The lock
+   * belongs to the open file description (shared by dup and inheritance) and goes with its
+   * last close. `EAGAIN` (`EWOULDBLOCK`) with `LOCK_NB`, `EINTR` when a signal ends the wait.
+   */
+  flock(fd: number, operation: number): MaybeAsync<0 | Errno>;
+  /**
+   * `fcntl(fd, F_GETLK 5 | F_SETLK 6 | F_SETLKW 7, &flock)`: POSIX record locks, owned by
+   * the process (its descriptor table), released by any close of the file by it and at
+   * exit. `F_GETLK` returns the first conflicting lock or `type: F_UNLCK`; `F_SETLK` gives
+   * `EAGAIN` on conflict; `F_SETLKW` sleeps (`EINTR` on a signal, `EDEADLK` on a cycle).
+   */
+  fcntl_lock(fd: number, cmd: number, lock: FlockRecord): MaybeAsync<FlockRecord | 0 | Errno>;
 }
+
+/** `struct flock`: one POSIX record lock request or answer. */
+export interface FlockRecord {
+  /** `F_RDLCK` 0, `F_WRLCK` 1, `F_UNLCK` 2. */
+  type: number;
+  /** How `start` is measured: 0 `SEEK_SET`, 1 `SEEK_CUR`, 2 `SEEK_END`. */
+  whence: number;
+  /** First byte (relative to `whence`). */
+  start: number;
+  /** Length in bytes; 0 = to the end of the file and beyond; negative = before `start`. */
+  len: number;
+  /** `F_GETLK`: pid of the owner of the conflicting lock (in the caller's PID namespace). */
+  pid: number;
+}
+
+/** `flock(2)` operations. */
+export const LOCK = { SH: 1, EX: 2, NB: 4, UN: 8 } as const;
+
+/** `fcntl` record-lock commands and lock types. */
+export const F_LOCK = {
+  GETLK: 5,
+  SETLK: 6,
+  SETLKW: 7,
+  RDLCK: 0,
+  WRLCK: 1,
+  UNLCK: 2,
+} as const;
 
 /** `struct statfs` subset. */
 export interface StatFs {

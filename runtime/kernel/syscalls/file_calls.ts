@@ -57,7 +57,9 @@ export type FileCallName =
   | "umount2"
   | "pivot_root"
   | "statfs"
-  | "poll";
+  | "poll"
+  | "flock"
+  | "fcntl_lock";
 
 /** Names of the file-family calls. */
 export const FILE_CALLS: readonly FileCallName[] = [
@@ -105,6 +107,8 @@ export const FILE_CALLS: readonly FileCallName[] = [
   "pivot_root",
   "statfs",
   "poll",
+  "flock",
+  "fcntl_lock",
 ];
 
 /** A IPC-family call name. */

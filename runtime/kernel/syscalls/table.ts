@@ -215,6 +215,20 @@ export const SYSCALL_TABLE: readonly SyscallEntry[] = [
     note: "tmpfs proc cgroup2 devtmpfs mqueue and MS_BIND; private propagation only",
   },
   { name: "umount2", nr: 166, family: M, support: "full" },
+  {
+    name: "flock",
+    nr: 73,
+    family: F,
+    support: "full",
+    note: "advisory, per open file description (vfs/file_lock.ts, syscalls/sys_lock.ts)",
+  },
+  {
+    name: "fcntl_lock",
+    nr: 72,
+    family: F,
+    support: "partial",
+    note: "fcntl F_GETLK/F_SETLK/F_SETLKW POSIX record locks; no F_OFD_* locks or leases",
+  },
   { name: "pivot_root", nr: 155, family: M, support: "full" },
   ...[
     ["msgget", 68],

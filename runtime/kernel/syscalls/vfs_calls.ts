@@ -13,6 +13,7 @@ import * as file from "./sys_file.ts";
 import * as meta from "./sys_file_meta.ts";
 import * as mnt from "./sys_mount.ts";
 import * as pipe from "./sys_pipe.ts";
+import * as lock from "./sys_lock.ts";
 import * as ipc from "./sys_ipc.ts";
 import * as mq from "./sys_ipc_mq.ts";
 import { FILE_CALLS, type FileCalls, type IpcCalls } from "./file_calls.ts";
@@ -21,7 +22,7 @@ type AnyFn = (...args: unknown[]) => unknown;
 
 /** Each file-family call's implementation, found once at load. */
 const FILE_IMPLS: [string, AnyFn][] = (() => {
-  const modules = [file, meta, mnt, pipe] as unknown as Record<string, unknown>[];
+  const modules = [file, meta, mnt, pipe, lock] as unknown as Record<string, unknown>[];
   const out: [string, AnyFn][] = [];
   for (const name of FILE_CALLS) {
     const m = modules.find((m) => typeof m[name] === "function");

@@ -12,6 +12,7 @@ import { Errno } from "../errno.ts";
 import { type Dirent, O } from "../syscalls/api.ts";
 import type { Loc } from "./mount.ts";
 import type { FileHandle } from "./types.ts";
+import { hasLocks, type LockKey, lockKeyOf, releaseFlock, releasePosix } from "./file_lock.ts";
 
 /** Status flags `F_SETFL` may change. */
 const SETFL_MASK = O.APPEND | O.NONBLOCK;
@@ -32,6 +33,8 @@ export class OpenFile {
   where: { dir: Loc; name: string } | null = null;
   /** Directory listing snapshot taken by `getdents64` at offset 0. */
   dirents: Dirent[] | null = null;
+  /** The file this description holds a `flock(2)` lock on (released at the last close). */
+  flockKey: LockKey | null = null;
   #refs = 1;
 
   /**
@@ -77,6 +80,7 @@ export class OpenFile {
   unref(): void {
     if (--this.#refs !== 0) return;
     if (this.loc) this.loc.mount.openFiles--;
+    if (this.flockKey !== null) releaseFlock(this.flockKey, this);
     this.handle.release?.();
   }
 
@@ -159,7 +163,7 @@ export class FdTable {
     }
     const old = this.#slots[fd];
     this.#slots[fd] = { file, cloexec };
-    old?.file.unref();
+    if (old) this.#drop(old.file);
     return fd;
   }
 
@@ -173,8 +177,18 @@ export class FdTable {
     const s = this.#slots[fd];
     if (!s) return Errno.EBADF;
     this.#slots[fd] = undefined;
-    s.file.unref();
+    this.#drop(s.file);
     return 0;
+  }
+
+  /**
+   * A descriptor of `file` went away: this table's POSIX record locks on the file go too
+   * (any close of the file by the owner releases them, as on Linux), then the reference.
+   */
+  #drop(file: OpenFile): void {
+    const key = lockKeyOf(file);
+    if (hasLocks(key)) releasePosix(key, this);
+    file.unref();
   }
 
   /** `FD_CLOEXEC` of `fd`, or undefined when not open. */

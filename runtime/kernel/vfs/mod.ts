@@ -24,14 +24,17 @@
  * - `umount2`: another process's cwd inside a mount does not make it busy.
  * - `pivot_root` moves the caller's root and cwd only.
  * - tmpfs: reads do not update atime (noatime).
- * - Not implemented: `ptmx`/pseudo-terminal pairs (`ENXIO`), `O_TMPFILE`, xattrs, file
- *   locks, inotify, mount propagation other than private.
+ * - Advisory locks (`file_lock.ts`): `flock(2)` per open file description, POSIX record
+ *   locks per descriptor table (released by any close of the file, and at exit).
+ * - Not implemented: `ptmx`/pseudo-terminal pairs (`ENXIO`), `O_TMPFILE`, xattrs,
+ *   inotify, mount propagation other than private.
  *
  * @module
  */
 export * from "./types.ts";
 export * from "./mount.ts";
 export * from "./fd_table.ts";
+export * from "./file_lock.ts";
 export * from "./fs_state.ts";
 export * from "./path_walk.ts";
 export * from "./permission.ts";
