@@ -243,6 +243,7 @@ function parse(src: string): Node | null {
 function readVar(vars: ArithVars, name: string): bigint {
   const v = vars.get(name);
   if (v === undefined || v === "") return 0n;
+  if (isPlainDecimal(v)) return BigInt(v);
   const t = v.trim();
   const m = /^([-+]?)(0[xX][0-9a-fA-F]+|0[0-7]+|[0-9]+)$/.exec(t);
   if (m) {
@@ -251,6 +252,17 @@ function readVar(vars: ArithVars, name: string): bigint {
     return BigInt.asIntN(64, m[1] === "-" ? -r : r);
   }
   throw new ArithError(`Illegal number: ${v}`);
+}
+
+/** Digits only, no leading zero (octal) and short enough for 64 bits: `BigInt(v)` reads it. */
+function isPlainDecimal(v: string): boolean {
+  const n = v.length;
+  if (n > 18 || (n > 1 && v.charCodeAt(0) === 48)) return false;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function binop(op: string, a: bigint, b: bigint): bigint {

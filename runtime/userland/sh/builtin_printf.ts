@@ -55,13 +55,10 @@ export function backslashEscapes(s: string, echoStyle: boolean): { text: string;
  *
  * @param sh The shell.
  * @param argv Arguments.
- * @returns 0.
+ * @returns 0 (without a promise when the text fits in the output buffer).
  */
-export async function echo(sh: Shell, argv: string[]): Promise<number> {
-  if (sh.fds.get(1) === undefined) {
-    await sh.error("echo: echo: I/O error");
-    return 1;
-  }
+export function echo(sh: Shell, argv: string[]): number | Promise<number> {
+  if (sh.fds.get(1) === undefined) return sh.error("echo: echo: I/O error").then(() => 1);
   let i = 1;
   let newline = true;
   if (argv[1] === "-n") {
@@ -81,8 +78,7 @@ export async function echo(sh: Shell, argv: string[]): Promise<number> {
   }
   if (newline) text += "\n";
   const p = sh.print(1, text);
-  if (p) await p;
-  return 0;
+  return p ? p.then(() => 0) : 0;
 }
 
 /** Formats a number conversion with flags, width and precision. */

@@ -49,6 +49,30 @@ const BINARY = new Set([
   "-ef",
 ]);
 
+/** Compares two integer operands (`-lt` …): negative, zero or positive. */
+function compareInts(a: string, b: string): number {
+  const x = smallInt(a);
+  const y = smallInt(b);
+  if (x !== undefined && y !== undefined) return x - y;
+  const p = toInt(a);
+  const q = toInt(b);
+  return p < q ? -1 : p > q ? 1 : 0;
+}
+
+/** A plain decimal of at most 15 digits (no blanks, no sign but `-`) as a number. */
+function smallInt(s: string): number | undefined {
+  const n = s.length;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (n === i || n - i > 15) return undefined;
+  let v = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    v = v * 10 + c;
+  }
+  return s.charCodeAt(0) === 45 ? -v : v;
+}
+
 function toInt(s: string): bigint {
   const t = s.trim();
   if (!/^[-+]?[0-9]+$/.test(t)) throw new TestError(`Illegal number: ${s}`);
@@ -133,17 +157,17 @@ function binary(sh: Shell, a: string, op: string, b: string): boolean {
     case ">":
       return a > b;
     case "-eq":
-      return toInt(a) === toInt(b);
+      return compareInts(a, b) === 0;
     case "-ne":
-      return toInt(a) !== toInt(b);
+      return compareInts(a, b) !== 0;
     case "-lt":
-      return toInt(a) < toInt(b);
+      return compareInts(a, b) < 0;
     case "-le":
-      return toInt(a) <= toInt(b);
+      return compareInts(a, b) <= 0;
     case "-gt":
-      return toInt(a) > toInt(b);
+      return compareInts(a, b) > 0;
     case "-ge":
-      return toInt(a) >= toInt(b);
+      return compareInts(a, b) >= 0;
     case "-nt":
       return mtime(stat(sh, a)) > mtime(stat(sh, b));
     case "-ot":
@@ -255,23 +279,17 @@ function evaluate(sh: Shell, args: string[]): boolean {
  * @param argv Arguments (argv[0] is `test` or `[`).
  * @returns 0 true, 1 false, 2 error.
  */
-export async function testCommand(sh: Shell, argv: string[]): Promise<number> {
-  let args = argv.slice(1);
+export function testCommand(sh: Shell, argv: string[]): number | Promise<number> {
   const name = argv[0]!;
+  let end = argv.length;
   if (name === "[") {
-    if (args[args.length - 1] !== "]") {
-      await sh.error("[: missing ]");
-      return 2;
-    }
-    args = args.slice(0, -1);
+    if (argv[end - 1] !== "]") return sh.error("[: missing ]").then(() => 2);
+    end--;
   }
   try {
-    return evaluate(sh, args) ? 0 : 1;
+    return evaluate(sh, argv.slice(1, end)) ? 0 : 1;
   } catch (e) {
-    if (e instanceof TestError) {
-      await sh.error(`${name}: ${e.message}`);
-      return 2;
-    }
+    if (e instanceof TestError) return sh.error(`${name}: ${e.message}`).then(() => 2);
     throw e;
   }
 }

@@ -45,7 +45,11 @@ function literalWord(w: Word): string | undefined {
   if (w.parts.length !== 1) return undefined;
   const p = w.parts[0]!;
   if (p.type === "sq") return p.text;
-  if (p.type === "lit" && (p.quoted || !/[*?[]/.test(p.text) || !hasMagic(p.text))) return p.text;
+  if (p.type !== "lit") return undefined;
+  const t = p.text;
+  if (p.quoted || (!t.includes("*") && !t.includes("?") && !t.includes("[")) || !hasMagic(t)) {
+    return t;
+  }
   return undefined;
 }
 

@@ -18,7 +18,7 @@ import { execCompound } from "./compound.ts";
 import { startBackground } from "./background.ts";
 import { parseScript } from "./parser.ts";
 import { applyRedirs } from "./redirect.ts";
-import { evalArith } from "./arith.ts";
+import { type ArithVars, evalArith } from "./arith.ts";
 import type { ExpandContext } from "./expand.ts";
 import { glob } from "./glob.ts";
 import { BrokenPipe, Output } from "./output.ts";
@@ -314,9 +314,14 @@ export class Shell implements ExpandContext {
     return undefined;
   }
 
+  readonly #arithVars: ArithVars = {
+    get: (n) => this.lookup(n),
+    set: (n, v) => this.setVar(n, v),
+  };
+
   arith(text: string): string {
     try {
-      return evalArith(text, { get: (n) => this.lookup(n), set: (n, v) => this.setVar(n, v) });
+      return evalArith(text, this.#arithVars);
     } catch (e) {
       if (e instanceof ShellError) throw e;
       const msg = (e as Error).message;
