@@ -140,6 +140,8 @@ export class Process implements Task, Schedulable, CgroupMember {
   blocked = 0n;
   /** Dispositions other than default. */
   readonly handlers: Map<number, SignalDisposition> = new Map();
+  /** `SA` flags of the handlers (absent = 0). */
+  readonly handlerFlags: Map<number, number> = new Map();
   /** Whether a pending, unblocked signal with a handler waits for delivery. */
   hasDeliverable = false;
   /** Interrupt callbacks of the current interruptible sleeps. */

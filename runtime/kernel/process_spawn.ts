@@ -130,6 +130,7 @@ export function createProcess(
     p.rlimits.clear();
     for (const [r, v] of parent.rlimits) p.rlimits.set(r, [v[0], v[1]]);
     for (const [sig, d] of parent.handlers) p.handlers.set(sig, d);
+    for (const [sig, f] of parent.handlerFlags) p.handlerFlags.set(sig, f);
     p.blocked = parent.blocked;
     parent.children.add(p);
     p.argv = [...parent.argv];

@@ -5,7 +5,8 @@
  *
  * Handlers run on the process's own stack at the return of its next system call (or
  * when it wakes from an interrupted sleep with `EINTR`), with the signal blocked while
- * the handler runs, as `sigaction` without `SA_NODEFER` does.
+ * the handler runs, as `sigaction` without `SA_NODEFER` does. The wrapper of the interrupted
+ * call then restarts it or returns `EINTR` (`SA_RESTART`, see `syscalls/make_syscalls.ts`).
  *
  * @module
  */
@@ -14,7 +15,7 @@ import type { Kernel } from "./kernel.ts";
 import type { Process } from "./process.ts";
 import { exitProcess } from "./process_exit.ts";
 import { defaultAction, NSIG, SIG, sigBit, UNBLOCKABLE } from "./signals.ts";
-import { W } from "./syscalls/api.ts";
+import { SA, W } from "./syscalls/api.ts";
 
 /**
  * Generate `sig` for `p` (after permission checks, which are the caller's).
@@ -90,12 +91,23 @@ export function dispatchPending(k: Kernel, p: Process): void {
 }
 
 /**
- * Run the handlers of pending, unblocked signals (called at system call return).
+ * What {@link runHandlers} did, for the call it returns from: `"none"` (no handler ran),
+ * `"restart"` (every handler that ran has `SA.RESTART`: an interrupted call that signal(7)
+ * lists as restartable starts again) or `"interrupt"` (the call fails with `EINTR`).
+ */
+export type HandlerOutcome = "none" | "restart" | "interrupt";
+
+/**
+ * Run the handlers of pending, unblocked signals (called at system call return). A handler
+ * runs with its signal blocked unless it has `SA.NODEFER`; `SA.RESETHAND` gives the signal
+ * its default disposition back first.
  *
  * @param k The kernel.
  * @param p The current process.
+ * @returns Whether a handler ran, and whether all that ran asked for `SA.RESTART`.
  */
-export function runHandlers(k: Kernel, p: Process): void {
+export function runHandlers(k: Kernel, p: Process): HandlerOutcome {
+  let outcome: HandlerOutcome = "none";
   for (;;) {
     const ready = p.pending & ~p.blocked;
     if (ready === 0n || !p.alive) break;
@@ -108,8 +120,16 @@ export function runHandlers(k: Kernel, p: Process): void {
       dispatchPending(k, p);
       continue;
     }
+    const flags = p.handlerFlags.get(sig) ?? 0;
+    if (flags & SA.RESTART) {
+      if (outcome === "none") outcome = "restart";
+    } else outcome = "interrupt";
+    if (flags & SA.RESETHAND) {
+      p.handlers.delete(sig);
+      p.handlerFlags.delete(sig);
+    }
     const saved = p.blocked;
-    p.blocked |= bit;
+    if (!(flags & SA.NODEFER)) p.blocked |= bit;
     try {
       disp(sig);
     } finally {
@@ -117,6 +137,7 @@ export function runHandlers(k: Kernel, p: Process): void {
     }
   }
   p.hasDeliverable = p.alive && hasHandledPending(p);
+  return outcome;
 }
 
 function hasHandledPending(p: Process): boolean {

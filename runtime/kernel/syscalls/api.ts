@@ -218,6 +218,22 @@ export interface PollFd {
 export type SignalDisposition = "default" | "ignore" | ((sig: number) => void);
 
 /**
+ * `sigaction` flags, Linux x86_64 values (the third argument of {@link Syscalls.sigaction}).
+ *
+ * - `RESTART`: a blocking call interrupted by this handler is restarted after it, for the
+ *   calls signal(7) lists (`read`/`write`/`readv`/`writev` on pipes and terminals, `openat`
+ *   of a FIFO, `wait4`, `mq_send`/`mq_receive`, …); `nanosleep`, `pause`, `poll`, System V
+ *   IPC calls still fail with `EINTR`.
+ * - `NODEFER`: the signal is not blocked while its handler runs.
+ * - `RESETHAND`: the disposition goes back to "default" when the handler is entered.
+ */
+export const SA = {
+  RESTART: 0x10000000,
+  NODEFER: 0x40000000,
+  RESETHAND: 0x80000000,
+} as const;
+
+/**
  * The system calls of one process. Implemented by the kernel; obtained by executors.
  * File-system calls follow Linux's `*at` forms; `dirfd` is `AT.FDCWD` for the cwd.
  */
@@ -273,8 +289,11 @@ export interface Syscalls {
   setns(fd: number, nstype: number): 0 | Errno;
   /** Give up the CPU. */
   sched_yield(): MaybeAsync<0>;
-  /** Sleep; resolves early with `EINTR` on a signal. */
-  nanosleep(ts: Timespec): MaybeAsync<0 | Errno>;
+  /**
+   * Sleep; resolves early with `EINTR` on a handled signal (never restarted, even with
+   * `SA.RESTART`), and then writes the time left into `rem` when given, as Linux.
+   */
+  nanosleep(ts: Timespec, rem?: Timespec): MaybeAsync<0 | Errno>;
   /** Clock read: 0 REALTIME, 1 MONOTONIC, 2 PROCESS_CPUTIME, 3 THREAD_CPUTIME. */
   clock_gettime(clock: number): Timespec | Errno;
   /** Clock resolution. */
@@ -295,8 +314,15 @@ export interface Syscalls {
   // --- signals (runtime/kernel/syscalls/sys_signal.ts) ---
   /** Send a signal: pid > 0, 0 = own group, -1 = all permitted, < -1 = group. */
   kill(pid: number, sig: number): 0 | Errno;
-  /** Set a signal's disposition (builtin programs); returns the old one. */
-  sigaction(sig: number, disposition: SignalDisposition): SignalDisposition | Errno;
+  /**
+   * Set a signal's disposition (builtin programs) and its `SA` flags (default 0); returns
+   * the old disposition.
+   */
+  sigaction(
+    sig: number,
+    disposition: SignalDisposition,
+    flags?: number,
+  ): SignalDisposition | Errno;
   /** Block/unblock signals: how 0 BLOCK, 1 UNBLOCK, 2 SETMASK; returns the old mask (bit n-1 = signal n). */
   sigprocmask(how: number, set: bigint | null): bigint | Errno;
   /** Wait for a signal to arrive; resolves `EINTR`. */

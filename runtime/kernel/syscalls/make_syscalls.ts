@@ -9,10 +9,13 @@
  *   once the scheduler has given the CPU back to the process;
  * - preempts at calls that may block (`MaybeAsync` in api.ts) when the slice is used
  *   up or the process was stopped;
- * - runs signal handlers at call return.
+ * - runs signal handlers at call return, and then restarts a call that a handler
+ *   interrupted (`EINTR`) when every handler that ran has `SA.RESTART` and the call is
+ *   one signal(7) restarts ({@link RESTARTABLE}).
  *
  * @module
  */
+import { Errno } from "../errno.ts";
 import type { Kernel } from "../kernel.ts";
 import { ProcessExit, ProcessKilled } from "../executor.ts";
 import type { Process } from "../process.ts";
@@ -44,6 +47,29 @@ export const MAY_BLOCK: ReadonlySet<string> = new Set([
   "semop",
   "mq_send",
   "mq_receive",
+]);
+
+/**
+ * Calls restarted after an interruption by a handler with `SA.RESTART`, as Linux's
+ * signal(7) lists them: I/O on slow files (pipes, FIFOs, terminals), `open` of a FIFO,
+ * `wait4`, POSIX message queues, file locks and `getrandom`. Calls not listed (`nanosleep`,
+ * `pause`, `poll`, `msgsnd`/`msgrcv`/`semop`, …) fail with `EINTR` whatever the flags.
+ */
+export const RESTARTABLE: ReadonlySet<string> = new Set([
+  "openat",
+  "read",
+  "write",
+  "pread",
+  "pwrite",
+  "readv",
+  "writev",
+  "ioctl",
+  "fcntl_lock",
+  "flock",
+  "wait4",
+  "mq_send",
+  "mq_receive",
+  "getrandom",
 ]);
 
 const NEVER: Promise<never> = new Promise<never>(() => {});
@@ -96,12 +122,24 @@ export function shouldYield(k: Kernel, p: Process, now: number = performance.now
   return s.current !== p || p.stopped || now >= s.sliceEndMs;
 }
 
-function sleepOn(k: Kernel, p: Process, r: Promise<unknown>, now: number): Promise<unknown> {
+/**
+ * Sleep on a call's promise: the CPU is given back, and taken again before the result is
+ * returned and pending handlers run. A result of `EINTR` is replaced by `again()` (the
+ * call made anew) when the handlers that ran all had `SA.RESTART`.
+ */
+function sleepOn(
+  k: Kernel,
+  p: Process,
+  r: Promise<unknown>,
+  now: number,
+  again?: () => unknown,
+): Promise<unknown> {
   k.scheduler.release(p, now);
   return r.then((v) =>
     reacquireCpu(k, p).then(() => {
-      if (p.hasDeliverable) runHandlers(k, p);
-      return v;
+      if (!p.hasDeliverable) return v;
+      const handled = runHandlers(k, p);
+      return v === Errno.EINTR && again && handled === "restart" ? again() : v;
     })
   );
 }
@@ -146,10 +184,11 @@ function wrap(k: Kernel, p: Process, name: string, fn: AnyCall): AnyCall {
       return reacquireCpu(k, p).then(resumed);
     };
   }
+  const restartable = RESTARTABLE.has(name);
   if (!MAY_BLOCK.has(name)) {
     // Calls that never sleep: a clock read costs more than most of them, so their system
     // time is sampled, one call in SAMPLE_EVERY timed and scaled (Linux samples at ticks).
-    return (...args: unknown[]) => {
+    const call = (...args: unknown[]): unknown => {
       if (p.dead) return afterDeath(p, false);
       let r: unknown;
       if (++p.syscallSample === SAMPLE_EVERY) {
@@ -158,25 +197,31 @@ function wrap(k: Kernel, p: Process, name: string, fn: AnyCall): AnyCall {
         r = fn(...args);
         p.sliceSysUs += (performance.now() - t0) * 1000 * SAMPLE_EVERY;
       } else r = fn(...args);
-      if (r instanceof Promise) return sleepOn(k, p, r, performance.now());
+      if (r instanceof Promise) {
+        return sleepOn(k, p, r, performance.now(), restartable ? () => call(...args) : undefined);
+      }
       if (p.dead) return afterDeath(p, false);
       if (p.hasDeliverable) runHandlers(k, p);
       return r;
     };
+    return call;
   }
-  return (...args: unknown[]) => {
+  const call = (...args: unknown[]): unknown => {
     if (p.dead) return afterDeath(p, true);
     const t0 = performance.now();
     const r = fn(...args);
     const now = performance.now();
     p.sliceSysUs += (now - t0) * 1000;
-    if (r instanceof Promise) return sleepOn(k, p, r, now);
+    if (r instanceof Promise) {
+      return sleepOn(k, p, r, now, restartable ? () => call(...args) : undefined);
+    }
     if (p.dead) return afterDeath(p, true);
     if (p.highPenaltyMs > 0) return sleepOn(k, p, overHighDelay(p).then(() => r), now);
     if (shouldYield(k, p, now)) return preemptNow(k, p, now).then(() => r);
     if (p.hasDeliverable) runHandlers(k, p);
     return r;
   };
+  return call;
 }
 
 /**

@@ -208,7 +208,7 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
       if (k.scheduler.current === p && k.cgroups.root.runq.size > 0) return Promise.resolve(0);
       return 0;
     },
-    nanosleep(t) {
+    nanosleep(t, rem) {
       if (t.sec < 0 || t.nsec < 0 || t.nsec > 999_999_999) return Errno.EINVAL;
       const ms = t.sec * 1000 + t.nsec / 1e6;
       if (ms <= 0) return k.cgroups.root.runq.size > 0 ? Promise.resolve(0) : 0;
@@ -216,8 +216,18 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
       const done = new Promise<0>((resolve) => {
         timer = setTimeout(() => resolve(0), ms);
       });
-      // Exit interrupts every sleep, which cancels the timer.
-      return p.block(done, () => clearTimeout(timer)).then((r) => (r === 0 ? 0 : Errno.EINTR));
+      const end = performance.now() + ms;
+      // Exit interrupts every sleep, which cancels the timer. An interrupted sleep is
+      // never restarted (signal(7)); it reports the time left in `rem`, as Linux.
+      return p.block(done, () => clearTimeout(timer)).then((r) => {
+        if (r === 0) return 0;
+        if (rem) {
+          const left = Math.max(0, end - performance.now());
+          rem.sec = Math.floor(left / 1000);
+          rem.nsec = Math.min(999_999_999, Math.round((left % 1000) * 1e6));
+        }
+        return Errno.EINTR;
+      });
     },
     clock_gettime(clock) {
       switch (clock) {

@@ -1,6 +1,6 @@
 /**
- * Signal system calls: `kill`, `sigaction` (dispositions for builtin programs),
- * `sigprocmask`, `pause`, `alarm`.
+ * Signal system calls: `kill`, `sigaction` (dispositions and `SA` flags for builtin
+ * programs), `sigprocmask`, `pause` (never restarted), `alarm`.
  *
  * @module
  */
@@ -28,12 +28,15 @@ export type SignalCalls = Pick<Syscalls, "kill" | "sigaction" | "sigprocmask" | 
 export function signalCalls(k: Kernel, p: Process): SignalCalls {
   return {
     kill: (pid, sig) => killFrom(k, p, pid, sig),
-    sigaction(sig, disposition): SignalDisposition | Errno {
+    sigaction(sig, disposition, flags = 0): SignalDisposition | Errno {
       if (!Number.isInteger(sig) || sig < 1 || sig > NSIG) return Errno.EINVAL;
       if (sig === SIG.KILL || sig === SIG.STOP) return Errno.EINVAL;
+      if (!Number.isInteger(flags)) return Errno.EINVAL;
       const old = p.handlers.get(sig) ?? "default";
       if (disposition === "default") p.handlers.delete(sig);
       else p.handlers.set(sig, disposition);
+      if (flags === 0) p.handlerFlags.delete(sig);
+      else p.handlerFlags.set(sig, flags >>> 0);
       if (disposition === "ignore") p.pending &= ~sigBit(sig);
       dispatchPending(k, p);
       return old;

@@ -119,7 +119,7 @@ export const SYSCALL_TABLE: readonly SyscallEntry[] = [
     nr: 35,
     family: P,
     support: "full",
-    note: "timer resolution of the host (~1 ms)",
+    note: "timer resolution of the host (~1 ms); rem on EINTR",
   },
   {
     name: "clock_gettime",
@@ -147,7 +147,8 @@ export const SYSCALL_TABLE: readonly SyscallEntry[] = [
     nr: 13,
     family: S,
     support: "partial",
-    note: "builtins: handler functions; no SA_RESTART/SA_SIGINFO; handlers run at syscall return",
+    note:
+      "builtins: handler functions; SA_RESTART/SA_NODEFER/SA_RESETHAND; no SA_SIGINFO; handlers run at syscall return",
   },
   { name: "sigprocmask", nr: 14, family: S, support: "full" },
   { name: "pause", nr: 34, family: S, support: "full" },
