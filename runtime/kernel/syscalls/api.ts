@@ -581,3 +581,11 @@ export interface IpcStat {
   /** Object-specific numbers: msg `qnum qbytes lspid lrpid`, sem `nsems`, shm `segsz nattch cpid lpid`. */
   [field: string]: number;
 }
+
+/**
+ * `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY`, Linux's value): `openat(dir, O_TMPFILE |
+ * O_RDWR, mode)` makes an unnamed regular file in `dir`'s file system (tmpfs, overlay),
+ * freed at its last close unless `linkat` names it. A separate constant so that `O` keeps
+ * its shape.
+ */
+export const O_TMPFILE = 0o20200000;

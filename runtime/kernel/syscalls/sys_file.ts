@@ -25,6 +25,7 @@ import {
 } from "../vfs/resolve.ts";
 import { type FileHandle, type IoContext, isDir, isFifo, isLnk, isReg } from "../vfs/types.ts";
 import { fifoOf, openFifo } from "./sys_pipe.ts";
+import { O_TMPFILE_BIT, openTmpfile } from "./sys_file_tmpfile.ts";
 
 export { poll } from "./sys_file_poll.ts";
 import { memDevice } from "../fs/devfs/devices.ts";
@@ -133,6 +134,7 @@ export function openat(
   flags: number,
   mode: number,
 ): MaybeAsync<number | Errno> {
+  if (flags & O_TMPFILE_BIT) return openTmpfile(task, dirfd, path, flags, mode);
   const creat = (flags & O.CREAT) !== 0;
   const excl = creat && (flags & O.EXCL) !== 0;
   const r = resolveAt(task, dirfd, path, {

@@ -368,6 +368,23 @@ export class OvlNode implements Inode {
     return node;
   }
 
+  /**
+   * An unnamed file for `O_TMPFILE`, made in the upper tree (this directory is copied up).
+   *
+   * @param mode Permission bits.
+   * @param ctx Caller.
+   * @param linkable Whether `linkat` may name it.
+   * @returns A node with no parent, or an errno.
+   */
+  tmpfile(mode: number, ctx: OpContext, linkable: boolean): OvlNode | Errno {
+    const u = this.copyUp();
+    if (typeof u === "number") return u;
+    const tn = u.tmpfile(mode, ctx, linkable);
+    if (typeof tn === "number") return tn;
+    // Parent set (name empty: it has none) so that `/proc/PID/fd/N` can jump to it.
+    return new OvlNode(this.fs, this, "", tn, null);
+  }
+
   link(name: string, target: Inode, _ctx: OpContext): 0 | Errno {
     if (!(target instanceof OvlNode) || target.fs !== this.fs) return Errno.EXDEV;
     const tu = target.copyUp();

@@ -78,7 +78,7 @@ export class TmpNode implements Inode {
   ctimeMs: number;
   /** Directory children (directories only). */
   children: Map<string, TmpNode> | null = null;
-  /** Parent (directories only). */
+  /** Parent (directories; and the directory an `O_TMPFILE` file was made or linked in). */
   up: TmpNode | null = null;
   /** Symlink target. */
   target = "";
@@ -102,6 +102,11 @@ export class TmpNode implements Inode {
   opaque = false;
   /** Overlay: this entry is a whiteout (hides the lower path). */
   whiteout = false;
+  /**
+   * An `O_TMPFILE` file (no name yet) that `linkat` may give a name: Linux's `I_LINKABLE`.
+   * Other files with no links left (unlinked while open) cannot be linked again (`ENOENT`).
+   */
+  linkable = false;
 
   /**
    * A node of `fs` (not yet linked anywhere).
@@ -219,6 +224,29 @@ export class TmpNode implements Inode {
     return n;
   }
 
+  /**
+   * An unnamed regular file in this directory's file system (`O_TMPFILE`): no links, so it
+   * is freed (its data and inode charge given back) when its last open file closes, unless
+   * `linkat` names it first.
+   *
+   * @param mode Permission bits (umask applied by the caller).
+   * @param ctx Caller (owner).
+   * @param linkable Whether `linkat` may name it (false with `O_EXCL`).
+   * @returns The node (the caller opens it at once), or `ENOSPC` when the charge is refused.
+   */
+  tmpfile(mode: number, ctx: OpContext, linkable: boolean): TmpNode | Errno {
+    if (!this.children) return Errno.ENOTDIR;
+    if (!this.fs.chargeNode(NODE_COST)) return Errno.ENOSPC;
+    const n = new TmpNode(this.fs, 0o100000 | (mode & 0o7777), ctx.cred.euid, ctx.cred.egid);
+    n.nodeCost = NODE_COST;
+    if (this.mode & 0o2000) n.gid = this.gid;
+    n.nlink = 0;
+    n.linkable = linkable;
+    // Its directory, so that `/proc/PID/fd/N` can jump to it inside the process's root.
+    n.up = this;
+    return n;
+  }
+
   /** Insert a node under `name` (replacing a whiteout), fixing link counts. */
   insert(name: string, n: TmpNode): void {
     const old = this.children?.get(name);
@@ -237,6 +265,9 @@ export class TmpNode implements Inode {
   link(name: string, target: Inode): 0 | Errno {
     if (!(target instanceof TmpNode) || target.fs !== this.fs) return Errno.EXDEV;
     if (target.children) return Errno.EPERM;
+    if (target.nlink === 0 && !target.linkable) return Errno.ENOENT;
+    if (target.linkable) target.up = this;
+    target.linkable = false;
     target.nlink++;
     target.ctimeMs = Date.now();
     this.insert(name, target);
