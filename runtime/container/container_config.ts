@@ -380,7 +380,8 @@ function parseHostConfig(hc: Json): HostConfig {
     CpuQuota: cpuQuota,
     CpuPeriod: cpuPeriod,
     PidsLimit: field(hc, "PidsLimit", W, isInt, "int64") ?? null,
-    IpcMode: ipc,
+    // Docker's daemon default (`--default-ipc-mode private`) is recorded, as inspect shows.
+    IpcMode: ipc || "private",
     PidMode: pid,
     UTSMode: uts,
     RestartPolicy: { Name: rName as RestartPolicy["Name"], MaximumRetryCount: retries },

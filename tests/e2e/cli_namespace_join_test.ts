@@ -81,6 +81,8 @@ Deno.test("run --ipc container:X shares X's System V queues; --pid container:X s
 
     const priv = await b.run(["run", "-d", "--name", "priv", "berth/base", "sleep", "100"]);
     assert.equal(priv.code, 0, priv.stderr);
+    const privMode = await b.run(["inspect", "--format", "{{.HostConfig.IpcMode}}", "priv"]);
+    assert.equal(privMode.stdout.trim(), "private", "Docker's default IPC mode is recorded");
     const refused = await b.run(["run", "--rm", "--ipc", "container:priv", "berth/base", "true"]);
     assert.equal(refused.code, 125);
     assert.match(refused.stderr, /non-shareable IPC \(hint: use IpcMode:shareable/);
