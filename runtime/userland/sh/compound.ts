@@ -10,59 +10,96 @@ import type { Shell } from "./shell.ts";
 import { LoopSignal } from "./state.ts";
 
 /**
- * Runs a compound command in `sh` (its redirections are already applied).
+ * Runs a compound command in `sh` (its redirections are already applied). Groups, `if`
+ * and `case` complete synchronously when everything in them does.
  *
  * @param sh The shell.
  * @param cmd The command.
- * @returns Its status.
+ * @returns Its status, or a promise of it.
  */
-export async function execCompound(sh: Shell, cmd: Command): Promise<number> {
+export function execCompound(sh: Shell, cmd: Command): number | Promise<number> {
   switch (cmd.type) {
-    case "subshell": {
-      await sh.flushOut();
-      const s = await sh.clone().runSubshell(cmd.body);
-      sh.status = s;
-      return s;
-    }
+    case "subshell":
+      return execSubshell(sh, cmd.body);
     case "group":
-      return await sh.execScript(cmd.body);
-    case "if": {
-      for (const c of cmd.clauses) {
-        if ((await cond(sh, c.cond)) === 0) return await sh.execScript(c.body);
-      }
-      if (cmd.elseBody) return await sh.execScript(cmd.elseBody);
-      sh.status = 0;
-      return 0;
-    }
+      return sh.execBody(cmd.body);
+    case "if":
+      return execIf(sh, cmd, 0);
     case "while":
-      return await execWhile(sh, cmd);
+      return execWhile(sh, cmd);
     case "for":
-      return await execFor(sh, cmd);
+      return execFor(sh, cmd);
     case "case": {
-      const word = await expandString(cmd.word, sh);
-      for (const item of cmd.items) {
-        for (const p of item.patterns) {
-          if (matchPattern(await expandPattern(p, sh), word)) {
-            return await sh.execScript(item.body);
-          }
-        }
-      }
-      sh.status = 0;
-      return 0;
+      const word = expandString(cmd.word, sh);
+      if (typeof word !== "string") return word.then((w) => execCase(sh, cmd, w, 0, 0));
+      return execCase(sh, cmd, word, 0, 0);
     }
     default:
       return 0;
   }
 }
 
-async function cond(sh: Shell, script: Script): Promise<number> {
-  sh.condDepth++;
-  try {
-    const r = sh.execBody(script);
-    return r instanceof Promise ? await r : r;
-  } finally {
-    sh.condDepth--;
+async function execSubshell(sh: Shell, body: Script): Promise<number> {
+  await sh.flushOut();
+  const s = await sh.clone().runSubshell(body);
+  sh.status = s;
+  return s;
+}
+
+/** `if`, from clause `k` on. */
+function execIf(sh: Shell, cmd: Command & { type: "if" }, k: number): number | Promise<number> {
+  for (; k < cmd.clauses.length; k++) {
+    const clause = cmd.clauses[k]!;
+    const c = cond(sh, clause.cond);
+    if (c instanceof Promise) {
+      const next = k + 1;
+      return c.then((v) => (v === 0 ? sh.execBody(clause.body) : execIf(sh, cmd, next)));
+    }
+    if (c === 0) return sh.execBody(clause.body);
   }
+  if (cmd.elseBody) return sh.execBody(cmd.elseBody);
+  sh.status = 0;
+  return 0;
+}
+
+/** `case`, from pattern `j` of item `i` on. */
+function execCase(
+  sh: Shell,
+  cmd: Command & { type: "case" },
+  word: string,
+  i: number,
+  j: number,
+): number | Promise<number> {
+  for (; i < cmd.items.length; i++, j = 0) {
+    const item = cmd.items[i]!;
+    for (; j < item.patterns.length; j++) {
+      const pat = expandPattern(item.patterns[j]!, sh);
+      if (typeof pat !== "string") {
+        const [ni, nj] = [i, j + 1];
+        return pat.then((p) =>
+          matchPattern(p, word) ? sh.execBody(item.body) : execCase(sh, cmd, word, ni, nj)
+        );
+      }
+      if (matchPattern(pat, word)) return sh.execBody(item.body);
+    }
+  }
+  sh.status = 0;
+  return 0;
+}
+
+/** Runs a condition list (`set -e` does not apply in it). */
+function cond(sh: Shell, script: Script): number | Promise<number> {
+  sh.condDepth++;
+  let r: number | Promise<number>;
+  try {
+    r = sh.execBody(script);
+  } catch (e) {
+    sh.condDepth--;
+    throw e;
+  }
+  if (r instanceof Promise) return r.finally(() => sh.condDepth--);
+  sh.condDepth--;
+  return r;
 }
 
 async function execWhile(sh: Shell, cmd: Command & { type: "while" }): Promise<number> {
@@ -72,7 +109,8 @@ async function execWhile(sh: Shell, cmd: Command & { type: "while" }): Promise<n
     for (;;) {
       const tick = sh.loopTick();
       if (tick) await tick;
-      const c = await cond(sh, cmd.cond);
+      let c = cond(sh, cmd.cond);
+      if (c instanceof Promise) c = await c;
       if ((c === 0) === cmd.until) break;
       try {
         const r = sh.execBody(cmd.body);

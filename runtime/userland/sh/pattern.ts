@@ -165,8 +165,80 @@ export function patternToRegExp(pat: string, pathname: boolean): RegExp {
  * ```
  */
 export function matchPattern(pat: string, text: string): boolean {
-  if (!hasMagic(pat)) return unescapePattern(pat) === text;
-  return patternToRegExp(pat, false).test(text);
+  return patternMatcher(pat).test(text);
+}
+
+/** Something that tests whole strings against one pattern. */
+interface Matcher {
+  test(text: string): boolean;
+}
+
+const matchers = new Map<string, Matcher>();
+
+/**
+ * The matcher of a pattern (not for pathnames), cached: a literal compares strings; a
+ * pattern of literal text and `*` only (`*.txt`, `abc*`, `*abab`) is matched with
+ * `startsWith`/`indexOf`/`endsWith`, because leftmost-first placement of each literal
+ * is a match whenever one exists; anything else uses {@link patternToRegExp}.
+ */
+function patternMatcher(pat: string): Matcher {
+  let m = matchers.get(pat);
+  if (m) return m;
+  m = compileMatcher(pat);
+  if (matchers.size > 2000) matchers.clear();
+  matchers.set(pat, m);
+  return m;
+}
+
+function compileMatcher(pat: string): Matcher {
+  if (!hasMagic(pat)) {
+    const lit = unescapePattern(pat);
+    return { test: (text) => text === lit };
+  }
+  // Literal segments between stars, or a regex when there is more than `*`.
+  // A pattern with surrogates keeps the regex: its code-point semantics then matter.
+  const segs: string[] = [];
+  let cur = "";
+  for (let i = 0; i < pat.length; i++) {
+    const c = pat[i]!;
+    const code = pat.charCodeAt(i);
+    if (c === "?" || c === "[" || (code >= 0xd800 && code <= 0xdfff)) {
+      return patternToRegExp(pat, false);
+    }
+    if (c === "\\") {
+      if (i + 1 < pat.length) {
+        const next = pat.charCodeAt(i + 1);
+        if (next >= 0xd800 && next <= 0xdfff) return patternToRegExp(pat, false);
+        cur += pat[++i];
+      } else cur += "\\";
+    } else if (c === "*") {
+      segs.push(cur);
+      cur = "";
+    } else cur += c;
+  }
+  segs.push(cur);
+  return starMatcher(segs);
+}
+
+/** `segs[0]*segs[1]*…*segs[n-1]` (at least two segments: there is a star). */
+function starMatcher(segs: string[]): Matcher {
+  const head = segs[0]!;
+  const tail = segs[segs.length - 1]!;
+  const middle = segs.slice(1, -1).filter((s) => s !== "");
+  const min = head.length + tail.length;
+  return {
+    test(text: string): boolean {
+      if (text.length < min || !text.startsWith(head) || !text.endsWith(tail)) return false;
+      let at = head.length;
+      const end = text.length - tail.length;
+      for (const seg of middle) {
+        const i = text.indexOf(seg, at);
+        if (i < 0 || i + seg.length > end) return false;
+        at = i + seg.length;
+      }
+      return true;
+    },
+  };
 }
 
 /**
@@ -197,7 +269,7 @@ export function trimPattern(text: string, pat: string, op: "#" | "##" | "%" | "%
     const at = n - lit.length;
     return at >= 0 && text.endsWith(lit) && cut(at) ? text.slice(0, at) : text;
   }
-  const rx = patternToRegExp(pat, false);
+  const rx = patternMatcher(pat);
   if (op === "#") {
     for (let i = 0; i <= n; i++) {
       if (cut(i) && rx.test(text.slice(0, i))) return text.slice(i);

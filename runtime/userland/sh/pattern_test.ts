@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { codePointLength, hasMagic, matchPattern, trimPattern } from "./pattern.ts";
+import {
+  codePointLength,
+  hasMagic,
+  matchPattern,
+  patternToRegExp,
+  trimPattern,
+  unescapePattern,
+} from "./pattern.ts";
 import { fc, runs } from "../../../tests/_property.ts";
 
 Deno.test("matchPattern() handles * ? brackets, classes, negation and escapes", () => {
@@ -83,5 +90,32 @@ Deno.test("trimPattern() and codePointLength() agree with a search over code poi
       assert.equal(codePointLength(t), Array.from(t).length);
     }),
     { numRuns: runs(500) },
+  );
+});
+
+Deno.test("matchPattern() of literal and * patterns (string search) agrees with the regex (property)", () => {
+  const piece = fc.constantFrom(
+    "a",
+    "b",
+    "ab",
+    "*",
+    "**",
+    "\\*",
+    "\\",
+    "?",
+    "[ab]",
+    "\u{1F600}",
+    "\uDE00",
+  );
+  const pat = fc.array(piece, { maxLength: 6 }).map((a) => a.join(""));
+  const text = fc.array(fc.constantFrom("a", "b", "*", "\\", "\u{1F600}", "\uD83D", "\uDE00"), {
+    maxLength: 10,
+  }).map((a) => a.join(""));
+  fc.assert(
+    fc.property(pat, text, (p, t) => {
+      const expected = hasMagic(p) ? patternToRegExp(p, false).test(t) : unescapePattern(p) === t;
+      assert.equal(matchPattern(p, t), expected, `${p} on ${t}`);
+    }),
+    { numRuns: runs(1000) },
   );
 });

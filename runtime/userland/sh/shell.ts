@@ -461,9 +461,7 @@ export class Shell implements ExpandContext {
     let status = 0;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      if (item.background || this.shared.pendingSignals.length > 0) {
-        return this.#execFrom(script, i, status);
-      }
+      if (item.background) return this.#execFrom(script, i, status);
       const r = this.execAndOr(item);
       if (r instanceof Promise) {
         return r.then((s) => {
@@ -474,8 +472,12 @@ export class Shell implements ExpandContext {
         });
       }
       status = r;
+      // Traps run after the command during which their signal came, as in #execFrom.
+      if (this.shared.pendingSignals.length > 0) {
+        const s = status;
+        return this.runPendingTraps().then(() => this.#execFrom(script, i + 1, s));
+      }
     }
-    if (this.shared.pendingSignals.length > 0) return this.runPendingTraps().then(() => status);
     return status;
   }
 
@@ -644,10 +646,20 @@ export class Shell implements ExpandContext {
     }
   }
 
-  async execCommand(cmd: Command): Promise<number> {
+  /**
+   * Runs one command of a pipeline-less list; synchronous when the command completes
+   * synchronously (builtins, and `{ }`, `if` and `case` made of them, without redirections).
+   */
+  execCommand(cmd: Command): number | Promise<number> {
     switch (cmd.type) {
       case "simple": {
-        const s = await execSimple(this, cmd);
+        const s = execSimple(this, cmd);
+        if (s instanceof Promise) {
+          return s.then((v) => {
+            this.status = v;
+            return v;
+          });
+        }
         this.status = s;
         return s;
       }
@@ -656,12 +668,13 @@ export class Shell implements ExpandContext {
         this.status = 0;
         return 0;
       default:
-        return await this.withRedirs(cmd.redirs, () => this.execCompound(cmd));
+        if (cmd.redirs.length === 0) return this.execCompound(cmd);
+        return this.withRedirs(cmd.redirs, () => this.execCompound(cmd));
     }
   }
 
   /** Runs `body` with redirections applied to this shell's fd table. */
-  async withRedirs(redirs: Redir[], body: () => Promise<number>): Promise<number> {
+  async withRedirs(redirs: Redir[], body: () => number | Promise<number>): Promise<number> {
     if (redirs.length === 0) return await body();
     const saved = this.fds;
     this.fds = saved.copy();
@@ -687,7 +700,7 @@ export class Shell implements ExpandContext {
   }
 
   /** Runs a compound command (see `compound.ts`). */
-  execCompound(cmd: Command): Promise<number> {
+  execCompound(cmd: Command): number | Promise<number> {
     return execCompound(this, cmd);
   }
 
