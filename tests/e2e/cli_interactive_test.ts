@@ -37,6 +37,7 @@ Deno.test({
   async fn() {
     const b = await tempBerth();
     const session = `berth-it-${Deno.pid}`;
+    const session2 = `${session}-2`;
     try {
       await b.run(["info"]);
       const cmd =
@@ -53,18 +54,20 @@ Deno.test({
       await tmux("send-keys", "-t", session, "exit 5", "Enter");
       const screen = await waitFor(session, /EXITED=\d+/, "the exit code");
       assert.match(screen, /EXITED=5/);
-      // Ctrl-P Ctrl-Q detaches and leaves the container running.
-      await tmux("kill-session", "-t", session).catch(() => "");
+      // Ctrl-P Ctrl-Q detaches and leaves the container running. A second session, while the
+      // first still lives: killing the last session stops the tmux server, and a new-session
+      // sent while it exits is lost (seen under load in CI: an empty screen).
       const cmd2 =
         `BERTH_ROOT=${b.root} NO_COLOR=1 ${Deno.execPath()} run -A ${CLI} run -it --name det berth/base sh; echo DETACHED=$?; sleep 60`;
-      await tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", cmd2);
-      await waitFor(session, /^#\s*$/m, "the second prompt");
-      await tmux("send-keys", "-t", session, "C-p", "C-q");
-      await waitFor(session, /DETACHED=0/, "the detach");
+      await tmux("new-session", "-d", "-s", session2, "-x", "100", "-y", "30", cmd2);
+      await waitFor(session2, /^#\s*$/m, "the second prompt");
+      await tmux("send-keys", "-t", session2, "C-p", "C-q");
+      await waitFor(session2, /DETACHED=0/, "the detach");
       const ps = await b.run(["ps", "--format", "{{.Names}} {{.State}}"]);
       assert.equal(ps.stdout, "det running\n");
       assert.equal((await b.run(["exec", "det", "echo", "alive"])).stdout, "alive\n");
     } finally {
+      await tmux("kill-session", "-t", session2).catch(() => "");
       await tmux("kill-session", "-t", session).catch(() => "");
       await b.cleanup();
     }
