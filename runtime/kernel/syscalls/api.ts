@@ -589,3 +589,45 @@ export interface IpcStat {
  * its shape.
  */
 export const O_TMPFILE = 0o20200000;
+
+/** `setxattr` flags (Linux values). */
+export const XATTR = {
+  /** Fail with `EEXIST` if the attribute exists. */
+  CREATE: 1,
+  /** Fail with `ENODATA` if the attribute does not exist. */
+  REPLACE: 2,
+} as const;
+
+/**
+ * Extended attributes (`user.` and `trusted.` namespaces, tmpfs and overlay; see
+ * `sys_file_xattr.ts`). Paths are relative to the cwd; `l*` forms do not follow a final
+ * symlink; `f*` forms take a descriptor. Gets and lists copy into `buf` and return the
+ * length: an empty `buf` asks for the size, a short one is `ERANGE`. WASI preview1 has no
+ * such calls.
+ */
+export interface Syscalls {
+  /** `setxattr(2)`: `flags` is `XATTR.CREATE`, `XATTR.REPLACE` or 0. */
+  setxattr(path: string, name: string, value: Uint8Array, flags: number): 0 | Errno;
+  /** `lsetxattr(2)`. */
+  lsetxattr(path: string, name: string, value: Uint8Array, flags: number): 0 | Errno;
+  /** `fsetxattr(2)`. */
+  fsetxattr(fd: number, name: string, value: Uint8Array, flags: number): 0 | Errno;
+  /** `getxattr(2)`: the value's length, copied into `buf`. */
+  getxattr(path: string, name: string, buf: Uint8Array): number | Errno;
+  /** `lgetxattr(2)`. */
+  lgetxattr(path: string, name: string, buf: Uint8Array): number | Errno;
+  /** `fgetxattr(2)`. */
+  fgetxattr(fd: number, name: string, buf: Uint8Array): number | Errno;
+  /** `listxattr(2)`: names, each ended by NUL, copied into `buf`; the list's length. */
+  listxattr(path: string, buf: Uint8Array): number | Errno;
+  /** `llistxattr(2)`. */
+  llistxattr(path: string, buf: Uint8Array): number | Errno;
+  /** `flistxattr(2)`. */
+  flistxattr(fd: number, buf: Uint8Array): number | Errno;
+  /** `removexattr(2)`. */
+  removexattr(path: string, name: string): 0 | Errno;
+  /** `lremovexattr(2)`. */
+  lremovexattr(path: string, name: string): 0 | Errno;
+  /** `fremovexattr(2)`. */
+  fremovexattr(fd: number, name: string): 0 | Errno;
+}

@@ -59,7 +59,19 @@ export type FileCallName =
   | "statfs"
   | "poll"
   | "flock"
-  | "fcntl_lock";
+  | "fcntl_lock"
+  | "setxattr"
+  | "lsetxattr"
+  | "fsetxattr"
+  | "getxattr"
+  | "lgetxattr"
+  | "fgetxattr"
+  | "listxattr"
+  | "llistxattr"
+  | "flistxattr"
+  | "removexattr"
+  | "lremovexattr"
+  | "fremovexattr";
 
 /** Names of the file-family calls. */
 export const FILE_CALLS: readonly FileCallName[] = [
@@ -109,6 +121,18 @@ export const FILE_CALLS: readonly FileCallName[] = [
   "poll",
   "flock",
   "fcntl_lock",
+  "setxattr",
+  "lsetxattr",
+  "fsetxattr",
+  "getxattr",
+  "lgetxattr",
+  "fgetxattr",
+  "listxattr",
+  "llistxattr",
+  "flistxattr",
+  "removexattr",
+  "lremovexattr",
+  "fremovexattr",
 ];
 
 /** A IPC-family call name. */

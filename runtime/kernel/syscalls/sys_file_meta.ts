@@ -29,6 +29,21 @@ export {
   utimensat,
 } from "./sys_file_attr.ts";
 
+export {
+  fgetxattr,
+  flistxattr,
+  fremovexattr,
+  fsetxattr,
+  getxattr,
+  lgetxattr,
+  listxattr,
+  llistxattr,
+  lremovexattr,
+  lsetxattr,
+  removexattr,
+  setxattr,
+} from "./sys_file_xattr.ts";
+
 /** `renameat2` flags. */
 export const RENAME = { NOREPLACE: 1, EXCHANGE: 2, WHITEOUT: 4 } as const;
 

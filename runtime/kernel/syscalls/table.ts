@@ -232,6 +232,27 @@ export const SYSCALL_TABLE: readonly SyscallEntry[] = [
   },
   { name: "pivot_root", nr: 155, family: M, support: "full" },
   ...[
+    ["setxattr", 188],
+    ["lsetxattr", 189],
+    ["fsetxattr", 190],
+    ["getxattr", 191],
+    ["lgetxattr", 192],
+    ["fgetxattr", 193],
+    ["listxattr", 194],
+    ["llistxattr", 195],
+    ["flistxattr", 196],
+    ["removexattr", 197],
+    ["lremovexattr", 198],
+    ["fremovexattr", 199],
+  ].map(([name, nr]) => ({
+    name: name as string,
+    nr: nr as number,
+    family: F,
+    support: "partial" as const,
+    note:
+      "user. and trusted. namespaces on tmpfs and overlay (syscalls/sys_file_xattr.ts); security./system. EOPNOTSUPP; no WASI preview1 call",
+  })),
+  ...[
     ["msgget", 68],
     ["msgsnd", 69],
     ["msgrcv", 70],

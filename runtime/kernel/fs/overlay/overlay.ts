@@ -15,6 +15,9 @@
  *   without `redirect_dir` does (`mv` then copies and deletes); directories that exist only
  *   in the upper tree, and all non-directories, are renamed in place. `RENAME_EXCHANGE`
  *   is supported only between names that exist only in the upper tree (else `EXDEV`).
+ * - extended attributes of lower entries (PAX `SCHILY.xattr.*` records) are visible and
+ *   copied up with the node; the diff writes the upper nodes' attributes back as PAX
+ *   records (values as UTF-8 text: a value that is not valid UTF-8 does not survive a tar).
  * - hard links of a lower file are broken on copy-up (as with overlayfs `index=off`, the
  *   default): the name written through gets its own upper file, the other names keep the
  *   lower data. Before copy-up the names of one lower file share an inode number and
@@ -79,6 +82,8 @@ function ts(ms: number): { sec: number; nsec: number } {
   const sec = Math.floor(ms / 1000);
   return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
 }
+
+const xattrEnc = new TextEncoder();
 
 /** Identity of a lower file's data (shared by the hits of its hard links). */
 function lowerKey(hit: MergedHit): string {
@@ -340,6 +345,13 @@ export class OvlNode implements Inode {
         off += n;
       }
     }
+    for (const [name, value] of Object.entries(e.xattrs ?? {})) {
+      const r = node.setxattr(name, xattrEnc.encode(value), 0);
+      if (r !== 0) {
+        pu.unlink(this.name, kind === "dir");
+        return r;
+      }
+    }
     node.atimeMs = node.mtimeMs = e.mtimeMs;
     this.fs.upperIno.set(node, this.#lowerIno);
     if (kind !== "dir") this.fs.dropLowerName(this.path(), hit);
@@ -474,6 +486,55 @@ export class OvlNode implements Inode {
     return 0;
   }
 
+  /**
+   * An extended attribute: the upper node's, or the lower entry's (PAX `SCHILY.xattr.*`).
+   *
+   * @param name Full name.
+   * @returns The bytes, or undefined.
+   */
+  getxattr(name: string): Uint8Array | undefined {
+    if (this.upper) return this.upper.getxattr(name);
+    const v = this.lower?.entry.xattrs?.[name];
+    return v === undefined ? undefined : xattrEnc.encode(v);
+  }
+
+  /**
+   * Extended attribute names.
+   *
+   * @returns Names.
+   */
+  listxattr(): string[] {
+    if (this.upper) return this.upper.listxattr();
+    return Object.keys(this.lower?.entry.xattrs ?? {});
+  }
+
+  /**
+   * Set an extended attribute (copies the node up first, with its attributes).
+   *
+   * @param name Full name.
+   * @param value Bytes.
+   * @param flags `XATTR_CREATE`, `XATTR_REPLACE`.
+   * @returns 0 or an errno.
+   */
+  setxattr(name: string, value: Uint8Array, flags: number): 0 | Errno {
+    if (flags & 1 && this.getxattr(name)) return Errno.EEXIST;
+    if (flags & 2 && !this.getxattr(name)) return Errno.ENODATA;
+    const u = this.copyUp();
+    return typeof u === "number" ? u : u.setxattr(name, value, flags);
+  }
+
+  /**
+   * Remove an extended attribute (copies the node up first).
+   *
+   * @param name Full name.
+   * @returns 0, `ENODATA` or a copy-up error.
+   */
+  removexattr(name: string): 0 | Errno {
+    if (!this.getxattr(name)) return Errno.ENODATA;
+    const u = this.copyUp();
+    return typeof u === "number" ? u : u.removexattr(name);
+  }
+
   readlink(): string | Errno {
     if (this.upper) return this.upper.readlink();
     const e = (this.lower as MergedHit).entry;
@@ -553,6 +614,9 @@ export class OverlayFs implements FileSystem {
       u.mode = 0o040000 | (rootHit.entry.mode & 0o7777);
       u.uid = rootHit.entry.uid;
       u.gid = rootHit.entry.gid;
+      for (const [name, value] of Object.entries(rootHit.entry.xattrs ?? {})) {
+        u.setxattr(name, xattrEnc.encode(value), 0);
+      }
     } else {
       u.mode = 0o040755;
     }

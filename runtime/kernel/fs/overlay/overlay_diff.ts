@@ -6,7 +6,8 @@
  * Hard links inside the upper tree stay hard links (the path that sorts first in the tar
  * holds the data). Char and block devices and FIFOs become tar entries (device numbers in
  * the ustar `devmajor`/`devminor` fields); sockets are left out of the layer, as Docker
- * does, but still show in the change list.
+ * does, but still show in the change list. Extended attributes become PAX
+ * `SCHILY.xattr.NAME` records.
  *
  * @module
  */
@@ -62,7 +63,14 @@ export function overlayChanges(fs: OverlayFs): { changes: FsChange[]; layer: Lay
         continue;
       }
       changes.push({ kind: hit ? "C" : "A", path: p });
-      const meta = { path: p, mode: c.mode & 0o7777, uid: c.uid, gid: c.gid, mtimeMs: c.mtimeMs };
+      const meta = {
+        path: p,
+        mode: c.mode & 0o7777,
+        uid: c.uid,
+        gid: c.gid,
+        mtimeMs: c.mtimeMs,
+        xattrs: xattrsOf(c),
+      };
       switch (c.mode & 0o170000) {
         case 0o040000:
           layer.push({ type: "dir", ...meta });
@@ -111,6 +119,17 @@ export function overlayChanges(fs: OverlayFs): { changes: FsChange[]; layer: Lay
   }
   changes.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return { changes, layer };
+}
+
+const xattrDec = new TextDecoder();
+
+/** A node's extended attributes as PAX-ready text, or undefined when it has none. */
+function xattrsOf(node: TmpNode): Record<string, string> | undefined {
+  const names = node.listxattr();
+  if (names.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const name of names) out[name] = xattrDec.decode(node.getxattr(name));
+  return out;
 }
 
 /**

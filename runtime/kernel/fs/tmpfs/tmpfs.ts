@@ -24,6 +24,7 @@ import {
   type OpContext,
   type Perm,
 } from "../../vfs/types.ts";
+import { XattrSet } from "./xattr_set.ts";
 
 /** `TMPFS_MAGIC`. */
 const TMPFS_MAGIC = 0x01021994;
@@ -107,6 +108,8 @@ export class TmpNode implements Inode {
    * Other files with no links left (unlinked while open) cannot be linked again (`ENOENT`).
    */
   linkable = false;
+  /** Extended attributes (made on the first set). */
+  xattrs: XattrSet | null = null;
 
   /**
    * A node of `fs` (not yet linked anywhere).
@@ -566,6 +569,52 @@ export class TmpNode implements Inode {
   dispose(): void {
     if (this.nodeCost > 0) this.fs.unchargeNode(this.nodeCost);
     this.nodeCost = 0;
+    this.xattrs?.clear();
+  }
+
+  /**
+   * An extended attribute's value.
+   *
+   * @param name Full name.
+   * @returns The bytes, or undefined.
+   */
+  getxattr(name: string): Uint8Array | undefined {
+    return this.xattrs?.get(name);
+  }
+
+  /**
+   * Extended attribute names.
+   *
+   * @returns Names.
+   */
+  listxattr(): string[] {
+    return this.xattrs?.names() ?? [];
+  }
+
+  /**
+   * Set an extended attribute (memory charged as kernel memory).
+   *
+   * @param name Full name.
+   * @param value Bytes.
+   * @param flags `XATTR_CREATE`, `XATTR_REPLACE`.
+   * @returns 0, `EEXIST`, `ENODATA`, `ENOMEM`.
+   */
+  setxattr(name: string, value: Uint8Array, flags: number): 0 | Errno {
+    const r = (this.xattrs ??= new XattrSet(this.fs)).set(name, value, flags);
+    if (r === 0) this.ctimeMs = Date.now();
+    return r;
+  }
+
+  /**
+   * Remove an extended attribute.
+   *
+   * @param name Full name.
+   * @returns 0 or `ENODATA`.
+   */
+  removexattr(name: string): 0 | Errno {
+    const r = this.xattrs ? this.xattrs.remove(name) : Errno.ENODATA;
+    if (r === 0) this.ctimeMs = Date.now();
+    return r;
   }
 }
 
