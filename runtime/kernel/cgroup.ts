@@ -36,7 +36,7 @@ export interface CgroupMember {
 export interface MemoryEvents {
   /** Times memory.low protection was breached (always 0: memory.low is not implemented). */
   low: number;
-  /** Times usage went over memory.high. */
+  /** Charges that left usage over memory.high (each one throttles the charging process). */
   high: number;
   /** Times a charge hit memory.max. */
   max: number;
@@ -145,6 +145,13 @@ export class Cgroup implements SchedEntity {
   };
   /** `memory.events`. */
   readonly memoryEvents: MemoryEvents = { low: 0, high: 0, max: 0, oom: 0, oom_kill: 0 };
+  /**
+   * Root only (set by the kernel): told after a charge that left cgroups of the charged
+   * path over their `memory.high`, with the largest excess as a fraction of that limit. The
+   * kernel throttles the process that made the charge, as Linux's
+   * `mem_cgroup_handle_over_high` does on the way back to user space.
+   */
+  onOverHigh: ((excess: number) => void) | null = null;
 
   // --- pids ---
   /** `pids.max`. */
@@ -223,14 +230,21 @@ export function chargeMemory(cg: Cgroup, bytes: number, kind: MemoryKind): Cgrou
       return g;
     }
   }
+  let excess = 0;
+  let root = cg;
   for (let g: Cgroup | null = cg; g; g = g.parent) {
+    root = g;
     g.memoryCurrent += bytes;
     g.memoryStat[kind] += bytes;
     if (g.memoryCurrent > g.memoryPeak) g.memoryPeak = g.memoryCurrent;
-    if (g.memoryCurrent > g.memoryHigh && g.memoryCurrent - bytes <= g.memoryHigh) {
+    if (g.memoryCurrent > g.memoryHigh && bytes > 0) {
+      // Nothing Berth holds can be reclaimed (no page cache, no swap): every charge over
+      // memory.high is a throttling event (Linux counts one per reclaim_high pass).
       g.memoryEvents.high++;
+      excess = Math.max(excess, (g.memoryCurrent - g.memoryHigh) / Math.max(g.memoryHigh, 1));
     }
   }
+  if (excess > 0) root.onOverHigh?.(excess);
   return null;
 }
 

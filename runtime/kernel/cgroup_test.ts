@@ -199,3 +199,98 @@ Deno.test("cgroup.kill kills the whole subtree; memory.high slows an allocator d
     await k.shutdown();
   }
 });
+
+Deno.test("memory.high throttles a process writing a tmpfs past it (not killed); memory.stat shows the file bytes", async () => {
+  const CHUNK = 64 * 1024;
+  let throttledMs = 0;
+  let beforeMs = 0;
+  const writer: BuiltinMain = async (sys) => {
+    const fd = await sys.openat(-100, "/tmp/f", 0o101, 0o644); // O_WRONLY|O_CREAT
+    if (typeof fd !== "number" || fd < 0) return 2;
+    const chunk = new Uint8Array(CHUNK).fill(7);
+    // 1.5 MiB under the 2 MiB memory.high, then 1.5 MiB over it.
+    for (let i = 0; i < 48; i++) {
+      const t0 = performance.now();
+      if ((await sys.write(fd, chunk)) !== CHUNK) return 3;
+      i < 24 ? (beforeMs += performance.now() - t0) : (throttledMs += performance.now() - t0);
+    }
+    await say(sys, "written\n");
+    await sys.pause();
+    return 0;
+  };
+  const k = new Kernel({ builtins: { writer } });
+  try {
+    k.cgroups.create("/w", { memoryHigh: 2 * MIB, memoryMax: 16 * MIB });
+    const h = await k.spawn({
+      argv: ["writer"],
+      cgroup: "/w",
+      fs: minimalRoot(k),
+      mounts: [{ source: "tmpfs", target: "/tmp", fstype: "tmpfs" }],
+    });
+    const reader = h.stdout!.getReader();
+    assertEquals(new TextDecoder().decode((await reader.read()).value), "written\n");
+    reader.releaseLock();
+    const stat = k.cgroups.readFile("/w", "memory.stat") as string;
+    const file = Number(/^file (\d+)$/m.exec(stat)?.[1]);
+    ok(file >= 3 * MIB, stat);
+    const e = events(k, "/w");
+    ok(e.high! >= 10, JSON.stringify(e));
+    assertEquals([e.max, e.oom, e.oom_kill], [0, 0, 0]);
+    // Each write over the limit (the last ~16) pays at least 10 ms; under it, none.
+    ok(throttledMs >= 150, `throttled ${throttledMs.toFixed(0)} ms`);
+    ok(
+      beforeMs < throttledMs / 2,
+      `before ${beforeMs.toFixed(0)} ms, after ${throttledMs.toFixed(0)} ms`,
+    );
+    h.kill(9);
+    assertEquals((await h.wait()).signal, 9);
+  } finally {
+    await k.shutdown();
+  }
+});
+
+Deno.test("memory.high lowered under the usage throttles the next charges, and raising it stops the throttling", async () => {
+  let slow = 0;
+  let fast = 0;
+  const grower: BuiltinMain = async (sys) => {
+    sys.sigaction(10, () => {});
+    const [r, w] = sys.pipe2(0) as [number, number];
+    const buf = new Uint8Array(4096);
+    const round = async () => {
+      const t0 = performance.now();
+      for (let i = 0; i < 10; i++) {
+        await sys.write(w, buf); // pipe buffers are charged ("pipe" in memory.stat)
+        await sys.read(r, buf);
+      }
+      return performance.now() - t0;
+    };
+    await say(sys, "ready\n");
+    await sys.pause();
+    slow = await round();
+    await say(sys, "slow\n");
+    await sys.pause();
+    fast = await round();
+    return 0;
+  };
+  const k = new Kernel({ builtins: { grower } });
+  try {
+    k.cgroups.create("/g");
+    const h = await k.spawn({ argv: ["grower"], cgroup: "/g", fs: minimalRoot(k) });
+    const reader = h.stdout!.getReader();
+    await reader.read();
+    // Just under the usage (the process's kernel memory): every pipe charge goes over.
+    const used = Number(k.cgroups.readFile("/g", "memory.current"));
+    assertEquals(k.cgroups.writeFile("/g", "memory.high", String(used - 1)), 0);
+    h.kill(10);
+    await reader.read();
+    assertEquals(k.cgroups.writeFile("/g", "memory.high", "max"), 0);
+    h.kill(10);
+    reader.releaseLock();
+    assertEquals((await h.wait()).exitCode, 0);
+    ok(slow >= 100, `lowered memory.high: ${slow.toFixed(0)} ms`);
+    ok(fast < slow / 2, `raised: ${fast.toFixed(0)} ms vs ${slow.toFixed(0)} ms`);
+    assertEquals(events(k, "/g").oom_kill, 0);
+  } finally {
+    await k.shutdown();
+  }
+});

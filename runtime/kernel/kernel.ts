@@ -191,6 +191,12 @@ export class Kernel implements ProcessHost {
         if (cur && cur.cgroup.isWithin(g) && g.freezeSelf) this.scheduler.sliceEndMs = 0;
       },
     });
+    // The process that made a charge over memory.high pays for it, whoever's cgroup was
+    // charged (a tmpfs write is charged to the mounter's cgroup).
+    this.cgroups.root.onOverHigh = (excess) => {
+      const cur = this.scheduler?.current as Process | null | undefined;
+      if (cur && cur.alive) cur.throttleOverHigh(excess);
+    };
     this.fsTypes = kernelFsTypes(this);
     this.scheduler = new Scheduler(this.cgroups.root, {
       sliceMs: opts.sliceMs,

@@ -237,14 +237,6 @@ export class Process implements Task, Schedulable, CgroupMember {
   tryCharge(bytes: number, kind: MemoryKind): boolean {
     if (chargeMemory(this.cgroup, bytes, kind) !== null) return false;
     this.charged[kind] += bytes;
-    for (let g: Cgroup | null = this.cgroup; g; g = g.parent) {
-      if (g.memoryCurrent > g.memoryHigh) {
-        // Over memory.high: the process is slowed down at its next return from a
-        // blocking-capable call (Linux's mem_cgroup_handle_over_high), up to 2 s.
-        const over = (g.memoryCurrent - g.memoryHigh) / Math.max(g.memoryHigh, 1);
-        this.highPenaltyMs = Math.min(2000, Math.max(this.highPenaltyMs, 10 + 1000 * over));
-      }
-    }
     const rss = this.rssBytes;
     if (rss > this.peakRss) this.peakRss = rss;
     return true;
@@ -260,6 +252,17 @@ export class Process implements Task, Schedulable, CgroupMember {
     const n = Math.min(bytes, this.charged[kind]);
     this.charged[kind] -= n;
     unchargeMemory(this.cgroup, n, kind);
+  }
+
+  /**
+   * Owe a delay for a charge that left a cgroup over its `memory.high` (Linux's
+   * `mem_cgroup_handle_over_high`): 10 ms plus 1 s per 100 % of excess, at most 2 s, paid
+   * at the process's next return from a blocking-capable call or preemption point.
+   *
+   * @param excess How far over the limit, as a fraction of it.
+   */
+  throttleOverHigh(excess: number): void {
+    this.highPenaltyMs = Math.min(2000, Math.max(this.highPenaltyMs, 10 + 1000 * excess));
   }
 
   /** Kill on behalf of the OOM killer. */
