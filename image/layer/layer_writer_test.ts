@@ -8,6 +8,7 @@ import {
   storeLayer,
 } from "./layer_writer.ts";
 import { TarIndexer } from "./tar_indexer.ts";
+import { fc, runs } from "../../tests/_property.ts";
 import { openStore } from "../store/store.ts";
 import { openLayer } from "./open_layer.ts";
 
@@ -133,4 +134,52 @@ Deno.test("splitDev() and joinDev() follow glibc's makedev encoding", () => {
   }
   assert.equal(joinDev(136, 0), 0x8800);
   assert.equal(joinDev(8, 256), 0x100800);
+});
+
+Deno.test("property: device numbers survive any mix of files, long names, xattrs and devices", async () => {
+  const entry = fc.record({
+    name: fc.stringMatching(/^[a-z]{1,8}$/),
+    deep: fc.integer({ min: 0, max: 40 }),
+    kind: fc.constantFrom("file", "char", "block", "fifo"),
+    size: fc.integer({ min: 0, max: 1500 }),
+    major: fc.integer({ min: 0, max: 0o7777777 }),
+    minor: fc.integer({ min: 0, max: 0o7777777 }),
+    xattr: fc.option(fc.string({ maxLength: 300 }), { nil: undefined }),
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(entry, { selector: (e) => e.name, maxLength: 12 }),
+      async (es) => {
+        const changes: LayerChange[] = es.map((e) => {
+          const path = "/" + "d/".repeat(e.deep) + e.name;
+          const meta = { path, xattrs: e.xattr === undefined ? undefined : { "user.x": e.xattr } };
+          if (e.kind === "file") return { ...meta, type: "file", data: new Uint8Array(e.size) };
+          if (e.kind === "fifo") return { ...meta, type: "fifo" };
+          return {
+            ...meta,
+            type: e.kind as "char" | "block",
+            devMajor: e.major,
+            devMinor: e.minor,
+          };
+        });
+        const ix = new TarIndexer("prop");
+        ix.push(await tarBytes(layerTar(changes, { sourceDateEpoch: 0 })));
+        const got = new Map(ix.finish().entries.map((e) => [e.path, e]));
+        for (const c of changes) {
+          const e = got.get(c.path);
+          assert.equal(e?.type, c.type);
+          if (c.type === "char" || c.type === "block") {
+            assert.deepEqual([e?.devMajor, e?.devMinor], [c.devMajor, c.devMinor]);
+          }
+          if (c.type === "file") assert.equal(e?.size, (c.data as Uint8Array).length);
+          if ("xattrs" in c && c.xattrs) {
+            // An empty PAX value deletes the record, so an empty attribute does not survive.
+            const want = c.xattrs["user.x"] === "" ? undefined : c.xattrs;
+            assert.deepEqual(e?.xattrs, want);
+          }
+        }
+      },
+    ),
+    { numRuns: runs(60) },
+  );
 });

@@ -17,7 +17,8 @@
  *   is supported only between names that exist only in the upper tree (else `EXDEV`).
  * - extended attributes of lower entries (PAX `SCHILY.xattr.*` records) are visible and
  *   copied up with the node; the diff writes the upper nodes' attributes back as PAX
- *   records (values as UTF-8 text: a value that is not valid UTF-8 does not survive a tar).
+ *   records (values as UTF-8 text: a value that is not valid UTF-8 does not survive a tar,
+ *   and an empty value is dropped, since an empty PAX record means "unset").
  * - hard links of a lower file are broken on copy-up (as with overlayfs `index=off`, the
  *   default): the name written through gets its own upper file, the other names keep the
  *   lower data. Before copy-up the names of one lower file share an inode number and
