@@ -176,6 +176,7 @@ export function generateSpec(
   const mounts: OciMount[] = [
     { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
     { destination: "/dev", type: "devtmpfs", source: "dev", options: ["nosuid", "mode=755"] },
+    { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec"] },
     {
       destination: "/dev/shm",
       type: "tmpfs",

@@ -28,7 +28,9 @@ import { fifoOf, openFifo } from "./sys_pipe.ts";
 import { O_TMPFILE_BIT, openTmpfile } from "./sys_file_tmpfile.ts";
 
 export { poll } from "./sys_file_poll.ts";
-import { memDevice } from "../fs/devfs/devices.ts";
+import { DEV, memDevice } from "../fs/devfs/devices.ts";
+import { controllingPty } from "../fs/devpts/pty.ts";
+import { processJobControl } from "./sys_tty.ts";
 import { MS } from "../vfs/mount.ts";
 
 /** `fcntl` commands. */
@@ -100,6 +102,12 @@ function openHandle(
   }
   if (isDev(st.mode)) {
     if (loc.mount.flags & MS.NODEV) return Errno.EACCES;
+    if (st.rdev === DEV.TTY) {
+      // /dev/tty is the caller's controlling terminal when that is a pseudo-terminal.
+      const session = processJobControl.sessionOf(task);
+      const pty = session ? controllingPty(session) : undefined;
+      if (pty) return pty.openSlave(flags | O.NOCTTY, ctxOf(task));
+    }
     const own = loc.inode.open ? loc.inode.open(flags, ctxOf(task)) : Errno.ENXIO;
     if (own !== Errno.ENXIO) return own;
     return memDevice(st.rdev) ?? Errno.ENXIO;
@@ -548,7 +556,7 @@ export function ioctl(
 ): number | { rows: number; cols: number } | Errno {
   const f = fileFor(task, fd);
   if (typeof f === "number") return f;
-  if (f.handle.ioctl) return f.handle.ioctl(request, arg);
+  if (f.handle.ioctl) return f.handle.ioctl(request, arg, ctxOf(task));
   if (request === 0x541b && f.loc && isReg(f.loc.inode.stat().mode)) {
     return Math.max(0, f.loc.inode.stat().size - f.offset);
   }

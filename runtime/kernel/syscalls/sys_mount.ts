@@ -19,14 +19,17 @@ import { Errno } from "../errno.ts";
 import { AT } from "./api.ts";
 import { parseTmpfsOptions, TmpFs } from "../fs/tmpfs/tmpfs.ts";
 import { createDevfs } from "../fs/devfs/devfs.ts";
+import { DevptsFs, parseDevptsOptions } from "../fs/devpts/devpts.ts";
+import { processJobControl } from "./sys_tty.ts";
 import { followMounts, type FsFactory, type Loc, MNT, Mount, MS } from "../vfs/mount.ts";
 import { isBeneath, sameLoc } from "../vfs/path_walk.ts";
 import { type FileTask, resolveAt } from "../vfs/resolve.ts";
 import { type Inode, isDir } from "../vfs/types.ts";
 
 /**
- * The file-system types every kernel has: `tmpfs` (options `size=`, `mode=`) and
- * `devtmpfs` (a fresh devfs without a terminal).
+ * The file-system types every kernel has: `tmpfs` (options `size=`, `mode=`),
+ * `devtmpfs` (a fresh devfs without a terminal) and `devpts` (a fresh pseudo-terminal
+ * instance; options `gid= mode= ptmxmode= max=`).
  *
  * @returns A new map; add procfs, cgroup2, devtmpfs factories to it.
  * @example
@@ -43,6 +46,11 @@ export function defaultFsTypes(): Map<string, FsFactory> {
     return new TmpFs({ memory: task.memory, ...o });
   });
   m.set("devtmpfs", (task) => createDevfs({ memory: task.memory }));
+  // Every devpts mount is a new instance (Linux's newinstance), numbering its pairs from 0.
+  m.set("devpts", (_task, _source, data) => {
+    const o = parseDevptsOptions(data);
+    return typeof o === "number" ? o : new DevptsFs(processJobControl, o);
+  });
   return m;
 }
 

@@ -213,7 +213,7 @@ export const SYSCALL_TABLE: readonly SyscallEntry[] = [
     nr: 165,
     family: M,
     support: "partial",
-    note: "tmpfs proc cgroup2 devtmpfs mqueue and MS_BIND; private propagation only",
+    note: "tmpfs proc cgroup2 devtmpfs devpts mqueue and MS_BIND; private propagation only",
   },
   { name: "umount2", nr: 166, family: M, support: "full" },
   {

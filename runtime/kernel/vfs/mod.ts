@@ -26,8 +26,9 @@
  * - tmpfs: reads do not update atime (noatime).
  * - Advisory locks (`file_lock.ts`): `flock(2)` per open file description, POSIX record
  *   locks per descriptor table (released by any close of the file, and at exit).
- * - Not implemented: `ptmx`/pseudo-terminal pairs (`ENXIO`), `O_TMPFILE`, xattrs,
- *   inotify, mount propagation other than private.
+ * - Pseudo-terminals: devpts (`fs/devpts/`), one instance per mount; `/dev/ptmx` links to
+ *   `pts/ptmx`.
+ * - Not implemented: `O_TMPFILE`, xattrs, inotify, mount propagation other than private.
  *
  * @module
  */

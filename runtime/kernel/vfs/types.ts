@@ -83,8 +83,12 @@ export interface FileHandle {
   poll?(): number;
   /** A promise that settles when readiness may have changed. */
   waitReady?(): Promise<void>;
-  /** ioctl on the handle (`ENOTTY` when absent). */
-  ioctl?(request: number, arg: unknown): number | { rows: number; cols: number } | Errno;
+  /** ioctl on the handle (`ENOTTY` when absent); `ctx` is the caller (terminal job control). */
+  ioctl?(
+    request: number,
+    arg: unknown,
+    ctx?: OpContext,
+  ): number | { rows: number; cols: number } | Errno;
   /** Whether this is a terminal. */
   isatty?(): boolean;
   /** fcntl pipe size get/set (`F_GETPIPE_SZ`/`F_SETPIPE_SZ`). */

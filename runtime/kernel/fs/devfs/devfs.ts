@@ -1,9 +1,10 @@
 /**
  * devfs for `/dev`: a tmpfs holding the standard device nodes (`null zero full random
  * urandom tty console`), the links `stdin stdout stderr fd` into `/proc/self/fd`, and
- * `shm/` (sticky, world-writable; its data is charged like any tmpfs data). `ptmx` and
- * `pts/` exist for programs that look for them, but opening `ptmx` gives `ENXIO`
- * (no pseudo-terminal pairs).
+ * `shm/` (sticky, world-writable; its data is charged like any tmpfs data), and the
+ * `pts/` directory with `ptmx` a link to `pts/ptmx`, as runc makes them: mount a devpts
+ * instance on `/dev/pts` (containers get one) and `/dev/ptmx` makes pseudo-terminal pairs;
+ * without it, opening `/dev/ptmx` fails with `ENOENT`.
  *
  * `/dev/tty` and `/dev/console` open the container's {@link Tty} when one was given
  * (`run -it`), else `ENXIO`, as for a process without a controlling terminal.
@@ -55,7 +56,6 @@ export function createDevfs(opts: DevfsOptions): TmpFs {
   node("urandom", DEV.URANDOM);
   const tty = node("tty", DEV.TTY);
   const console = node("console", DEV.CONSOLE, 0o600);
-  node("ptmx", DEV.PTMX);
   if (opts.tty) {
     const t = opts.tty;
     tty.opener = () => t.open();
@@ -67,6 +67,7 @@ export function createDevfs(opts: DevfsOptions): TmpFs {
   root.create("fd", "symlink", 0o777, ctx, { target: "/proc/self/fd" });
   root.create("shm", "dir", 0o1777, ctx);
   root.create("pts", "dir", 0o755, ctx);
+  root.create("ptmx", "symlink", 0o777, ctx, { target: "pts/ptmx" });
   root.create("mqueue", "dir", 0o1777, ctx);
   return fs;
 }
