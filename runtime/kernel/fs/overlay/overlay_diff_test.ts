@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { AT, O, type Stat } from "../../syscalls/api.ts";
 import { close, openat, read, write } from "../../syscalls/sys_file.ts";
-import { fstatat, mknodat } from "../../syscalls/sys_file_meta.ts";
-import { joinDev, type LayerChange } from "../../../../image/layer/layer_writer.ts";
+import { fstatat, linkat, mknodat } from "../../syscalls/sys_file_meta.ts";
+import { getxattr, setxattr } from "../../syscalls/sys_file_xattr.ts";
+import { openStore } from "../../../../image/store/store.ts";
+import type { Digest } from "../../../../image/store/digest.ts";
+import { openLayer } from "../../../../image/layer/open_layer.ts";
+import { joinDev, type LayerChange, storeLayer } from "../../../../image/layer/layer_writer.ts";
 import { mergeLayers } from "../../../../image/layer/merged_layers.ts";
 import { TarIndexer } from "../../../../image/layer/tar_indexer.ts";
 import type { FileTask } from "../../vfs/resolve.ts";
@@ -79,4 +83,34 @@ Deno.test("device nodes and FIFOs made in the upper tree round-trip through the 
   close(t2, fd);
   // Nothing changed yet in the new container: its diff is empty.
   assert.deepEqual(overlayChanges(next.ovl).changes, []);
+});
+
+Deno.test("a committed upper (device node, xattrs, hard link) is stored, reopened from the store and seen by the next overlay", async () => {
+  const root = await Deno.makeTempDir({ prefix: "berth-commit-" });
+  try {
+    const store = await openStore(root);
+    const base = await storeLayer(store, BASE, { sourceDateEpoch: 0 });
+    const open = async (diffIds: Digest[]) =>
+      mergeLayers(await Promise.all(diffIds.map((d) => openLayer(store.layerFiles(d)))));
+    const { task, ovl } = overlayRoot(await open([base.diffId]));
+    assert.equal(mknodat(task, AT.FDCWD, "/dev/console", S_IFCHR | 0o600, joinDev(5, 1)), 0);
+    const fd = openat(task, AT.FDCWD, "/dev/data", O.CREAT | O.WRONLY, 0o644) as number;
+    write(task, fd, new TextEncoder().encode("payload"));
+    close(task, fd);
+    assert.equal(setxattr(task, "/dev/data", "user.origin", new TextEncoder().encode("ci"), 0), 0);
+    assert.equal(linkat(task, AT.FDCWD, "/dev/data", AT.FDCWD, "/dev/data2", 0), 0);
+    const layer = await store.ingestLayer(overlayDiffTar(ovl, { sourceDateEpoch: 0 }), {
+      compression: "none",
+      name: "commit",
+    });
+    const next = overlayRoot(await open([base.diffId, layer.diffId])).task;
+    assert.equal(st(next, "/dev/console").rdev, joinDev(5, 1));
+    assert.equal(st(next, "/dev/console").mode, S_IFCHR | 0o600);
+    const buf = new Uint8Array(8);
+    assert.equal(getxattr(next, "/dev/data", "user.origin", buf), 2);
+    assert.equal(st(next, "/dev/data").nlink, 2, "the upper hard link is a tar hard link");
+    assert.equal(st(next, "/dev/data").ino, st(next, "/dev/data2").ino);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
