@@ -40,3 +40,12 @@ Deno.test("flock FD locks a descriptor the shell opened; usage errors exit 64", 
   const missing = await m.run(["flock", "/nodir/x", "true"]);
   assert.equal(missing.code, 66);
 });
+
+Deno.test("flock: /proc/locks shows the held lock with the holder's pid", async () => {
+  const m = new TestMachine();
+  const r = await m.run(["sh", "-c", "flock -s /tmp/l cat /proc/locks; cat /proc/locks"]);
+  assert.match(
+    r.stdout,
+    /^1: FLOCK  ADVISORY  READ  [1-9]\d* [0-9a-f]{2}:[0-9a-f]{2}:\d+ 0 EOF\n$/,
+  );
+});

@@ -35,8 +35,10 @@ export interface HeldLock {
   end: number;
   /** Pid of the locking process, as it saw itself. */
   readonly pid: number;
-  /** Global pid of the locking process (`/proc/locks`). */
+  /** Global pid of the locking process. */
   readonly globalPid: number;
+  /** The locking process (`/proc/locks` shows its pid as the reader sees it). */
+  readonly task: Task;
 }
 
 /** The locks of one file. */
@@ -193,6 +195,7 @@ export function flockFile(
       end: Infinity,
       pid: t.task.nsPid,
       globalPid: t.task.id,
+      task: t.task,
     });
     return 0;
   };
@@ -347,6 +350,7 @@ export function setPosix(
       end: req.end,
       pid: t.task.nsPid,
       globalPid: t.task.id,
+      task: t.task,
     });
     coalesce(f, owner);
     if (downgraded) wake(f);
@@ -381,6 +385,30 @@ export function listLocks(): LockRow[] {
     for (const lock of f.held) out.push({ lock, dev: f.dev, ino: f.ino });
   }
   return out;
+}
+
+/**
+ * `/proc/locks`: one line per lock, as Linux prints them
+ * (`1: POSIX  ADVISORY  WRITE 42 00:40:7 0 EOF`); the pid is the owner's as the reader sees
+ * it, 0 when it is not visible in the reader's PID namespace.
+ *
+ * @param pidOf The owner's pid for the reader.
+ * @returns The text.
+ * @example
+ * ```ts
+ * import { procLocksText } from "./file_lock.ts";
+ * console.assert(typeof procLocksText(() => 0) === "string");
+ * ```
+ */
+export function procLocksText(pidOf: (task: Task) => number): string {
+  const hex = (n: number) => n.toString(16).padStart(2, "0");
+  return listLocks().map((r, i) => {
+    const l = r.lock;
+    const kind = l.kind === "posix" ? "POSIX " : "FLOCK ";
+    const end = l.end === Infinity ? "EOF" : String(l.end - 1);
+    return `${i + 1}: ${kind} ADVISORY  ${l.exclusive ? "WRITE" : "READ "} ${pidOf(l.task)} ` +
+      `${hex((r.dev >> 8) & 0xfff)}:${hex(r.dev & 0xff)}:${r.ino} ${l.start} ${end}\n`;
+  }).join("");
 }
 
 /**

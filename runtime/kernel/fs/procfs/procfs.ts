@@ -4,7 +4,7 @@
  * `cpuinfo`, `stat` show the container's limits as lxcfs does (memory.max as MemTotal,
  * cpu.max as the number of processors), so programs size themselves right.
  *
- * Files: `/proc/{self,meminfo,cpuinfo,loadavg,uptime,stat,mounts,filesystems,version}`,
+ * Files: `/proc/{self,meminfo,cpuinfo,loadavg,uptime,stat,mounts,filesystems,version,locks}`,
  * `/proc/sys/{kernel/{hostname,ostype,osrelease,pid_max},fs/pipe-max-size,…}` (read-only),
  * the IPC limits `/proc/sys/kernel/{msg*,sem,shm*}`, `/proc/sys/fs/mqueue/*` (writable by
  * root) and `/proc/sysvipc/{msg,sem,shm}` of the reader's IPC namespace (`proc_ipc.ts`), and
@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { procLocksText } from "../../vfs/file_lock.ts";
 import { Errno } from "../../errno.ts";
 import type { Task } from "../../task.ts";
 import { FsState } from "../../vfs/fs_state.ts";
@@ -44,7 +45,7 @@ const NS_KINDS: NsKind[] = [
 ];
 
 /** File systems listed in `/proc/filesystems`. */
-export const FILESYSTEMS = ["tmpfs", "proc", "cgroup2", "devtmpfs", "overlay", "mqueue"];
+export const FILESYSTEMS = ["tmpfs", "proc", "cgroup2", "devtmpfs", "devpts", "overlay", "mqueue"];
 
 function fsOf(task: Task | undefined): FsState | null {
   return task && task.fs instanceof FsState ? task.fs : null;
@@ -493,6 +494,7 @@ export function createProcFs(source: ProcSource, viewer: Task): SynthFs {
         }),
     },
     sysvipc: { kind: "dir", dir: () => fixedDir(sysvipcEntries(viewer)) },
+    locks: file((ctx) => procLocksText((t) => source.pidOf(ctx.task ?? viewer, t))),
     filesystems: file(() =>
       FILESYSTEMS.map((f) => (f === "overlay" ? "nodev\toverlay" : `nodev\t${f}`)).join("\n") +
       "\n"
