@@ -53,6 +53,7 @@ import {
   type Perm,
 } from "../../vfs/types.ts";
 import { TmpFs, type TmpNode } from "../tmpfs/tmpfs.ts";
+import { LowerLinks } from "./lower_links.ts";
 
 /** `OVERLAYFS_SUPER_MAGIC`. */
 const OVERLAY_MAGIC = 0x794c7630;
@@ -85,11 +86,6 @@ function ts(ms: number): { sec: number; nsec: number } {
 }
 
 const xattrEnc = new TextEncoder();
-
-/** Identity of a lower file's data (shared by the hits of its hard links). */
-function lowerKey(hit: MergedHit): string {
-  return `${hit.layer}:${hit.entry.dataOffset}`;
-}
 
 /** Join a directory path and a name. */
 export function childPath(dir: string, name: string): string {
@@ -151,7 +147,7 @@ export class OvlNode implements Inode {
     this.name = name;
     this.upper = upper;
     this.lower = lower;
-    this.#lowerIno = (lower && fs.sharedLowerIno(lower)) ?? LOWER_INO_BASE + fs.nextLowerIno++;
+    this.#lowerIno = (lower && fs.links.sharedIno(lower)) ?? LOWER_INO_BASE + fs.nextLowerIno++;
   }
 
   /**
@@ -197,7 +193,7 @@ export class OvlNode implements Inode {
       dev: this.fs.dev,
       ino: this.ino,
       mode: typeBits(e.type) | (e.mode & 0o7777),
-      nlink: e.type === "dir" ? 2 : this.fs.lowerNlink(this.lower as MergedHit),
+      nlink: e.type === "dir" ? 2 : this.fs.links.nlink(this.lower as MergedHit),
       uid: e.uid,
       gid: e.gid,
       rdev,
@@ -355,7 +351,7 @@ export class OvlNode implements Inode {
     }
     node.atimeMs = node.mtimeMs = e.mtimeMs;
     this.fs.upperIno.set(node, this.#lowerIno);
-    if (kind !== "dir") this.fs.dropLowerName(this.path(), hit);
+    if (kind !== "dir") this.fs.links.drop(this.path(), hit);
     this.upper = node;
     if (kind !== "dir") this.lower = null;
     for (let i = 0; i < this.#opens; i++) node.retain();
@@ -423,7 +419,7 @@ export class OvlNode implements Inode {
     if (c.upper) {
       const r = u.unlink(name, dir);
       if (r !== 0) return r;
-    } else if (c.lower && !isDir) this.fs.dropLowerName(c.path(), c.lower);
+    } else if (c.lower && !isDir) this.fs.links.drop(c.path(), c.lower);
     if (needWhiteout) this.fs.putWhiteout(u, name);
     this.kids.delete(name);
     c.up = null;
@@ -585,10 +581,8 @@ export class OverlayFs implements FileSystem {
   nextLowerIno = 1;
   /** Inode numbers of upper nodes (see `OvlNode.ino`). */
   readonly upperIno: WeakMap<TmpNode, number> = new WeakMap();
-  /** Lower hard-link groups: data key → names still visible (built on first need). */
-  #linkGroups: Map<string, Set<string>> | null = null;
-  /** Inode numbers of lower files with several names, by data key. */
-  readonly #groupIno = new Map<string, number>();
+  /** Lower files with several names (tar hard links): shared inode numbers, `nlink`. */
+  readonly links: LowerLinks;
 
   /**
    * Mount `lower` with an empty upper tree.
@@ -601,6 +595,7 @@ export class OverlayFs implements FileSystem {
    */
   constructor(opts: OverlayOptions) {
     this.lower = opts.lower;
+    this.links = new LowerLinks(opts.lower, () => LOWER_INO_BASE + this.nextLowerIno++);
     this.upperFs = new TmpFs({
       memory: opts.memory,
       sizeLimit: opts.sizeLimit,
@@ -635,80 +630,6 @@ export class OverlayFs implements FileSystem {
       cred: { uid: 0, gid: 0, euid: 0, egid: 0, groups: [] },
     }) as TmpNode;
     w.whiteout = true;
-  }
-
-  /**
-   * The names of lower files that have more than one (tar hard links), grouped by the
-   * file's data (layer and data offset: a hard link's hit shares its target's), found once
-   * from the layers' `hardlink` entries: only their paths and their targets can be names of
-   * a shared file.
-   */
-  #groups(): Map<string, Set<string>> {
-    if (this.#linkGroups) return this.#linkGroups;
-    const groups = new Map<string, Set<string>>();
-    const candidates = new Set<string>();
-    for (const layer of this.lower.layers) {
-      for (const e of layer.entries.values()) {
-        if (e.type !== "hardlink") continue;
-        candidates.add(e.path);
-        if (e.linkTarget) candidates.add(e.linkTarget);
-      }
-    }
-    for (const path of candidates) {
-      const hit = this.lower.lookup(path);
-      if (!hit || hit.entry.type === "dir") continue;
-      const key = lowerKey(hit);
-      let names = groups.get(key);
-      if (!names) groups.set(key, names = new Set());
-      names.add(path);
-    }
-    for (const [key, names] of groups) if (names.size < 2) groups.delete(key);
-    this.#linkGroups = groups;
-    return groups;
-  }
-
-  /**
-   * The inode number shared by the names of a lower file that has several, or undefined
-   * for a file with one name (and directories).
-   *
-   * @param hit A lower hit.
-   * @returns The number, or undefined.
-   */
-  sharedLowerIno(hit: MergedHit): number | undefined {
-    if (hit.entry.type === "dir") return undefined;
-    const key = lowerKey(hit);
-    if (!this.#groups().has(key)) return undefined;
-    let ino = this.#groupIno.get(key);
-    if (ino === undefined) {
-      ino = LOWER_INO_BASE + this.nextLowerIno++;
-      this.#groupIno.set(key, ino);
-    }
-    return ino;
-  }
-
-  /**
-   * `st_nlink` of a lower non-directory: how many of its names are still visible.
-   *
-   * @param hit A lower hit.
-   * @returns The count (1 for a file with one name).
-   */
-  lowerNlink(hit: MergedHit): number {
-    return this.#groups().get(lowerKey(hit))?.size ?? 1;
-  }
-
-  /**
-   * A name of a lower file stops showing it (copied up or removed): the link is broken.
-   *
-   * @param path The name.
-   * @param hit The lower file it showed.
-   */
-  dropLowerName(path: string, hit: MergedHit): void {
-    const groups = this.#groups();
-    const key = lowerKey(hit);
-    const names = groups.get(key);
-    if (!names) return;
-    names.delete(path);
-    if (names.size === 0) groups.delete(key);
   }
 
   options(): string {
