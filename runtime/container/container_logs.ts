@@ -102,8 +102,9 @@ export class LogWriter {
   #fd: number;
   #size: number;
   #partial: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
-  #decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
-  #listeners = new Set<(r: LogRecord) => void>();
+  /** Made at a stream's first output (an idle container holds none). */
+  #decoders: Partial<Record<"stdout" | "stderr", TextDecoder>> = {};
+  #listeners: Set<(r: LogRecord) => void> | null = null;
 
   /**
    * Create it.
@@ -123,8 +124,9 @@ export class LogWriter {
    * @returns Unsubscribe.
    */
   subscribe(fn: (r: LogRecord) => void): () => void {
-    this.#listeners.add(fn);
-    return () => this.#listeners.delete(fn);
+    const set = this.#listeners ??= new Set();
+    set.add(fn);
+    return () => set.delete(fn);
   }
 
   /**
@@ -134,7 +136,8 @@ export class LogWriter {
    * @param data Output bytes.
    */
   write(stream: "stdout" | "stderr", data: Uint8Array): void {
-    const text = this.#partial[stream] + this.#decoders[stream].decode(data, { stream: true });
+    const decoder = this.#decoders[stream] ??= new TextDecoder();
+    const text = this.#partial[stream] + decoder.decode(data, { stream: true });
     const lines = text.split("\n");
     this.#partial[stream] = lines.pop()!;
     // One timestamp and one write per chunk: a flood of short lines (`yes`) otherwise costs a
@@ -174,7 +177,7 @@ export class LogWriter {
     }
     this.#batch.push(line);
     this.#batchBytes += size;
-    for (const l of this.#listeners) l(r);
+    if (this.#listeners) { for (const l of this.#listeners) l(r); }
   }
 
   #writeBatch(): void {
