@@ -40,8 +40,19 @@ const X_OK = 1;
 const O_RDONLY = O.RDONLY;
 const O_CLOEXEC = O.CLOEXEC;
 
+/** Words already classified by {@link literalWord}: their text, or null when they expand. */
+const literals = new WeakMap<Word, string | null>();
+
 /** The text of a word that needs no expansion (one literal part), else undefined. */
 function literalWord(w: Word): string | undefined {
+  const known = literals.get(w);
+  if (known !== undefined) return known ?? undefined;
+  const text = literalText(w);
+  literals.set(w, text ?? null);
+  return text;
+}
+
+function literalText(w: Word): string | undefined {
   if (w.parts.length !== 1) return undefined;
   const p = w.parts[0]!;
   if (p.type === "sq") return p.text;

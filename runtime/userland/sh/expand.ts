@@ -263,7 +263,7 @@ function splitFields(chunks: Chunk[], ifs: string): Chunk[][] {
 
 /** {@link splitFields} for one unquoted string: the same rules, without chunk objects. */
 function splitString(str: string, ifs: string): string[] {
-  if (ifs === "") return str === "" ? [] : [str];
+  if (ifs === "" || !hasAny(str, ifs)) return str === "" ? [] : [str];
   const out: string[] = [];
   let cur = "";
   let has = false;
@@ -297,6 +297,12 @@ function splitString(str: string, ifs: string): string[] {
   }
   if (has) out.push(cur);
   return out;
+}
+
+/** Whether `str` has any of the characters of `set`. */
+function hasAny(str: string, set: string): boolean {
+  for (let i = 0; i < set.length; i++) if (str.includes(set[i]!)) return true;
+  return false;
 }
 
 function escapeGlob(s: string): string {
