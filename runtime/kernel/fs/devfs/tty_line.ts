@@ -10,6 +10,9 @@
  * @module
  */
 
+/** Longest line the discipline holds (Linux `N_TTY_BUF_SIZE` - 1). */
+export const MAX_LINE = 4095;
+
 /** Where the discipline sends things. */
 export interface LineSinks {
   /** A finished line (with its "\n") for the program. */
@@ -121,9 +124,11 @@ export class LineDiscipline {
           }
           break;
         case 27: // escape sequences (arrows …) are passed on unechoed
-          this.#line.push(b);
+          if (this.#line.length < MAX_LINE) this.#line.push(b);
           break;
         default:
+          // A line holds at most 4095 bytes (N_TTY): the rest is dropped until a newline.
+          if (this.#line.length >= MAX_LINE) break;
           this.#line.push(b);
           if (b >= 32 || b === 9) echo.push(b);
       }

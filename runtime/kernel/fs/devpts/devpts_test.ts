@@ -4,7 +4,7 @@ import { Kernel } from "../../kernel.ts";
 import { minimalRoot } from "../../minimal_root.ts";
 import { AT, O, type Syscalls, W } from "../../syscalls/api.ts";
 import { applets } from "../../../userland/mod.ts";
-import { TIOC } from "./pty.ts";
+import { PTY_BUFFER, TIOC } from "./pty.ts";
 import { TIOCGWINSZ, TIOCSWINSZ } from "../devfs/tty.ts";
 import { parseDevptsOptions } from "./devpts.ts";
 
@@ -129,6 +129,47 @@ Deno.test("devpts: /dev/ptmx numbers pairs from 0; the slave opens once unlocked
     sys.close(s);
     if ((await open(sys, "/dev/pts/0", O.RDWR)) !== Errno.ENOENT) return 17;
     return 0;
+  });
+});
+
+Deno.test("devpts: flow control — a writer nobody reads fills the buffer, then waits (EAGAIN when nonblocking)", async () => {
+  await withPts(async (sys) => {
+    const pair = await openPair(sys);
+    if (isErrno(pair)) return 1;
+    const [m, n] = pair;
+    const s = await open(sys, `/dev/pts/${n}`, O.RDWR | O.NOCTTY | O.NONBLOCK);
+    if (isErrno(s)) return 2;
+    const big = new Uint8Array(PTY_BUFFER + 1000).fill(0x61);
+    if ((await sys.write(s, big)) !== PTY_BUFFER) return 3; // what fits
+    if ((await sys.write(s, big)) !== Errno.EAGAIN) return 4;
+    // Not writable until the master reads; then the rest goes through.
+    const out = [{ fd: s, events: 4, revents: 0 }];
+    if ((await sys.poll(out, 0)) !== 0) return 5;
+    const buf = new Uint8Array(PTY_BUFFER);
+    let got = 0;
+    while (got < PTY_BUFFER) {
+      const r = await sys.read(m, buf);
+      if (isErrno(r)) return 6;
+      got += r;
+    }
+    if ((await sys.poll(out, 0)) !== 1 || (await sys.write(s, enc.encode("tail"))) !== 4) return 7;
+    if (dec.decode(buf.subarray(0, (await sys.read(m, buf)) as number)) !== "tail") return 8;
+    // Typed input the slave does not read stops at the same limit; the line is capped.
+    sys.fcntl(m, 4, O.NONBLOCK);
+    const line = new Uint8Array(10000).fill(0x62);
+    let typed = 0;
+    for (let i = 0; i < 100; i++) {
+      const r = await sys.write(m, i % 2 ? enc.encode("\n") : line);
+      if (r === Errno.EAGAIN) break;
+      if (isErrno(r)) return 9;
+      typed += r;
+    }
+    const pendingIn = sys.ioctl(s, 0x541b);
+    if (typeof pendingIn !== "number" || pendingIn > PTY_BUFFER || pendingIn < 4096) return 10;
+    const first = new Uint8Array(PTY_BUFFER);
+    const r = await sys.read(s, first);
+    if (r !== 4096 || first[4095] !== 10) return 11; // 4095 bytes and the newline
+    return typed > 0 ? 0 : 12;
   });
 });
 

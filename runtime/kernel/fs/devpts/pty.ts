@@ -11,7 +11,9 @@
  * foreground one (`TIOCGPGRP`/`TIOCSPGRP` read and change it). `TIOCSWINSZ` sends
  * `SIGWINCH` to the foreground group. Closing the master hangs the terminal up: `SIGHUP`
  * and `SIGCONT` to the controlling process and the foreground group, slave reads return 0,
- * writes `EIO`. The master reads `EIO` once every slave descriptor is closed.
+ * writes `EIO`. The master reads `EIO` once every slave descriptor is closed. Each
+ * direction buffers at most {@link PTY_BUFFER} bytes: past that, writers sleep (or get
+ * `EAGAIN`) until the other side reads, and a line holds at most 4095 bytes, as `N_TTY`.
  *
  * Not modelled: termios (`TCGETS`/`TCSETS`: the terminal is always cooked), background
  * group `SIGTTIN`/`SIGTTOU`, packet mode.
@@ -67,6 +69,13 @@ export interface JobControl {
 }
 
 const SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGCONT = 18, SIGTSTP = 20, SIGWINCH = 28;
+
+/**
+ * Bytes one direction of a pair buffers before its writer sleeps (Linux's tty buffer
+ * limit, `TTYB_DEFAULT_MEM_LIMIT`): a program writing to a terminal nobody reads blocks
+ * instead of growing the kernel's memory.
+ */
+export const PTY_BUFFER = 65536;
 
 /** Controlling terminal of each session. */
 const CTTY = new WeakMap<object, Pty>();
@@ -254,18 +263,27 @@ export class Pty {
       if (io.nonblock) return Errno.EAGAIN;
       return q.sleep(io, () => read(buf, io));
     };
+    // Typing waits while the slave's unread input is full (flow control), and takes what fits.
+    const type = (buf: Uint8Array, io: IoContext): number | Errno | Promise<number | Errno> => {
+      if (buf.length === 0) return 0;
+      const room = PTY_BUFFER - this.#toSlave.size;
+      if (room <= 0) {
+        if (io.nonblock) return Errno.EAGAIN;
+        return this.#toSlave.sleep(io, () => type(buf, io));
+      }
+      const part = buf.length > room ? buf.subarray(0, room) : buf;
+      this.#line.type(part);
+      return part.length;
+    };
     return {
       stream: true,
       read: (buf, _pos, io) => read(buf, io),
-      write: (buf) => {
-        this.#line.type(buf);
-        return buf.length;
-      },
+      write: (buf, _pos, io) => type(buf, io),
       isatty: () => true,
       poll: () =>
-        (q.size > 0 ? POLL.IN : 0) | POLL.OUT |
+        (q.size > 0 ? POLL.IN : 0) | (this.#toSlave.size < PTY_BUFFER ? POLL.OUT : 0) |
         (this.#slaveSeen && this.#slaveOpens === 0 ? POLL.HUP : 0),
-      waitReady: () => q.ready(),
+      waitReady: () => Promise.race([this.#toMaster.ready(), this.#toSlave.ready()]),
       ioctl: (req, arg) => {
         if (req === TIOC.GPTN) return this.index;
         if (req === TIOC.SPTLCK) {
@@ -305,20 +323,30 @@ export class Pty {
       if (io.nonblock) return Errno.EAGAIN;
       return q.sleep(io, () => read(buf, io));
     };
+    // Output waits while the master's unread bytes are full, and takes what fits.
+    const write = (buf: Uint8Array, io: IoContext): number | Errno | Promise<number | Errno> => {
+      if (!this.#masterOpen) return Errno.EIO;
+      if (buf.length === 0) return 0;
+      const room = PTY_BUFFER - this.#toMaster.size;
+      if (room <= 0) {
+        if (io.nonblock) return Errno.EAGAIN;
+        return this.#toMaster.sleep(io, () => write(buf, io));
+      }
+      const part = buf.length > room ? buf.subarray(0, room) : buf;
+      this.#toMaster.push(onlcr(part));
+      return part.length;
+    };
     return {
       stream: true,
       read: (buf, _pos, io) => read(buf, io),
-      write: (buf) => {
-        if (!this.#masterOpen) return Errno.EIO;
-        this.#toMaster.push(onlcr(buf));
-        return buf.length;
-      },
+      write: (buf, _pos, io) => write(buf, io),
       isatty: () => true,
       poll: () =>
         this.#masterOpen
-          ? (q.chunks.length > 0 ? POLL.IN : 0) | POLL.OUT
+          ? (q.chunks.length > 0 ? POLL.IN : 0) |
+            (this.#toMaster.size < PTY_BUFFER ? POLL.OUT : 0)
           : POLL.IN | POLL.OUT | POLL.ERR | POLL.HUP,
-      waitReady: () => q.ready(),
+      waitReady: () => Promise.race([this.#toMaster.ready(), this.#toSlave.ready()]),
       ioctl: (req, arg, octx) => {
         const task = octx?.task;
         switch (req) {
@@ -390,6 +418,7 @@ function take(q: Queue, buf: Uint8Array, line: boolean): number {
     if (line && k === c.length) break;
   }
   q.size -= n;
+  if (n > 0) q.wake();
   return n;
 }
 
