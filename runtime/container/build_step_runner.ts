@@ -1,8 +1,10 @@
 /**
  * The builder's {@link StepRunner} on the kernel: each `RUN` step runs in a build
  * container — new PID, mount, IPC and UTS namespaces, a cgroup with the build's limits,
- * an overlay of the step's layers with an empty upper tree, `/dev` — and the upper
- * tree's diff comes back as the step's layer.
+ * an overlay of the step's layers with an empty upper tree, `/dev` (with `/dev/shm`), and,
+ * as in a Docker build, `/proc` and `/dev/mqueue` of the step's own namespaces (`/proc` only
+ * where the image has the directory: a mount point is never added to the layer) — and
+ * the upper tree's diff comes back as the step's layer.
  *
  * @module
  */
@@ -16,11 +18,11 @@ import { OverlayFs } from "../kernel/fs/overlay/overlay.ts";
 import { overlayChanges, overlayDiffTar } from "../kernel/fs/overlay/overlay_diff.ts";
 import { createDevfs } from "../kernel/fs/devfs/devfs.ts";
 import { BindFs } from "../kernel/fs/bind/bind.ts";
-import { defaultFsTypes } from "../kernel/syscalls/sys_mount.ts";
 import { CLONE } from "../kernel/syscalls/api.ts";
 import { FsState } from "../kernel/vfs/fs_state.ts";
 import { Mount, MountNamespace } from "../kernel/vfs/mount.ts";
 import type { Inode, OpContext } from "../kernel/vfs/types.ts";
+import type { Task } from "../kernel/task.ts";
 import { resolveUser } from "./container_create.ts";
 
 const ROOT: OpContext = { cred: { uid: 0, gid: 0, euid: 0, egid: 0, groups: [] } };
@@ -111,12 +113,25 @@ export class KernelStepRunner implements StepRunner {
     const memory = memoryChargerOf(g);
     try {
       const ovl = new OverlayFs({ lower: mergeLayers(layers), memory });
-      const ns = new MountNamespace(new Mount(ovl, ovl.root, 0, "overlay"), defaultFsTypes());
+      const ns = new MountNamespace(new Mount(ovl, ovl.root, 0, "overlay"), new Map(k.fsTypes));
       const dev = createDevfs({ memory });
       ns.attach(new Mount(dev, dev.root, 0, "dev"), {
         mount: ns.root,
         inode: ensureDir(ovl.root, "/dev"),
       });
+      // procfs and mqueuefs show the namespaces of the step's process (its PID namespace
+      // through the viewer once it exists; its IPC namespace when made, after the spawn).
+      const current: { init?: Task } = {};
+      const viewer = new Proxy({} as Task, {
+        get: (_t, prop) => (current.init ? Reflect.get(current.init, prop) : undefined),
+      });
+      const procDir = ovl.root.lookup?.("proc");
+      const proc = procDir && typeof procDir !== "number"
+        ? k.fsTypes.get("proc")?.(viewer, "proc", "")
+        : undefined;
+      if (proc && typeof proc !== "number" && procDir && typeof procDir !== "number") {
+        ns.attach(new Mount(proc, proc.root, 0, "proc"), { mount: ns.root, inode: procDir });
+      }
       for (const cache of step.cacheMounts) {
         // The builder's cache directory, bound read-write (it persists across builds).
         await Deno.mkdir(cache.hostDir, { recursive: true });
@@ -156,6 +171,19 @@ export class KernelStepRunner implements StepRunner {
           return { exitCode: err.message.includes("ENOENT") ? 127 : 126 };
         }
         throw err;
+      }
+      current.init = handle.process;
+      const mq = k.fsTypes.get("mqueue")?.(handle.process, "mqueue", "");
+      if (mq && typeof mq !== "number") {
+        // The step runs in its own copy of the namespace (CLONE_NEWNS): mount there.
+        const live = (handle.process.fs as FsState).mountNs;
+        const devTop = live.list().find((m) => m.fs === dev);
+        if (devTop) {
+          live.attach(new Mount(mq, mq.root, 0, "mqueue"), {
+            mount: devTop,
+            inode: ensureDir(dev.root, "/mqueue"),
+          });
+        }
       }
       const onAbort = () => handle.kill(9);
       step.signal?.addEventListener("abort", onAbort);

@@ -105,3 +105,23 @@ Deno.test("berth build: --target, -q, context tar on stdin, a failing RUN leaves
     assert.ok(!images.stdout.includes("broken"), images.stdout);
   });
 });
+
+Deno.test("berth build: RUN sees /proc and /dev/mqueue of its own namespaces, and /dev/shm, as in a Docker build", async () => {
+  await withBerth(async (b, ctx) => {
+    await Deno.writeTextFile(
+      join(ctx, "Dockerfile"),
+      [
+        "FROM berth/base",
+        // pid 1 of the step's PID namespace is its shell; /dev/mqueue is mounted and empty.
+        "RUN { grep -E '^(Name|Pid):' /proc/self/status | tr '\\t' ' '; cat /proc/1/comm;" +
+        " ls -A /dev/mqueue | wc -l; grep -c mqueue /proc/mounts;" +
+        " echo shm > /dev/shm/x && cat /dev/shm/x; } > /seen",
+        "CMD cat /seen",
+      ].join("\n"),
+    );
+    const built = await b.run(["build", "-t", "mounts:1", ctx]);
+    assert.equal(built.code, 0, built.stdout + built.stderr);
+    const seen = await b.run(["run", "--rm", "mounts:1"]);
+    assert.equal(seen.stdout, "Name: grep\nPid: 2\nsh\n0\n1\nshm\n");
+  });
+});
