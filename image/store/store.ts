@@ -530,14 +530,23 @@ export class Store {
    * A deletion runs `gc()`, so do not call this inside `withIngest`.
    *
    * @param text Reference or ID.
-   * @param options `force` removes an image used by a container or with several tags;
-   *   `inUse` says whether a container uses it.
+   * As Docker: `force` deletes an image a stopped container uses, but never one a running
+   * container uses — removing its last tag then leaves it untagged (`<none>`), and
+   * removing it by ID is a conflict that cannot be forced.
+   *
+   * @param options `force` removes an image used by a stopped container or with several
+   *   tags; `inUse` says whether a container uses it; `runningUser` whether a running one
+   *   does.
    * @returns Untagged/Deleted lines as Docker's API reports them.
    * @throws ImageConflictError when the image is in use or has several tags (without force).
    */
   async remove(
     text: string,
-    options: { force?: boolean; inUse?: ImageInUse } = {},
+    options: {
+      force?: boolean;
+      inUse?: ImageInUse;
+      runningUser?: (image: StoredImage) => string | undefined;
+    } = {},
   ): Promise<RemoveResult[]> {
     const image = await this.resolve(text);
     let byTag: string | undefined;
@@ -556,6 +565,32 @@ export class Store {
         `conflict: unable to delete ${
           digestHex(image.id).slice(0, 12)
         } (must be forced) - image is referenced in multiple repositories`,
+      );
+    }
+    const running = options.force ? options.runningUser?.(image) : undefined;
+    if (running && byTag) {
+      // The last tag goes; the image stays, untagged, while the container runs.
+      await this.updateIndex((index) => {
+        let kept = false;
+        index.manifests = index.manifests.flatMap((d) => {
+          if (d.digest !== image.manifestDigest) return [d];
+          if (kept) return [];
+          kept = true;
+          const { [REF_NAME_ANNOTATION]: _, ...rest } = d.annotations ?? {};
+          const entry = { ...d, annotations: rest };
+          if (Object.keys(rest).length === 0) {
+            delete (entry as { annotations?: unknown }).annotations;
+          }
+          return [entry];
+        });
+      });
+      return image.tags.map((t) => ({ Untagged: familiar(t) }));
+    }
+    if (running) {
+      throw new ImageConflictError(
+        `conflict: unable to delete ${
+          digestHex(image.id).slice(0, 12)
+        } (cannot be forced) - image is being used by running container ${running}`,
       );
     }
     const user = await options.inUse?.(image);

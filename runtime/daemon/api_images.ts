@@ -21,6 +21,8 @@ import { ApiError, queryBool, type Router } from "./router.ts";
 export interface ImageUsers {
   /** Name/ID of a container using the image (for rmi conflicts), if any. */
   userOf(image: StoredImage): string | undefined;
+  /** Short ID of a running container using the image, if any (rmi -f never deletes it). */
+  runningUserOf?(image: StoredImage): string | undefined;
   /** How many containers use the image. */
   countUsers(imageId: string): number;
 }
@@ -219,6 +221,7 @@ export function registerImageRoutes(
     const results = await store.remove(p.name!, {
       force: queryBool(req.query, "force"),
       inUse: (image) => users.userOf(image),
+      runningUser: (image) => users.runningUserOf?.(image),
     });
     for (const r of results) {
       if ("Untagged" in r) daemon.events.emit("image", "untag", r.Untagged, { name: r.Untagged });

@@ -111,6 +111,12 @@ export const containerServiceFactory: ServiceFactory = async (
           const c = engine.all().find((c) => c.record.Image === image.id);
           return c ? c.record.Id.slice(0, 12) : undefined;
         },
+        runningUserOf: (image) => {
+          const c = engine.all().find((c) =>
+            c.record.Image === image.id && (c.record.State.Running || c.record.State.Paused)
+          );
+          return c ? c.record.Id.slice(0, 12) : undefined;
+        },
         countUsers: (id) => engine.all().filter((c) => c.record.Image === id).length,
       });
     },

@@ -51,3 +51,30 @@ Deno.test("build a multi-stage Dockerfile, run it, save/rmi/load it, export/impo
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("rmi -f never deletes an image a running container uses: by tag it goes <none>, by ID it is refused", async () => {
+  const b = await tempBerth();
+  try {
+    const built = await b.run(["build", "-t", "demo:1", `${repoRoot}/tests/fixtures/demo`]);
+    assert.equal(built.code, 0, built.stderr + built.stdout);
+    const id = (await b.run(["image", "inspect", "--format", "{{.Id}}", "demo:1"])).stdout.trim();
+    const c = (await b.run(["run", "-d", "demo:1", "sleep", "600"])).stdout.trim();
+    const untag = await b.run(["rmi", "-f", "demo:1"]);
+    assert.equal(untag.code, 0, untag.stderr);
+    assert.equal(untag.stdout, "Untagged: demo:1\n");
+    const images = await b.run(["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]);
+    assert.match(images.stdout, new RegExp(`^<none>:<none> ${id.slice(7, 19)}$`, "m"));
+    const byId = await b.run(["rmi", "-f", id.slice(7, 19)]);
+    assert.notEqual(byId.code, 0);
+    assert.match(byId.stderr, /\(cannot be forced\) - image is being used by running container/);
+    assert.equal((await b.run(["exec", c, "true"])).code, 0);
+    // Stopped, the container no longer protects it from a forced removal (as Docker).
+    assert.equal((await b.run(["stop", "-t", "0", c])).code, 0);
+    const gone = await b.run(["rmi", "-f", id.slice(7, 19)]);
+    assert.equal(gone.code, 0, gone.stderr);
+    assert.match(gone.stdout, /Deleted: sha256:/);
+    assert.equal((await b.run(["start", c])).code, 0, "its pin keeps the files");
+  } finally {
+    await b.cleanup();
+  }
+});
