@@ -61,6 +61,7 @@ import type { FsFactory } from "./vfs/mount.ts";
 import { kernelFsTypes } from "./kernel_proc_source.ts";
 import { spawnProcess } from "./kernel_spawn.ts";
 import { setnsFromFd, setnsTo } from "./kernel_setns.ts";
+import { MountNsLifetimes } from "./mount_ns_lifetime.ts";
 import {
   type ExitStatus,
   exitStatusOf,
@@ -135,6 +136,13 @@ export class Kernel implements ProcessHost {
   readonly rootIpc: unknown;
   /** Live and zombie processes by global pid. */
   readonly procs: Map<number, Process> = new Map();
+  /**
+   * Users of mount namespaces; a namespace's kernel-made mounts are released when it dies
+   * (kernel-internal: its API is in terms of VFS objects, see `mount_ns_lifetime.ts`).
+   *
+   * @ignore
+   */
+  readonly mountNamespaces: MountNsLifetimes = new MountNsLifetimes(() => this.procs.values());
   /** The cgroup tree. */
   readonly cgroups: CgroupTree;
   /** The scheduler. */
@@ -322,6 +330,21 @@ export class Kernel implements ProcessHost {
   fileCallsOf(p: Process): FileCalls {
     if (p.files) return p.files as FileCalls;
     const calls = p.fs instanceof MinimalFs ? minimalFileCalls(p) : vfsFileCalls(p);
+    if (!(p.fs instanceof MinimalFs)) {
+      // An unmounted kernel-made file system is released (tmpfs data freed) when nothing
+      // else mounts or uses it.
+      const umount2 = calls.umount2;
+      Object.defineProperty(calls, "umount2", {
+        enumerable: true,
+        writable: true,
+        value: (target: string, flags: number) => {
+          const before = this.mountNamespaces.mountsOf(p);
+          const r = umount2(target, flags);
+          if (r === 0) this.mountNamespaces.unmounted(p, before);
+          return r;
+        },
+      });
+    }
     p.files = calls;
     return calls;
   }
@@ -477,7 +500,9 @@ export class Kernel implements ProcessHost {
    * @returns 0 or an errno.
    */
   setnsFromFd(p: Process, fd: number, nstype: number): 0 | Errno {
-    return setnsFromFd(p, fd, nstype);
+    const r = setnsFromFd(p, fd, nstype);
+    if (r === 0) this.mountNamespaces.track(p);
+    return r;
   }
 
   /**
@@ -489,7 +514,9 @@ export class Kernel implements ProcessHost {
    * @returns 0, `EPERM` or `EINVAL`.
    */
   setnsTo(p: Process, nstype: number, ns: unknown): 0 | Errno {
-    return setnsTo(p, nstype, ns);
+    const r = setnsTo(p, nstype, ns);
+    if (r === 0) this.mountNamespaces.track(p);
+    return r;
   }
 
   /**

@@ -153,7 +153,9 @@ export function kernelProcSource(k: Kernel): ProcSource {
 /**
  * The file-system types of the kernel's mount namespaces: the VFS defaults plus "proc"
  * (over {@link kernelProcSource}), "cgroup2" (the mounter's cgroup namespace subtree) and
- * "mqueue" (the mounter's IPC namespace's POSIX queues, for `/dev/mqueue`).
+ * "mqueue" (the mounter's IPC namespace's POSIX queues, for `/dev/mqueue`). Every file
+ * system they make is owned by `k.mountNamespaces`: destroyed when the last mount
+ * namespace that mounts it dies.
  *
  * @param k The kernel.
  * @returns The map to give every root `MountNamespace` (`kernel.fsTypes`).
@@ -169,5 +171,13 @@ export function kernelFsTypes(k: Kernel): Map<string, FsFactory> {
     }),
   );
   m.set("mqueue", mqueueFsType);
+  // What these factories make belongs to the mounts: released with the last namespace
+  // that mounts it (mount_ns_lifetime.ts).
+  for (const [name, make] of m) {
+    m.set(name, (task, source, data) => {
+      const fs = make(task, source, data);
+      return typeof fs === "number" ? fs : k.mountNamespaces.own(fs);
+    });
+  }
   return m;
 }

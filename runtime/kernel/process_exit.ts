@@ -45,6 +45,7 @@ export function exitProcess(k: Kernel, p: Process, status: number): void {
   }
   k.ipcExit(p);
   (p.fs as ProcessFs).fds.closeAll();
+  k.mountNamespaces.untrack(p);
   p.uncharge(p.charged.anon, "anon");
   p.uncharge(p.charged.kernel, "kernel");
   p.cgroup.procs.delete(p);

@@ -140,6 +140,7 @@ export function createProcess(
   spaces.forEach((n, i) => n.procs.set(numbers[i]!, p));
   if (numbers[numbers.length - 1] === 1 && ns.level > 0) ns.init = p;
   k.procs.set(p.id, p);
+  k.mountNamespaces.track(p);
   cgroup.procs.add(p);
   for (let g: Cgroup | null = cgroup; g; g = g.parent) g.populatedCount++;
   return p;

@@ -197,7 +197,10 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
         ipcSwitch(p, next);
         p.ipc = next;
       }
-      if (flags & CLONE.NEWNS) (p.fs as ProcessFs).unshareMounts();
+      if (flags & CLONE.NEWNS) {
+        (p.fs as ProcessFs).unshareMounts();
+        k.mountNamespaces.track(p);
+      }
       if (flags & CLONE.NEWCGROUP) p.cgroupNsRoot = p.cgroup;
       return 0;
     },
