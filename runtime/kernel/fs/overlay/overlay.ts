@@ -383,7 +383,7 @@ export class OvlNode implements Inode {
    * @param mode Permission bits.
    * @param ctx Caller.
    * @param linkable Whether `linkat` may name it.
-   * @returns A node with no parent, or an errno.
+   * @returns A node with no name (not in this directory's children), or an errno.
    */
   tmpfile(mode: number, ctx: OpContext, linkable: boolean): OvlNode | Errno {
     const u = this.copyUp();
