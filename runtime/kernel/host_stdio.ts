@@ -103,7 +103,8 @@ export function hostSink(
 }
 
 /**
- * A handle whose reads come from a host `ReadableStream` (a process's stdin).
+ * A handle whose reads come from a host `ReadableStream` (a process's stdin). A read that
+ * waits for the host sleeps interruptibly when the VFS passes the caller (`io.task`).
  *
  * @param source The stream.
  * @returns The handle.
@@ -119,6 +120,20 @@ export function hostSource(source: ReadableStream<Uint8Array>): StreamHandle {
   const reader = source.getReader();
   let rest: Uint8Array | null = null;
   let done = false;
+  let failed = false;
+  // One host read at a time, shared by every sleeping reader; its chunk goes to `rest`, so
+  // a reader interrupted by a signal loses nothing.
+  let filling: Promise<void> | null = null;
+  const fill = (): Promise<void> =>
+    filling ??= reader.read().then((r) => {
+      filling = null;
+      if (r.done) done = true;
+      else rest = r.value;
+    }, () => {
+      filling = null;
+      done = true;
+      failed = true;
+    });
   const take = (buf: Uint8Array): number => {
     if (!rest) return 0;
     const n = Math.min(buf.length, rest.length);
@@ -126,24 +141,22 @@ export function hostSource(source: ReadableStream<Uint8Array>): StreamHandle {
     rest = n < rest.length ? rest.subarray(n) : null;
     return n;
   };
+  const read = (buf: Uint8Array, io?: unknown): MaybeAsync<number | Errno> => {
+    if (buf.length === 0) return 0;
+    if (rest) return take(buf);
+    if (failed) {
+      failed = false;
+      return Errno.EIO;
+    }
+    if (done) return 0;
+    const task = (io as { task?: IoTask } | undefined)?.task;
+    // Interruptible, as a read of a pipe or terminal is (EINTR, or SA_RESTART).
+    if (task) return task.block(fill()).then((r) => (r === Errno.EINTR ? r : read(buf, io)));
+    return fill().then(() => read(buf, io));
+  };
   return {
     stream: true,
-    read(buf) {
-      if (buf.length === 0) return 0;
-      if (rest) return take(buf);
-      if (done) return 0;
-      return reader.read().then((r) => {
-        if (r.done) {
-          done = true;
-          return 0;
-        }
-        rest = r.value;
-        return take(buf);
-      }, () => {
-        done = true;
-        return Errno.EIO;
-      });
-    },
+    read: (buf, _pos, io) => read(buf, io),
     write: () => Errno.EBADF,
     release() {
       done = true;

@@ -217,3 +217,32 @@ Deno.test("SA_RESETHAND runs the handler once, then the default action kills; SA
     await k.shutdown();
   }
 });
+
+Deno.test("a read of host stdin sleeps interruptibly: EINTR without SA_RESTART (no data lost), a restart with it", async () => {
+  for (const flags of [0, SA.RESTART]) {
+    const handled: number[] = [];
+    const prog: BuiltinMain = async (sys) => {
+      sys.sigaction(SIG.USR1, (s) => handled.push(s), flags);
+      const buf = new Uint8Array(16);
+      const first = await sys.read(0, buf);
+      const a = first === Errno.EINTR ? "EINTR" : dec.decode(buf.subarray(0, first as number));
+      const second = flags ? 0 : await sys.read(0, buf);
+      const b = flags ? "" : ` then ${dec.decode(buf.subarray(0, second as number))}`;
+      await say(sys, `${a}${b} handled ${handled.length}\n`);
+      return 0;
+    };
+    const k = new Kernel({ builtins: {} });
+    try {
+      const h = await k.spawn({ argv: ["r"], program: prog, stdin: "pipe" });
+      await untilAsleep(h.process);
+      h.kill(SIG.USR1);
+      await until(() => handled.length === 1 && h.process.interrupts.size > 0, "asleep again");
+      const w = h.stdin!.getWriter();
+      await w.write(enc.encode("data"));
+      await w.close();
+      assertEquals(await output(h), flags ? "data handled 1\n" : "EINTR then data handled 1\n");
+    } finally {
+      await k.shutdown();
+    }
+  }
+});
