@@ -10,7 +10,7 @@
  */
 export { Errno, errnoName, isErrno, strerror } from "./errno.ts";
 export type * from "./syscalls/api.ts";
-export { AT, CLONE, O, W } from "./syscalls/api.ts";
+export { AT, CLONE, O, SA, W } from "./syscalls/api.ts";
 export type * from "./task.ts";
 export {
   type ExitStatus,
