@@ -140,7 +140,7 @@ function expandParam(
 ): Promise<void> | undefined {
   const name = pe.name;
   const isList = name === "@" || name === "*";
-  let value = paramValue(name, ctx, quoted);
+  const value = paramValue(name, ctx, quoted);
   const isSet = isList ? ctx.positional().length > 0 : value !== undefined;
   if (pe.op === "#len") {
     if (value === undefined && ctx.nounset() && !isList) ctx.fail(`${name}: parameter not set`);
