@@ -165,7 +165,12 @@ Deno.test("engine: --pid container:X shows X's processes, and X's exit kills the
     // A joiner's exit takes its other processes with it (they are not in a namespace of
     // their own that would die with them).
     await engine.create(
-      req(["sh", "-c", "timeout 100 sleep 100 & exit 3"], { PidMode: "container:target" }),
+      req([
+        "sh",
+        "-c",
+        // The background job is a forked shell until it execs `timeout`: wait for that.
+        'timeout 100 sleep 100 & until [ "$(cat /proc/$!/comm)" = timeout ]; do sleep 0.01; done; exit 3',
+      ], { PidMode: "container:target" }),
       "brief",
     );
     await engine.start("brief");

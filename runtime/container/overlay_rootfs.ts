@@ -9,7 +9,7 @@
  */
 import { type Digest, mergeLayers, openLayer, type Store, TarIndexer } from "../../image/mod.ts";
 import type { LayerEntry, OpenLayer } from "../../image/mod.ts";
-import { type LayerChange, layerTar } from "../../image/layer/layer_writer.ts";
+import { joinDev, type LayerChange, layerTar } from "../../image/layer/layer_writer.ts";
 import { OverlayFs } from "../kernel/fs/overlay/overlay.ts";
 import {
   CHANGE_KIND_NUMBER,
@@ -201,7 +201,7 @@ function applyTar(root: Inode, dir: string, tar: Uint8Array): void {
     const parts = p.split("/");
     const name = parts.pop()!;
     const parent = ensureDir(base, parts.join("/"));
-    writeEntry(parent, name, e, tar);
+    writeEntry(parent, name, e, tar, base);
   }
 }
 
@@ -215,7 +215,23 @@ function removeTree(dir: Inode, name: string): void {
   } else dir.unlink?.(name, false, ROOT);
 }
 
-function writeEntry(parent: Inode, name: string, e: LayerEntry, tar: Uint8Array): void {
+/** An inode that keeps extended attributes (tmpfs, the overlay). */
+type XattrTarget = Inode & { setxattr?(name: string, value: Uint8Array, flags: number): number };
+
+const XATTR_TEXT = new TextEncoder();
+
+/**
+ * Write one archive entry under `parent`: files with their data, hard links as links to
+ * the entry already written under `base` (an earlier entry of the same archive, as tar
+ * orders them), devices and FIFOs with their numbers, and xattrs.
+ */
+function writeEntry(
+  parent: Inode,
+  name: string,
+  e: LayerEntry,
+  tar: Uint8Array,
+  base: Inode,
+): void {
   const existing = parent.lookup?.(name);
   if (existing && typeof existing !== "number") {
     const isDir = kindOf(existing.stat().mode) === "dir";
@@ -233,20 +249,40 @@ function writeEntry(parent: Inode, name: string, e: LayerEntry, tar: Uint8Array)
     case "symlink":
       node = parent.create?.(name, "symlink", 0o777, ROOT, { target: e.linkTarget ?? "" });
       break;
-    case "file":
     case "hardlink": {
+      const target = e.linkTarget ? lookupPath(base, e.linkTarget.replace(/^\/+/, "")) : null;
+      if (
+        target && kindOf(target.stat().mode) !== "dir" && parent.link?.(name, target, ROOT) === 0
+      ) {
+        return; // the same inode: its attributes are the target's
+      }
       node = parent.create?.(name, "file", e.mode, ROOT);
-      if (node && typeof node !== "number" && e.type === "file" && e.size > 0) {
+      break;
+    }
+    case "file": {
+      node = parent.create?.(name, "file", e.mode, ROOT);
+      if (node && typeof node !== "number" && e.size > 0) {
         node.openForWrite?.(1); // O_WRONLY: the overlay copies up
         node.writeAt?.(tar.subarray(e.dataOffset, e.dataOffset + e.size), 0);
       }
       break;
     }
+    case "char":
+    case "block":
+      node = parent.create?.(name, e.type, e.mode, ROOT, {
+        rdev: joinDev(e.devMajor ?? 0, e.devMinor ?? 0),
+      });
+      break;
+    case "fifo":
+      node = parent.create?.(name, "fifo", e.mode, ROOT);
+      break;
     default:
       return;
   }
   if (node && typeof node !== "number") {
     if (e.type !== "symlink") node.setattr({ uid: e.uid, gid: e.gid, mtimeMs: e.mtimeMs }, ROOT);
+    const x = node as XattrTarget;
+    for (const [k, v] of Object.entries(e.xattrs ?? {})) x.setxattr?.(k, XATTR_TEXT.encode(v), 0);
   }
 }
 

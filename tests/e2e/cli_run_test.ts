@@ -181,3 +181,22 @@ Deno.test("a daemon restart keeps images and stopped containers with their logs"
     await b.cleanup();
   }
 });
+
+Deno.test("a daemon restart keeps a stopped container's hard links and FIFOs (its saved layer replays them)", async () => {
+  const b = await tempBerth();
+  try {
+    const script = "if [ -e /a ]; then stat -c '%n %h %F' /a /b /p; cat /b;" +
+      " else echo x > /a && ln /a /b && mkfifo /p && echo made; fi";
+    const first = await b.run(["run", "--name", "keep", "berth/base", "sh", "-c", script]);
+    assert.equal(first.stdout, "made\n", first.stderr);
+    assert.equal((await b.run(["system", "shutdown"])).code, 0);
+    const again = await b.run(["start", "-a", "keep"]);
+    assert.equal(
+      again.stdout,
+      "/a 2 regular file\n/b 2 regular file\n/p 1 fifo\nx\n",
+      again.stderr,
+    );
+  } finally {
+    await b.cleanup();
+  }
+});
