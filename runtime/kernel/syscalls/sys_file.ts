@@ -106,7 +106,9 @@ function openHandle(
       // /dev/tty is the caller's controlling terminal when that is a pseudo-terminal.
       const session = processJobControl.sessionOf(task);
       const pty = session ? controllingPty(session) : undefined;
-      if (pty) return pty.openSlave(flags | O.NOCTTY, ctxOf(task));
+      if (pty && processJobControl.leaderAlive(session!)) {
+        return pty.openSlave(flags | O.NOCTTY, ctxOf(task));
+      }
     }
     const own = loc.inode.open ? loc.inode.open(flags, ctxOf(task)) : Errno.ENXIO;
     if (own !== Errno.ENXIO) return own;

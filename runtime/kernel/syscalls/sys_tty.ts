@@ -57,6 +57,10 @@ export const processJobControl: JobControl = {
   signalGroup: (group, sig) => {
     for (const p of members(group as PidRef<Process>, "pgrp")) p.signal(sig);
   },
+  leaderAlive: (session) => {
+    const ref = session as PidRef<Process>;
+    return members(ref, "session").some((p) => p.pid === ref);
+  },
   signalLeader: (session, sig) => {
     const ref = session as PidRef<Process>;
     const leader = members(ref, "session").find((p) => p.pid === ref);

@@ -293,11 +293,25 @@ Deno.test("devpts: job control ioctls — controlling terminal, foreground group
         shared.winch = 0;
         for (let i = 0; i < 400 && got === 0; i++) await sys.nanosleep({ sec: 0, nsec: 5e6 });
         shared.winch = got;
-        shared.done = true;
         return got === 1 ? 0 : 5;
       },
     });
     assert.equal((await leader.wait()).exitCode, 0);
+    // The first leader exited: the terminal is free for the next session leader.
+    const next = await k.spawn({
+      argv: ["next"],
+      fs: root.fork(),
+      program: async (sys) => {
+        const s = await open(sys, `/dev/pts/${shared.n}`, O.RDWR);
+        if (isErrno(s)) return 1;
+        if (sys.ioctl(s, TIOC.GSID) !== sys.getpid()) return 2;
+        const tty = await open(sys, "/dev/tty", O.RDWR);
+        if (isErrno(tty) || !sys.isatty(tty)) return 3;
+        return 0;
+      },
+    });
+    assert.equal((await next.wait()).exitCode, 0);
+    shared.done = true;
     assert.equal((await holder.wait()).exitCode, 0);
   } finally {
     await k.shutdown();

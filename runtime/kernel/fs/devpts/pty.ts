@@ -66,6 +66,8 @@ export interface JobControl {
   signalGroup(group: object, sig: number): void;
   /** Signal the leader of a session (the controlling process), if alive. */
   signalLeader(session: object, sig: number): void;
+  /** Whether the leader of a session is still alive (its exit frees the terminal). */
+  leaderAlive(session: object): boolean;
 }
 
 const SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGCONT = 18, SIGTSTP = 20, SIGWINCH = 28;
@@ -209,8 +211,17 @@ export class Pty {
     return Errno.ENOTTY;
   }
 
+  /**
+   * Drop the controlling session when its leader has exited: Linux disassociates the
+   * terminal at that exit; here it is noticed at the next open or `TIOCSCTTY`.
+   */
+  #forgetDeadSession(): void {
+    if (this.session && !this.#jobs.leaderAlive(this.session)) this.#release();
+  }
+
   /** Make this the controlling terminal of the task's session (it must lead it). */
   #acquire(task: Task | undefined, steal: boolean): 0 | Errno {
+    this.#forgetDeadSession();
     if (!task) return Errno.EPERM;
     const session = this.#jobs.sessionOf(task);
     if (!session || !this.#jobs.isSessionLeader(task)) return Errno.EPERM;
@@ -310,6 +321,7 @@ export class Pty {
     this.#slaveOpens++;
     this.#slaveSeen = true;
     if ((flags & 0o400) === 0 && ctx.task) {
+      this.#forgetDeadSession();
       const s = this.#jobs.sessionOf(ctx.task);
       if (s && !CTTY.has(s) && !this.session && this.#jobs.isSessionLeader(ctx.task)) {
         this.#acquire(ctx.task, false);
