@@ -137,8 +137,10 @@ export function toStoreChanges(changes: readonly LayerChange[]): StoreChange[] {
       case "fifo":
         out.push({ ...meta, type: "fifo" });
         break;
-      default:
-        break; // char/block devices
+      case "char":
+      case "block":
+        out.push({ ...meta, type: c.type, devMajor: c.devMajor ?? 0, devMinor: c.devMinor ?? 0 });
+        break;
     }
   }
   return out;

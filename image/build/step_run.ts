@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { unpackTar } from "modern-tar";
 import { layerEntryType } from "./_tar_entry_type.ts";
+import { TarIndexer } from "../layer/tar_indexer.ts";
 import type { RunInstruction } from "./instructions.ts";
 import type { LayerChange } from "./layer_writer.ts";
 import type { StepCacheMount, StepLayer, StepRunner } from "./step_runner.ts";
@@ -191,6 +192,10 @@ export async function executeRun(
  */
 export async function diffToChanges(tar: Uint8Array): Promise<LayerChange[] | undefined> {
   const changes: LayerChange[] = [];
+  // modern-tar reads neither device numbers nor xattrs: the layer indexer does.
+  const indexer = new TarIndexer("RUN diff");
+  indexer.push(tar);
+  const indexed = new Map(indexer.finish().entries.map((e) => [e.path, e]));
   for (const entry of await unpackTar(tar)) {
     const h = entry.header;
     const path = "/" + h.name.replace(/^\.?\/+/, "").replace(/\/+$/, "");
@@ -207,6 +212,9 @@ export async function diffToChanges(tar: Uint8Array): Promise<LayerChange[] | un
       size: type === "file" ? data.length : 0,
       linkTarget: type === "hardlink" ? "/" + (h.linkname ?? "").replace(/^\/+/, "") : h.linkname,
       data: type === "file" ? { kind: "bytes", bytes: data } : undefined,
+      devMajor: indexed.get(path)?.devMajor,
+      devMinor: indexed.get(path)?.devMinor,
+      xattrs: indexed.get(path)?.xattrs,
     });
   }
   return changes.length > 0 ? changes : undefined;

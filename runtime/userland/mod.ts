@@ -41,6 +41,7 @@ import { ln } from "./ln.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
 import { mkfifo } from "./mkfifo.ts";
+import { mknod } from "./mknod.ts";
 import { mktemp } from "./mktemp.ts";
 import { mount, umount } from "./mount.ts";
 import { mv } from "./mv.ts";
@@ -144,6 +145,7 @@ export const applets: Record<string, BuiltinMain> = {
   md5sum,
   mkdir,
   mkfifo,
+  mknod,
   mktemp,
   mount,
   mv,

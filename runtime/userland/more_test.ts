@@ -46,6 +46,31 @@ Deno.test("which, printenv, mktemp, truncate, mkfifo, tty, arch", async () => {
   assert.match((await m.run(["arch"])).stdout, /^\w+\n$/);
 });
 
+Deno.test("mknod makes character and block devices and FIFOs, with BusyBox's errors", async () => {
+  const m = new TestMachine({});
+  const made = await m.run([
+    "sh",
+    "-c",
+    "mknod /c c 1 3 && mknod -m 666 /b b 8 17 && mknod /p p && stat -c '%n %F %t:%T %a' /c /b /p" +
+    " && echo x > /c && wc -c < /c",
+  ]);
+  assert.equal(
+    made.stdout,
+    "/c character special file 1:3 644\n/b block special file 8:11 666\n/p fifo 0:0 644\n0\n",
+    made.stderr,
+  );
+  const bad = await m.run(["sh", "-c", "mknod /x c 1; mknod /y p 1 2; mknod /z q; mknod /c c 1 3"]);
+  assert.equal(
+    bad.stderr,
+    "mknod: Special files require major and minor device numbers.\n" +
+      "Try 'mknod --help' for more information.\n" +
+      "mknod: Fifos do not have major and minor device numbers.\n" +
+      "Try 'mknod --help' for more information.\n" +
+      "mknod: invalid device type 'q'\nTry 'mknod --help' for more information.\n" +
+      "mknod: /c: File exists\n",
+  );
+});
+
 Deno.test("tac, rev, nl, paste", async () => {
   assert.equal((await runApplet(tac, ["tac"], { stdin: "1\n2\n3\n" })).stdout, "3\n2\n1\n");
   const m = new TestMachine({ "/a": "1\n2\n", "/b": "x\ny\nz\n" });

@@ -125,3 +125,31 @@ Deno.test("berth build: RUN sees /proc and /dev/mqueue of its own namespaces, an
     assert.equal(seen.stdout, "Name: grep\nPid: 2\nsh\n0\n1\nshm\n");
   });
 });
+
+Deno.test("berth build: device nodes and FIFOs a RUN step makes are in its layer", async () => {
+  await withBerth(async (b, ctx) => {
+    await Deno.writeTextFile(
+      join(ctx, "Dockerfile"),
+      "FROM berth/base\nRUN mknod /null2 c 1 3 && mknod -m 640 /disk b 8 1 && mkfifo /fifo\n",
+    );
+    const built = await b.run(["build", "-t", "devs:1", ctx]);
+    assert.equal(built.code, 0, built.stdout + built.stderr);
+    const seen = await b.run([
+      "run",
+      "--rm",
+      "devs:1",
+      "stat",
+      "-c",
+      "%n %F %t:%T %a",
+      "/null2",
+      "/disk",
+      "/fifo",
+    ]);
+    assert.equal(
+      seen.stdout,
+      "/null2 character special file 1:3 644\n/disk block special file 8:1 640\n" +
+        "/fifo fifo 0:0 644\n",
+      seen.stderr,
+    );
+  });
+});
