@@ -28,7 +28,8 @@
  *   locks per descriptor table (released by any close of the file, and at exit).
  * - Pseudo-terminals: devpts (`fs/devpts/`), one instance per mount; `/dev/ptmx` links to
  *   `pts/ptmx`.
- * - Not implemented: `O_TMPFILE`, xattrs, inotify, mount propagation other than private.
+ * - Not implemented: inotify, mount propagation other than private (`O_TMPFILE` and xattrs live
+ *   in the file systems that have them: tmpfs and the overlay).
  *
  * @module
  */
