@@ -53,6 +53,7 @@ import { pwd } from "./pwd.ts";
 import { readlink, realpath } from "./readlink.ts";
 import { rm } from "./rm.ts";
 import { rmdir } from "./rmdir.ts";
+import { script } from "./script.ts";
 import { sed } from "./sed.ts";
 import { seq } from "./seq.ts";
 import { sh } from "./sh/mod.ts";
@@ -165,6 +166,7 @@ export const applets: Record<string, BuiltinMain> = {
   rev,
   rm,
   rmdir,
+  script,
   sed,
   seq,
   sh,
