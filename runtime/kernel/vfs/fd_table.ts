@@ -12,7 +12,14 @@ import { Errno } from "../errno.ts";
 import { type Dirent, O } from "../syscalls/api.ts";
 import type { Loc } from "./mount.ts";
 import type { FileHandle } from "./types.ts";
-import { hasLocks, type LockKey, lockKeyOf, releaseFlock, releasePosix } from "./file_lock.ts";
+import {
+  anyLocks,
+  hasLocks,
+  type LockKey,
+  lockKeyOf,
+  releaseFlock,
+  releasePosix,
+} from "./file_lock.ts";
 
 /** Status flags `F_SETFL` may change. */
 const SETFL_MASK = O.APPEND | O.NONBLOCK;
@@ -186,8 +193,10 @@ export class FdTable {
    * (any close of the file by the owner releases them, as on Linux), then the reference.
    */
   #drop(file: OpenFile): void {
-    const key = lockKeyOf(file);
-    if (hasLocks(key)) releasePosix(key, this);
+    if (anyLocks()) {
+      const key = lockKeyOf(file);
+      if (hasLocks(key)) releasePosix(key, this);
+    }
     file.unref();
   }
 

@@ -429,6 +429,15 @@ export function lockKeyOf(
 }
 
 /**
+ * Whether any file has lock state at all (the close path's first, cheapest check).
+ *
+ * @returns True when some lock or waiter exists anywhere.
+ */
+export function anyLocks(): boolean {
+  return FILES.size > 0;
+}
+
+/**
  * Whether a file has any lock state (a cheap check for the close path).
  *
  * @param key The file.
