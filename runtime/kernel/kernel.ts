@@ -36,7 +36,7 @@ import { exitProcess } from "./process_exit.ts";
 import { MinimalFs, type ProcessFs } from "./process_fs.ts";
 import { Scheduler } from "./scheduler.ts";
 import { sendSignal } from "./signal_send.ts";
-import { AT, type MaybeAsync, O, type Syscalls, W } from "./syscalls/api.ts";
+import { AT, type MaybeAsync, O, type Stat, type Syscalls, W } from "./syscalls/api.ts";
 import {
   enosysCalls,
   type FileCalls,
@@ -62,6 +62,7 @@ import { kernelFsTypes } from "./kernel_proc_source.ts";
 import { spawnProcess } from "./kernel_spawn.ts";
 import { setnsFromFd, setnsTo } from "./kernel_setns.ts";
 import { MountNsLifetimes } from "./mount_ns_lifetime.ts";
+import { UserNamespace } from "./user_namespace.ts";
 import {
   type ExitStatus,
   exitStatusOf,
@@ -126,12 +127,48 @@ export {
   type StdioSpec,
 } from "./process_handle.ts";
 
+/**
+ * Replace the id-carrying file calls of `p` (`fstat`, `fstatat`, `fchown`, `fchownat`) by
+ * versions that show owners as `p`'s user namespace sees them and take ids from it (an id
+ * without a mapping is `EINVAL`, as chown(2)). In the initial namespace they pass through.
+ */
+function translateIds(calls: FileCalls, p: Process): void {
+  const own = calls as unknown as Record<string, unknown>;
+  const fix = (name: string, fn: (...args: never[]) => unknown) =>
+    Object.defineProperty(own, name, { enumerable: true, writable: true, value: fn });
+  const show = (st: Stat | Errno): Stat | Errno => {
+    const ns = p.userNs;
+    if (typeof st === "number" || ns.initial) return st;
+    return { ...st, uid: ns.fromKernel("uid", st.uid), gid: ns.fromKernel("gid", st.gid) };
+  };
+  const take = (kind: "uid" | "gid", id: number): number | null =>
+    id === -1 || p.userNs.initial ? id : p.userNs.toKernel(kind, id);
+  const { fstat, fstatat, fchown, fchownat } = calls;
+  fix("fstat", (fd: number) => show(fstat(fd)));
+  fix("fstatat", (dirfd: number, path: string, flags: number) => show(fstatat(dirfd, path, flags)));
+  fix("fchown", (fd: number, uid: number, gid: number) => {
+    const u = take("uid", uid);
+    const g = take("gid", gid);
+    return u === null || g === null ? Errno.EINVAL : fchown(fd, u, g);
+  });
+  fix(
+    "fchownat",
+    (dirfd: number, path: string, uid: number, gid: number, flags: number) => {
+      const u = take("uid", uid);
+      const g = take("gid", gid);
+      return u === null || g === null ? Errno.EINVAL : fchownat(dirfd, path, u, g, flags);
+    },
+  );
+}
+
 /** The kernel. */
 export class Kernel implements ProcessHost {
   /** The initial PID namespace. */
   readonly rootPidNs: PidNamespace<Process> = new PidNamespace<Process>(null);
   /** The initial UTS namespace. */
   readonly rootUts: UtsNamespace;
+  /** The initial user namespace (every id maps to itself). */
+  readonly rootUserNs: UserNamespace = new UserNamespace(null);
   /** The initial IPC namespace. */
   readonly rootIpc: unknown;
   /** Live and zombie processes by global pid. */
@@ -330,6 +367,7 @@ export class Kernel implements ProcessHost {
   fileCallsOf(p: Process): FileCalls {
     if (p.files) return p.files as FileCalls;
     const calls = p.fs instanceof MinimalFs ? minimalFileCalls(p) : vfsFileCalls(p);
+    translateIds(calls, p);
     if (!(p.fs instanceof MinimalFs)) {
       // An unmounted kernel-made file system is released (tmpfs data freed) when nothing
       // else mounts or uses it.

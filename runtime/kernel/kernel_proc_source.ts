@@ -8,7 +8,9 @@
  */
 import { totalmem } from "node:os";
 import type { Cgroup } from "./cgroup.ts";
+import { Errno } from "./errno.ts";
 import type { Kernel } from "./kernel.ts";
+import { writeIdMap } from "./user_namespace.ts";
 import type { Process } from "./process.ts";
 import { cgroupPathFrom, lookupPid, stateOf, visiblePids } from "./proc_info.ts";
 import { KERNEL_RELEASE } from "./syscalls/sys_proc.ts";
@@ -60,6 +62,7 @@ export function namespacesOf(p: Process): Partial<Record<NsKind, NsRef>> {
     uts: ref(p.uts),
     ipc: ref(p.ipc),
     cgroup: ref(p.cgroupNsRoot),
+    user: ref(p.userNs),
   };
   if (mnt) out.mnt = ref(mnt);
   return out;
@@ -109,6 +112,22 @@ export function kernelProcSource(k: Kernel): ProcSource {
         fs: p.dead ? null : (p.fs as FsState),
         ns: namespacesOf(p),
       };
+    },
+    idMap(viewer, pid, kind, reader) {
+      const p = lookupPid(k, viewer, pid);
+      if (!p) return Errno.ESRCH;
+      return p.userNs.mapText(kind, viewerOf(reader)?.userNs ?? k.rootUserNs);
+    },
+    writeIdMap(viewer, pid, kind, text, writer) {
+      const p = lookupPid(k, viewer, pid);
+      const w = viewerOf(writer);
+      if (!p || p.dead) return Errno.ESRCH;
+      if (!w) return Errno.EPERM;
+      return writeIdMap(p.userNs, kind, text, {
+        ns: w.userNs,
+        euid: w.cred.euid,
+        egid: w.cred.egid,
+      });
     },
     pidOf(viewer, task) {
       const p = k.procs.get(task.id);

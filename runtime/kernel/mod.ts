@@ -41,6 +41,14 @@ export {
 export { Cgroup, type CgroupLimits, type MemoryEvents } from "./cgroup.ts";
 export { CgroupTree, parseCpuMax, parseMemory } from "./cgroup_tree.ts";
 export { PidNamespace, UtsNamespace } from "./namespaces.ts";
+export {
+  type IdKind,
+  type IdMapWriter,
+  type IdRange,
+  OVERFLOW_ID,
+  UserNamespace,
+  writeIdMap,
+} from "./user_namespace.ts";
 export { Process, type ProcState } from "./process.ts";
 export { MinimalFs, type ProcessFs } from "./process_fs.ts";
 export { hostSink, hostSource, type IoTask, nullHandle, type StreamHandle } from "./host_stdio.ts";

@@ -16,6 +16,7 @@ import type { PidNamespace, PidRef, UtsNamespace } from "./namespaces.ts";
 import type { CpuWait, Schedulable } from "./scheduler.ts";
 import type { SignalDisposition, Syscalls } from "./syscalls/api.ts";
 import type { Credentials, MemoryCharger, MemoryKind, Task } from "./task.ts";
+import type { UserNamespace } from "./user_namespace.ts";
 
 /** The state of a process. */
 export type ProcState =
@@ -50,6 +51,8 @@ export interface ProcessInit {
   ipc: unknown;
   /** UTS namespace. */
   uts: UtsNamespace;
+  /** User namespace. */
+  userNs: UserNamespace;
   /** Cgroup. */
   cgroup: Cgroup;
   /** Namespace for children (differs from the own after `unshare(CLONE_NEWPID)`). */
@@ -80,6 +83,13 @@ export class Process implements Task, Schedulable, CgroupMember {
   ipc: unknown;
   /** UTS namespace. */
   uts: UtsNamespace;
+  /** User namespace: the ids the process sees (credentials are kernel ids). */
+  userNs: UserNamespace;
+  /**
+   * The program generation (`execGeneration`) up to which the process holds every
+   * capability in its user namespace, given by `CLONE_NEWUSER` (-1: none).
+   */
+  userNsCapsGen: number = -1;
   /** Cgroup. */
   cgroup: Cgroup;
   /** PID namespace new children are created in. */
@@ -190,6 +200,7 @@ export class Process implements Task, Schedulable, CgroupMember {
     this.fs = init.fs;
     this.ipc = init.ipc;
     this.uts = init.uts;
+    this.userNs = init.userNs;
     this.cgroup = init.cgroup;
     this.childPidNs = init.childPidNs;
     this.cgroupNsRoot = init.cgroupNsRoot;

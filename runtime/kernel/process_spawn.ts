@@ -16,6 +16,7 @@ import type { ProcessFs } from "./process_fs.ts";
 import { CLONE } from "./syscalls/api.ts";
 import type { Credentials } from "./task.ts";
 import type { IpcNamespace } from "./ipc/ipc_namespace.ts";
+import { OVERFLOW_ID, UserNamespace } from "./user_namespace.ts";
 
 /** What a new process is made of besides its parent. */
 export interface CreateOptions {
@@ -80,6 +81,14 @@ export function createProcess(
     ? new UtsNamespace(from?.uts ?? k.rootUts, opts.hostname)
     : from?.uts ?? k.rootUts;
   if (!(flags & CLONE.NEWUTS) && opts.hostname !== undefined && !from) uts.hostname = opts.hostname;
+  let userNs = from?.userNs ?? k.rootUserNs;
+  if (flags & CLONE.NEWUSER) {
+    if (userNs.level >= 32) {
+      unchargePid(cgroup);
+      return Errno.EUSERS;
+    }
+    userNs = new UserNamespace(userNs, (opts.cred ?? parent?.cred ?? ROOT_CRED).euid);
+  }
   let ipc = from?.ipc ?? k.rootIpc;
   if (flags & CLONE.NEWIPC) ipc = k.newIpcNamespace(ipc);
   let fs: ProcessFs;
@@ -110,15 +119,19 @@ export function createProcess(
     parent,
     pgrp,
     session,
-    cred: opts.cred ?? parent?.cred ?? { uid: 0, gid: 0, euid: 0, egid: 0, groups: [] },
+    cred: credIn(userNs, opts.cred ?? parent?.cred ?? ROOT_CRED),
     fs,
     ipc,
     uts,
+    userNs,
     cgroup,
     childPidNs: ns,
     cgroupNsRoot: flags & CLONE.NEWCGROUP ? cgroup : from?.cgroupNsRoot ?? k.cgroups.root,
     host: k,
   });
+  // CLONE_NEWUSER gives the child every capability in its new namespace for the program
+  // the spawn starts (generation 1), as clone(2) does until the next execve.
+  if (flags & CLONE.NEWUSER) p.userNsCapsGen = 1;
   if (!p.tryCharge(PROCESS_KERNEL_BYTES, "kernel")) {
     unchargePid(cgroup);
     return Errno.ENOMEM;
@@ -144,6 +157,30 @@ export function createProcess(
   cgroup.procs.add(p);
   for (let g: Cgroup | null = cgroup; g; g = g.parent) g.populatedCount++;
   return p;
+}
+
+const ROOT_CRED: Credentials = { uid: 0, gid: 0, euid: 0, egid: 0, groups: [] };
+
+/**
+ * Credentials of a process in `ns`: kernel root has no place in a user namespace other
+ * than the initial one (its root powers would reach outside), so there it becomes the
+ * overflow id until the namespace's maps are written and the process takes an id inside
+ * (`setuid`). Other ids are kept, as Linux keeps the creator's kuid.
+ *
+ * @param ns The process's user namespace.
+ * @param cred The credentials it would have.
+ * @returns The credentials it gets.
+ */
+export function credIn(ns: UserNamespace, cred: Credentials): Credentials {
+  if (ns.initial) return cred;
+  const id = (n: number) => (n === 0 ? OVERFLOW_ID : n);
+  return {
+    uid: id(cred.uid),
+    euid: id(cred.euid),
+    gid: id(cred.gid),
+    egid: id(cred.egid),
+    groups: cred.groups.filter((g) => g !== 0),
+  };
 }
 
 /**

@@ -139,6 +139,8 @@ export const CLONE = {
   NEWCGROUP: 0x02000000,
   NEWUTS: 0x04000000,
   NEWIPC: 0x08000000,
+  /** A new user namespace (allowed without privilege; see runtime/kernel/user_namespace.ts). */
+  NEWUSER: 0x10000000,
   NEWPID: 0x20000000,
 } as const;
 

@@ -16,7 +16,8 @@ import type { Process } from "../process.ts";
 import { exitProcess, wait4 } from "../process_exit.ts";
 import { pathOf, resolveProgramPath, startProgram } from "../process_exec.ts";
 import type { ProcessFs } from "../process_fs.ts";
-import { createProcess, findGroup } from "../process_spawn.ts";
+import { createProcess, credIn, findGroup } from "../process_spawn.ts";
+import { UserNamespace } from "../user_namespace.ts";
 import {
   AT,
   CLONE,
@@ -33,7 +34,17 @@ export const RLIMIT_NOFILE = 7;
 /** RLIM_INFINITY as Berth reports it. */
 export const RLIM_INFINITY: number = Number.MAX_SAFE_INTEGER;
 
-const NS_FLAGS = CLONE.NEWPID | CLONE.NEWNS | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWCGROUP;
+const NS_FLAGS = CLONE.NEWPID | CLONE.NEWNS | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWCGROUP |
+  CLONE.NEWUSER;
+
+/**
+ * Whether `p` holds the capabilities of its user namespace (`CAP_SETUID`, `CAP_SETGID`):
+ * root there (a kernel id that shows as 0 inside), or the program a `CLONE_NEWUSER`
+ * started in it. Other privileged calls (mount, new namespaces…) still need kernel root.
+ */
+function nsCapable(p: Process): boolean {
+  return p.userNs.fromKernel("uid", p.cred.euid) === 0 || p.execGeneration <= p.userNsCapsGen;
+}
 
 function ts(ms: number): Timespec {
   const sec = Math.floor(ms / 1000);
@@ -97,33 +108,42 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
     getpid: () => p.nsPid,
     getppid: () => p.parent ? p.parent.pid.nrIn(p.pidNs) : 0,
     gettid: () => p.nsPid,
-    getuid: () => p.cred.uid,
-    getgid: () => p.cred.gid,
-    geteuid: () => p.cred.euid,
-    getegid: () => p.cred.egid,
+    // Credentials are kernel ids; a process sees them through its user namespace.
+    getuid: () => p.userNs.fromKernel("uid", p.cred.uid),
+    getgid: () => p.userNs.fromKernel("gid", p.cred.gid),
+    geteuid: () => p.userNs.fromKernel("uid", p.cred.euid),
+    getegid: () => p.userNs.fromKernel("gid", p.cred.egid),
     setuid(uid) {
       if (!Number.isInteger(uid) || uid < 0) return Errno.EINVAL;
-      if (p.cred.euid === 0) {
-        p.cred.uid = uid;
-        p.cred.euid = uid;
-      } else if (uid === p.cred.uid) p.cred.euid = uid;
+      const kid = p.userNs.toKernel("uid", uid);
+      if (kid === null) return Errno.EINVAL;
+      if (nsCapable(p)) {
+        p.cred.uid = kid;
+        p.cred.euid = kid;
+        // Like Linux without SECBIT_KEEP_CAPS: no longer root inside, no capabilities.
+        if (uid !== 0) p.userNsCapsGen = -1;
+      } else if (kid === p.cred.uid) p.cred.euid = kid;
       else return Errno.EPERM;
       return 0;
     },
     setgid(gid) {
       if (!Number.isInteger(gid) || gid < 0) return Errno.EINVAL;
-      if (p.cred.euid === 0) {
-        p.cred.gid = gid;
-        p.cred.egid = gid;
-      } else if (gid === p.cred.gid) p.cred.egid = gid;
+      const kid = p.userNs.toKernel("gid", gid);
+      if (kid === null) return Errno.EINVAL;
+      if (nsCapable(p)) {
+        p.cred.gid = kid;
+        p.cred.egid = kid;
+      } else if (kid === p.cred.gid) p.cred.egid = kid;
       else return Errno.EPERM;
       return 0;
     },
-    getgroups: () => [...p.cred.groups],
+    getgroups: () => p.cred.groups.map((g) => p.userNs.fromKernel("gid", g)),
     setgroups(groups) {
-      if (p.cred.euid !== 0) return Errno.EPERM;
+      if (!nsCapable(p) || !p.userNs.setgroupsAllowed) return Errno.EPERM;
       if (groups.length > 65536) return Errno.EINVAL;
-      p.cred.groups = [...groups];
+      const kids = groups.map((g) => p.userNs.toKernel("gid", g));
+      if (kids.some((g) => g === null)) return Errno.EINVAL;
+      p.cred.groups = kids as number[];
       return 0;
     },
     setsid() {
@@ -186,7 +206,15 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
     },
     unshare(flags) {
       if (flags & ~NS_FLAGS) return Errno.EINVAL;
-      if (flags && p.cred.euid !== 0) return Errno.EPERM;
+      // A user namespace needs no privilege; the others need kernel root.
+      if ((flags & ~CLONE.NEWUSER) && p.cred.euid !== 0) return Errno.EPERM;
+      if (flags & CLONE.NEWUSER) {
+        if (p.userNs.level >= 32) return Errno.EUSERS;
+        p.userNs = new UserNamespace(p.userNs, p.cred.euid);
+        const c = credIn(p.userNs, p.cred);
+        Object.assign(p.cred, c);
+        p.userNsCapsGen = p.execGeneration;
+      }
       if (flags & CLONE.NEWPID) {
         if (p.childPidNs !== p.pidNs) return Errno.EINVAL;
         p.childPidNs = new PidNamespace<Process>(p.pidNs);
@@ -350,7 +378,8 @@ export async function spawnChild(
   if (!Array.isArray(opts.argv)) return Errno.EINVAL;
   const flags = opts.cloneFlags ?? 0;
   if (flags & ~NS_FLAGS) return Errno.EINVAL;
-  if (flags && p.cred.euid !== 0) return Errno.EPERM; // new namespaces need CAP_SYS_ADMIN
+  // New namespaces need CAP_SYS_ADMIN (kernel root here), except a user namespace.
+  if ((flags & ~CLONE.NEWUSER) && p.cred.euid !== 0) return Errno.EPERM;
   const child = createProcess(k, p, {
     cloneFlags: opts.cloneFlags,
     pgid: opts.pgid,

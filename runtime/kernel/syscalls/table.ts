@@ -59,7 +59,7 @@ export const SYSCALL_TABLE: readonly SyscallEntry[] = [
     nr: 105,
     family: P,
     support: "partial",
-    note: "no saved set-user-ID; no user namespaces",
+    note: "no saved set-user-ID; ids through the user namespace's map",
   },
   { name: "setgid", nr: 106, family: P, support: "partial", note: "no saved set-group-ID" },
   { name: "getgroups", nr: 115, family: P, support: "full" },
@@ -104,14 +104,15 @@ export const SYSCALL_TABLE: readonly SyscallEntry[] = [
     nr: 272,
     family: P,
     support: "partial",
-    note: "NEWPID NEWNS NEWIPC NEWUTS NEWCGROUP; no NEWUSER/NEWNET",
+    note:
+      "NEWPID NEWNS NEWIPC NEWUTS NEWCGROUP NEWUSER (root inside has no kernel privilege); no NEWNET",
   },
   {
     name: "setns",
     nr: 308,
     family: P,
     support: "partial",
-    note: "needs an fd from procfs /proc/PID/ns/* carrying its namespace",
+    note: "needs an fd from procfs /proc/PID/ns/* carrying its namespace; not user namespaces",
   },
   { name: "sched_yield", nr: 24, family: P, support: "full" },
   {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Errno } from "../../errno.ts";
 import type { Credentials, Task } from "../../task.ts";
 import type { FsState } from "../../vfs/fs_state.ts";
 
@@ -86,4 +87,17 @@ export interface ProcSource {
   release(): string;
   /** Hostname of the viewer's UTS namespace (`/proc/sys/kernel/hostname`); optional. */
   hostname?(viewer: Task): string;
+  /**
+   * `/proc/PID/uid_map` or `gid_map` of process `pid` (viewer's numbering) as `reader`
+   * sees it; optional (no user namespaces without it).
+   */
+  idMap?(viewer: Task, pid: number, kind: "uid" | "gid", reader: Task): string | Errno;
+  /** Write `/proc/PID/uid_map` or `gid_map` (once, user_namespaces(7) rules). */
+  writeIdMap?(
+    viewer: Task,
+    pid: number,
+    kind: "uid" | "gid",
+    text: string,
+    writer: Task,
+  ): 0 | Errno;
 }

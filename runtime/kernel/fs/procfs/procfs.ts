@@ -333,6 +333,19 @@ export function createProcFs(source: ProcSource, viewer: Task): SynthFs {
     }),
   });
 
+  // User namespace id maps: the kernel reads and validates them (user_namespace.ts).
+  const idMapFile = (pid: number, kind: "uid" | "gid", uid: number): SynthEntry => ({
+    kind: "file",
+    mode: 0o644,
+    uid,
+    gid: uid,
+    read: (ctx) => source.idMap?.(viewer, pid, kind, ctx.task ?? viewer) ?? "",
+    write: (text, ctx) =>
+      source.writeIdMap
+        ? source.writeIdMap(viewer, pid, kind, text, ctx.task ?? viewer)
+        : Errno.EPERM,
+  });
+
   const pidDir = (pid: number): SynthDir => {
     const info = () => source.info(viewer, pid);
     const need = <T>(f: (p: ProcInfo) => T): T | Errno => {
@@ -368,6 +381,9 @@ export function createProcFs(source: ProcSource, viewer: Task): SynthFs {
       exe: { kind: "link", target: () => need((p) => p.exe) as string | Errno },
       fd: fdDir(pid, uid),
       ns: nsDir(pid),
+      ...(source.idMap
+        ? { uid_map: idMapFile(pid, "uid", uid), gid_map: idMapFile(pid, "gid", uid) }
+        : {}),
       task: {
         kind: "dir",
         dir: () => ({
