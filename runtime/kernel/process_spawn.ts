@@ -119,7 +119,11 @@ export function createProcess(
     parent,
     pgrp,
     session,
-    cred: credIn(userNs, opts.cred ?? parent?.cred ?? ROOT_CRED),
+    // Kernel root is given up on entering a user namespace, not inherited within one (a
+    // namespace whose map holds kernel 0, written by kernel root, keeps it for children).
+    cred: userNs !== (parent?.userNs ?? k.rootUserNs)
+      ? credIn(userNs, opts.cred ?? parent?.cred ?? ROOT_CRED)
+      : opts.cred ?? parent?.cred ?? ROOT_CRED,
     fs,
     ipc,
     uts,

@@ -264,3 +264,43 @@ Deno.test("unshare(CLONE_NEWUSER): any process may, root loses its kernel powers
     await k.shutdown();
   }
 });
+
+Deno.test("a namespace whose map holds kernel root (written by root) keeps it for the children of its root", async () => {
+  const seen: Seen = {};
+  const grandchild: BuiltinMain = async (sys) => {
+    seen.gcUid = sys.getuid();
+    seen.gcSecret = await readText(sys, "/secret");
+    return 0;
+  };
+  const kid: BuiltinMain = async (sys, argv) => {
+    sys.sigaction(SIG.USR1, () => {});
+    await sys.write(Number(argv[1]), enc.encode("x"));
+    await sys.pause();
+    seen.setuid0 = sys.setuid(0) as number;
+    const pid = await sys.spawn({ path: "grandchild", argv: ["grandchild"] });
+    if (typeof pid !== "number" || pid < 0) return 1;
+    await sys.wait4(pid, 0);
+    return 0;
+  };
+  const driver: BuiltinMain = async (sys) => {
+    const [r, w] = sys.pipe2(0) as [number, number];
+    const pid = await sys.spawn({
+      path: "kid",
+      argv: ["kid", String(w)],
+      cloneFlags: CLONE.NEWUSER,
+    });
+    if (typeof pid !== "number" || pid < 0) return 1;
+    await sys.read(r, new Uint8Array(1));
+    seen.map = await writeText(sys, `/proc/${pid}/uid_map`, "0 0 1\n");
+    sys.kill(pid, SIG.USR1);
+    const st = await sys.wait4(pid, 0);
+    return typeof st === "number" ? 2 : 0;
+  };
+  const k = new Kernel({ builtins: { driver, kid, grandchild } });
+  try {
+    assertEquals(await runDriver(k), 0);
+    assertEquals(seen, { map: 0, setuid0: 0, gcUid: 0, gcSecret: "s\n" });
+  } finally {
+    await k.shutdown();
+  }
+});
