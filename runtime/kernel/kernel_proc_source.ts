@@ -113,6 +113,17 @@ export function kernelProcSource(k: Kernel): ProcSource {
         ns: namespacesOf(p),
       };
     },
+    credAs(reader, cred) {
+      const ns = viewerOf(reader)?.userNs ?? k.rootUserNs;
+      if (ns.initial) return cred;
+      return {
+        uid: ns.fromKernel("uid", cred.uid),
+        euid: ns.fromKernel("uid", cred.euid),
+        gid: ns.fromKernel("gid", cred.gid),
+        egid: ns.fromKernel("gid", cred.egid),
+        groups: cred.groups.map((g) => ns.fromKernel("gid", g)),
+      };
+    },
     idMap(viewer, pid, kind, reader) {
       const p = lookupPid(k, viewer, pid);
       if (!p) return Errno.ESRCH;

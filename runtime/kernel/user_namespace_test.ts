@@ -110,6 +110,8 @@ function child(seen: Seen): BuiltinMain {
     seen.setuidUnmapped = sys.setuid(4000) as number;
     seen.setgroups = sys.setgroups([0]);
     seen.ownMap = await readText(sys, "/proc/self/uid_map");
+    const status = await readText(sys, "/proc/self/status");
+    seen.statusUid = status.split("\n").find((l) => l.startsWith("Uid:")) ?? "";
     if (argv[2] === "setuid") {
       // Leaving root inside drops the namespace's capabilities for good.
       seen.to5 = sys.setuid(5) as number;
@@ -184,6 +186,7 @@ Deno.test("CLONE_NEWUSER by an unprivileged parent: '0 1000 1' makes it root ins
       setuidUnmapped: Errno.EINVAL,
       setgroups: Errno.EPERM, // an unprivileged gid map: no dropping of groups
       ownMap: "         0          0          1\n",
+      statusUid: "Uid:\t0\t0\t0\t0",
       mineOutside: 1000,
     });
   } finally {
@@ -221,6 +224,7 @@ Deno.test("CLONE_NEWUSER by root: the child loses kernel root, then setuid(0) in
       setuidUnmapped: Errno.EINVAL,
       setgroups: 0,
       ownMap: "         0          0       1000\n",
+      statusUid: "Uid:\t0\t0\t0\t0",
       to5: 0,
       back0: Errno.EPERM,
       uidAfter: 5,

@@ -92,6 +92,8 @@ export interface ProcSource {
    * sees it; optional (no user namespaces without it).
    */
   idMap?(viewer: Task, pid: number, kind: "uid" | "gid", reader: Task): string | Errno;
+  /** Credentials (kernel ids) as `reader`'s user namespace shows them (`status`); optional. */
+  credAs?(reader: Task, cred: Credentials): Credentials;
   /** Write `/proc/PID/uid_map` or `gid_map` (once, user_namespaces(7) rules). */
   writeIdMap?(
     viewer: Task,

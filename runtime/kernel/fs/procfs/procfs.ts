@@ -18,7 +18,7 @@
  */
 import { procLocksText } from "../../vfs/file_lock.ts";
 import { Errno } from "../../errno.ts";
-import type { Task } from "../../task.ts";
+import type { Credentials, Task } from "../../task.ts";
 import { FsState } from "../../vfs/fs_state.ts";
 import type { FsFactory, Loc } from "../../vfs/mount.ts";
 import { isBeneath, pathOf } from "../../vfs/path_walk.ts";
@@ -141,8 +141,7 @@ function statLine(p: ProcInfo, bootMs: number): string {
   return f.join(" ") + "\n";
 }
 
-function statusText(p: ProcInfo, fs: FsState | null): string {
-  const c = p.cred;
+function statusText(p: ProcInfo, fs: FsState | null, c: Credentials = p.cred): string {
   const groups = c.groups.join(" ");
   return [
     `Name:\t${p.comm}`,
@@ -365,7 +364,9 @@ export function createProcFs(source: ProcSource, viewer: Task): SynthFs {
     const uid = info()?.cred.uid ?? 0;
     return fixedDir({
       stat: file(() => need((p) => statLine(p, bootMs))),
-      status: file(() => need((p) => statusText(p, p.fs))),
+      status: file((ctx) =>
+        need((p) => statusText(p, p.fs, source.credAs?.(ctx.task ?? viewer, p.cred) ?? p.cred))
+      ),
       cmdline: file(() => need((p) => p.argv.length ? p.argv.join("\0") + "\0" : "")),
       environ: file(() => need((p) => p.env.length ? p.env.join("\0") + "\0" : ""), 0o400),
       comm: file(() => need((p) => p.comm + "\n")),
