@@ -6,7 +6,7 @@ import { minimalRoot } from "./minimal_root.ts";
 import type { ProcessHandle } from "./process_handle.ts";
 import type { Process } from "./process.ts";
 import { SIG } from "./signals.ts";
-import { SA, type Syscalls, type Timespec, W } from "./syscalls/api.ts";
+import { AT, O, SA, type Syscalls, type Timespec, W } from "./syscalls/api.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -241,6 +241,49 @@ Deno.test("a read of host stdin sleeps interruptibly: EINTR without SA_RESTART (
       await w.write(enc.encode("data"));
       await w.close();
       assertEquals(await output(h), flags ? "data handled 1\n" : "EINTR then data handled 1\n");
+    } finally {
+      await k.shutdown();
+    }
+  }
+});
+
+Deno.test("SA_RESTART: a flock(LOCK_EX) wait interrupted by a handler waits again and gets the lock", async () => {
+  for (const flags of [SA.RESTART, 0]) {
+    const handled: number[] = [];
+    const waiter: BuiltinMain = async (sys) => {
+      sys.sigaction(SIG.USR1, (s) => handled.push(s), flags);
+      const fd = await sys.openat(AT.FDCWD, "/tmp/l", O.RDWR | O.CREAT, 0o644) as number;
+      const r = await sys.flock(fd, 2);
+      await say(sys, `flock ${r === Errno.EINTR ? "EINTR" : r} handled ${handled.length}\n`);
+      return 0;
+    };
+    const holder: BuiltinMain = async (sys) => {
+      sys.sigaction(SIG.USR2, () => {});
+      const fd = await sys.openat(AT.FDCWD, "/tmp/l", O.RDWR | O.CREAT, 0o644) as number;
+      if ((await sys.flock(fd, 2)) !== 0) return 1;
+      await say(sys, "locked\n");
+      await sys.pause(); // until USR2
+      return 0; // exit drops the lock
+    };
+    const k = new Kernel({ builtins: { waiter, holder } });
+    try {
+      const root = minimalRoot(k);
+      // Same namespace, own descriptors (a fork of the state later would share a's lock).
+      const rootB = root.fork();
+      const a = await k.spawn({ argv: ["holder"], fs: root });
+      const reader = a.stdout!.getReader();
+      await reader.read();
+      reader.releaseLock();
+      const b = await k.spawn({ argv: ["waiter"], fs: rootB });
+      await untilAsleep(b.process);
+      b.kill(SIG.USR1);
+      if (flags) await until(() => handled.length === 1 && b.process.interrupts.size > 0);
+      a.kill(SIG.USR2);
+      assertEquals(
+        await output(b),
+        flags ? "flock 0 handled 1\n" : "flock EINTR handled 1\n",
+      );
+      await a.wait();
     } finally {
       await k.shutdown();
     }
