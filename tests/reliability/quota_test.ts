@@ -85,8 +85,7 @@ Deno.test("a fork bomb is contained by pids.max; the daemon and a neighbour go o
       `worst /_ping during the fork bomb: ${worstPing.toFixed(1)} ms (peak pids ${peakPids})`,
     );
     // 2 s: the parallel suite on 2 shared cores once took 1.4 s (the figure is printed above); a
-    // starved daemon never answers
-    // (the ping has its own 5 s timeout).
+    // starved daemon never answers (the ping has its own 5 s timeout).
     assert.ok(worstPing < 2000, `the daemon took ${worstPing.toFixed(0)} ms to answer /_ping`);
     const rm = await berth.run(["rm", "-f", "bomb"]);
     assert.equal(rm.code, 0, rm.stderr);
