@@ -61,6 +61,7 @@ import { md5sum, sha1sum, sha256sum, sha512sum } from "./sha256sum.ts";
 import { sleep } from "./sleep.ts";
 import { sort } from "./sort.ts";
 import { stat } from "./stat.ts";
+import { stty } from "./stty.ts";
 import { sync } from "./sync.ts";
 import { nl, paste, rev, tac } from "./tac.ts";
 import { tail } from "./tail.ts";
@@ -176,6 +177,7 @@ export const applets: Record<string, BuiltinMain> = {
   sleep,
   sort,
   stat,
+  stty,
   sync,
   tac,
   tail,

@@ -421,7 +421,11 @@ export interface Syscalls {
   dup3(fd: number, newfd: number, flags: number): number | Errno;
   /** fcntl: F_DUPFD 0, F_GETFD 1, F_SETFD 2, F_GETFL 3, F_SETFL 4, F_DUPFD_CLOEXEC 1030, F_SETPIPE_SZ 1031, F_GETPIPE_SZ 1032. */
   fcntl(fd: number, cmd: number, arg?: number): number | Errno;
-  /** ioctl: TIOCGWINSZ 0x5413 returns `{rows, cols}`; FIONREAD 0x541b returns a number. */
+  /**
+   * ioctl: TIOCGWINSZ 0x5413 returns `{rows, cols}`; FIONREAD 0x541b returns a number;
+   * TCGETS/TCSETS/TCSETSW/TCSETSF (0x5401-0x5404) take a 36-byte `struct termios` buffer
+   * (`termios.ts`) that TCGETS fills.
+   */
   ioctl(
     fd: number,
     request: number,

@@ -1,32 +1,67 @@
 /**
- * A canonical-mode line discipline in front of a container's terminal, as a Linux tty
- * has by default (`ICANON | ECHO`): typed bytes are echoed, edited (Backspace, Ctrl-U,
- * Ctrl-W) and handed to the program a line at a time; Ctrl-D on an empty line is end of
- * input; Ctrl-C interrupts (and Ctrl-\ quits, Ctrl-Z suspends, when the owner handles them).
- * The kernel's terminal itself is raw, so without this an interactive shell would not show
- * what is typed. Both the `run -it` terminal (`runtime/container`) and the pseudo-terminals
- * of devpts use it.
+ * The line discipline of a terminal, as Linux's `N_TTY`, driven by its termios
+ * attributes (`syscalls/termios.ts`). Cooked (`ICANON`, the default): typed bytes are
+ * echoed, edited (`VERASE`/Backspace, `VKILL`, `VWERASE`) and handed to the program a line
+ * at a time; `VEOF` on an empty line is end of input. Raw or cbreak (`-icanon`): bytes are
+ * handed on as typed. `ISIG`: `VINTR` interrupts (and `VQUIT` quits, `VSUSP` suspends,
+ * when the owner handles them); without it they are bytes like any other. `ECHO`,
+ * `ECHONL`, `ICRNL`, `INLCR`, `IGNCR` and the output flags `OPOST`/`ONLCR`/`OCRNL` apply
+ * (see {@link outputProcess}). Both the `run -it` terminal (`runtime/container`) and the
+ * pseudo-terminals of devpts use it.
+ *
+ * Not modelled: `IXON` flow control (`^S`/`^Q` are typed as bytes), `VLNEXT`, `VREPRINT`,
+ * `ISTRIP`, `IUCLC`/`OLCUC`, `PENDIN`, `ECHOPRT`.
  *
  * @module
  */
+import { IFLAG, LFLAG, OFLAG, saneTermios, type Termios, V } from "../../syscalls/termios.ts";
 
 /** Longest line the discipline holds (Linux `N_TTY_BUF_SIZE` - 1). */
 export const MAX_LINE = 4095;
 
 /** Where the discipline sends things. */
 export interface LineSinks {
-  /** A finished line (with its "\n") for the program. */
+  /** A finished line (with its "\n"), or in raw mode the bytes typed, for the program. */
   input(line: Uint8Array): void;
   /** Echo for the user's screen. */
   echo(bytes: Uint8Array): void;
-  /** Ctrl-C. */
+  /** `VINTR` (Ctrl-C) with `ISIG`. */
   interrupt(): void;
-  /** Ctrl-D on an empty line. */
+  /** `VEOF` (Ctrl-D) on an empty line, in cooked mode. */
   eof(): void;
   /** Ctrl-\ (`SIGQUIT` to the foreground); absent: the byte is typed as any other. */
   quit?(): void;
   /** Ctrl-Z (`SIGTSTP` to the foreground); absent: the byte is typed as any other. */
   suspend?(): void;
+}
+
+/**
+ * Output processing of bytes a program writes to a terminal (`OPOST`): `ONLCR` turns
+ * "\n" into "\r\n", `OCRNL` turns "\r" into "\n". Without `OPOST` bytes pass unchanged.
+ *
+ * @param t The terminal's attributes.
+ * @param buf Bytes written.
+ * @returns The bytes to show (a copy).
+ * @example
+ * ```ts
+ * import { outputProcess } from "./tty_line.ts";
+ * import { saneTermios } from "../../syscalls/termios.ts";
+ * const out = outputProcess(saneTermios(), new TextEncoder().encode("a\n"));
+ * console.assert(out.length === 3);
+ * ```
+ */
+export function outputProcess(t: Termios, buf: Uint8Array): Uint8Array {
+  const post = (t.oflag & OFLAG.OPOST) !== 0;
+  const nlcr = post && (t.oflag & OFLAG.ONLCR) !== 0;
+  const crnl = post && (t.oflag & OFLAG.OCRNL) !== 0;
+  if ((!nlcr || !buf.includes(10)) && (!crnl || !buf.includes(13))) return buf.slice();
+  const out: number[] = [];
+  for (const b of buf) {
+    if (b === 10 && nlcr) out.push(13, 10);
+    else if (b === 13 && crnl) out.push(10);
+    else out.push(b);
+  }
+  return new Uint8Array(out);
 }
 
 /**
@@ -49,14 +84,40 @@ export interface LineSinks {
 export class LineDiscipline {
   #line: number[] = [];
   readonly #sinks: LineSinks;
+  #termios: Termios;
 
   /**
    * Create it.
    *
    * @param sinks Where lines, echo and signals go.
+   * @param termios Initial attributes (default: sane, cooked with echo).
    */
-  constructor(sinks: LineSinks) {
+  constructor(sinks: LineSinks, termios: Termios = saneTermios()) {
     this.#sinks = sinks;
+    this.#termios = termios;
+  }
+
+  /** The current attributes (the discipline's own: read them, change them with {@link setTermios}). */
+  get termios(): Readonly<Termios> {
+    return this.#termios;
+  }
+
+  /**
+   * Change the attributes (`TCSETS`). Leaving canonical mode hands the partial line to
+   * the program, as Linux makes it readable; `flush` (`TCSETSF`) discards it instead.
+   *
+   * @param t New attributes.
+   * @param flush Discard the line being typed.
+   */
+  setTermios(t: Termios, flush: boolean): void {
+    const wasCanon = this.#canon;
+    this.#termios = { ...t, cc: t.cc.slice() };
+    if (flush) this.#line = [];
+    else if (wasCanon && !this.#canon && this.#line.length > 0) this.#deliver();
+  }
+
+  get #canon(): boolean {
+    return (this.#termios.lflag & LFLAG.ICANON) !== 0;
   }
 
   /**
@@ -65,75 +126,91 @@ export class LineDiscipline {
    * @param bytes The keystrokes.
    */
   type(bytes: Uint8Array): void {
+    const t = this.#termios;
+    const cc = t.cc;
+    const echoOn = (t.lflag & LFLAG.ECHO) !== 0;
+    const isig = (t.lflag & LFLAG.ISIG) !== 0;
+    const canon = this.#canon;
+    const nl = (t.oflag & OFLAG.OPOST) !== 0 && (t.oflag & OFLAG.ONLCR) !== 0 ? [13, 10] : [10];
     const echo: number[] = [];
-    const flushEcho = () => {
+    const raw: number[] = [];
+    const flush = () => {
+      if (raw.length > 0) this.#sinks.input(new Uint8Array(raw.splice(0)));
       if (echo.length > 0) this.#sinks.echo(new Uint8Array(echo.splice(0)));
     };
-    for (const b of bytes) {
-      switch (b) {
-        case 3: // ^C
-          this.#line = [];
-          echo.push(0x5e, 0x43, 13, 10);
-          flushEcho();
-          this.#sinks.interrupt();
-          break;
-        case 28: // ^\
-        case 26: // ^Z
-          if (b === 28 ? this.#sinks.quit : this.#sinks.suspend) {
-            this.#line = [];
-            echo.push(0x5e, b === 28 ? 0x5c : 0x5a, 13, 10);
-            flushEcho();
-            if (b === 28) this.#sinks.quit?.();
-            else this.#sinks.suspend?.();
-          } else this.#line.push(b);
-          break;
-        case 4: // ^D
-          if (this.#line.length === 0) {
-            flushEcho();
-            this.#sinks.eof();
-          } else this.#deliver(false);
-          break;
-        case 13:
-        case 10:
-          echo.push(13, 10);
-          flushEcho();
-          this.#line.push(10);
-          this.#deliver(true);
-          break;
-        case 127:
-        case 8: // Backspace
-          if (this.#line.length > 0) {
-            this.#eraseLast();
-            echo.push(8, 32, 8);
-          }
-          break;
-        case 21: // ^U
-          while (this.#line.length > 0) {
-            this.#eraseLast();
-            echo.push(8, 32, 8);
-          }
-          break;
-        case 23: // ^W
-          while (this.#line.length > 0 && this.#line.at(-1) === 32) {
-            this.#line.pop();
-            echo.push(8, 32, 8);
-          }
-          while (this.#line.length > 0 && this.#line.at(-1) !== 32) {
-            this.#eraseLast();
-            echo.push(8, 32, 8);
-          }
-          break;
-        case 27: // escape sequences (arrows …) are passed on unechoed
-          if (this.#line.length < MAX_LINE) this.#line.push(b);
-          break;
-        default:
-          // A line holds at most 4095 bytes (N_TTY): the rest is dropped until a newline.
-          if (this.#line.length >= MAX_LINE) break;
-          this.#line.push(b);
-          if (b >= 32 || b === 9) echo.push(b);
+    const echoChar = (b: number) => {
+      if (!echoOn) return;
+      if (b === 10) echo.push(...nl);
+      else if (b >= 32 || b === 9) echo.push(b);
+      else if (!canon && (t.lflag & LFLAG.ECHOCTL) !== 0) echo.push(0x5e, b + 0x40);
+      else if (!canon) echo.push(b);
+    };
+    const eraseEcho = () => {
+      if (echoOn && (t.lflag & LFLAG.ECHOE) !== 0) echo.push(8, 32, 8);
+    };
+    for (let b of bytes) {
+      if (b === 13) {
+        if (t.iflag & IFLAG.IGNCR) continue;
+        if (t.iflag & IFLAG.ICRNL) b = 10;
+      } else if (b === 10 && (t.iflag & IFLAG.INLCR)) b = 13;
+      if (isig && b !== 0) {
+        const quit = b === cc[V.QUIT] && this.#sinks.quit;
+        const susp = b === cc[V.SUSP] && this.#sinks.suspend;
+        if (b === cc[V.INTR] || quit || susp) {
+          if ((t.lflag & LFLAG.NOFLSH) === 0) this.#line = [];
+          if (echoOn) echo.push(0x5e, b + 0x40, ...nl);
+          flush();
+          if (b === cc[V.INTR]) this.#sinks.interrupt();
+          else if (quit) this.#sinks.quit?.();
+          else this.#sinks.suspend?.();
+          continue;
+        }
+      }
+      if (!canon) {
+        raw.push(b);
+        echoChar(b);
+        continue;
+      }
+      if (b === cc[V.EOF] && b !== 0) {
+        if (this.#line.length === 0) {
+          flush();
+          this.#sinks.eof();
+        } else {
+          flush();
+          this.#deliver();
+        }
+      } else if (b === 10 || (b === cc[V.EOL] && b !== 0)) {
+        if (echoOn || (t.lflag & LFLAG.ECHONL)) echo.push(...(b === 10 ? nl : [b]));
+        this.#line.push(b);
+        flush();
+        this.#deliver();
+      } else if ((b === cc[V.ERASE] && b !== 0) || b === 8 || b === 127) {
+        if (this.#line.length > 0) {
+          this.#eraseLast();
+          eraseEcho();
+        }
+      } else if (b === cc[V.KILL] && b !== 0) {
+        while (this.#line.length > 0) {
+          this.#eraseLast();
+          if ((t.lflag & LFLAG.ECHOK) !== 0) eraseEcho();
+        }
+      } else if (b === cc[V.WERASE] && b !== 0) {
+        while (this.#line.length > 0 && this.#line.at(-1) === 32) {
+          this.#line.pop();
+          eraseEcho();
+        }
+        while (this.#line.length > 0 && this.#line.at(-1) !== 32) {
+          this.#eraseLast();
+          eraseEcho();
+        }
+      } else if (this.#line.length < MAX_LINE) {
+        // A line holds at most 4095 bytes (N_TTY): the rest is dropped until a newline.
+        // Escape sequences (arrows …) are passed on unechoed.
+        this.#line.push(b);
+        echoChar(b);
       }
     }
-    flushEcho();
+    flush();
   }
 
   /** Remove the last character (a whole UTF-8 sequence). */
@@ -144,7 +221,7 @@ export class LineDiscipline {
     }
   }
 
-  #deliver(_newline: boolean): void {
+  #deliver(): void {
     const line = new Uint8Array(this.#line);
     this.#line = [];
     this.#sinks.input(line);

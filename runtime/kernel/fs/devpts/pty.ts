@@ -15,15 +15,23 @@
  * direction buffers at most {@link PTY_BUFFER} bytes: past that, writers sleep (or get
  * `EAGAIN`) until the other side reads, and a line holds at most 4095 bytes, as `N_TTY`.
  *
- * Not modelled: termios (`TCGETS`/`TCSETS`: the terminal is always cooked), background
- * group `SIGTTIN`/`SIGTTOU`, packet mode.
+ * Termios: `TCGETS`/`TCSETS`/`TCSETSW`/`TCSETSF` on either side read and set the
+ * attributes (`syscalls/termios.ts`) the line discipline honours: raw and cbreak modes,
+ * echo off, `ISIG` off (`^C` is a byte), `ICRNL`, `OPOST`/`ONLCR`. A non-canonical read
+ * follows `VMIN`/`VTIME`: `MIN>0 TIME=0` waits for MIN bytes (or as many as the buffer
+ * holds), `MIN=0 TIME=0` returns at once, `MIN=0 TIME>0` waits up to TIME tenths of a
+ * second for a byte, `MIN>0 TIME>0` waits for a first byte and then until MIN bytes or
+ * TIME tenths of a second without a new one.
+ *
+ * Not modelled: background group `SIGTTIN`/`SIGTTOU`, packet mode.
  *
  * @module
  */
 import { Errno } from "../../errno.ts";
 import type { Task } from "../../task.ts";
 import { type FileHandle, type IoContext, type OpContext, POLL } from "../../vfs/types.ts";
-import { LineDiscipline } from "../devfs/tty_line.ts";
+import { LineDiscipline, outputProcess } from "../devfs/tty_line.ts";
+import { decodeTermios, encodeTermios, LFLAG, TC, V } from "../../syscalls/termios.ts";
 import { FIONREAD, TIOCGWINSZ, TIOCSWINSZ } from "../devfs/tty.ts";
 
 /** Terminal ioctl requests beyond the window size (Linux x86_64 numbers). */
@@ -127,6 +135,20 @@ class Queue {
   ready(): Promise<void> {
     return new Promise<void>((r) => this.#waiters.push(r));
   }
+
+  /** Sleep (interruptibly) until woken or `ms` pass; 0, or `EINTR`. */
+  sleepFor(io: IoContext, ms: number): Promise<0 | Errno> {
+    let wake!: () => void;
+    const p = new Promise<void>((r) => (wake = r));
+    this.#waiters.push(wake);
+    const timer = setTimeout(wake, ms);
+    return io.task.block(p, () => {
+      this.#waiters = this.#waiters.filter((f) => f !== wake);
+    }).then((r) => {
+      clearTimeout(timer);
+      return r === Errno.EINTR ? Errno.EINTR : 0;
+    });
+  }
 }
 
 /** One master/slave pair. */
@@ -208,7 +230,52 @@ export class Pty {
   #commonIoctl(req: number, arg: unknown): number | { rows: number; cols: number } | Errno {
     if (req === TIOCGWINSZ) return { rows: this.rows, cols: this.cols };
     if (req === TIOCSWINSZ) return this.#resize(arg);
+    if (req === TC.GETS) {
+      if (!(arg instanceof Uint8Array)) return Errno.EFAULT;
+      return encodeTermios(this.#line.termios, arg) ? 0 : Errno.EFAULT;
+    }
+    if (req === TC.SETS || req === TC.SETSW || req === TC.SETSF) {
+      const t = arg instanceof Uint8Array ? decodeTermios(arg) : null;
+      if (!t) return Errno.EFAULT;
+      const flush = req === TC.SETSF;
+      if (flush) this.#discardInput();
+      this.#line.setTermios(t, flush);
+      return 0;
+    }
     return Errno.ENOTTY;
+  }
+
+  /** `TCSETSF`: unread typed input is dropped. */
+  #discardInput(): void {
+    const q = this.#toSlave;
+    q.chunks = [];
+    q.size = 0;
+    q.wake();
+  }
+
+  /** A non-canonical slave read, after `VMIN`/`VTIME`. */
+  #readRaw(buf: Uint8Array, io: IoContext): number | Errno | Promise<number | Errno> {
+    const q = this.#toSlave;
+    const cc = this.#line.termios.cc;
+    const min = Math.min(cc[V.MIN] ?? 1, buf.length);
+    const time = (cc[V.TIME] ?? 0) * 100;
+    dropEofMarks(q);
+    if (q.size >= Math.max(min, 1)) return take(q, buf, false);
+    if (!this.#masterOpen || (min === 0 && time === 0)) return q.size > 0 ? take(q, buf, false) : 0;
+    if (io.nonblock) return q.size > 0 ? take(q, buf, false) : Errno.EAGAIN;
+    if (time === 0 || q.size === 0) {
+      // MIN bytes with no timer, or the first byte before the inter-byte timer starts.
+      if (time === 0 || min > 0) return q.sleep(io, () => this.#readRaw(buf, io));
+    }
+    // A timer runs: TIME with MIN = 0, or the inter-byte timer once a byte is there.
+    const had = q.size;
+    return q.sleepFor(io, time).then((r) => {
+      if (r === Errno.EINTR) return q.size > 0 ? take(q, buf, false) : Errno.EINTR;
+      if (q.size === had || q.size >= Math.max(min, 1)) {
+        return q.size > 0 ? take(q, buf, false) : 0;
+      }
+      return this.#readRaw(buf, io);
+    });
   }
 
   /**
@@ -330,6 +397,7 @@ export class Pty {
     const q = this.#toSlave;
     const read = (buf: Uint8Array, io: IoContext): number | Errno | Promise<number | Errno> => {
       if (buf.length === 0) return 0;
+      if ((this.#line.termios.lflag & LFLAG.ICANON) === 0) return this.#readRaw(buf, io);
       if (q.size > 0 || q.chunks.length > 0) return take(q, buf, true);
       if (!this.#masterOpen) return 0;
       if (io.nonblock) return Errno.EAGAIN;
@@ -345,7 +413,7 @@ export class Pty {
         return this.#toMaster.sleep(io, () => write(buf, io));
       }
       const part = buf.length > room ? buf.subarray(0, room) : buf;
-      this.#toMaster.push(onlcr(part));
+      this.#toMaster.push(outputProcess(this.#line.termios, part));
       return part.length;
     };
     return {
@@ -434,13 +502,7 @@ function take(q: Queue, buf: Uint8Array, line: boolean): number {
   return n;
 }
 
-/** `ONLCR`: "\n" written becomes "\r\n". */
-function onlcr(buf: Uint8Array): Uint8Array {
-  if (!buf.includes(10)) return buf.slice();
-  const out: number[] = [];
-  for (const b of buf) {
-    if (b === 10) out.push(13);
-    out.push(b);
-  }
-  return new Uint8Array(out);
+/** Raw reads have no end-of-input marks (a `^D` typed in cooked mode before a switch). */
+function dropEofMarks(q: Queue): void {
+  if (q.chunks.some((c) => c.length === 0)) q.chunks = q.chunks.filter((c) => c.length > 0);
 }
