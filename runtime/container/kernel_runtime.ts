@@ -19,12 +19,11 @@ import type { ProcessFs } from "../kernel/process_fs.ts";
 import { memoryChargerOf } from "../kernel/cgroup.ts";
 import type { MemoryCharger, Task } from "../kernel/task.ts";
 import type { FsFactory } from "../kernel/vfs/mount.ts";
-import { Tty } from "../kernel/fs/devfs/tty.ts";
 import type { StreamHandle } from "../kernel/host_stdio.ts";
+import type { HostTerminal } from "../kernel/fs/devpts/pty_host.ts";
 import type { Process } from "../kernel/process.ts";
 import type { ContainerRecord } from "./container_state.ts";
 import { FORWARDED, makeInit } from "./container_init.ts";
-import { LineDiscipline } from "./tty_line.ts";
 import { resolveUser } from "./container_create.ts";
 import { cgroupValues } from "./container_spec.ts";
 import {
@@ -46,7 +45,6 @@ export interface RootfsProvider {
   open(
     record: ContainerRecord,
     memory?: MemoryCharger,
-    tty?: Tty,
     kernelFs?: KernelMounts,
   ): Promise<ProcessFs>;
   /** Read a file of the container's root (for `exec -u name`), or undefined. */
@@ -226,6 +224,22 @@ async function pump(
   } catch { /* the process went away */ }
 }
 
+/** `VEOF`: the end of the attached input is a ^D typed on the terminal. */
+const EOF = Uint8Array.of(4);
+
+/**
+ * The process on a terminal exited: wait for what it wrote to reach the engine (the output
+ * ends once every slave descriptor is closed; a descendant still holding one is given a
+ * few seconds), then close the master, which hangs the terminal up.
+ */
+async function drained(term: HostTerminal | undefined, outDone: Promise<void>): Promise<void> {
+  if (!term) return await outDone;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([outDone, new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
+  clearTimeout(timer);
+  term.close();
+}
+
 function clock(ms: number): string {
   const d = new Date(ms);
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
@@ -294,22 +308,18 @@ export class KernelRuntime implements ContainerRuntime {
       k.cgroups.writeGroup(g, file, value);
     }
     const spec = record.Spec;
-    const tty = record.Config.Tty
-      ? new Tty({ onResize: () => this.#signalAll(cgPath, 28, true) })
-      : undefined;
     const current: { init?: Task } = {};
     const viewer = new Proxy({} as Task, {
       get: (_t, prop) => (current.init ? Reflect.get(current.init, prop) : undefined),
     });
     const fs = this.#rootfs
-      ? await this.#rootfs.open(record, memoryChargerOf(g), tty, { fsTypes: k.fsTypes, viewer })
+      ? await this.#rootfs.open(record, memoryChargerOf(g), { fsTypes: k.fsTypes, viewer })
       : undefined;
     // A fresh mount namespace is built for the container: cloning it again (CLONE_NEWNS)
     // would only copy it.
     const flags = cloneFlagsOf(record) & (this.#rootfs ? ~CLONE.NEWNS : ~0);
     const initProgram = record.HostConfig.Init ? makeInit() : undefined;
     const argv = record.HostConfig.Init ? ["berth-init", ...spec.process.args] : spec.process.args;
-    const ttyHandle = tty ? (tty.open() as unknown as StreamHandle) : undefined;
     // Namespaces joined after the spawn are entered while the new cgroup is frozen, before
     // the init first runs (runc joins them before it execs the entrypoint).
     const switches = namespaceSwitches(k, flags, pidFrom, ipcFrom);
@@ -331,9 +341,12 @@ export class KernelRuntime implements ContainerRuntime {
           gid: spec.process.user.gid,
           groups: spec.process.user.additionalGids ?? [],
         },
-        stdin: ttyHandle ?? (record.Config.OpenStdin ? "pipe" : "null"),
-        stdout: ttyHandle ?? outSink(io.stdout),
-        stderr: ttyHandle ?? outSink(io.stderr),
+        // -t: a pair on the container's own devpts, /dev/pts/0 its controlling terminal
+        // (a root without devpts, as in library use without a VFS, runs on plain streams).
+        terminal: record.Config.Tty && fs !== undefined,
+        stdin: record.Config.OpenStdin ? "pipe" : "null",
+        stdout: outSink(io.stdout),
+        stderr: outSink(io.stderr),
         program: initProgram?.main,
       });
     } catch (err) {
@@ -358,25 +371,17 @@ export class KernelRuntime implements ContainerRuntime {
     }
     if (fs) this.#rootfs?.afterSpawn?.(fs, handle.process.fs as ProcessFs);
     // Without a terminal, output reaches the engine synchronously as it is written.
-    const outDone = tty ? pump(tty.output, io.stdout) : Promise.resolve();
+    const term = handle.terminal;
+    const outDone = term ? pump(term.output, io.stdout) : Promise.resolve();
     const stdinWriter = handle.stdin?.getWriter();
-    const line = tty
-      ? new LineDiscipline({
-        input: (l) => tty.type(l),
-        echo: (b) => io.stdout(b),
-        interrupt: () => this.#signalAll(cgPath, 2, false),
-        eof: () => tty.hangup(),
-      })
-      : undefined;
     const exited = (async () => {
       const status = await handle.wait();
       // Not the init of its PID namespace (--pid container:X, --pid host): its exit kills
       // nothing by itself, so the container's other processes are killed, as runc does
       // for a container without a private PID namespace.
-      if (handle.nsPid !== 1) this.#signalAll(cgPath, 9, true);
-      tty?.closeOutput();
+      if (handle.nsPid !== 1) this.#signalAll(cgPath, 9);
       // Killing a namespace's init kills the namespace: wait for the output to drain.
-      await outDone;
+      await drained(term, outDone);
       const oomKilled = this.#oomKills(cgPath) > oomBefore;
       return { exitCode: status.exitCode, oomKilled };
     })();
@@ -389,16 +394,16 @@ export class KernelRuntime implements ContainerRuntime {
         if (cg) k.cgroups.writeGroup(cg, "cgroup.freeze", frozen ? "1" : "0");
       },
       writeStdin: (data) => {
-        // With a terminal: echo, line editing and ^C (which interrupts the foreground work:
-        // there is no job control) as a cooked Linux tty; else a plain pipe.
-        if (line) line.type(data);
+        // With a terminal, typed on its master: the line discipline echoes, edits and sends
+        // ^C to the foreground process group; else a plain pipe.
+        if (term) term.type(data);
         else stdinWriter?.write(data).catch(() => {});
       },
       closeStdin: () => {
-        if (tty) tty.hangup();
+        if (term) term.type(EOF);
         else stdinWriter?.close().catch(() => {});
       },
-      resize: (rows, cols) => tty?.resize(rows, cols),
+      resize: (rows, cols) => term?.resize(rows, cols),
       exec: (opts, execIo) => this.#exec(record, handle, opts, execIo),
       top: () => this.#top(cgPath),
       stats: () => this.#stats(cgPath),
@@ -424,8 +429,7 @@ export class KernelRuntime implements ContainerRuntime {
       const group = named ? (await this.#rootfs?.readFile?.(record, "/etc/group")) ?? "" : "";
       user = resolveUser(opts.user, passwd, group);
     }
-    const tty = opts.tty ? new Tty() : undefined;
-    const ttyHandle = tty ? (tty.open() as unknown as StreamHandle) : undefined;
+    const tty = opts.tty && this.#rootfs !== undefined;
     let handle: ProcessHandle;
     try {
       handle = await this.#kernel.spawn({
@@ -434,56 +438,44 @@ export class KernelRuntime implements ContainerRuntime {
         cwd: this.#rootfs ? (opts.workdir || spec.process.cwd) : undefined,
         joinPid: init.pid,
         cred: { uid: user.uid, gid: user.gid },
-        stdin: ttyHandle ?? (opts.stdin ? "pipe" : "null"),
-        stdout: ttyHandle ?? outSink(io.stdout),
-        stderr: ttyHandle ?? outSink(io.stderr),
+        // -t: the next free pair of the container's devpts (/dev/pts/N).
+        terminal: tty,
+        stdin: opts.stdin ? "pipe" : "null",
+        stdout: outSink(io.stdout),
+        stderr: outSink(io.stderr),
       });
     } catch (err) {
       throw startError(err, opts.argv[0] ?? "");
     }
-    const outDone = tty ? pump(tty.output, io.stdout) : Promise.resolve();
+    const term = handle.terminal;
+    const outDone = term ? pump(term.output, io.stdout) : Promise.resolve();
     const w = handle.stdin?.getWriter();
-    const line = tty
-      ? new LineDiscipline({
-        input: (l) => tty.type(l),
-        echo: (b) => io.stdout(b),
-        interrupt: () => handle.kill(2),
-        eof: () => tty.hangup(),
-      })
-      : undefined;
     return {
       pid: handle.pid,
       exited: handle.wait().then(async (s) => {
-        tty?.closeOutput();
-        await outDone;
+        await drained(term, outDone);
         return s.exitCode;
       }),
       writeStdin: (d) => {
-        if (line) line.type(d);
+        if (term) term.type(d);
         else w?.write(d).catch(() => {});
       },
       closeStdin: () => {
-        if (tty) tty.hangup();
+        if (term) term.type(EOF);
         else w?.close().catch(() => {});
       },
-      resize: (rows, cols) => tty?.resize(rows, cols),
+      resize: (rows, cols) => term?.resize(rows, cols),
     };
   }
 
-  /**
-   * Signal the container's processes: the newest non-init ones (the foreground work of an
-   * interactive shell), or init when it is alone; with `all`, every one.
-   */
-  #signalAll(cgPath: string, sig: number, all: boolean): void {
+  /** Signal every process of the container. */
+  #signalAll(cgPath: string, sig: number): void {
     const k = this.#kernel;
     const cg = k.cgroups.get(cgPath);
     if (!cg) return;
     const members: Process[] = [];
     for (const p of k.procs.values()) if (!p.dead && p.cgroup.isWithin(cg)) members.push(p);
-    const init = members.find((p) => p.nsPid === 1);
-    const others = members.filter((p) => p !== init);
-    const targets = all ? members : others.length > 0 ? others : members;
-    for (const p of targets) k.sendSignal(p, sig);
+    for (const p of members) k.sendSignal(p, sig);
   }
 
   #oomKills(cgPath: string): number {

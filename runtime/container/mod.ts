@@ -35,7 +35,6 @@ export {
   type RestartPolicy,
 } from "./container_config.ts";
 export type { OciMount, OciProcess, OciSpec } from "./container_spec.ts";
-export type { Tty } from "../kernel/fs/devfs/tty.ts";
 export type {
   RunStep,
   RunStepResult,

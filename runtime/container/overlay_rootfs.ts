@@ -18,7 +18,6 @@ import {
 } from "../kernel/fs/overlay/overlay_diff.ts";
 import { createDevfs } from "../kernel/fs/devfs/devfs.ts";
 import { BindFs } from "../kernel/fs/bind/bind.ts";
-import type { Tty } from "../kernel/fs/devfs/tty.ts";
 import { TmpFs } from "../kernel/fs/tmpfs/tmpfs.ts";
 import { defaultFsTypes } from "../kernel/syscalls/sys_mount.ts";
 import { FsState } from "../kernel/vfs/fs_state.ts";
@@ -422,14 +421,12 @@ export class OverlayRootfs implements RootfsProvider {
    *
    * @param record The container.
    * @param memory The container cgroup's charger.
-   * @param tty The container's terminal (for `/dev/tty`, `/dev/console`).
    * @param kernelFs The kernel's proc and cgroup2 types, and the task they show.
    * @returns An FsState rooted at the container's root.
    */
   async open(
     record: ContainerRecord,
     memory?: MemoryCharger,
-    tty?: Tty,
     kernelFs?: KernelMounts,
   ): Promise<ProcessFs> {
     const ovl = await this.#overlay(record, memory);
@@ -441,7 +438,7 @@ export class OverlayRootfs implements RootfsProvider {
     const pending: ((live: MountNamespace) => void)[] = [];
     for (const m of record.Spec.mounts) {
       let fs: TmpFs | BindFs | FileSystem | undefined;
-      if (m.type === "devtmpfs") fs = createDevfs({ memory: charger, tty });
+      if (m.type === "devtmpfs") fs = createDevfs({ memory: charger });
       else if (m.type === "tmpfs") {
         const size = m.options?.find((o) => o.startsWith("size="));
         const mode = m.options?.find((o) => o.startsWith("mode="));

@@ -32,6 +32,8 @@ import { signalFrom } from "./signal_send.ts";
 import { AT, O } from "./syscalls/api.ts";
 import type { Credentials } from "./task.ts";
 import { FsState } from "./vfs/fs_state.ts";
+import { TIOC } from "./fs/devpts/pty.ts";
+import { type HostTerminal, hostTerminal } from "./fs/devpts/pty_host.ts";
 
 /**
  * Start a process for the kernel API (see `Kernel.spawn`).
@@ -81,7 +83,7 @@ export async function spawnProcess(k: Kernel, req: SpawnRequest): Promise<Proces
   let stdin: WritableStream<Uint8Array> | null = null;
   let stdout: ReadableStream<Uint8Array> | null = null;
   let stderr: ReadableStream<Uint8Array> | null = null;
-  if (!req.keepFds) {
+  if (!req.keepFds && !req.terminal) {
     const inSpec = req.stdin ?? "null";
     let inHandle: StreamHandle;
     if (inSpec === "null") inHandle = nullHandle();
@@ -125,10 +127,20 @@ export async function spawnProcess(k: Kernel, req: SpawnRequest): Promise<Proces
       throw new SpawnError(r as Errno, `${what} (mounts)`);
     }
   }
+  let terminal: HostTerminal | undefined;
+  if (req.terminal) {
+    const t = await openTerminal(k, p);
+    if (typeof t === "number") {
+      k.discardProcess(p);
+      throw new SpawnError(t, `${what} (terminal)`);
+    }
+    terminal = t;
+  }
   if (req.program) prog = builtinProgram(req.program, [...req.argv], env);
   else prog = await resolveProgramPath(k, p, what, [...req.argv], env, pathOf(env));
   if (typeof prog === "number") {
     k.discardProcess(p);
+    terminal?.close();
     throw new SpawnError(prog, what, execRefusalOf(p)?.reason);
   }
   startProgram(k, p, prog, false);
@@ -139,6 +151,7 @@ export async function spawnProcess(k: Kernel, req: SpawnRequest): Promise<Proces
     stdin,
     stdout,
     stderr,
+    terminal,
     wait: () => exitPromise,
     kill: (sig = 15) => {
       if (p.alive) signalFrom(k, null, p, sig);
@@ -153,6 +166,39 @@ export async function spawnProcess(k: Kernel, req: SpawnRequest): Promise<Proces
       return exitPromise;
     },
   };
+}
+
+/**
+ * Give `p` a new pseudo-terminal, as runc sets up a container's console: open `/dev/ptmx`
+ * in its root, unlock the slave and open it as fd 0 (the process leads its session, so
+ * the slave becomes its controlling terminal), dup it to fds 1 and 2, and keep the master
+ * out of its descriptor table for the host.
+ */
+async function openTerminal(k: Kernel, p: Process): Promise<HostTerminal | Errno> {
+  if (!(p.fs instanceof FsState)) return Errno.ENOTTY;
+  const fds = p.fs.fds;
+  const f = k.fileCallsOf(p);
+  const m = await f.openat(AT.FDCWD, "/dev/ptmx", O.RDWR | O.NOCTTY | O.CLOEXEC, 0);
+  if (m < 0) return m as Errno;
+  const n = f.ioctl(m, TIOC.GPTN);
+  const unlocked = f.ioctl(m, TIOC.SPTLCK, 0);
+  // The host keeps its own reference to the master; the process never sees it.
+  const master = fds.get(m)!.ref();
+  f.close(m);
+  if (typeof n !== "number" || n < 0 || unlocked !== 0) {
+    master.unref();
+    return Errno.ENOTTY;
+  }
+  const s = await f.openat(AT.FDCWD, `/dev/pts/${n}`, O.RDWR, 0);
+  if (s < 0) {
+    master.unref();
+    return s as Errno;
+  }
+  for (const fd of [0, 1, 2]) {
+    if (fd !== s) f.dup3(s, fd, 0);
+  }
+  if (s > 2) f.close(s);
+  return hostTerminal(n, master.handle, () => master.unref(), p);
 }
 
 function mountAll(k: Kernel, p: Process, mounts: SpawnMount[]): number {

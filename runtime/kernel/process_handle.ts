@@ -11,6 +11,7 @@ import type { Process } from "./process.ts";
 import type { ProcessFs } from "./process_fs.ts";
 import { W } from "./syscalls/api.ts";
 import type { Credentials } from "./task.ts";
+import type { HostTerminal } from "./fs/devpts/pty_host.ts";
 
 /** Where a spawned process's standard stream goes. */
 export type StdioSpec = "pipe" | "null" | StreamHandle;
@@ -54,6 +55,14 @@ export interface SpawnRequest {
    * file-system types are added to the namespace's table when missing. Needs a VFS `fs`.
    */
   mounts?: SpawnMount[];
+  /**
+   * A new pseudo-terminal for the process, as runc's `terminal: true`: a pair is made on
+   * the `/dev/ptmx` of its root (its devpts), the slave becomes its fds 0-2 and, the
+   * process leading its own session, its controlling terminal; the master is the handle's
+   * {@link ProcessHandle.terminal}. Replaces `stdin`/`stdout`/`stderr`; needs a VFS `fs`
+   * with devpts on `/dev/pts`.
+   */
+  terminal?: boolean;
 }
 
 /** One mount of {@link SpawnRequest.mounts}. */
@@ -94,6 +103,8 @@ export interface ProcessHandle {
   readonly stderr: ReadableStream<Uint8Array> | null;
   /** stdin when "pipe". */
   readonly stdin: WritableStream<Uint8Array> | null;
+  /** The master of its terminal, with {@link SpawnRequest.terminal}. */
+  readonly terminal?: HostTerminal;
   /** Resolves when the process exits. */
   wait(): Promise<ExitStatus>;
   /** Send a signal from outside every namespace (default SIGTERM). */

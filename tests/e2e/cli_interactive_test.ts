@@ -1,7 +1,8 @@
 /**
  * `berth run -it berth/base sh` in a real pseudo-terminal (tmux): the prompt, a
- * command's output, Ctrl-C interrupting the foreground command, and `exit N` giving the
- * CLI's exit code. Skipped with a reason where tmux is not installed.
+ * command's output, Ctrl-C interrupting the foreground command, `tty` naming `/dev/pts/0`,
+ * `stty -echo` hiding what `read` gets, and `exit N` giving the CLI's exit code. Skipped
+ * with a reason where tmux is not installed.
  */
 import assert from "node:assert/strict";
 import { CLI, tempBerth } from "./cli_harness.ts";
@@ -51,6 +52,22 @@ Deno.test({
       await tmux("send-keys", "-t", session, "C-c");
       await tmux("send-keys", "-t", session, "echo after-$((1+1))", "Enter");
       await waitFor(session, /after-2/, "the shell after Ctrl-C");
+      // The terminal is the container's own pseudo-terminal, as with Docker.
+      await tmux("send-keys", "-t", session, "tty", "Enter");
+      await waitFor(session, /^\/dev\/pts\/0\s*$/m, "tty naming /dev/pts/0");
+      // termios: a password read with echo off is not shown.
+      await tmux(
+        "send-keys",
+        "-t",
+        session,
+        "stty -echo; echo ready-1; read x; stty echo",
+        "Enter",
+      );
+      await waitFor(session, /^ready-1\s*$/m, "stty -echo");
+      await tmux("send-keys", "-t", session, "secret-word", "Enter");
+      await tmux("send-keys", "-t", session, "echo got-$x", "Enter");
+      const secret = await waitFor(session, /^got-secret-word\s*$/m, "the word read without echo");
+      assert.doesNotMatch(secret, /^secret-word/m);
       await tmux("send-keys", "-t", session, "exit 5", "Enter");
       const screen = await waitFor(session, /EXITED=\d+/, "the exit code");
       assert.match(screen, /EXITED=5/);
@@ -66,6 +83,8 @@ Deno.test({
       const ps = await b.run(["ps", "--format", "{{.Names}} {{.State}}"]);
       assert.equal(ps.stdout, "det running\n");
       assert.equal((await b.run(["exec", "det", "echo", "alive"])).stdout, "alive\n");
+      // exec -t gets the next free pair of the container's devpts.
+      assert.equal((await b.run(["exec", "-t", "det", "tty"])).stdout, "/dev/pts/1\r\n");
     } finally {
       await tmux("kill-session", "-t", session2).catch(() => "");
       await tmux("kill-session", "-t", session).catch(() => "");

@@ -6,22 +6,20 @@
  * instance on `/dev/pts` (containers get one) and `/dev/ptmx` makes pseudo-terminal pairs;
  * without it, opening `/dev/ptmx` fails with `ENOENT`.
  *
- * `/dev/tty` and `/dev/console` open the container's {@link Tty} when one was given
- * (`run -it`), else `ENXIO`, as for a process without a controlling terminal.
+ * `/dev/tty` opens the caller's controlling terminal (a devpts slave: `run -t` gives the
+ * container's init `/dev/pts/0`), else `ENXIO`, as for a process without one; `/dev/console`
+ * is `ENXIO` (no system console).
  *
  * @module
  */
 import type { MemoryCharger } from "../../task.ts";
 import { TmpFs, type TmpNode } from "../tmpfs/tmpfs.ts";
 import { DEV } from "./devices.ts";
-import type { Tty } from "./tty.ts";
 
 /** Options of {@link createDevfs}. */
 export interface DevfsOptions {
   /** Charger for `shm` data. */
   memory: MemoryCharger;
-  /** The container's terminal, for `/dev/tty` and `/dev/console`. */
-  tty?: Tty;
   /** `size=` of the whole devfs (bounds `/dev/shm`), default 64 MiB as Docker's shm. */
   sizeLimit?: number;
 }
@@ -31,7 +29,7 @@ const ROOT = { uid: 0, gid: 0, euid: 0, egid: 0, groups: [] };
 /**
  * A populated devfs.
  *
- * @param opts Charger and terminal.
+ * @param opts Charger and size.
  * @returns The file system (mount it at `/dev`).
  * @example
  * ```ts ignore
@@ -54,13 +52,8 @@ export function createDevfs(opts: DevfsOptions): TmpFs {
   node("full", DEV.FULL);
   node("random", DEV.RANDOM);
   node("urandom", DEV.URANDOM);
-  const tty = node("tty", DEV.TTY);
-  const console = node("console", DEV.CONSOLE, 0o600);
-  if (opts.tty) {
-    const t = opts.tty;
-    tty.opener = () => t.open();
-    console.opener = () => t.open();
-  }
+  node("tty", DEV.TTY);
+  node("console", DEV.CONSOLE, 0o600);
   root.create("stdin", "symlink", 0o777, ctx, { target: "/proc/self/fd/0" });
   root.create("stdout", "symlink", 0o777, ctx, { target: "/proc/self/fd/1" });
   root.create("stderr", "symlink", 0o777, ctx, { target: "/proc/self/fd/2" });
