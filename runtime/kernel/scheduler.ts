@@ -15,16 +15,16 @@
  *   Measured on Deno 2.9: a chain of MessageChannel (or setImmediate) turns starves
  *   `Deno.serve` and timers for as long as the CPU stays busy (a request waited the whole
  *   3 s of a busy run), because those turns never reach the I/O poll. So at least every
- *   `ioTurnMs` (default 4 ms) the dispatch waits for the completion of a tiny host
- *   operation instead (a one-byte digest: an async op, needing no permission), which
- *   comes back through one event-loop iteration with its poll phase (≈ 0.3 ms), and every
- *   fourth such turn is a `setTimeout(0)` (≈ 2 ms: the loop waits for the timer and
- *   polls I/O all the while). A request needs several loop iterations (accept, read,
- *   answer, flush): with op turns alone the daemon's `/_ping` took up to 450 ms next to a
- *   fork bomb, with timer turns alone ≤ 45 ms but programs got half the CPU. The mix:
- *   ≤ 40 ms and ~80% of the CPU (measured against a bare loop in the same process). With
- *   nothing runnable the scheduler does nothing at all: no polling, no timers (except
- *   throttle ends).
+ *   `ioTurnMs` (default 4 ms) the dispatch waits for the completion of tiny host
+ *   operations instead: three one-byte digests in a row (async ops needing no permission),
+ *   each coming back through one event-loop iteration with its poll phase (≈ 0.3 ms each;
+ *   a request needs several iterations: accept, read, answer, flush). Measured on Deno 2.9
+ *   next to spinning programs: `setTimeout(0)` turns cost ≈ 2.3 ms each (the loop sleeps
+ *   for the timer) and left programs half the CPU; one op per turn left 0.9 of it but a
+ *   `/_ping` next to a fork bomb took up to 450 ms; three ops per turn leave ~0.9 of the
+ *   CPU, answer an in-process HTTP request in ≤ 5 ms (p90) and `/_ping` next to a fork
+ *   bomb in ≤ 40 ms. With nothing runnable the scheduler does nothing at all: no polling,
+ *   no timers (except throttle ends).
  *
  * @module
  */
@@ -57,8 +57,13 @@ export interface CpuWait {
 
 /** Input of the host operation whose completion gives the event loop an I/O turn. */
 const ONE_BYTE = new Uint8Array(1);
-/** Every how many I/O turns one is a full timer turn (see the module doc). */
-const FULL_TURN_EVERY = 4;
+/** Host operations awaited in a row per I/O turn: event-loop iterations (see the module doc). */
+const OPS_PER_TURN = 3;
+
+/** One host operation: its completion comes back through an event-loop iteration. */
+function hostOp(): Promise<ArrayBuffer> {
+  return crypto.subtle.digest("SHA-1", ONE_BYTE);
+}
 
 /** Message kind of a dispatch (stall checks carry the grant number, always > 0). */
 const DISPATCH = 0;
@@ -97,8 +102,6 @@ export class Scheduler {
   #lastIoTurnMs = performance.now();
   /** The pending I/O turn, if any. */
   #ioTurn: Promise<void> | null = null;
-  #ioTimer: ReturnType<typeof setTimeout> | undefined;
-  #ioTurns = 0;
   #idle = true;
   #idleCheck = false;
   #scheduled = false;
@@ -232,12 +235,6 @@ export class Scheduler {
    */
   shutdown(): Promise<void> {
     this.#stopped = true;
-    if (this.#ioTimer !== undefined) {
-      // A pending timer turn is cancelled (its promise would never settle): drop it.
-      clearTimeout(this.#ioTimer);
-      this.#ioTimer = undefined;
-      this.#ioTurn = null;
-    }
     for (const g of this.#throttledGroups) clearTimeout(g.unthrottleTimer);
     this.#throttledGroups.clear();
     this.#channel?.port1.close();
@@ -302,13 +299,12 @@ export class Scheduler {
       this.#lastNow = 0;
       const turn = () => {
         this.#ioTurn = null;
-        this.#ioTimer = undefined;
         this.#lastIoTurnMs = this.#lastHostTurnMs = this.#lastNow = performance.now();
         this.#dispatch();
       };
-      this.#ioTurn = ++this.#ioTurns % FULL_TURN_EVERY === 0
-        ? new Promise<void>((r) => (this.#ioTimer = setTimeout(r, 0))).then(turn)
-        : crypto.subtle.digest("SHA-1", ONE_BYTE).then(turn, turn);
+      let p = hostOp();
+      for (let i = 1; i < OPS_PER_TURN; i++) p = p.then(hostOp);
+      this.#ioTurn = p.then(turn, turn);
     } else if (now - this.#lastHostTurnMs >= this.#hostYieldMs) {
       this.#lastNow = 0;
       this.#post(DISPATCH);
