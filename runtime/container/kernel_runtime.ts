@@ -21,6 +21,7 @@ import type { MemoryCharger, Task } from "../kernel/task.ts";
 import type { FsFactory } from "../kernel/vfs/mount.ts";
 import type { StreamHandle } from "../kernel/host_stdio.ts";
 import type { HostTerminal } from "../kernel/fs/devpts/pty_host.ts";
+import { controllingPty } from "../kernel/fs/devpts/pty.ts";
 import type { Process } from "../kernel/process.ts";
 import type { ContainerRecord } from "./container_state.ts";
 import { FORWARDED, makeInit } from "./container_init.ts";
@@ -238,6 +239,12 @@ async function drained(term: HostTerminal | undefined, outDone: Promise<void>): 
   await Promise.race([outDone, new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
   clearTimeout(timer);
   term.close();
+}
+
+/** The TTY column of `top` (`ps -ef`): the session's controlling terminal, `pts/N`, or `?`. */
+function ttyOf(p: Process): string {
+  const pty = controllingPty(p.session);
+  return pty ? `pts/${pty.index}` : "?";
 }
 
 function clock(ms: number): string {
@@ -497,7 +504,7 @@ export class KernelRuntime implements ContainerRuntime {
         ppid: p.parent?.id ?? 0,
         c: 0,
         stime: clock(p.startWallMs),
-        tty: "?",
+        tty: ttyOf(p),
         time: cpuTime(p.utimeUs + p.stimeUs),
         cmd: (p.argv.length > 0 ? p.argv : [p.comm]).join(" "),
       });

@@ -12,7 +12,7 @@ import { Errno } from "./errno.ts";
 import type { Kernel } from "./kernel.ts";
 import { writeIdMap } from "./user_namespace.ts";
 import type { Process } from "./process.ts";
-import { cgroupPathFrom, lookupPid, stateOf, visiblePids } from "./proc_info.ts";
+import { cgroupPathFrom, lookupPid, stateOf, terminalOf, visiblePids } from "./proc_info.ts";
 import { KERNEL_RELEASE } from "./syscalls/sys_proc.ts";
 import type { Task } from "./task.ts";
 import type { NsKind, NsRef, ProcInfo, ProcSource } from "./fs/procfs/proc_source.ts";
@@ -98,6 +98,7 @@ export function kernelProcSource(k: Kernel): ProcSource {
         ppid: p.parent ? p.parent.pid.nrIn(ns) : 0,
         pgid: p.pgrp.nrIn(ns),
         sid: p.session.nrIn(ns),
+        ...terminalOf(p, ns),
         comm: p.comm,
         state: stateOf(k, p).letter,
         argv: p.dead ? [] : [...p.argv],

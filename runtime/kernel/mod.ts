@@ -11,6 +11,8 @@
 export { Errno, errnoName, isErrno, strerror } from "./errno.ts";
 export type * from "./syscalls/api.ts";
 export { AT, CLONE, O, SA, W } from "./syscalls/api.ts";
+export type { HostTerminal } from "./fs/devpts/pty_host.ts";
+export type { Termios } from "./syscalls/termios.ts";
 export type * from "./task.ts";
 export {
   type ExitStatus,

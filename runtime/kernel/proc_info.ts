@@ -13,6 +13,7 @@ import type { Cgroup } from "./cgroup.ts";
 import type { Kernel } from "./kernel.ts";
 import type { Process } from "./process.ts";
 import { sigBit } from "./signals.ts";
+import { controllingPty, ptyDevNumber } from "./fs/devpts/pty.ts";
 import type { Task } from "./task.ts";
 
 /** Clock ticks per second in `/proc` (USER_HZ). */
@@ -167,7 +168,28 @@ export function statusText(k: Kernel, p: Process, viewer: Task): string {
 }
 
 /**
- * `/proc/PID/stat` (52 fields; those Berth does not model are 0).
+ * The controlling terminal of a process's session as `/proc/PID/stat` shows it: `tty_nr`
+ * (the slave's device number, 0 for none) and `tpgid` (its foreground group as `ns`
+ * numbers it, -1 for none).
+ *
+ * @param p The process.
+ * @param ns The reader's PID namespace.
+ * @returns The two fields.
+ * @example
+ * ```ts ignore
+ * const { ttyNr, tpgid } = terminalOf(p, viewer.pidNs);
+ * ```
+ */
+export function terminalOf(p: Process, ns: Process["pidNs"]): { ttyNr: number; tpgid: number } {
+  const tty = controllingPty(p.session);
+  if (!tty) return { ttyNr: 0, tpgid: -1 };
+  const fg = tty.foreground as Process["pgrp"] | null;
+  return { ttyNr: ptyDevNumber(tty.index), tpgid: fg ? fg.nrIn(ns) : -1 };
+}
+
+/**
+ * `/proc/PID/stat` (52 fields; those Berth does not model are 0). `tty_nr` and `tpgid` come
+ * from the session's controlling terminal (0 and -1 without one).
  *
  * @param k The kernel.
  * @param p The process.
@@ -179,6 +201,7 @@ export function statText(k: Kernel, p: Process, viewer: Task): string {
   const ns = v ? v.pidNs : k.rootPidNs;
   const ticks = (us: number) => Math.floor((us * USER_HZ) / 1e6);
   const start = Math.floor(((p.startMs - k.bootMs) * USER_HZ) / 1000);
+  const tty = terminalOf(p, ns);
   const f = [
     p.pid.nrIn(ns),
     `(${p.comm})`,
@@ -186,8 +209,8 @@ export function statText(k: Kernel, p: Process, viewer: Task): string {
     p.parent ? p.parent.pid.nrIn(ns) : 0,
     p.pgrp.nrIn(ns),
     p.session.nrIn(ns),
-    0, // tty_nr
-    -1, // tpgid
+    tty.ttyNr,
+    tty.tpgid,
     0x400000, // flags
     0,
     0,

@@ -11,6 +11,7 @@ import type { Kernel } from "./kernel.ts";
 import type { Process } from "./process.ts";
 import type { ProcessFs } from "./process_fs.ts";
 import { SIG } from "./signals.ts";
+import { sessionLeaderExited } from "./fs/devpts/pty.ts";
 import { W, type WaitResult } from "./syscalls/api.ts";
 
 /**
@@ -45,6 +46,8 @@ export function exitProcess(k: Kernel, p: Process, status: number): void {
   }
   k.ipcExit(p);
   (p.fs as ProcessFs).fds.closeAll();
+  // A session leader's exit hangs up its controlling terminal for the foreground group.
+  if (p.session === p.pid) sessionLeaderExited(p.session);
   k.mountNamespaces.untrack(p);
   p.uncharge(p.charged.anon, "anon");
   p.uncharge(p.charged.kernel, "kernel");

@@ -40,6 +40,17 @@ const cpuPct = (p: ProcEntry, e: Env) => {
   return elapsed > 0 ? (p.ticks / HZ / elapsed) * 100 : 0;
 };
 
+/** A `tty_nr` as procps names it: `pts/N`, `ttyN`, `console`, or `?` for none. */
+function ttyName(nr: number): string {
+  if (nr === 0) return "?";
+  const major = (nr >> 8) & 0xfff;
+  const minor = (nr & 0xff) | ((nr >> 12) & 0xfff00);
+  if (major === 136) return `pts/${minor}`;
+  if (major === 4) return `tty${minor}`;
+  if (major === 5 && minor === 1) return "console";
+  return "?";
+}
+
 const COLUMNS: Record<string, Column> = {
   pid: { header: "PID", right: true, value: (p) => String(p.pid) },
   ppid: { header: "PPID", right: true, value: (p) => String(p.ppid) },
@@ -81,8 +92,8 @@ const COLUMNS: Record<string, Column> = {
   nice: { header: "NI", right: true, value: (p) => String(p.nice) },
   ni: { header: "NI", right: true, value: (p) => String(p.nice) },
   pri: { header: "PRI", right: true, value: (p) => String(p.priority) },
-  tty: { header: "TTY", right: false, value: () => "?" },
-  tt: { header: "TT", right: false, value: () => "?" },
+  tty: { header: "TTY", right: false, value: (p) => ttyName(p.tty) },
+  tt: { header: "TT", right: false, value: (p) => ttyName(p.tty) },
   "%cpu": { header: "%CPU", right: true, value: (p, e) => pct(cpuPct(p, e)) },
   pcpu: { header: "%CPU", right: true, value: (p, e) => pct(cpuPct(p, e)) },
   "%mem": {

@@ -55,6 +55,8 @@ Deno.test({
       // The terminal is the container's own pseudo-terminal, as with Docker.
       await tmux("send-keys", "-t", session, "tty", "Enter");
       await waitFor(session, /^\/dev\/pts\/0\s*$/m, "tty naming /dev/pts/0");
+      await tmux("send-keys", "-t", session, "ps -o pid,tty,comm", "Enter");
+      await waitFor(session, /^\s*1 pts\/0\s+sh\s*$/m, "ps showing the terminal");
       // termios: a password read with echo off is not shown.
       await tmux(
         "send-keys",

@@ -21,7 +21,7 @@ import {
   type OpContext,
 } from "../../vfs/types.ts";
 import { makedev } from "../devfs/devices.ts";
-import { type JobControl, Pty } from "./pty.ts";
+import { type JobControl, Pty, ptyDevNumber } from "./pty.ts";
 
 /** `DEVPTS_SUPER_MAGIC`. */
 export const DEVPTS_MAGIC = 0x1cd1;
@@ -145,8 +145,7 @@ class SlaveNode extends PtsNode {
   }
 
   get rdev(): number {
-    const n = this.pty.index; // Linux's new_encode_dev: minors past 255 go above the major
-    return (PTS_MAJOR << 8) | (n & 0xff) | ((n & ~0xff) << 12);
+    return ptyDevNumber(this.pty.index);
   }
 
   open(flags: number, ctx: OpContext): FileHandle | Errno {

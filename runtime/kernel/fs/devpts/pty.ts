@@ -104,6 +104,37 @@ export function controllingPty(session: object): Pty | undefined {
   return CTTY.get(session);
 }
 
+/**
+ * A session's leader exited (Linux's `disassociate_ctty` at exit): its controlling
+ * terminal, if any, sends `SIGHUP` and `SIGCONT` to its foreground process group and is
+ * free at once for another session.
+ *
+ * @param session The session (the leader's pid object).
+ * @example
+ * ```ts ignore
+ * if (p.session === p.pid) sessionLeaderExited(p.session);
+ * ```
+ */
+export function sessionLeaderExited(session: object): void {
+  CTTY.get(session)?.leaderExited();
+}
+
+/**
+ * The device number of slave `/dev/pts/<index>` (136:index, Linux's `new_encode_dev`:
+ * minors past 255 go above the major), as `st_rdev` and `/proc/PID/stat`'s `tty_nr` show it.
+ *
+ * @param index The pair's number.
+ * @returns The encoded number.
+ * @example
+ * ```ts
+ * import { ptyDevNumber } from "./pty.ts";
+ * console.assert(ptyDevNumber(1) === 0x8801);
+ * ```
+ */
+export function ptyDevNumber(index: number): number {
+  return (136 << 8) | (index & 0xff) | ((index & ~0xff) << 12);
+}
+
 /** A byte queue with sleepers (one direction of the pair). */
 class Queue {
   chunks: Uint8Array[] = [];
@@ -279,8 +310,8 @@ export class Pty {
   }
 
   /**
-   * Drop the controlling session when its leader has exited: Linux disassociates the
-   * terminal at that exit; here it is noticed at the next open or `TIOCSCTTY`.
+   * Drop the controlling session when its leader is gone without {@link leaderExited}
+   * having run (a task that is not a kernel process).
    */
   #forgetDeadSession(): void {
     if (this.session && !this.#jobs.leaderAlive(this.session)) this.#release();
@@ -306,6 +337,19 @@ export class Pty {
     if (this.session && CTTY.get(this.session) === this) CTTY.delete(this.session);
     this.session = null;
     this.foreground = null;
+  }
+
+  /**
+   * The controlling process exited: `SIGHUP` and `SIGCONT` to the foreground group, and
+   * the terminal belongs to no session any more (see {@link sessionLeaderExited}).
+   */
+  leaderExited(): void {
+    const fg = this.foreground;
+    this.#release();
+    if (fg) {
+      this.#jobs.signalGroup(fg, SIGHUP);
+      this.#jobs.signalGroup(fg, SIGCONT);
+    }
   }
 
   /** The master closed: hang up the terminal. */

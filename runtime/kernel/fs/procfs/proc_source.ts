@@ -56,6 +56,10 @@ export interface ProcInfo {
   fs: FsState | null;
   /** Namespaces. */
   ns: Partial<Record<NsKind, NsRef>>;
+  /** Device number of the controlling terminal (`tty_nr`, 0 for none). */
+  ttyNr?: number;
+  /** Foreground process group of that terminal (viewer's namespace), -1 for none. */
+  tpgid?: number;
 }
 
 /** Processes, limits and machine figures for procfs. */
