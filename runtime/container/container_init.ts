@@ -2,13 +2,17 @@
  * `--init`: a tiny init (like tini) that runs as pid 1 of the container, starts the
  * real entrypoint as its child, forwards the signals a container receives (TERM, INT,
  * HUP, QUIT, USR1, USR2, WINCH) to it, reaps every orphan that the namespace re-parents
- * to it, and exits with the child's status (128+n for a death by signal n).
+ * to it, and exits with the child's status (128+n for a death by signal n). On a terminal
+ * the child leads its own process group, the terminal's foreground one, as with tini.
  *
  * @module
  */
 import type { BuiltinMain } from "../kernel/executor.ts";
 import { W } from "../kernel/syscalls/api.ts";
 import { Errno, strerror } from "../kernel/errno.ts";
+
+/** `TIOCSPGRP`: set the terminal's foreground process group. */
+const TIOCSPGRP = 0x5410;
 
 /** The signals the init forwards to its child. */
 export const FORWARDED: readonly number[] = [1, 2, 3, 10, 12, 15, 28];
@@ -48,7 +52,17 @@ export function makeInit(): InitProgram {
     const cmd = argv.slice(1);
     if (cmd.length === 0) return 0;
     for (const sig of FORWARDED) sys.sigaction(sig, early);
-    const pid = await sys.spawn({ path: cmd[0]!, argv: cmd, env: sys.environ() });
+    // On a terminal (run -t), as tini: the child gets its own process group and the
+    // terminal's foreground, so ^C reaches it once (from the terminal), not again through
+    // the init's forwarding.
+    const tty = sys.isatty(0);
+    const pid = await sys.spawn({
+      path: cmd[0]!,
+      argv: cmd,
+      env: sys.environ(),
+      ...(tty ? { pgid: 0 } : {}),
+    });
+    if (tty && typeof pid === "number" && pid > 0) sys.ioctl(0, TIOCSPGRP, pid);
     if (typeof pid === "number" && pid < 0) {
       const msg = `berth-init: exec ${cmd[0]} failed: ${strerror(pid as Errno)}\n`;
       await sys.write(2, new TextEncoder().encode(msg));
