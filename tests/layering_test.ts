@@ -27,6 +27,7 @@ const FORBIDDEN: [string, string[]][] = [
 /** What the userland may import from the kernel: its syscall surface and shared types. */
 const USERLAND_KERNEL_ALLOWED = [
   "runtime/kernel/syscalls/api.ts",
+  "runtime/kernel/syscalls/termios.ts", // the ioctl surface's struct termios layout
   "runtime/kernel/errno.ts",
   "runtime/kernel/executor.ts",
   "runtime/kernel/signals.ts",
