@@ -277,13 +277,20 @@ Deno.test("memory.high lowered under the usage throttles the next charges, and r
     k.cgroups.create("/g");
     const h = await k.spawn({ argv: ["grower"], cgroup: "/g", fs: minimalRoot(k) });
     const reader = h.stdout!.getReader();
+    // A signal sent before the grower is in pause() would be handled then, and the pause
+    // would never end: wait until it sleeps.
+    const asleep = async () => {
+      while (h.process.interrupts.size === 0) await new Promise((r) => setTimeout(r, 1));
+    };
     await reader.read();
     // Just under the usage (the process's kernel memory): every pipe charge goes over.
     const used = Number(k.cgroups.readFile("/g", "memory.current"));
     assertEquals(k.cgroups.writeFile("/g", "memory.high", String(used - 1)), 0);
+    await asleep();
     h.kill(10);
     await reader.read();
     assertEquals(k.cgroups.writeFile("/g", "memory.high", "max"), 0);
+    await asleep();
     h.kill(10);
     reader.releaseLock();
     assertEquals((await h.wait()).exitCode, 0);

@@ -107,6 +107,7 @@ export function kernelProcSource(k: Kernel): ProcSource {
         startMs: p.startMs - k.bootMs,
         utimeUs: p.utimeUs,
         stimeUs: p.stimeUs,
+        nice: p.nice,
         rssBytes: p.dead ? 0 : p.rssBytes,
         exe: p.exePath,
         cgroup: cgroupPathFrom(p, v ? v.cgroupNsRoot : k.cgroups.root),

@@ -220,8 +220,8 @@ export function statText(k: Kernel, p: Process, viewer: Task): string {
     ticks(p.stimeUs),
     ticks(p.cutimeUs),
     ticks(p.cstimeUs),
-    20, // priority
-    0, // nice
+    20 + p.nice, // priority
+    p.nice,
     1, // threads
     0,
     start,

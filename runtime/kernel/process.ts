@@ -120,6 +120,10 @@ export class Process implements Task, Schedulable, CgroupMember {
   // scheduler
   /** Virtual runtime. */
   vruntime = 0;
+  /** Nice value, -20 (most favoured) to 19 (`setpriority`; inherited by children). */
+  nice = 0;
+  /** Vruntime scale of the nice value: 1024 / Linux's `sched_prio_to_weight[nice + 20]`. */
+  niceScale = 1;
   /** Always false. */
   readonly isGroup: boolean = false;
   /** User CPU time, µs. */

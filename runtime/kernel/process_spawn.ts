@@ -144,6 +144,8 @@ export function createProcess(
   session.hold();
   (ipc as IpcNamespace).enter();
   if (parent) {
+    p.nice = parent.nice;
+    p.niceScale = parent.niceScale;
     p.rlimits.clear();
     for (const [r, v] of parent.rlimits) p.rlimits.set(r, [v[0], v[1]]);
     for (const [sig, d] of parent.handlers) p.handlers.set(sig, d);

@@ -4,8 +4,10 @@
  * - Runnable entities wait in per-cgroup run queues; the next process is found by walking
  *   down from the root cgroup, taking at each level the entity with the lowest virtual
  *   runtime (group scheduling, as Linux CFS with cgroup v2).
- * - A process that ran Δ µs adds Δ to its own vruntime and Δ·100/`cpu.weight` to the vruntime
- *   of every cgroup on its path, so a parent's share divides among its children by weight.
+ * - A process that ran Δ µs adds Δ·1024/w(nice) to its own vruntime (Linux's nice-to-weight
+ *   table: each nice step is ~10% of CPU against a sibling) and Δ·100/`cpu.weight` to the
+ *   vruntime of every cgroup on its path, so a parent's share divides among its children by
+ *   weight.
  * - `cpu.max` bandwidth: a cgroup that used its quota in the current period is throttled
  *   (removed from its parent's queue) until the period ends; overruns carry over as debt.
  * - A process holds the CPU for a slice (default 4 ms); it gives it back when it blocks,
@@ -45,6 +47,8 @@ export interface Schedulable extends SchedEntity {
   cpuWait: CpuWait | null;
   /** Whether the process is stopped (SIGSTOP): it waits but is not queued. */
   stopped: boolean;
+  /** Vruntime scale of its nice value (1 at nice 0). */
+  readonly niceScale: number;
 }
 
 /** A pending wait for the CPU. */
@@ -401,7 +405,7 @@ export class Scheduler {
     p.sliceSysUs = 0;
     p.stimeUs += sys;
     p.utimeUs += us - sys;
-    p.vruntime += us;
+    p.vruntime += us * p.niceScale;
     for (let g: Cgroup | null = p.cgroup; g; g = g.parent) {
       g.usageUs += us;
       g.systemUs += sys;

@@ -50,6 +50,9 @@ Deno.test("a handler runs, and interrupts a sleep with EINTR", async () => {
     const h = await k.spawn({ argv: ["waiter"] });
     const reader = h.stdout!.getReader();
     await reader.read();
+    // "ready" is out, but the waiter may not be asleep yet: a signal before the sleep would
+    // be handled then and the sleep would run its full minute.
+    while (h.process.interrupts.size === 0) await new Promise((r) => setTimeout(r, 1));
     h.kill(SIG.USR1);
     const rest = await reader.read();
     assertEquals(new TextDecoder().decode(rest.value), "sleep EINTR handled 10\n");

@@ -42,6 +42,7 @@ import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
 import { mkfifo } from "./mkfifo.ts";
 import { mknod } from "./mknod.ts";
+import { renice } from "./renice.ts";
 import { mktemp } from "./mktemp.ts";
 import { mount, umount } from "./mount.ts";
 import { mv } from "./mv.ts";
@@ -148,6 +149,7 @@ export const applets: Record<string, BuiltinMain> = {
   mkdir,
   mkfifo,
   mknod,
+  renice,
   mktemp,
   mount,
   mv,

@@ -81,10 +81,19 @@ Deno.test("timeout kills a slow command with 124 and passes a fast one's status"
   assert.equal(nf.code, 127);
 });
 
-Deno.test("nice runs the command (niceness is not supported: warns)", async () => {
+Deno.test("nice runs the command at the adjusted value; ps and /proc show it", async () => {
   const m = new TestMachine();
   assert.equal((await m.run(["nice"])).stdout, "0\n");
-  const r = await m.run(["nice", "-n", "5", "echo", "hi"]);
-  assert.equal(r.stdout, "hi\n");
-  assert.equal(r.stderr, "nice: cannot set niceness: Function not implemented\n");
+  const r = await m.run(["nice", "-n", "5", "nice"]);
+  assert.equal(r.stdout, "5\n", r.stderr);
+  assert.equal((await m.run(["nice", "nice"])).stdout, "10\n", "default adjustment 10");
+  const ps = await m.run([
+    "nice",
+    "-n",
+    "7",
+    "sh",
+    "-c",
+    "ps -o ni,pri,comm -p $$; cut -d' ' -f18,19 /proc/$$/stat",
+  ]);
+  assert.equal(ps.stdout, "NI PRI COMMAND\n 7  27 sh\n27 7\n", ps.stderr);
 });

@@ -12,6 +12,9 @@ import { spawnAndWait } from "./_exec.ts";
 import { signalNumber } from "./_signals.ts";
 import { parseDuration } from "./sleep.ts";
 
+/** `PRIO_PROCESS` of `getpriority`/`setpriority`. */
+const PRIO_PROCESS = 0;
+
 async function waitPid(
   sys: Syscalls,
   pid: number,
@@ -150,7 +153,7 @@ export const timeout = applet({
 export const nice = applet({
   name: "nice",
   usage:
-    "nice [-n ADJUST] [PROG ARGS]\n\nChange scheduling priority, run PROG\n\n\t-n ADJUST\tAdjust priority by ADJUST",
+    "nice [-n ADJUST] [PROG ARGS]\n\nChange scheduling priority, run PROG\n\n\t-n ADJUST\tAdjust priority by ADJUST (default 10)",
   spec: { withArg: "n", stopAtOperand: true, numberOption: "n", long: { "adjustment=": "n" } },
   async run(ctx, opts) {
     const adj = opts.get("n");
@@ -158,11 +161,16 @@ export const nice = applet({
       await ctx.error(`invalid adjustment '${adj}'`);
       return 125;
     }
+    const cur = ctx.sys.getpriority(PRIO_PROCESS, 0);
+    const now = isErrno(cur) ? 0 : 20 - cur;
     if (opts.operands.length === 0) {
-      await ctx.out.write("0\n");
+      await ctx.out.write(`${now}\n`);
       return 0;
     }
-    if (adj !== undefined && Number(adj) !== 0) await ctx.fail("cannot set niceness", Errno.ENOSYS);
+    // The command inherits the new value; refused (a lower value needs root), it still
+    // runs, as coreutils does.
+    const set = ctx.sys.setpriority(PRIO_PROCESS, 0, now + Number(adj ?? 10));
+    if (isErrno(set)) await ctx.fail("cannot set niceness", set);
     await ctx.out.flush();
     const r = await spawnAndWait(ctx.sys, { path: opts.operands[0]!, argv: opts.operands });
     if (!r.ok) {

@@ -277,6 +277,13 @@ export interface Syscalls {
   argv(): string[];
   /** File-creation mask; returns the old mask. */
   umask(mask: number): number;
+  /**
+   * `getpriority(which, who)` as the system call: `20 - nice` (1…40) of the most favoured
+   * process named (`which`: 0 process, 1 process group, 2 user; `who` 0 = the caller's).
+   */
+  getpriority(which: number, who: number): number | Errno;
+  /** `setpriority(which, who, nice)`: a lower nice value than a process has needs root. */
+  setpriority(which: number, who: number, nice: number): 0 | Errno;
   /** Fork+exec a child. Returns the child's pid. `EAGAIN` over `pids.max`. */
   spawn(opts: SpawnOptions): MaybeAsync<number | Errno>;
   /** Replace this process's program. Only returns on error. */

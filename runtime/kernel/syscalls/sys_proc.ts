@@ -18,6 +18,7 @@ import { pathOf, resolveProgramPath, startProgram } from "../process_exec.ts";
 import type { ProcessFs } from "../process_fs.ts";
 import { createProcess, credIn, findGroup } from "../process_spawn.ts";
 import { UserNamespace } from "../user_namespace.ts";
+import { getPriority, setPriority } from "../process_priority.ts";
 import {
   AT,
   CLONE,
@@ -72,6 +73,8 @@ export type ProcCalls = Pick<
   | "environ"
   | "argv"
   | "umask"
+  | "getpriority"
+  | "setpriority"
   | "spawn"
   | "execve"
   | "wait4"
@@ -182,6 +185,8 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
     },
     environ: () => [...p.env],
     argv: () => [...p.argv],
+    getpriority: (which, who) => getPriority(p, which, who),
+    setpriority: (which, who, nice) => setPriority(p, which, who, nice),
     umask(mask) {
       const fs = p.fs as { umask: number };
       const old = fs.umask;

@@ -78,6 +78,14 @@ export const SYSCALL_TABLE: readonly SyscallEntry[] = [
   { name: "argv", nr: null, family: P, support: "full", note: "Berth: the process's argv" },
   { name: "umask", nr: 95, family: P, support: "full" },
   {
+    name: "getpriority",
+    nr: 140,
+    family: P,
+    support: "full",
+    note: "returns 20 - nice, as the system call (glibc turns it back)",
+  },
+  { name: "setpriority", nr: 141, family: P, support: "full" },
+  {
     name: "spawn",
     nr: null,
     family: P,

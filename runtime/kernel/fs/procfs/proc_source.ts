@@ -56,6 +56,8 @@ export interface ProcInfo {
   fs: FsState | null;
   /** Namespaces. */
   ns: Partial<Record<NsKind, NsRef>>;
+  /** Nice value, -20…19 (`stat` field 19; its priority field is 20 + nice). */
+  nice?: number;
   /** Device number of the controlling terminal (`tty_nr`, 0 for none). */
   ttyNr?: number;
   /** Foreground process group of that terminal (viewer's namespace), -1 for none. */
