@@ -20,13 +20,15 @@
  *   `ioTurnMs` (default 4 ms) the dispatch waits for the completion of tiny host
  *   operations instead: three one-byte digests in a row (async ops needing no permission),
  *   each coming back through one event-loop iteration with its poll phase (≈ 0.3 ms each;
- *   a request needs several iterations: accept, read, answer, flush). Measured on Deno 2.9
- *   next to spinning programs: `setTimeout(0)` turns cost ≈ 2.3 ms each (the loop sleeps
- *   for the timer) and left programs half the CPU; one op per turn left 0.9 of it but a
- *   `/_ping` next to a fork bomb took up to 450 ms; three ops per turn leave ~0.9 of the
- *   CPU, answer an in-process HTTP request in ≤ 5 ms (p90) and `/_ping` next to a fork
- *   bomb in ≤ 40 ms. With nothing runnable the scheduler does nothing at all: no polling,
- *   no timers (except throttle ends).
+ *   a request needs several iterations: accept, read, answer, flush); and every fourth
+ *   such turn is a `setTimeout(0)` turn (≈ 2.3 ms: the loop sleeps for the timer).
+ *   Measured on Deno 2.9 next to spinning programs: timer turns alone left programs half
+ *   the CPU; one op per turn left 0.9 of it but a `/_ping` next to a fork bomb took up to
+ *   450 ms; ops alone (three per turn) left ~0.9 but a WASI sleeper's wake-up next to a
+ *   spinner was now and then 170–350 ms late. The mix: ~0.6–0.8 of the CPU, in-process
+ *   HTTP answers ≤ 10 ms (p90), `/_ping` next to a fork bomb ≤ 45 ms, sleeper wake-ups
+ *   ≤ 35 ms late. With nothing runnable the scheduler does nothing at all: no polling, no
+ *   timers (except throttle ends).
  *
  * @module
  */
@@ -63,6 +65,8 @@ export interface CpuWait {
 const ONE_BYTE = new Uint8Array(1);
 /** Host operations awaited in a row per I/O turn: event-loop iterations (see the module doc). */
 const OPS_PER_TURN = 3;
+/** Every how many I/O turns one is a `setTimeout(0)` turn instead (see the module doc). */
+const TIMER_TURN_EVERY = 4;
 
 /** One host operation: its completion comes back through an event-loop iteration. */
 function hostOp(): Promise<ArrayBuffer> {
@@ -106,6 +110,8 @@ export class Scheduler {
   #lastIoTurnMs = performance.now();
   /** The pending I/O turn, if any. */
   #ioTurn: Promise<void> | null = null;
+  #ioTimer: ReturnType<typeof setTimeout> | undefined;
+  #ioTurns = 0;
   #idle = true;
   #idleCheck = false;
   #scheduled = false;
@@ -239,6 +245,12 @@ export class Scheduler {
    */
   shutdown(): Promise<void> {
     this.#stopped = true;
+    if (this.#ioTimer !== undefined) {
+      // A cancelled timer turn never settles: nothing is left to wait for.
+      clearTimeout(this.#ioTimer);
+      this.#ioTimer = undefined;
+      this.#ioTurn = null;
+    }
     for (const g of this.#throttledGroups) clearTimeout(g.unthrottleTimer);
     this.#throttledGroups.clear();
     this.#channel?.port1.close();
@@ -303,12 +315,17 @@ export class Scheduler {
       this.#lastNow = 0;
       const turn = () => {
         this.#ioTurn = null;
+        this.#ioTimer = undefined;
         this.#lastIoTurnMs = this.#lastHostTurnMs = this.#lastNow = performance.now();
         this.#dispatch();
       };
-      let p = hostOp();
-      for (let i = 1; i < OPS_PER_TURN; i++) p = p.then(hostOp);
-      this.#ioTurn = p.then(turn, turn);
+      if (++this.#ioTurns % TIMER_TURN_EVERY === 0) {
+        this.#ioTurn = new Promise<void>((r) => (this.#ioTimer = setTimeout(r, 0))).then(turn);
+      } else {
+        let p = hostOp();
+        for (let i = 1; i < OPS_PER_TURN; i++) p = p.then(hostOp);
+        this.#ioTurn = p.then(turn, turn);
+      }
     } else if (now - this.#lastHostTurnMs >= this.#hostYieldMs) {
       this.#lastNow = 0;
       this.#post(DISPATCH);
