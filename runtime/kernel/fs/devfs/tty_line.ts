@@ -6,8 +6,8 @@
  * handed on as typed. `ISIG`: `VINTR` interrupts (and `VQUIT` quits, `VSUSP` suspends,
  * when the owner handles them); without it they are bytes like any other. `ECHO`,
  * `ECHONL`, `ICRNL`, `INLCR`, `IGNCR` and the output flags `OPOST`/`ONLCR`/`OCRNL` apply
- * (see {@link outputProcess}). Both the `run -it` terminal (`runtime/container`) and the
- * pseudo-terminals of devpts use it.
+ * (see {@link outputProcess}). The pseudo-terminals of devpts use it (and so `run -t`,
+ * whose terminal is such a pair).
  *
  * Not modelled: `IXON` flow control (`^S`/`^Q` are typed as bytes), `VLNEXT`, `VREPRINT`,
  * `ISTRIP`, `IUCLC`/`OLCUC`, `PENDIN`, `ECHOPRT`.
