@@ -20,6 +20,7 @@ import {
   type Inode,
   type NodeKind,
   type OpContext,
+  pseudoStatFs,
 } from "../vfs/types.ts";
 import type { FsFactory } from "../vfs/mount.ts";
 import { IpcNamespace } from "./ipc_namespace.ts";
@@ -168,16 +169,7 @@ export class MqueueFs implements FileSystem {
 
   /** `statfs` figures. */
   statfs(): StatFs {
-    return {
-      type: MQUEUE_MAGIC,
-      bsize: 4096,
-      blocks: 0,
-      bfree: 0,
-      bavail: 0,
-      files: 0,
-      ffree: 0,
-      namelen: 255,
-    };
+    return pseudoStatFs(MQUEUE_MAGIC);
   }
 }
 

@@ -237,6 +237,22 @@ export function allocDev(): number {
   return nextDev++;
 }
 
+/**
+ * `statfs` figures of a file system that holds no blocks or inodes of its own (procfs,
+ * devpts, mqueue, synthetic trees): only its magic number differs.
+ *
+ * @param type The file system's magic number (`f_type`).
+ * @returns The figures.
+ * @example
+ * ```ts
+ * import { pseudoStatFs } from "./types.ts";
+ * console.assert(pseudoStatFs(0x1cd1).namelen === 255);
+ * ```
+ */
+export function pseudoStatFs(type: number): StatFs {
+  return { type, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, namelen: 255 };
+}
+
 /** `DT_*` from `st_mode`. */
 export function dtype(mode: number): number {
   switch (mode & 0o170000) {

@@ -19,6 +19,7 @@ import {
   type FileSystem,
   type Inode,
   type OpContext,
+  pseudoStatFs,
 } from "../../vfs/types.ts";
 import { makedev } from "../devfs/devices.ts";
 import { type JobControl, Pty, ptyDevNumber } from "./pty.ts";
@@ -268,15 +269,6 @@ export class DevptsFs implements FileSystem {
    * @returns devpts figures.
    */
   statfs(): StatFs {
-    return {
-      type: DEVPTS_MAGIC,
-      bsize: 4096,
-      blocks: 0,
-      bfree: 0,
-      bavail: 0,
-      files: 0,
-      ffree: 0,
-      namelen: 255,
-    };
+    return pseudoStatFs(DEVPTS_MAGIC);
   }
 }

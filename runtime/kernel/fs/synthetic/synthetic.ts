@@ -21,6 +21,7 @@ import {
   type Inode,
   type MagicTarget,
   type OpContext,
+  pseudoStatFs,
 } from "../../vfs/types.ts";
 
 /** Owner and mode of an entry (defaults: root, 0555 dirs, 0444 files, 0777 links). */
@@ -269,16 +270,7 @@ export class SynthFs implements FileSystem {
   }
 
   statfs(): StatFs {
-    return {
-      type: this.#magic,
-      bsize: 4096,
-      blocks: 0,
-      bfree: 0,
-      bavail: 0,
-      files: 0,
-      ffree: 0,
-      namelen: 255,
-    };
+    return pseudoStatFs(this.#magic);
   }
 }
 
