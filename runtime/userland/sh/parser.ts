@@ -9,7 +9,8 @@ import { isName, Lexer, ShellSyntaxError, type Token } from "./lexer.ts";
 
 export { ShellSyntaxError } from "./lexer.ts";
 
-const RESERVED = new Set([
+/** Reserved words of the shell language (recognised only as the first word of a command). */
+export const RESERVED: ReadonlySet<string> = new Set([
   "if",
   "then",
   "else",

@@ -7,33 +7,13 @@
  */
 import type { AndOr, Command, ParamExp, Redir, Script, Word, WordPart } from "./ast.ts";
 import { LINE_DIRECTIVE } from "./lexer.ts";
+import { RESERVED } from "./parser.ts";
 
 /** Single-quotes a string for the shell. */
 export function quote(s: string): string {
   if (s === "") return "''";
   return s.split("'").map((seg) => (seg === "" ? "" : `'${seg}'`)).join("\\'");
 }
-
-const RESERVED = new Set(
-  [
-    "if",
-    "then",
-    "else",
-    "elif",
-    "fi",
-    "do",
-    "done",
-    "case",
-    "esac",
-    "while",
-    "until",
-    "for",
-    "in",
-    "{",
-    "}",
-    "!",
-  ],
-);
 
 class Writer {
   out = "";
