@@ -97,6 +97,21 @@ export function sigBit(sig: number): bigint {
 /** Signals that can be neither caught, ignored nor blocked. */
 export const UNBLOCKABLE: bigint = sigBit(SIG.KILL) | sigBit(SIG.STOP);
 
+/**
+ * Signal names without `SIG`, indexed by number (1–31; index 0 is empty), from {@link SIG}.
+ *
+ * @example
+ * ```ts
+ * import { SIGNAL_NAMES_BY_NUMBER } from "./signals.ts";
+ * console.assert(SIGNAL_NAMES_BY_NUMBER[15] === "TERM");
+ * ```
+ */
+export const SIGNAL_NAMES_BY_NUMBER: readonly string[] = (() => {
+  const names: string[] = [""];
+  for (const [name, n] of Object.entries(SIG)) names[n] = name;
+  return names;
+})();
+
 const NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(SIG).map(([k, v]) => [v, `SIG${k}`]),
 );

@@ -3,42 +3,12 @@
  *
  * @module
  */
+import { SIGNAL_NAMES_BY_NUMBER } from "../kernel/signals.ts";
 
-/** Names without the SIG prefix, indexed by number. */
-export const SIGNAL_NAMES: readonly string[] = [
-  "0",
-  "HUP",
-  "INT",
-  "QUIT",
-  "ILL",
-  "TRAP",
-  "ABRT",
-  "BUS",
-  "FPE",
-  "KILL",
-  "USR1",
-  "SEGV",
-  "USR2",
-  "PIPE",
-  "ALRM",
-  "TERM",
-  "STKFLT",
-  "CHLD",
-  "CONT",
-  "STOP",
-  "TSTP",
-  "TTIN",
-  "TTOU",
-  "URG",
-  "XCPU",
-  "XFSZ",
-  "VTALRM",
-  "PROF",
-  "WINCH",
-  "POLL",
-  "PWR",
-  "SYS",
-];
+/** Names without the SIG prefix, indexed by number (procps prints `POLL` for 29). */
+export const SIGNAL_NAMES: readonly string[] = SIGNAL_NAMES_BY_NUMBER.map((n, i) =>
+  i === 0 ? "0" : n === "IO" ? "POLL" : n
+);
 
 /**
  * A signal number from a name (`TERM`, `SIGTERM`, `term`) or number (`15`).

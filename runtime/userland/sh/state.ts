@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { SIGNAL_NAMES_BY_NUMBER } from "../../kernel/signals.ts";
 
 /** Unwinds to the end of the shell (or in-process subshell) with a status: `exit`. */
 export class ExitSignal {
@@ -134,41 +135,10 @@ export function defaultOptions(): ShellOptions {
   };
 }
 
-/** Signal names known to `trap` and `kill`, by number. */
-export const SIGNAL_NAMES: readonly string[] = [
-  "EXIT",
-  "HUP",
-  "INT",
-  "QUIT",
-  "ILL",
-  "TRAP",
-  "ABRT",
-  "BUS",
-  "FPE",
-  "KILL",
-  "USR1",
-  "SEGV",
-  "USR2",
-  "PIPE",
-  "ALRM",
-  "TERM",
-  "STKFLT",
-  "CHLD",
-  "CONT",
-  "STOP",
-  "TSTP",
-  "TTIN",
-  "TTOU",
-  "URG",
-  "XCPU",
-  "XFSZ",
-  "VTALRM",
-  "PROF",
-  "WINCH",
-  "IO",
-  "PWR",
-  "SYS",
-];
+/** Signal names known to `trap` and `kill`, by number (0 is `EXIT`). */
+export const SIGNAL_NAMES: readonly string[] = SIGNAL_NAMES_BY_NUMBER.map((n, i) =>
+  i === 0 ? "EXIT" : n
+);
 
 /**
  * Parses a signal name or number (`TERM`, `SIGTERM`, `15`, `term`).
