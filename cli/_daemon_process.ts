@@ -16,6 +16,24 @@
 export const DAEMON_V8_FLAGS = "--max-semi-space-size=8";
 
 /**
+ * `--config <repo>/deno.json` for a `deno run` of one of Berth's own programs (the daemon,
+ * the store check) from a checkout; nothing for a published copy, which has no config
+ * beside it.
+ *
+ * @returns The arguments.
+ */
+export function denoConfigArgs(): string[] {
+  const config = new URL("../deno.json", import.meta.url);
+  if (config.protocol !== "file:") return [];
+  try {
+    Deno.statSync(config);
+    return ["--config", config.pathname];
+  } catch {
+    return [];
+  }
+}
+
+/**
  * A `Deno.Command` that runs the daemon for `root` on `socketPath`.
  *
  * @param root State root.
@@ -29,14 +47,7 @@ export function daemonCommand(
   opts: { logFile?: string; foreground?: boolean; quiet?: boolean },
 ): Deno.Command {
   const main = new URL("../runtime/daemon/main.ts", import.meta.url);
-  const config = new URL("../deno.json", import.meta.url);
-  let configArgs: string[] = [];
-  if (config.protocol === "file:") {
-    try {
-      Deno.statSync(config);
-      configArgs = ["--config", config.pathname];
-    } catch { /* a published copy: no config beside it */ }
-  }
+  const configArgs = denoConfigArgs();
   const env: Record<string, string> = { BERTH_ROOT: root, BERTH_DAEMON_SOCKET: socketPath };
   if (opts.logFile) env.BERTH_DAEMON_LOG = opts.logFile;
   const io = opts.foreground ? "inherit" : "null";

@@ -7,6 +7,7 @@
 import { flagBool, flagList, type ParsedArgs } from "./_args.ts";
 import type { Context } from "./_context.ts";
 import { humanSize } from "./_format.ts";
+import { denoConfigArgs } from "./_daemon_process.ts";
 
 // The specifier is in a variable so that Deno does not walk this module's whole graph
 // (hundreds of modules) when any `berth` command starts: a literal `import("…")` is
@@ -32,14 +33,7 @@ export async function systemCheck(ctx: Context, args: ParsedArgs): Promise<numbe
     return 125;
   }
   const main = new URL("./_check_main.ts", import.meta.url);
-  const config = new URL("../deno.json", import.meta.url);
-  let configArgs: string[] = [];
-  if (config.protocol === "file:") {
-    try {
-      Deno.statSync(config);
-      configArgs = ["--config", config.pathname];
-    } catch { /* a published copy: no config beside it */ }
-  }
+  const configArgs = denoConfigArgs();
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
