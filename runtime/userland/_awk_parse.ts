@@ -228,22 +228,19 @@ export function parseAwk(src: string): Program {
     }
     return base;
   };
-  const mul = (): Expr => {
-    let a = pow();
-    while (is("*") || is("/") || is("%")) {
-      const op = next().v;
-      a = { k: "bin", op, a, b: pow() };
-    }
-    return a;
-  };
-  const add = (): Expr => {
-    let a = mul();
-    while (is("+") || is("-")) {
-      const op = next().v;
-      a = { k: "bin", op, a, b: mul() };
-    }
-    return a;
-  };
+  /** A left-associative binary level: `sub (op sub)*`, newlines allowed after `&&`/`||`. */
+  const leftAssoc =
+    (ops: readonly string[], sub: () => Expr, newlineAfterOp = false) => (): Expr => {
+      let a = sub();
+      while (ops.some((o) => is(o))) {
+        const op = next().v;
+        if (newlineAfterOp) skipNl();
+        a = { k: "bin", op, a, b: sub() };
+      }
+      return a;
+    };
+  const mul = leftAssoc(["*", "/", "%"], pow);
+  const add = leftAssoc(["+", "-"], mul);
   const startsOperand = () => {
     const t = peek();
     if (
@@ -282,24 +279,8 @@ export function parseAwk(src: string): Program {
     }
     return a;
   };
-  const and = (): Expr => {
-    let a = inExpr();
-    while (is("&&")) {
-      next();
-      skipNl();
-      a = { k: "bin", op: "&&", a, b: inExpr() };
-    }
-    return a;
-  };
-  const or = (): Expr => {
-    let a = and();
-    while (is("||")) {
-      next();
-      skipNl();
-      a = { k: "bin", op: "||", a, b: and() };
-    }
-    return a;
-  };
+  const and = leftAssoc(["&&"], inExpr, true);
+  const or = leftAssoc(["||"], and, true);
   const ternary = (): Expr => {
     const c = or();
     if (is("?")) {

@@ -120,3 +120,12 @@ Deno.test("awk-lite agrees with the host's awk on a table of programs", async ()
     assert.equal(await run(args, input), want, prog);
   }
 });
+
+Deno.test("awk: precedence and associativity of the binary levels; newlines after && and ||", async () => {
+  assert.equal(
+    await run([
+      "BEGIN { print 1 + 2 * 3 - 4 / 2, 10 - 3 - 2, 2 * 9 % 4, 1 || 0 &&\n 0, 0 &&\n 1 ||\n 1 }",
+    ], ""),
+    "5 5 2 1 1\n",
+  );
+});
