@@ -10,7 +10,7 @@ import { AT } from "./api.ts";
 import type { Timespec } from "./api.ts";
 import type { Loc } from "../vfs/mount.ts";
 import { checkAccess, checkOwner, inGroup, MAY } from "../vfs/permission.ts";
-import { ctxOf, type FileTask, resolveAt } from "../vfs/resolve.ts";
+import { ctxOf, type FileTask, resolveAt, resolveFileAt } from "../vfs/resolve.ts";
 import { isDir, isLnk, isReg } from "../vfs/types.ts";
 
 /** `utimensat` special nanosecond values. */
@@ -104,15 +104,8 @@ export function fchownat(
   flags: number,
 ): 0 | Errno {
   if (flags & ~(AT.SYMLINK_NOFOLLOW | AT.EMPTY_PATH)) return Errno.EINVAL;
-  const r = resolveAt(
-    task,
-    dirfd,
-    path,
-    { follow: (flags & AT.SYMLINK_NOFOLLOW) === 0 },
-    flags,
-  );
-  if (typeof r === "number") return r;
-  return chownLoc(task, r.loc as Loc, uid, gid);
+  const loc = resolveFileAt(task, dirfd, path, flags);
+  return typeof loc === "number" ? loc : chownLoc(task, loc, uid, gid);
 }
 
 /**
@@ -181,15 +174,8 @@ export function utimensat(
   flags: number,
 ): 0 | Errno {
   if (flags & ~(AT.SYMLINK_NOFOLLOW | AT.EMPTY_PATH)) return Errno.EINVAL;
-  const r = resolveAt(
-    task,
-    dirfd,
-    path,
-    { follow: (flags & AT.SYMLINK_NOFOLLOW) === 0 },
-    flags,
-  );
-  if (typeof r === "number") return r;
-  return utimesLoc(task, r.loc as Loc, atime, mtime);
+  const loc = resolveFileAt(task, dirfd, path, flags);
+  return typeof loc === "number" ? loc : utimesLoc(task, loc, atime, mtime);
 }
 
 /**
@@ -234,16 +220,8 @@ export function faccessat(
   if (flags & ~(AT.EACCESS | AT.SYMLINK_NOFOLLOW | AT.EMPTY_PATH)) return Errno.EINVAL;
   const c = task.cred;
   const cred = (flags & AT.EACCESS) ? c : { ...c, euid: c.uid, egid: c.gid };
-  const r = resolveAt(
-    task,
-    dirfd,
-    path,
-    { follow: (flags & AT.SYMLINK_NOFOLLOW) === 0 },
-    flags,
-    cred,
-  );
-  if (typeof r === "number") return r;
-  const loc = r.loc as Loc;
+  const loc = resolveFileAt(task, dirfd, path, flags, cred);
+  if (typeof loc === "number") return loc;
   const st = loc.inode.stat();
   if ((mode & 2) && loc.mount.readonly && (isReg(st.mode) || isDir(st.mode))) return Errno.EROFS;
   return checkAccess(st, cred, mode);

@@ -15,7 +15,7 @@ import type { Loc } from "../vfs/mount.ts";
 import { checkAccess, checkSticky, MAY } from "../vfs/permission.ts";
 import { isBeneath, pathOf } from "../vfs/path_walk.ts";
 import type { WalkResult } from "../vfs/path_walk.ts";
-import { ctxOf, type FileTask, resolveAt } from "../vfs/resolve.ts";
+import { ctxOf, type FileTask, resolveAt, resolveFileAt } from "../vfs/resolve.ts";
 import { isDir, isLnk, isReg, type NodeKind } from "../vfs/types.ts";
 
 export {
@@ -69,9 +69,8 @@ function isMountpoint(loc: Loc): boolean {
  */
 export function fstatat(task: FileTask, dirfd: number, path: string, flags: number): Stat | Errno {
   if (flags & ~(AT.SYMLINK_NOFOLLOW | AT.EMPTY_PATH | 0x800)) return Errno.EINVAL;
-  const r = resolveAt(task, dirfd, path, { follow: (flags & AT.SYMLINK_NOFOLLOW) === 0 }, flags);
-  if (typeof r === "number") return r;
-  return (r.loc as Loc).inode.stat();
+  const loc = resolveFileAt(task, dirfd, path, flags);
+  return typeof loc === "number" ? loc : loc.inode.stat();
 }
 
 /**

@@ -80,6 +80,39 @@ export function resolveAt(
 }
 
 /**
+ * The file an `*at` call names, with its `AT_SYMLINK_NOFOLLOW` and `AT_EMPTY_PATH` flags
+ * (the caller checked which flags it accepts).
+ *
+ * @param task Caller.
+ * @param dirfd Directory fd or `AT_FDCWD`.
+ * @param path Path.
+ * @param flags The call's `AT_*` flags.
+ * @param cred Credentials for the walk (default the caller's).
+ * @returns The file's place, or an errno.
+ * @example
+ * ```ts ignore
+ * const loc = resolveFileAt(task, AT.FDCWD, "/etc/passwd", AT.SYMLINK_NOFOLLOW);
+ * ```
+ */
+export function resolveFileAt(
+  task: FileTask,
+  dirfd: number,
+  path: string,
+  flags: number,
+  cred: Credentials = task.cred,
+): Loc | Errno {
+  const r = resolveAt(
+    task,
+    dirfd,
+    path,
+    { follow: (flags & AT.SYMLINK_NOFOLLOW) === 0 },
+    flags,
+    cred,
+  );
+  return typeof r === "number" ? r : r.loc as Loc;
+}
+
+/**
  * The handle of a regular file whose inode has `readAt`/`writeAt` (tmpfs, overlay).
  *
  * @param inode The file.
