@@ -341,6 +341,19 @@ export class BindNode implements Inode {
     }
   }
 
+  /** Whether `file` (opened by this node's host path) is what the confined path names now. */
+  #stillHere(file: Deno.FsFile): boolean {
+    try {
+      const opened = file.statSync();
+      const p = this.hostPath();
+      if (typeof p === "number") return false;
+      const now = Deno.lstatSync(p);
+      return now.isFile && now.ino === opened.ino && now.dev === opened.dev;
+    } catch {
+      return false;
+    }
+  }
+
   open(flags: number): FileHandle | Errno {
     const p = this.hostPath();
     if (typeof p === "number") return p;
@@ -351,13 +364,26 @@ export class BindNode implements Inode {
     try {
       const st = Deno.lstatSync(p);
       if (!st.isFile) return Errno.ENXIO;
-      file = Deno.openSync(p, {
-        read: acc !== O.WRONLY,
-        write: writeAccess,
-        truncate: writeAccess && (flags & O.TRUNC) !== 0,
-      });
+      this.fs.touch(p);
+      file = Deno.openSync(p, { read: acc !== O.WRONLY, write: writeAccess });
     } catch (e) {
       return errnoOf(e);
+    }
+    // The checks above and the open are separate host calls: a directory of the chain
+    // swapped for a symlink in between would have the open follow it out of the bind.
+    // Prove afterwards that the open file is the one now at the confined path.
+    if (!this.#stillHere(file)) {
+      file.close();
+      return Errno.ENOENT;
+    }
+    if (writeAccess && (flags & O.TRUNC) !== 0) {
+      // Truncated only once proven to be the confined file.
+      try {
+        file.truncateSync(0);
+      } catch (e) {
+        file.close();
+        return errnoOf(e);
+      }
     }
     const wrap = (f: () => number): number | Errno => {
       try {

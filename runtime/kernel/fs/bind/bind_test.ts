@@ -199,3 +199,45 @@ Deno.test("bind of a single file: reads and writes reach the host file, :ro is E
     await Deno.remove(parent, { recursive: true });
   }
 });
+
+Deno.test("bind: a directory swapped for a symlink out of the volume between the checks and the open is caught after the open", async () => {
+  const parent = await Deno.makeTempDir({ prefix: "berth-bind-swap-" });
+  try {
+    const vol = `${parent}/vol`;
+    Deno.mkdirSync(`${vol}/dir`, { recursive: true });
+    Deno.writeTextFileSync(`${vol}/dir/secret`, "inside");
+    Deno.mkdirSync(`${parent}/canary`);
+    Deno.writeTextFileSync(`${parent}/canary/secret`, "CANARY");
+    const { task } = testRoot();
+    mkdirat(task, AT.FDCWD, "/data", 0o755);
+    // The host swaps vol/dir for a symlink to the canary just before the open itself: the
+    // last of the touches an open of /data/dir/secret makes (walk, checks, open).
+    let touches = 0;
+    let armAt = Infinity;
+    let swapped = false;
+    const fs = bindHostDir(task, vol, "/data", {
+      onHostPath: (p) => {
+        if (!p.endsWith("/dir/secret") || ++touches !== armAt) return;
+        Deno.renameSync(`${vol}/dir`, `${vol}/aside`);
+        Deno.symlinkSync(`${parent}/canary`, `${vol}/dir`);
+        swapped = true;
+      },
+    });
+    assert.ok(typeof fs !== "number");
+    assert.equal(readAll(task, "/data/dir/secret"), "inside");
+    armAt = touches * 2; // the same number of touches again: the last one is the open's
+    assert.equal(readAll(task, "/data/dir/secret"), Errno.ENOENT);
+    assert.ok(swapped, "the swap happened");
+    // A write through the swapped chain changes nothing outside either.
+    Deno.removeSync(`${vol}/dir`);
+    Deno.renameSync(`${vol}/aside`, `${vol}/dir`);
+    swapped = false;
+    armAt = touches + (armAt / 2);
+    const fd = openat(task, AT.FDCWD, "/data/dir/secret", O.WRONLY | O.TRUNC, 0);
+    assert.equal(fd, Errno.ENOENT);
+    assert.ok(swapped);
+    assert.equal(Deno.readTextFileSync(`${parent}/canary/secret`), "CANARY");
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
