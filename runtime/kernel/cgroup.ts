@@ -11,9 +11,11 @@
  * @module
  */
 import type { MemoryCharger, MemoryKind } from "./task.ts";
+import type { KernelTimer } from "./timers.ts";
+import { type Queueable, RunQueue } from "./run_queue.ts";
 
 /** A schedulable entity: a process or a cgroup's group entity. */
-export interface SchedEntity {
+export interface SchedEntity extends Queueable {
   /** Weighted virtual runtime, µs scaled by 100/weight. */
   vruntime: number;
   /** Whether this is a cgroup (true) or a process (false). */
@@ -112,15 +114,19 @@ export class Cgroup implements SchedEntity {
   /** When the throttle began, ms. */
   throttledAtMs = 0;
   /** Timer that ends the throttle. */
-  unthrottleTimer: ReturnType<typeof setTimeout> | undefined;
+  unthrottleTimer: KernelTimer | undefined;
 
   // --- scheduler group entity ---
   /** Virtual runtime of this group in its parent's run queue. */
   vruntime = 0;
+  /** Slot in the parent's run queue (RunQueue). */
+  rqIndex = -1;
+  /** Queueing order in the parent's run queue (RunQueue). */
+  rqSeq = 0;
   /** Always true. */
   readonly isGroup: boolean = true;
   /** Runnable entities (processes and child groups) of this group's run queue. */
-  readonly runq: Set<SchedEntity> = new Set<SchedEntity>();
+  readonly runq: RunQueue<SchedEntity> = new RunQueue<SchedEntity>();
   /** Monotonic minimum vruntime of the run queue (placement of newcomers). */
   minVruntime = 0;
   /** Whether this group sits in its parent's run queue. */

@@ -8,6 +8,7 @@
 import { Errno } from "./errno.ts";
 import { Cgroup, type CgroupLimits, type Controller, CONTROLLERS, oomKill } from "./cgroup.ts";
 import type { PidNamespace } from "./namespaces.ts";
+import { clearKernelTimeout } from "./timers.ts";
 
 /** What the tree needs of the kernel. */
 export interface CgroupHost {
@@ -171,7 +172,7 @@ export class CgroupTree {
     if (!g) return Errno.ENOENT;
     if (!g.parent) return Errno.EPERM;
     if (g.children.size > 0 || g.populatedCount > 0) return Errno.EBUSY;
-    clearTimeout(g.unthrottleTimer);
+    clearKernelTimeout(g.unthrottleTimer);
     g.parent.runq.delete(g);
     g.parent.children.delete(g.name);
     return 0;

@@ -17,6 +17,7 @@ import type { CpuWait, Schedulable } from "./scheduler.ts";
 import type { SignalDisposition, Syscalls } from "./syscalls/api.ts";
 import type { Credentials, MemoryCharger, MemoryKind, Task } from "./task.ts";
 import type { UserNamespace } from "./user_namespace.ts";
+import type { KernelTimer } from "./timers.ts";
 
 /** The state of a process. */
 export type ProcState =
@@ -120,6 +121,10 @@ export class Process implements Task, Schedulable, CgroupMember {
   // scheduler
   /** Virtual runtime. */
   vruntime = 0;
+  /** Slot in its cgroup's run queue (RunQueue). */
+  rqIndex = -1;
+  /** Queueing order in its cgroup's run queue (RunQueue). */
+  rqSeq = 0;
   /** Nice value, -20 (most favoured) to 19 (`setpriority`; inherited by children). */
   nice = 0;
   /** Vruntime scale of the nice value: 1024 / Linux's `sched_prio_to_weight[nice + 20]`. */
@@ -134,6 +139,8 @@ export class Process implements Task, Schedulable, CgroupMember {
   sliceSysUs = 0;
   /** Counter of non-blocking calls for sampled system-time accounting. */
   syscallSample = 0;
+  /** Counter of calls that returned at once, for sampled checks of the slice's end. */
+  clockCheck = 0;
   /** CPU time of reaped children, µs. */
   cutimeUs = 0;
   /** System CPU time of reaped children, µs. */
@@ -158,12 +165,12 @@ export class Process implements Task, Schedulable, CgroupMember {
   readonly handlerFlags: Map<number, number> = new Map();
   /** Whether a pending, unblocked signal with a handler waits for delivery. */
   hasDeliverable = false;
-  /** Interrupt callbacks of the current interruptible sleeps. */
-  readonly interrupts: Set<() => void> = new Set();
+  /** The current interruptible sleeps (a signal interrupts them). */
+  readonly interrupts: SleepList = new SleepList();
   /** The signal that killed the process, 0 if none. */
   killedBy = 0;
   /** Timer of `alarm`. */
-  alarmTimer: ReturnType<typeof setTimeout> | undefined;
+  alarmTimer: KernelTimer | undefined;
   /** When the alarm fires, ms. */
   alarmAtMs = 0;
 
@@ -303,39 +310,110 @@ export class Process implements Task, Schedulable, CgroupMember {
       return Promise.resolve(Errno.EINTR);
     }
     return new Promise<T | Errno>((resolve, reject) => {
-      let done = false;
-      const interrupt = () => {
-        if (done) return;
-        done = true;
-        this.interrupts.delete(interrupt);
-        cancel?.();
-        resolve(Errno.EINTR);
-      };
-      this.interrupts.add(interrupt);
-      wake.then(
-        (v) => {
-          if (done) return;
-          done = true;
-          this.interrupts.delete(interrupt);
-          resolve(v);
-        },
-        (e) => {
-          if (done) return;
-          done = true;
-          this.interrupts.delete(interrupt);
-          reject(e);
-        },
-      );
+      const s = new Sleep(this.interrupts, resolve as (v: unknown) => void, reject, cancel);
+      this.interrupts.add(s);
+      wake.then((v) => s.settle(v, false), (e) => s.settle(e, true));
     });
   }
 
   /** Interrupt every interruptible sleep of the process (EINTR). */
   interruptSleeps(): void {
-    for (const i of [...this.interrupts]) i();
+    for (const s of this.interrupts.snapshot()) s.interrupt();
   }
 
   /** Notify waiters in `wait4` that a child changed state. */
   notifyChildChange(): void {
     for (const w of [...this.childWaiters]) w();
+  }
+}
+
+/** One interruptible sleep (`Process.block`): settled once, by its wake-up or a signal. */
+export class Sleep {
+  /** Slot in the process's list, -1 once settled. */
+  index = -1;
+
+  /**
+   * A sleep of a process, not yet registered.
+   *
+   * @param list The process's sleeps.
+   * @param resolve Settles the blocked call with a value.
+   * @param reject Settles the blocked call with an error.
+   * @param cancel Unregisters the waiter when a signal interrupts the sleep.
+   */
+  constructor(
+    private readonly list: SleepList,
+    private readonly resolve: (v: unknown) => void,
+    private readonly reject: (e: unknown) => void,
+    private readonly cancel: (() => void) | undefined,
+  ) {}
+
+  /**
+   * The wake-up came: settle with its value or error.
+   *
+   * @param v The value or error.
+   * @param failed Whether `v` is an error.
+   */
+  settle(v: unknown, failed: boolean): void {
+    if (this.index < 0) return;
+    this.list.delete(this);
+    if (failed) this.reject(v);
+    else this.resolve(v);
+  }
+
+  /** A signal interrupts the sleep: the waiter unregisters, the call gets `EINTR`. */
+  interrupt(): void {
+    if (this.index < 0) return;
+    this.list.delete(this);
+    this.cancel?.();
+    this.resolve(Errno.EINTR);
+  }
+}
+
+/**
+ * The current sleeps of a process: an array with slots kept in the sleeps, so that a
+ * sleep (one per blocking call, at every context switch) allocates no table as a `Set`
+ * does every few add/delete pairs.
+ */
+export class SleepList {
+  readonly #items: Sleep[] = [];
+
+  /** Number of current sleeps. */
+  get size(): number {
+    return this.#items.length;
+  }
+
+  /**
+   * Register a sleep.
+   *
+   * @param s The sleep.
+   */
+  add(s: Sleep): void {
+    s.index = this.#items.length;
+    this.#items.push(s);
+  }
+
+  /**
+   * Unregister a sleep.
+   *
+   * @param s The sleep.
+   */
+  delete(s: Sleep): void {
+    const i = s.index;
+    if (i < 0) return;
+    const last = this.#items.pop() as Sleep;
+    if (last !== s) {
+      this.#items[i] = last;
+      last.index = i;
+    }
+    s.index = -1;
+  }
+
+  /**
+   * A copy of the current sleeps (interrupting one changes the list).
+   *
+   * @returns The sleeps.
+   */
+  snapshot(): Sleep[] {
+    return this.#items.slice();
   }
 }

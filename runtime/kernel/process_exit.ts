@@ -13,6 +13,7 @@ import type { ProcessFs } from "./process_fs.ts";
 import { SIG } from "./signals.ts";
 import { sessionLeaderExited } from "./fs/devpts/pty.ts";
 import { W, type WaitResult } from "./syscalls/api.ts";
+import { clearKernelTimeout } from "./timers.ts";
 
 /**
  * End a process: it becomes a zombie with `status` (a Linux wait status word), its
@@ -34,7 +35,7 @@ export function exitProcess(k: Kernel, p: Process, status: number): void {
   p.dead = true;
   const wait = k.scheduler.remove(p);
   if (wait && p.unwindOnKill) wait.reject(new ProcessKilled(p.killedBy || SIG.KILL));
-  clearTimeout(p.alarmTimer);
+  clearKernelTimeout(p.alarmTimer);
   p.alarmTimer = undefined;
   p.interruptSleeps();
   for (const cb of p.exitCallbacks.splice(0)) {

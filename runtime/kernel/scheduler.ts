@@ -19,21 +19,24 @@
  *   3 s of a busy run), because those turns never reach the I/O poll. So at least every
  *   `ioTurnMs` (default 4 ms) the dispatch waits for the completion of tiny host
  *   operations instead: three one-byte digests in a row (async ops needing no permission),
- *   each coming back through one event-loop iteration with its poll phase (≈ 0.3 ms each;
- *   a request needs several iterations: accept, read, answer, flush); and every fourth
- *   such turn is a `setTimeout(0)` turn (≈ 2.3 ms: the loop sleeps for the timer).
- *   Measured on Deno 2.9 next to spinning programs: timer turns alone left programs half
- *   the CPU; one op per turn left 0.9 of it but a `/_ping` next to a fork bomb took up to
- *   450 ms; ops alone (three per turn) left ~0.9 but a WASI sleeper's wake-up next to a
- *   spinner was now and then 170–350 ms late. The mix: ~0.6–0.8 of the CPU, in-process
- *   HTTP answers ≤ 10 ms (p90), `/_ping` next to a fork bomb ≤ 45 ms, sleeper wake-ups
- *   ≤ 35 ms late. With nothing runnable the scheduler does nothing at all: no polling, no
- *   timers (except throttle ends).
+ *   each coming back through one event-loop iteration with its poll phase (≈ 0.07–0.3 ms
+ *   each; a request needs several iterations: accept, read, answer, flush); and every
+ *   sixteenth such turn is a `setTimeout(0)` turn (≈ 2 ms: the loop sleeps for the timer),
+ *   for the host's own timers. Measured on Deno 2.9 next to spinning programs: timer turns
+ *   alone left programs half the CPU; one op per turn left 0.9 of it but a `/_ping` next
+ *   to a fork bomb took up to 450 ms; ops alone (three per turn) left ~0.9 but a WASI
+ *   sleeper's wake-up next to a spinner was now and then 170–350 ms late, because host
+ *   timers fire late without a turn that sleeps. Kernel sleeps do not depend on the host's
+ *   timers: each dispatch fires the kernel timers that are due (timers.ts), as Linux's tick
+ *   does, so the timer turns only serve the host (a timer turn every fourth I/O turn cost
+ *   a 1-byte pipe ping-pong 10–20% of its speed). With nothing runnable the scheduler does
+ *   nothing at all: no polling, no timers (except throttle ends).
  *
  * @module
  */
 import { MessageChannel } from "node:worker_threads";
 import type { Cgroup, SchedEntity } from "./cgroup.ts";
+import { clearKernelTimeout, runDueTimers, setKernelTimeout } from "./timers.ts";
 
 /** A process as the scheduler sees it. */
 export interface Schedulable extends SchedEntity {
@@ -66,7 +69,7 @@ const ONE_BYTE = new Uint8Array(1);
 /** Host operations awaited in a row per I/O turn: event-loop iterations (see the module doc). */
 const OPS_PER_TURN = 3;
 /** Every how many I/O turns one is a `setTimeout(0)` turn instead (see the module doc). */
-const TIMER_TURN_EVERY = 4;
+const TIMER_TURN_EVERY = 16;
 
 /** One host operation: its completion comes back through an event-loop iteration. */
 function hostOp(): Promise<ArrayBuffer> {
@@ -251,7 +254,7 @@ export class Scheduler {
       this.#ioTimer = undefined;
       this.#ioTurn = null;
     }
-    for (const g of this.#throttledGroups) clearTimeout(g.unthrottleTimer);
+    for (const g of this.#throttledGroups) clearKernelTimeout(g.unthrottleTimer);
     this.#throttledGroups.clear();
     this.#channel?.port1.close();
     this.#channel?.port2.close();
@@ -292,16 +295,13 @@ export class Scheduler {
   #schedule(): void {
     if (this.#scheduled || this.current || this.#stopped) return;
     if (this.#root.runq.size === 0) {
-      this.#lastNow = 0;
-      // Still nothing to run once the current turn's microtasks settle (a preempted process
-      // re-queues synchronously): idle. The next wake-up comes from a host callback, itself
-      // a fresh event-loop turn.
+      // Still nothing to run once the microtasks queued so far settle (a preempted process
+      // re-queues synchronously; a process woken by the one that just blocked asks a few
+      // microtasks later, and its dispatch reuses the clock value of the release): idle.
+      // The next wake-up comes from a host callback, itself a fresh event-loop turn.
       if (!this.#idleCheck) {
         this.#idleCheck = true;
-        queueMicrotask(() => {
-          this.#idleCheck = false;
-          if (!this.current && !this.#scheduled && this.#root.runq.size === 0) this.#idle = true;
-        });
+        queueMicrotask(this.#checkIdle);
       }
       return;
     }
@@ -330,9 +330,21 @@ export class Scheduler {
       this.#lastNow = 0;
       this.#post(DISPATCH);
     } else {
-      queueMicrotask(() => this.#dispatch());
+      queueMicrotask(this.#dispatchNext);
     }
   }
+
+  /** `#dispatch` as a microtask (one function for every dispatch: no closure each). */
+  readonly #dispatchNext = (): void => this.#dispatch();
+
+  /** The idle check as a microtask (see `#schedule`). */
+  readonly #checkIdle = (): void => {
+    this.#idleCheck = false;
+    if (!this.current && !this.#scheduled && this.#root.runq.size === 0) {
+      this.#idle = true;
+      this.#lastNow = 0;
+    }
+  };
 
   /**
    * Post a message to ourselves: a host macrotask turn. The port keeps the host alive only
@@ -376,14 +388,14 @@ export class Scheduler {
   #dispatch(): void {
     this.#scheduled = false;
     if (this.current || this.#stopped) return;
-    const p = this.#pick();
-    if (!p) {
-      this.#lastNow = 0;
-      return;
-    }
-    this.#dequeue(p);
     const now = this.#lastNow || performance.now();
     this.#lastNow = 0;
+    // The tick: sleeps that ended while the CPU was busy wake now (their wake-ups queue
+    // microtasks; a timer may also stop or kill a queued process).
+    runDueTimers(now);
+    const p = this.#pick();
+    if (!p) return;
+    this.#dequeue(p);
     let end = now + this.#sliceMs;
     for (let g: Cgroup | null = p.cgroup; g; g = g.parent) {
       if (g.cpuQuotaUs === null) continue;
@@ -405,8 +417,7 @@ export class Scheduler {
   #pick(): Schedulable | null {
     let g: Cgroup = this.#root;
     for (;;) {
-      let best: SchedEntity | null = null;
-      for (const e of g.runq) if (!best || e.vruntime < best.vruntime) best = e;
+      const best = g.runq.min();
       if (!best) return null;
       if (best.vruntime > g.minVruntime) g.minVruntime = best.vruntime;
       if (!best.isGroup) return best as Schedulable;
@@ -460,13 +471,13 @@ export class Scheduler {
   }
 
   #armUnthrottle(g: Cgroup, now: number): void {
-    clearTimeout(g.unthrottleTimer);
+    clearKernelTimeout(g.unthrottleTimer);
     const periodMs = g.cpuPeriodUs / 1000;
     const delay = Math.max(0, g.periodStartMs + periodMs - now);
     const boundary = g.periodStartMs + periodMs;
-    g.unthrottleTimer = setTimeout(() => {
+    g.unthrottleTimer = setKernelTimeout(() => {
       g.unthrottleTimer = undefined;
-      // Timers may fire a little early: the period boundary has passed by definition.
+      // The timer may fire at a dispatch with an older clock value: the boundary has passed.
       const t = Math.max(performance.now(), boundary);
       this.#refreshPeriod(g, t);
       if (g.cpuQuotaUs !== null && g.periodUsedUs >= g.cpuQuotaUs) {
@@ -478,7 +489,7 @@ export class Scheduler {
   }
 
   #unthrottle(g: Cgroup, now: number): void {
-    clearTimeout(g.unthrottleTimer);
+    clearKernelTimeout(g.unthrottleTimer);
     g.unthrottleTimer = undefined;
     if (!g.throttled) return;
     g.throttled = false;

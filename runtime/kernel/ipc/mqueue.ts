@@ -13,6 +13,7 @@ import type { Credentials } from "../task.ts";
 import { IpcPerm, nowSec, WaitQueue } from "./ipc_perm.ts";
 import type { IpcTask } from "./ipc_perm.ts";
 import type { IpcNamespace } from "./ipc_namespace.ts";
+import { clearKernelTimeout, type KernelTimer, setKernelTimeout } from "../timers.ts";
 
 /** Largest priority + 1 (`MQ_PRIO_MAX`). */
 export const MQ_PRIO_MAX = 32768;
@@ -272,7 +273,7 @@ function deadlineOf(timeout?: Timespec): number | Errno {
 
 async function sleepOn(task: IpcTask, mq: Mqueue, deadline: number): Promise<0 | Errno> {
   const w = mq.queue.wait();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: KernelTimer | undefined;
   let wake: Promise<void | "timeout"> = w.promise;
   if (deadline !== Infinity) {
     const left = deadline - Date.now();
@@ -282,14 +283,14 @@ async function sleepOn(task: IpcTask, mq: Mqueue, deadline: number): Promise<0 |
     }
     wake = Promise.race([
       w.promise,
-      new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), left))),
+      new Promise<"timeout">((r) => (timer = setKernelTimeout(() => r("timeout"), left))),
     ]);
   }
   const r = await task.block(wake, () => {
     w.cancel();
-    clearTimeout(timer);
+    clearKernelTimeout(timer);
   });
-  clearTimeout(timer);
+  clearKernelTimeout(timer);
   w.cancel();
   if (r === Errno.EINTR) return Errno.EINTR;
   return r === "timeout" ? Errno.ETIMEDOUT : 0;

@@ -22,6 +22,7 @@ import {
 import type { IpcTask } from "./ipc_perm.ts";
 import { SEMVMX } from "./ipc_limits.ts";
 import type { IpcNamespace } from "./ipc_namespace.ts";
+import { clearKernelTimeout, type KernelTimer, setKernelTimeout } from "../timers.ts";
 
 /** `SEM_UNDO`: undo the operation when the process exits. */
 export const SEM_UNDO = 0x1000;
@@ -209,20 +210,20 @@ export function semop(
       const sleeper: Sleeper = { num: attempt.block.num, zero: attempt.block.op === 0 };
       set.sleepers.add(sleeper);
       const w = set.queue.wait();
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: KernelTimer | undefined;
       let wake: Promise<void | "timeout"> = w.promise;
       if (deadline !== Infinity) {
         const left = Math.max(0, deadline - Date.now());
         wake = Promise.race([
           w.promise,
-          new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), left))),
+          new Promise<"timeout">((r) => (timer = setKernelTimeout(() => r("timeout"), left))),
         ]);
       }
       const woke = await task.block(wake, () => {
         w.cancel();
-        clearTimeout(timer);
+        clearKernelTimeout(timer);
       });
-      clearTimeout(timer);
+      clearKernelTimeout(timer);
       w.cancel();
       set.sleepers.delete(sleeper);
       if (woke === Errno.EINTR) return Errno.EINTR;

@@ -317,7 +317,10 @@ export class Pipe {
       const space = this.space;
       if ((atomic && space >= left) || (!atomic && space > 0)) {
         const k = Math.min(space, left);
-        const r = this.put(buf.subarray(done, done + k), io.task.memory);
+        const r = this.put(
+          done === 0 && k === buf.length ? buf : buf.subarray(done, done + k),
+          io.task.memory,
+        );
         if (r < 0) return done > 0 ? done : r;
         done += k;
         continue;

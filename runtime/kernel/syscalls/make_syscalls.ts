@@ -19,11 +19,13 @@ import { Errno } from "../errno.ts";
 import type { Kernel } from "../kernel.ts";
 import { ProcessExit, ProcessKilled } from "../executor.ts";
 import type { Process } from "../process.ts";
+import type { CpuWait } from "../scheduler.ts";
 import { runHandlers } from "../signal_send.ts";
 import type { Syscalls } from "./api.ts";
 import { procCalls } from "./sys_proc.ts";
 import { signalCalls } from "./sys_signal.ts";
 import { FILE_CALLS, IPC_CALLS } from "./file_calls.ts";
+import { kernelDelay } from "../timers.ts";
 
 /** Calls that may block, hence may preempt (their api.ts type is `MaybeAsync`). */
 export const MAY_BLOCK: ReadonlySet<string> = new Set([
@@ -126,6 +128,10 @@ export function shouldYield(k: Kernel, p: Process, now: number = performance.now
  * Sleep on a call's promise: the CPU is given back, and taken again before the result is
  * returned and pending handlers run. A result of `EINTR` is replaced by `again()` (the
  * call made anew) when the handlers that ran all had `SA.RESTART`.
+ *
+ * This is the context-switch path of every blocking call, so it makes one promise (the
+ * call's result) and one CPU wait: the grant settles the result directly, and only a
+ * pending signal handler (user code, which may throw) runs a microtask later.
  */
 function sleepOn(
   k: Kernel,
@@ -135,19 +141,65 @@ function sleepOn(
   again?: () => unknown,
 ): Promise<unknown> {
   k.scheduler.release(p, now);
-  return r.then((v) =>
-    reacquireCpu(k, p).then(() => {
-      if (!p.hasDeliverable) return v;
-      const handled = runHandlers(k, p);
-      return v === Errno.EINTR && again && handled === "restart" ? again() : v;
-    })
-  );
+  return new Promise<unknown>((resolve, reject) => {
+    const w = new CallWake(k, p, resolve, reject, again);
+    r.then(w.woken, reject);
+  });
+}
+
+/** The end of a sleeping call: its value waits for the CPU, then settles the call. */
+class CallWake implements CpuWait {
+  #value: unknown = undefined;
+
+  constructor(
+    private readonly k: Kernel,
+    private readonly p: Process,
+    private readonly settle: (v: unknown) => void,
+    readonly reject: (e: unknown) => void,
+    private readonly again: (() => unknown) | undefined,
+  ) {}
+
+  /** The call's own wake-up came with `v`: ask for the CPU. */
+  readonly woken = (v: unknown): void => {
+    const p = this.p;
+    if (p.dead) {
+      if (p.unwindOnKill) this.reject(new ProcessKilled(p.killedBy || 9));
+      return;
+    }
+    this.#value = v;
+    this.k.scheduler.requestCpu(p, this);
+  };
+
+  /** The CPU is granted: settle the call (after the process's pending handlers, if any). */
+  resolve(): void {
+    const v = this.#value;
+    if (!this.p.hasDeliverable) this.settle(v);
+    else this.settle(Promise.resolve(v).then((v) => this.#afterHandlers(v)));
+  }
+
+  #afterHandlers(v: unknown): unknown {
+    const handled = runHandlers(this.k, this.p);
+    return v === Errno.EINTR && this.again && handled === "restart" ? this.again() : v;
+  }
 }
 
 type AnyCall = (...args: unknown[]) => unknown;
 
+/**
+ * A call's arguments pass through the wrappers as six fixed parameters (the most any call
+ * of api.ts takes is five): a rest parameter would allocate an array at every call, and
+ * the calls ignore the unused trailing ones, as they ignore missing optional ones.
+ */
+type Call6 = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown) => unknown;
+
 /** One non-blocking call in this many is timed for system-time accounting. */
 const SAMPLE_EVERY = 64;
+/**
+ * A call that may block but returned at once reads the clock for the end of the slice
+ * one time in this many (a clock read costs about as much as a pipe write): a slice
+ * overruns by at most this many calls, as Linux's tick lets a slice overrun by a tick.
+ */
+const CLOCK_CHECK_EVERY = 4;
 
 /**
  * The sleep owed for allocations over `memory.high` (interruptible).
@@ -158,13 +210,12 @@ const SAMPLE_EVERY = 64;
 export function overHighDelay(p: Process): Promise<unknown> {
   const ms = p.highPenaltyMs;
   p.highPenaltyMs = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const done = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  const done = kernelDelay(ms, undefined);
   // Exit interrupts every sleep, which cancels the timer.
-  return p.block(done, () => clearTimeout(timer));
+  return p.block(done.promise, done.cancel);
 }
 
-function wrap(k: Kernel, p: Process, name: string, fn: AnyCall): AnyCall {
+function wrap(k: Kernel, p: Process, name: string, fn: Call6): AnyCall {
   if (name === "sched_yield") {
     // The context-switch path, kept to one clock read and two promises.
     const resumed = () => {
@@ -188,17 +239,23 @@ function wrap(k: Kernel, p: Process, name: string, fn: AnyCall): AnyCall {
   if (!MAY_BLOCK.has(name)) {
     // Calls that never sleep: a clock read costs more than most of them, so their system
     // time is sampled, one call in SAMPLE_EVERY timed and scaled (Linux samples at ticks).
-    const call = (...args: unknown[]): unknown => {
+    const call: Call6 = (a, b, c, d, e, f) => {
       if (p.dead) return afterDeath(p, false);
       let r: unknown;
       if (++p.syscallSample === SAMPLE_EVERY) {
         p.syscallSample = 0;
         const t0 = performance.now();
-        r = fn(...args);
+        r = fn(a, b, c, d, e, f);
         p.sliceSysUs += (performance.now() - t0) * 1000 * SAMPLE_EVERY;
-      } else r = fn(...args);
+      } else r = fn(a, b, c, d, e, f);
       if (r instanceof Promise) {
-        return sleepOn(k, p, r, performance.now(), restartable ? () => call(...args) : undefined);
+        return sleepOn(
+          k,
+          p,
+          r,
+          performance.now(),
+          restartable ? () => call(a, b, c, d, e, f) : undefined,
+        );
       }
       if (p.dead) return afterDeath(p, false);
       if (p.hasDeliverable) runHandlers(k, p);
@@ -206,18 +263,40 @@ function wrap(k: Kernel, p: Process, name: string, fn: AnyCall): AnyCall {
     };
     return call;
   }
-  const call = (...args: unknown[]): unknown => {
+  const call: Call6 = (a, b, c, d, e, f) => {
     if (p.dead) return afterDeath(p, true);
-    const t0 = performance.now();
-    const r = fn(...args);
-    const now = performance.now();
-    p.sliceSysUs += (now - t0) * 1000;
+    // The clock is read when the call sleeps (to account the slice), and otherwise one
+    // time in CLOCK_CHECK_EVERY; system time is sampled as for the calls above.
+    let r: unknown;
+    let now = 0;
+    if (++p.syscallSample === SAMPLE_EVERY) {
+      p.syscallSample = 0;
+      const t0 = performance.now();
+      r = fn(a, b, c, d, e, f);
+      now = performance.now();
+      p.sliceSysUs += (now - t0) * 1000 * SAMPLE_EVERY;
+    } else r = fn(a, b, c, d, e, f);
     if (r instanceof Promise) {
-      return sleepOn(k, p, r, now, restartable ? () => call(...args) : undefined);
+      return sleepOn(
+        k,
+        p,
+        r,
+        now || performance.now(),
+        restartable ? () => call(a, b, c, d, e, f) : undefined,
+      );
     }
     if (p.dead) return afterDeath(p, true);
-    if (p.highPenaltyMs > 0) return sleepOn(k, p, overHighDelay(p).then(() => r), now);
-    if (shouldYield(k, p, now)) return preemptNow(k, p, now).then(() => r);
+    if (p.highPenaltyMs > 0) {
+      return sleepOn(k, p, overHighDelay(p).then(() => r), now || performance.now());
+    }
+    const s = k.scheduler;
+    let due = s.current !== p || p.stopped;
+    if (!due && (now !== 0 || ++p.clockCheck >= CLOCK_CHECK_EVERY)) {
+      p.clockCheck = 0;
+      if (now === 0) now = performance.now();
+      due = now >= s.sliceEndMs;
+    }
+    if (due) return preemptNow(k, p, now || undefined).then(() => r);
     if (p.hasDeliverable) runHandlers(k, p);
     return r;
   };

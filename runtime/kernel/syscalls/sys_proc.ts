@@ -19,6 +19,7 @@ import type { ProcessFs } from "../process_fs.ts";
 import { createProcess, credIn, findGroup } from "../process_spawn.ts";
 import { UserNamespace } from "../user_namespace.ts";
 import { getPriority, setPriority } from "../process_priority.ts";
+import { kernelDelay } from "../timers.ts";
 import {
   AT,
   CLONE,
@@ -248,14 +249,11 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
       if (t.sec < 0 || t.nsec < 0 || t.nsec > 999_999_999) return Errno.EINVAL;
       const ms = t.sec * 1000 + t.nsec / 1e6;
       if (ms <= 0) return k.cgroups.root.runq.size > 0 ? Promise.resolve(0) : 0;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = new Promise<0>((resolve) => {
-        timer = setTimeout(() => resolve(0), ms);
-      });
+      const done = kernelDelay(ms, 0 as const);
       const end = performance.now() + ms;
       // Exit interrupts every sleep, which cancels the timer. An interrupted sleep is
       // never restarted (signal(7)); it reports the time left in `rem`, as Linux.
-      return p.block(done, () => clearTimeout(timer)).then((r) => {
+      return p.block(done.promise, done.cancel).then((r) => {
         if (r === 0) return 0;
         if (rem) {
           const left = Math.max(0, end - performance.now());

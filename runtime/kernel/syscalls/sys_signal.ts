@@ -10,6 +10,7 @@ import type { Process } from "../process.ts";
 import { dispatchPending, killFrom, sendSignal } from "../signal_send.ts";
 import { NSIG, SIG, sigBit, UNBLOCKABLE } from "../signals.ts";
 import type { SignalDisposition, Syscalls } from "./api.ts";
+import { clearKernelTimeout, setKernelTimeout } from "../timers.ts";
 
 /** The signal-family calls of one process, unwrapped. */
 export type SignalCalls = Pick<Syscalls, "kill" | "sigaction" | "sigprocmask" | "pause" | "alarm">;
@@ -61,11 +62,11 @@ export function signalCalls(k: Kernel, p: Process): SignalCalls {
       const left = p.alarmTimer !== undefined
         ? Math.max(1, Math.ceil((p.alarmAtMs - now) / 1000))
         : 0;
-      clearTimeout(p.alarmTimer);
+      clearKernelTimeout(p.alarmTimer);
       p.alarmTimer = undefined;
       if (seconds > 0) {
         p.alarmAtMs = now + seconds * 1000;
-        p.alarmTimer = setTimeout(() => {
+        p.alarmTimer = setKernelTimeout(() => {
           p.alarmTimer = undefined;
           sendSignal(k, p, SIG.ALRM);
         }, seconds * 1000);

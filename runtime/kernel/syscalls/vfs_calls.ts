@@ -64,7 +64,9 @@ const FILE_PROTO: object = (() => {
       configurable: true,
       get(this: Record<symbol, unknown>) {
         const task = this[TASK] as FileTask;
-        const fn = (...args: unknown[]) => impl(task, ...args);
+        // Fixed parameters, no rest array per call (see make_syscalls.ts).
+        const fn = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown) =>
+          impl(task, a, b, c, d, e, f);
         Object.defineProperty(this, name, { value: fn, enumerable: true, writable: true });
         return fn;
       },
