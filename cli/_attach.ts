@@ -16,6 +16,12 @@ export interface SessionOptions {
   stdin: boolean;
   /** Called with the terminal size at start and on SIGWINCH (TTY sessions). */
   resize?: (rows: number, cols: number) => void;
+  /**
+   * Takes the payload of stream-3 frames (Docker's systemerr), which `POST /_berth/run`
+   * ends its stream with (the exit status). Without it such a frame is an error, as in
+   * Docker's client.
+   */
+  status?: (payload: Uint8Array) => void;
 }
 
 /** How a session ended. */
@@ -101,6 +107,11 @@ export async function runSession(res: ApiResponse, opts: SessionOptions): Promis
         continue;
       }
       for (const f of decoder.push(piece)) {
+        if (f.stream === 3) {
+          if (!opts.status) throw new Error(new TextDecoder().decode(f.data));
+          opts.status(f.data);
+          continue;
+        }
         await writeAll(f.stream === 2 ? Deno.stderr : Deno.stdout, f.data);
       }
     }

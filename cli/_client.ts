@@ -30,6 +30,27 @@ export class DaemonError extends Error {
   }
 }
 
+/**
+ * The {@link DaemonError} of a 4xx/5xx answer: Docker's `{"message": …}`, or the body's
+ * text when it is not JSON. Reads the body.
+ *
+ * @param res The answer.
+ * @returns The error, to throw.
+ * @example
+ * ```ts ignore
+ * if (res.status >= 400) throw await daemonError(res);
+ * ```
+ */
+export async function daemonError(res: ApiResponse): Promise<DaemonError> {
+  const text = await res.text();
+  let message = text.trim();
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    if (typeof parsed.message === "string") message = parsed.message;
+  } catch { /* not JSON */ }
+  return new DaemonError(res.status, message || `HTTP ${res.status}`);
+}
+
 /** How the CLI reaches the daemon. */
 export class ApiClient {
   #started = false;
@@ -76,15 +97,7 @@ export class ApiClient {
    */
   async ok(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
     const res = await this.call(method, path, opts);
-    if (res.status >= 400) {
-      const text = await res.text();
-      let message = text.trim();
-      try {
-        const parsed = JSON.parse(text) as { message?: unknown };
-        if (typeof parsed.message === "string") message = parsed.message;
-      } catch { /* not JSON */ }
-      throw new DaemonError(res.status, message || `HTTP ${res.status}`);
-    }
+    if (res.status >= 400) throw await daemonError(res);
     return res;
   }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { flagBool, flagInt, flagList, flagString, type ParsedArgs, UsageError } from "./_args.ts";
-import { DaemonError } from "./_client.ts";
+import { DaemonError, daemonError } from "./_client.ts";
 import type { Context } from "./_context.ts";
 import { ExitError } from "./_errors.ts";
 import { runSession } from "./_attach.ts";
@@ -191,6 +191,18 @@ function startFailure(err: unknown): never {
   throw err;
 }
 
+/** A create failure: a missing image gets Docker's first line and Berth's way out. */
+function createFailure(ctx: Context, err: unknown, image: unknown): never {
+  if (err instanceof DaemonError && err.status === 404 && /No such image/.test(err.message)) {
+    ctx.err(`Unable to find image '${image}' locally`);
+    throw new ExitError(
+      125,
+      `berth: Error response from daemon: ${err.message}\nBerth pulls from no registry yet: build it ("berth build -t ${image} .") or load it ("berth load -i image.tar"); "berth images" lists what is here.`,
+    );
+  }
+  throw err;
+}
+
 async function createContainer(ctx: Context, args: ParsedArgs): Promise<string> {
   const body = await createBody(args);
   let out: { Id: string; Warnings?: string[] };
@@ -200,14 +212,7 @@ async function createContainer(ctx: Context, args: ParsedArgs): Promise<string> 
       json: body,
     });
   } catch (err) {
-    if (err instanceof DaemonError && err.status === 404 && /No such image/.test(err.message)) {
-      ctx.err(`Unable to find image '${body.Image}' locally`);
-      throw new ExitError(
-        125,
-        `berth: Error response from daemon: ${err.message}\nBerth pulls from no registry yet: build it ("berth build -t ${body.Image} .") or load it ("berth load -i image.tar"); "berth images" lists what is here.`,
-      );
-    }
-    throw err;
+    createFailure(ctx, err, body.Image);
   }
   for (const w of out.Warnings ?? []) ctx.err(`WARNING: ${w}`);
   const cidfile = flagString(args, "cidfile");
@@ -221,12 +226,63 @@ export async function create(ctx: Context, args: ParsedArgs): Promise<number> {
   return 0;
 }
 
+/**
+ * `berth run` without a terminal, stdin, `-d` or `--cidfile`, in one request
+ * (`POST /_berth/run`: create, attach, start, wait and `--rm` in the daemon).
+ *
+ * @returns The exit code, or undefined when the daemon does not know the request.
+ */
+async function runInOneRequest(ctx: Context, args: ParsedArgs): Promise<number | undefined> {
+  const body = await createBody(args);
+  const res = await ctx.api.call("POST", "/_berth/run", {
+    query: { name: flagString(args, "name") },
+    json: body,
+  });
+  if (res.status >= 400) {
+    const err = await daemonError(res);
+    // A daemon from before this request: Docker's four requests instead.
+    if (res.status === 404 && err.message === "page not found") return undefined;
+    if (res.header("berth-run-phase") === "start") startFailure(err);
+    createFailure(ctx, err, body.Image);
+  }
+  for (let i = 0;; i++) {
+    const warning = res.header(`berth-warning-${i}`);
+    if (warning === undefined) break;
+    ctx.err(`WARNING: ${warning}`);
+  }
+  const id = res.header("berth-container-id") ?? "";
+  const proxy = id ? signalProxy(ctx, id) : undefined;
+  let status: { StatusCode?: unknown } | undefined;
+  try {
+    await runSession(res, {
+      tty: false,
+      stdin: false,
+      status: (payload) => (status = JSON.parse(new TextDecoder().decode(payload))),
+    });
+  } finally {
+    proxy?.();
+  }
+  if (typeof status?.StatusCode !== "number") {
+    throw new ExitError(
+      125,
+      `berth: the daemon ended the run of ${
+        id.slice(0, 12) || "the container"
+      } without its exit status; see "berth ps -a" and the daemon's log (${ctx.root}/daemon.log)`,
+    );
+  }
+  return status.StatusCode;
+}
+
 /** `berth run`. */
 export async function run(ctx: Context, args: ParsedArgs): Promise<number> {
   const detach = flagBool(args, "detach");
-  const id = await createContainer(ctx, args);
   const tty = flagBool(args, "tty");
   const interactive = flagBool(args, "interactive");
+  if (!detach && !tty && !interactive && flagString(args, "cidfile") === undefined) {
+    const code = await runInOneRequest(ctx, args);
+    if (code !== undefined) return code;
+  }
+  const id = await createContainer(ctx, args);
   if (tty && interactive && !Deno.stdin.isTerminal()) {
     ctx.err("the input device is not a TTY");
     return 1;

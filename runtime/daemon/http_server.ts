@@ -89,8 +89,16 @@ export interface ApiResponder {
     contentType: string,
     headers?: Record<string, string>,
   ): Promise<StreamWriter>;
-  /** Take the connection over (101 if the client asked to upgrade, else 200 and raw bytes). */
-  hijack(contentType: string): Promise<HijackedConn>;
+  /**
+   * Take the connection over (101 if the client asked to upgrade, else 200 and raw bytes
+   * until the connection closes), with extra response headers and first bytes (sent in
+   * the same write as the head) if given.
+   */
+  hijack(
+    contentType: string,
+    headers?: Record<string, string>,
+    first?: Uint8Array,
+  ): Promise<HijackedConn>;
   /** Whether an answer was started. */
   readonly answered: boolean;
 }
@@ -338,17 +346,22 @@ async function handleConn(
           },
         };
       },
-      async hijack(contentType) {
+      async hijack(contentType, extra = {}, first) {
         const upgrade = (headers.get("upgrade") ?? "").toLowerCase();
         hijacked = true;
         if (upgrade) {
           await writeHead(101, {
+            ...extra,
             "Content-Type": contentType,
             "Connection": "Upgrade",
             "Upgrade": upgrade,
-          });
+          }, first);
         } else {
-          await writeHead(200, { "Content-Type": contentType, "Connection": "close" });
+          await writeHead(
+            200,
+            { ...extra, "Content-Type": contentType, "Connection": "close" },
+            first,
+          );
         }
         let alive = true;
         // Writes go out one after another, in call order (callers need not await them).

@@ -128,7 +128,7 @@ export class Router {
         if (err instanceof SyntaxError) {
           return await res.json(400, { message: `invalid JSON: ${err.message}` });
         }
-        const status = statusOf(err);
+        const status = errorStatus(err);
         if (status === 500) onError(err);
         return await res.json(status, { message: (err as Error)?.message ?? String(err) });
       }
@@ -136,8 +136,19 @@ export class Router {
   }
 }
 
-/** Errors from other layers carry their HTTP meaning by name (NotFound, Conflict, …). */
-function statusOf(err: unknown): number {
+/**
+ * The HTTP status of an error from another layer: its `httpStatus` field, else its name
+ * (NotFound 404, Conflict 409, Invalid… 400), else 500.
+ *
+ * @param err The error.
+ * @returns The status.
+ * @example
+ * ```ts
+ * import { errorStatus } from "./router.ts";
+ * console.assert(errorStatus(Object.assign(new Error("x"), { name: "NotFoundError" })) === 404);
+ * ```
+ */
+export function errorStatus(err: unknown): number {
   const name = (err as Error)?.name ?? "";
   const status = (err as { httpStatus?: unknown })?.httpStatus;
   if (typeof status === "number") return status;

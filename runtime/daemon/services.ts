@@ -16,6 +16,7 @@ import type { Daemon, DaemonService, ServiceFactory } from "./daemon.ts";
 import { registerContainerRoutes } from "./api_containers.ts";
 import { registerContainerFsRoutes } from "./api_container_fs.ts";
 import { registerExecRoutes } from "./api_exec.ts";
+import { registerRunRoute } from "./api_run.ts";
 import { registerImageRoutes } from "./api_images.ts";
 import { registerImageIoRoutes } from "./api_image_io.ts";
 import { KernelStepRunner } from "../container/build_step_runner.ts";
@@ -103,6 +104,7 @@ export const containerServiceFactory: ServiceFactory = async (
   return {
     register(router: Router) {
       registerContainerRoutes(router, engine, store);
+      registerRunRoute(router, engine);
       registerContainerFsRoutes(router, daemon, engine, store);
       registerExecRoutes(router, daemon, engine);
       registerImageIoRoutes(router, daemon, store, new KernelStepRunner(kernel, store));

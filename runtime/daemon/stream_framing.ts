@@ -1,19 +1,21 @@
 /**
  * Docker's multiplexed stream framing (`application/vnd.docker.multiplexed-stream`):
  * each frame is an 8-byte header `[stream, 0, 0, 0, size (big-endian u32)]` followed by
- * `size` bytes; stream 0 is stdin, 1 stdout, 2 stderr. Used for attach, logs and exec
- * output when the container has no TTY (with a TTY the stream is raw).
+ * `size` bytes; stream 0 is stdin, 1 stdout, 2 stderr, 3 Docker's "systemerr" (the end of
+ * a stream: Berth's one-request run, `POST /_berth/run`, sends its exit status there). Used
+ * for attach, logs and exec output when the container has no TTY (with a TTY the stream is
+ * raw).
  *
  * @module
  */
 
-/** Stream numbers of the framing. */
-export type StreamId = 0 | 1 | 2;
+/** Stream numbers of the framing (3: Docker's systemerr). */
+export type StreamId = 0 | 1 | 2 | 3;
 
 /**
  * Frame one payload.
  *
- * @param stream 1 stdout, 2 stderr (0 stdin).
+ * @param stream 1 stdout, 2 stderr (0 stdin, 3 systemerr).
  * @param data The payload.
  * @returns Header and payload in one array.
  * @example
@@ -62,7 +64,7 @@ export class FrameDecoder {
     while (buf.length - at >= 8) {
       const size = new DataView(buf.buffer, buf.byteOffset + at + 4, 4).getUint32(0);
       if (buf.length - at - 8 < size) break;
-      const stream = (buf[at]! <= 2 ? buf[at] : 1) as StreamId;
+      const stream = (buf[at]! <= 3 ? buf[at] : 1) as StreamId;
       frames.push({ stream, data: buf.slice(at + 8, at + 8 + size) });
       at += 8 + size;
     }

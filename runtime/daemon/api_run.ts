@@ -1,0 +1,144 @@
+/**
+ * `POST /_berth/run`, a Berth extension of the Engine API: `docker run` without a terminal
+ * or stdin in one request. Docker's client makes four (create, attach, wait, start) and
+ * then waits for the exit on the wait request; each is a connection and a round trip, and
+ * from a CLI process that lives for one command they were half of `berth run`'s time.
+ * Docker clients keep using those endpoints; `berth run` uses this one when it can (no
+ * `-d`, `-i`, `-t` or `--cidfile`) and falls back to them when a daemon does not know it.
+ *
+ * Request: the body and `?name=` of `POST /containers/create`. Errors before the container
+ * runs are Docker's JSON answers with their statuses (404 no such image, 400 bad config,
+ * 409 name in use, and the start's own: "executable file not found" …); a failed start
+ * says so with `Berth-Run-Phase: start`, and an `--rm` container is removed first.
+ *
+ * Answer once it runs: `200` (`101` if the client asked to upgrade) with
+ * `Berth-Container-Id` (for signals), one `Berth-Warning-N` (N = 0, 1, …) per create warning,
+ * and a multiplexed stream (`application/vnd.docker.multiplexed-stream`) of its stdout (1)
+ * and stderr (2) frames as `AttachStdout`/`AttachStderr` ask, ended by one frame on
+ * stream 3 (Docker's "systemerr") holding the wait answer `{"StatusCode":n,"Error":null}`,
+ * sent once the container exited — and, with `AutoRemove`, was removed (Docker's wait
+ * condition "removed") — then the connection closes. A client that goes away leaves the
+ * container running, as with attach.
+ *
+ * @module
+ */
+import type { ContainerEngine } from "../container/container_engine.ts";
+import { parseCreateRequest } from "../container/container_config.ts";
+import type { HijackedConn } from "./http_server.ts";
+import { ApiError, errorStatus, jsonBody, type Router } from "./router.ts";
+import { encodeFrame, type StreamId } from "./stream_framing.ts";
+import { concatBytes } from "./http_wire.ts";
+
+/** The content type of the run stream (Docker's multiplexed stream). */
+export const RUN_STREAM_TYPE = "application/vnd.docker.multiplexed-stream";
+
+/** The stream number of the final status frame (Docker's systemerr). */
+export const RUN_STATUS_STREAM: StreamId = 3;
+
+/**
+ * How long the answer's head waits for the container to exit, so that a short run goes
+ * out in one write. Measured in-process: `true` is removed ~0.3 ms after its start returns,
+ * three host turns later; the head of a longer run is this much later.
+ */
+export const QUICK_EXIT_MS = 1;
+
+/** The final frame: the wait answer on stream 3. */
+function statusFrame(code: number): Uint8Array {
+  const text = JSON.stringify({ StatusCode: code, Error: null });
+  return encodeFrame(RUN_STATUS_STREAM, new TextEncoder().encode(text));
+}
+
+/**
+ * The value of `promise` if it settles within `ms`, else undefined. Waits in host
+ * macrotask turns (a `MessageChannel` message, microseconds each), not a timer (a
+ * `setTimeout(0)` sleeps ~1–2 ms); the turns do not reach the I/O poll, which is why the
+ * wait is bounded this short.
+ */
+async function settledSoon<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let value: { v: T } | undefined;
+  promise.then((v) => (value = { v }), () => {});
+  const channel = new MessageChannel();
+  try {
+    const t0 = performance.now();
+    while (value === undefined && performance.now() - t0 < ms) {
+      await new Promise<void>((resolve) => {
+        channel.port1.onmessage = () => resolve();
+        channel.port2.postMessage(null);
+      });
+    }
+  } finally {
+    channel.port1.close();
+  }
+  return value?.v;
+}
+
+/**
+ * Register `POST /_berth/run`.
+ *
+ * @param router The router.
+ * @param engine The engine.
+ * @example
+ * ```ts ignore
+ * registerRunRoute(router, engine);
+ * ```
+ */
+export function registerRunRoute(router: Router, engine: ContainerEngine): void {
+  router.add("POST", "/_berth/run", async (req, res) => {
+    const parsed = parseCreateRequest(await jsonBody(req));
+    const { config, hostConfig } = parsed;
+    if (config.Tty || config.OpenStdin || config.AttachStdin) {
+      throw new ApiError(
+        400,
+        "/_berth/run runs without a terminal or stdin: use create, attach and start",
+      );
+    }
+    const { Id, Warnings } = await engine.create(parsed, req.query.get("name") ?? "");
+    const c = engine.get(Id);
+    // Output that comes before the answer's head is out waits here, in order.
+    const early: Uint8Array[] = [];
+    const out: { conn?: HijackedConn } = {};
+    const listener = (stream: "stdout" | "stderr", data: Uint8Array) => {
+      if (stream === "stdout" ? !config.AttachStdout : !config.AttachStderr) return;
+      const frame = encodeFrame(stream === "stderr" ? 2 : 1, data);
+      if (out.conn) void out.conn.write(frame);
+      else early.push(frame);
+    };
+    c.listeners.add(listener);
+    // Armed before the start, so an exit during it is not missed (as Docker's client does).
+    const finished = engine.wait(Id, hostConfig.AutoRemove ? "removed" : "next-exit");
+    try {
+      await engine.start(Id);
+    } catch (err) {
+      c.listeners.delete(listener);
+      if (hostConfig.AutoRemove) await engine.remove(Id, { force: true }).catch(() => {});
+      const status = err instanceof ApiError ? err.status : errorStatus(err);
+      await res.json(status, { message: (err as Error)?.message ?? String(err) }, {
+        "Berth-Run-Phase": "start",
+      });
+      return;
+    }
+    const headers: Record<string, string> = { "Berth-Container-Id": Id };
+    // One field per warning: HTTP joins repeated fields with ", ", which a warning may hold.
+    Warnings.forEach((w, i) => (headers[`Berth-Warning-${i}`] = w));
+    const code = await settledSoon(finished, QUICK_EXIT_MS);
+    if (code !== undefined) {
+      // Over already (`true`, `echo`): head, output and status leave in one write, and the
+      // client wakes up once.
+      c.listeners.delete(listener);
+      const conn = await res.hijack(
+        RUN_STREAM_TYPE,
+        headers,
+        concatBytes([...early, statusFrame(code)]),
+      );
+      await conn.close();
+      return;
+    }
+    const conn = await res.hijack(RUN_STREAM_TYPE, headers, concatBytes(early.splice(0)));
+    for (const frame of early.splice(0)) void conn.write(frame); // came during the head's write
+    out.conn = conn;
+    const exitCode = await finished;
+    c.listeners.delete(listener);
+    void conn.write(statusFrame(exitCode));
+    await conn.close();
+  });
+}
