@@ -269,7 +269,7 @@ export class Scheduler {
     g.runq.add(p);
     this.#refreshGroup(g);
     if (this.current) this.#armStallCheck();
-    else this.#schedule();
+    else this.#schedule(true);
   }
 
   #dequeue(p: Schedulable): void {
@@ -292,7 +292,13 @@ export class Scheduler {
     }
   }
 
-  #schedule(): void {
+  /**
+   * Arrange the next dispatch. `wake`: a process just became runnable on an idle CPU, which
+   * it takes at once (as Linux runs a woken task on an idle CPU); after a release the
+   * dispatch waits for the microtasks queued so far, so that the releasing process (which
+   * re-queues right after, when preempted) competes for the pick.
+   */
+  #schedule(wake = false): void {
     if (this.#scheduled || this.current || this.#stopped) return;
     if (this.#root.runq.size === 0) {
       // Still nothing to run once the microtasks queued so far settle (a preempted process
@@ -329,6 +335,8 @@ export class Scheduler {
     } else if (now - this.#lastHostTurnMs >= this.#hostYieldMs) {
       this.#lastNow = 0;
       this.#post(DISPATCH);
+    } else if (wake) {
+      this.#dispatch();
     } else {
       queueMicrotask(this.#dispatchNext);
     }
@@ -393,6 +401,8 @@ export class Scheduler {
     // The tick: sleeps that ended while the CPU was busy wake now (their wake-ups queue
     // microtasks; a timer may also stop or kill a queued process).
     runDueTimers(now);
+    // A timer may have woken a process, whose request dispatched it already.
+    if (this.current || this.#stopped) return;
     const p = this.#pick();
     if (!p) return;
     this.#dequeue(p);
