@@ -8,8 +8,11 @@
  *   most {@link PIPE_BUF} bytes are atomic (never interleaved with another write); larger
  *   writes may be split and sleep until everything is written (`O_NONBLOCK`: partial count
  *   or `EAGAIN`).
- * - Buffered bytes are charged (kind "pipe") to the memory cgroup of the writer; a refused
- *   charge fails the write with `ENOMEM` when nothing was written yet.
+ * - The buffer is charged (kind "pipe") by page to the memory cgroup of the writer whose
+ *   bytes needed the page, and one emptied page stays charged for the next write while the
+ *   pipe is open, as Linux allocates pipe buffers by page and keeps a `tmp_page` (so a
+ *   small-message ping-pong charges nothing after its first write). A refused charge fails
+ *   the write with `ENOMEM` when nothing was written yet.
  * - A sleeping read or write retries inside the `notify()` that wakes it (a {@link Sleeper}),
  *   so the sleeper's `Task.block` settles with the result at once: one promise hop from a
  *   write to the reader running again, not three (a 1-byte ping-pong halves).
@@ -85,11 +88,14 @@ class Sleeper implements PromiseLike<number | Errno> {
   }
 }
 
-/** Bytes of the buffer charged to one writer's cgroup, oldest first. */
+/** Pages of the buffer charged to one writer's cgroup, oldest first. */
 interface Charge {
   memory: MemoryCharger | null;
-  left: number;
+  pages: number;
 }
+
+/** Unit of pipe buffer charges (a page). */
+const PAGE = 4096;
 
 /** A pipe buffer with its reader and writer counts. */
 export class Pipe {
@@ -106,6 +112,8 @@ export class Pipe {
   #head = 0;
   #size = 0;
   #charges: Charge[] = [];
+  /** Pages charged (the sum of `#charges`). */
+  #pages = 0;
   #wait: { promise: Promise<void>; cancel: () => void } | null = null;
   #resolve: (() => void) | null = null;
   #sleepers: Sleeper[] = [];
@@ -184,15 +192,9 @@ export class Pipe {
       this.#head = (this.#head + n) % cap;
     }
     this.#size -= n;
-    let give = n;
-    while (give > 0 && this.#charges.length > 0) {
-      const c = this.#charges[0] as Charge;
-      const k = Math.min(c.left, give);
-      c.memory?.uncharge(k, "pipe");
-      c.left -= k;
-      give -= k;
-      if (c.left === 0) this.#charges.shift();
-    }
+    // Pages emptied are given back, except one kept for the next write.
+    const keep = Math.max(1, Math.ceil(this.#size / PAGE));
+    if (this.#pages > keep) this.#uncharge(this.#pages - keep);
     if (this.#size === 0) this.#head = 0;
     this.notify();
     return n;
@@ -208,7 +210,15 @@ export class Pipe {
   put(data: Uint8Array, memory: MemoryCharger | null): 0 | Errno {
     const n = data.length;
     if (n === 0) return 0;
-    if (memory && !memory.tryCharge(n, "pipe")) return Errno.ENOMEM;
+    const need = Math.ceil((this.#size + n) / PAGE);
+    if (need > this.#pages) {
+      const add = need - this.#pages;
+      if (memory && !memory.tryCharge(add * PAGE, "pipe")) return Errno.ENOMEM;
+      const last = this.#charges[this.#charges.length - 1];
+      if (last && last.memory === memory) last.pages += add;
+      else this.#charges.push({ memory, pages: add });
+      this.#pages = need;
+    }
     const ring = this.#ring ??= new Uint8Array(this.capacity);
     const cap = ring.length;
     const tail = (this.#head + this.#size) % cap;
@@ -224,9 +234,6 @@ export class Pipe {
       if (first < n) ring.set(data.subarray(first), 0);
     }
     this.#size += n;
-    const last = this.#charges[this.#charges.length - 1];
-    if (last && last.memory === memory) last.left += n;
-    else this.#charges.push({ memory, left: n });
     this.notify();
     return 0;
   }
@@ -254,6 +261,19 @@ export class Pipe {
     return Math.max(0, this.capacity - this.#size);
   }
 
+  /** Give back `pages` charged pages, oldest charges first. */
+  #uncharge(pages: number): void {
+    this.#pages -= pages;
+    while (pages > 0 && this.#charges.length > 0) {
+      const c = this.#charges[0] as Charge;
+      const k = Math.min(c.pages, pages);
+      c.memory?.uncharge(k * PAGE, "pipe");
+      c.pages -= k;
+      pages -= k;
+      if (c.pages === 0) this.#charges.shift();
+    }
+  }
+
   /** Readiness for poll, from the point of view of a read or a write end. */
   pollFor(end: "r" | "w"): number {
     if (end === "r") {
@@ -267,8 +287,7 @@ export class Pipe {
 
   /** Drop everything buffered (last end closed). */
   drain(): void {
-    for (const c of this.#charges) c.memory?.uncharge(c.left, "pipe");
-    this.#charges = [];
+    this.#uncharge(this.#pages);
     this.#ring = null;
     this.#head = 0;
     this.#size = 0;
