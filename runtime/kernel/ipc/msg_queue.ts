@@ -49,9 +49,38 @@ interface Receiver {
   maxSize: number;
   noerror: boolean;
   pid: number;
-  /** The message handed over, if any (to put back when the sleep is interrupted). */
-  got: Message | null;
   resolve(r: Received): void;
+}
+
+/**
+ * A sleeping `msgrcv`, given to `Task.block` as its wake-up: a sender hands a message over
+ * by calling `resolve`, which settles the sleep at once (no promise of its own: one hop
+ * less from `msgsnd` to the receiver running, as the pipes' sleepers).
+ */
+class Waiting implements Receiver, PromiseLike<Received> {
+  #onWake: ((r: Received) => unknown) | null = null;
+
+  constructor(
+    readonly msgtyp: number,
+    readonly except: boolean,
+    readonly maxSize: number,
+    readonly noerror: boolean,
+    readonly pid: number,
+  ) {}
+
+  resolve(r: Received): void {
+    const wake = this.#onWake;
+    this.#onWake = null;
+    wake?.(r);
+  }
+
+  then<A = Received, B = never>(
+    onWake?: ((r: Received) => A | PromiseLike<A>) | null,
+  ): PromiseLike<A | B> {
+    // `Task.block` registers its callback here and ignores what `then` returns.
+    this.#onWake = onWake ?? null;
+    return this as unknown as PromiseLike<A | B>;
+  }
 }
 
 function matches(type: number, msgtyp: number, except: boolean): boolean {
@@ -150,7 +179,6 @@ export class MsgQueue {
         r.resolve(Errno.E2BIG);
         continue;
       }
-      r.got = m;
       this.lrpid = r.pid;
       this.rtime = nowSec();
       r.resolve({
@@ -261,30 +289,19 @@ export function msgrcv(
   if (!q.perm.allows(task.cred, 4)) return Errno.EACCES;
   const r = tryReceive(task, q, maxSize, msgtyp, flags);
   if (r !== Errno.ENOMSG || flags & IPC_NOWAIT) return r;
-  let waiter!: Receiver;
-  const wake = new Promise<Received>((resolve) => {
-    waiter = {
-      msgtyp,
-      except: (flags & MSG_EXCEPT) !== 0 && msgtyp > 0,
-      maxSize,
-      noerror: (flags & MSG_NOERROR) !== 0,
-      pid: task.nsPid,
-      got: null,
-      resolve,
-    };
-  });
+  const waiter = new Waiting(
+    msgtyp,
+    (flags & MSG_EXCEPT) !== 0 && msgtyp > 0,
+    maxSize,
+    (flags & MSG_NOERROR) !== 0,
+    task.nsPid,
+  );
   q.receivers.push(waiter);
-  return task.block(wake, () => {
+  // A hand-over settles the sleep at once, so a signal can only interrupt a receiver that
+  // has no message yet (as Linux's pipelined send: a message handed over is received).
+  return task.block(waiter, () => {
     const i = q.receivers.indexOf(waiter);
     if (i >= 0) q.receivers.splice(i, 1);
-    else if (
-      waiter.got && !q.perm.removed &&
-      q.perm.charger.tryCharge(waiter.got.data.length + MSG_OVERHEAD, "ipc")
-    ) {
-      // Interrupted after a sender handed the message over: put it back first in line.
-      q.messages.unshift(waiter.got);
-      q.cbytes += waiter.got.data.length;
-    }
   });
 }
 
