@@ -268,7 +268,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   try {
     for (const stage of order) {
       const label = multiStage ? stage.name ?? `stage-${stage.index}` : undefined;
-      const stepsInStage = 1 + stage.body.filter((i) => LAYER_KINDS.has(i.kind)).length;
+      let stepsInStage = 1 + stage.body.filter((i) => LAYER_KINDS.has(i.kind)).length;
       let indexInStage = 0;
       const fail = (line: number) => (message: string): never => {
         throw new BuildStepError(file, line, message);
@@ -297,6 +297,39 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       stepNo++;
       totalSteps++;
       const fromStep = stepNo;
+      const started = performance.now();
+      // The base and its ONBUILD triggers are resolved before the FROM step is shown, so
+      // that the stage's step total counts the triggers; a failure is thrown after it.
+      const body: Instruction[] = [];
+      let state: StageState | undefined;
+      let fromError: unknown;
+      try {
+        const baseStage = stageRef(fromText, stage.index);
+        state = baseStage
+          ? stateFromStage(finished.get(baseStage.index)!)
+          : fromText.toLowerCase() === "scratch"
+          ? stateFromScratch(stage.from.platform, epoch)
+          : stateFromImage(await findImage(fromText, stage.from.line));
+        const triggers = state.config.config?.OnBuild ?? [];
+        if (state.config.config) delete state.config.config.OnBuild;
+        for (const t of triggers) {
+          try {
+            body.push({
+              ...parseTrigger(t, `ONBUILD trigger of ${fromText}`),
+              line: stage.from.line,
+              endLine: stage.from.line,
+            });
+          } catch (e) {
+            if (e instanceof DockerfileError) {
+              throw new BuildStepError(file, stage.from.line, e.message);
+            }
+            throw e;
+          }
+        }
+        stepsInStage += body.filter((i) => LAYER_KINDS.has(i.kind)).length;
+      } catch (e) {
+        fromError = e;
+      }
       emit({
         type: "step",
         step: fromStep,
@@ -305,13 +338,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         total: stepsInStage,
         text: `FROM ${fromText}`,
       });
-      const started = performance.now();
-      const baseStage = stageRef(fromText, stage.index);
-      const state: StageState = baseStage
-        ? stateFromStage(finished.get(baseStage.index)!)
-        : fromText.toLowerCase() === "scratch"
-        ? stateFromScratch(stage.from.platform, epoch)
-        : stateFromImage(await findImage(fromText, stage.from.line));
+      if (state === undefined) throw fromError;
       // Layers written with SOURCE_DATE_EPOCH differ from those without: keep them apart.
       state.key = chainKey(state.key, `epoch=${epoch ?? "none"}`);
       emit({ type: "done", step: fromStep, seconds: (performance.now() - started) / 1000 });
@@ -324,23 +351,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         consumed,
         onUndefined: undefinedVars,
       };
-      const triggers = state.config.config?.OnBuild ?? [];
-      if (state.config.config) delete state.config.config.OnBuild;
-      const body: Instruction[] = [];
-      for (const t of triggers) {
-        try {
-          body.push({
-            ...parseTrigger(t, `ONBUILD trigger of ${fromText}`),
-            line: stage.from.line,
-            endLine: stage.from.line,
-          });
-        } catch (e) {
-          if (e instanceof DockerfileError) {
-            throw new BuildStepError(file, stage.from.line, e.message);
-          }
-          throw e;
-        }
-      }
       body.push(...stage.body);
 
       for (const ins of body) {

@@ -120,11 +120,19 @@ Deno.test("ONBUILD triggers are recorded, run in the child build, and not inheri
     });
     const onBuild = (base.image.config.config as { OnBuild?: string[] }).OnBuild;
     assert.deepEqual(onBuild, ["COPY app.txt /from-trigger.txt", "ENV TRIGGERED=yes"]);
+    const steps: { index: number; total: number; text: string }[] = [];
     const child = await build({
       store,
       contextDir: dir,
       dockerfileText: "FROM onbuild-base:1\nENV CHILD=1\n",
+      onEvent: (e) => {
+        if (e.type === "step") steps.push({ index: e.index, total: e.total, text: e.text });
+      },
     });
+    assert.deepEqual(steps, [
+      { index: 1, total: 2, text: "FROM onbuild-base:1" },
+      { index: 2, total: 2, text: "COPY app.txt /from-trigger.txt" },
+    ], "the step total counts the triggers that make layers");
     assert.ok(child.image.config.config?.Env?.includes("TRIGGERED=yes"));
     assert.equal((child.image.config.config as { OnBuild?: string[] }).OnBuild, undefined);
     const fs = await imageFiles(store, child.image);
