@@ -71,6 +71,34 @@ Deno.test("changing one copied file rebuilds from that step only; mtimes alone c
   }
 });
 
+Deno.test("build args are cache inputs: a changed ARG value reruns the RUN after it, a proxy arg does not", async () => {
+  const { store, dispose } = await tempStore();
+  const dir = await tempContext({
+    "Dockerfile": "FROM scratch\nCOPY a.txt /a.txt\nARG V\nRUN write /v $V\n",
+    "a.txt": "A",
+  });
+  try {
+    const runner = new ScriptRunner();
+    const v = (value: string, extra: Record<string, string> = {}) =>
+      build({ store, contextDir: dir, runner, buildArgs: { V: value, ...extra } });
+    const first = await v("1");
+    assert.deepEqual(first.steps, { total: 3, cached: 0 });
+    assert.deepEqual((await v("1")).steps, { total: 3, cached: 2 });
+    assert.equal(runner.steps.length, 1);
+    const proxied = await v("1", { HTTP_PROXY: "http://proxy:3128" });
+    assert.deepEqual(proxied.steps, { total: 3, cached: 2 }, "proxy args stay out of the key");
+    assert.equal(proxied.id, first.id);
+    const changed = await v("2");
+    assert.deepEqual(changed.steps, { total: 3, cached: 1 }, "COPY before the ARG stays cached");
+    assert.equal(runner.steps.length, 2, "the RUN ran again with the new value");
+    assert.ok(runner.steps[1]!.env.includes("V=2"), runner.steps[1]!.env.join(" "));
+    assert.notEqual(changed.id, first.id);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await dispose();
+  }
+});
+
 Deno.test("the cache survives a restart (a new store object on the same root)", async () => {
   const { root, store, dispose } = await tempStore();
   const dir = await tempContext({ "Dockerfile": DOCKERFILE, "a.txt": "A", "b.txt": "B" });
