@@ -70,11 +70,15 @@ export interface Benchmark {
  */
 export function summarize(samples: number[]): Stats {
   const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))] ?? NaN;
-  const mid = s.length % 2
-    ? at(0.5)
-    : ((s[s.length / 2 - 1] ?? NaN) + (s[s.length / 2] ?? NaN)) / 2;
-  return { median: mid, p10: at(0.1), p90: at(0.9), samples: s.length };
+  // Linear interpolation between closest ranks (numpy's default), so p10 ≤ median ≤ p90
+  // for any count: rounding the rank down made p90 the minimum of two samples.
+  const at = (q: number) => {
+    const pos = q * (s.length - 1);
+    const lo = s[Math.floor(pos)] ?? NaN;
+    const hi = s[Math.ceil(pos)] ?? NaN;
+    return lo + (hi - lo) * (pos - Math.floor(pos));
+  };
+  return { median: at(0.5), p10: at(0.1), p90: at(0.9), samples: s.length };
 }
 
 /**
