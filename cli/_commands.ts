@@ -54,12 +54,20 @@ export interface CommandDef {
   sub?: CommandDef[];
 }
 
-const c = () => import("./cmd_container.ts");
+/**
+ * Imports a command module given as a parameter, not a literal: Deno loads the module graph
+ * behind every literal `import("…")` at each start (for `berth run` the image code and its
+ * npm packages came with `cmd_image.ts`: ~2 ms of every command). The `typeof import()` casts
+ * keep the modules type-checked from here; `run` stays a literal, its graph is small and it
+ * is the command whose start-up is measured.
+ */
+const lazy = (specifier: string): Promise<unknown> => import(specifier);
+const c = () => lazy("./cmd_container.ts") as Promise<typeof import("./cmd_container.ts")>;
 const r = () => import("./cmd_run.ts");
-const f = () => import("./cmd_container_fs.ts");
-const im = () => import("./cmd_image.ts");
-const sy = () => import("./cmd_system.ts");
-const ck = () => import("./cmd_check.ts");
+const f = () => lazy("./cmd_container_fs.ts") as Promise<typeof import("./cmd_container_fs.ts")>;
+const im = () => lazy("./cmd_image.ts") as Promise<typeof import("./cmd_image.ts")>;
+const sy = () => lazy("./cmd_system.ts") as Promise<typeof import("./cmd_system.ts")>;
+const ck = () => lazy("./cmd_check.ts") as Promise<typeof import("./cmd_check.ts")>;
 
 const containerCommands: CommandDef[] = [
   {
@@ -563,7 +571,9 @@ export const TOP_LEVEL: { common: CommandDef[]; management: CommandDef[]; other:
       flags: [],
       minArgs: 1,
       maxArgs: 1,
-      load: async () => (await import("./cmd_completion.ts")).completion,
+      load: async () =>
+        (await (lazy("./cmd_completion.ts") as Promise<typeof import("./cmd_completion.ts")>))
+          .completion,
     },
   ],
 };

@@ -234,24 +234,43 @@ export async function create(ctx: Context, args: ParsedArgs): Promise<number> {
  */
 async function runInOneRequest(ctx: Context, args: ParsedArgs): Promise<number | undefined> {
   const body = await createBody(args);
-  const res = await ctx.api.call("POST", "/_berth/run", {
-    query: { name: flagString(args, "name") },
-    json: body,
-  });
-  if (res.status >= 400) {
-    const err = await daemonError(res);
-    // A daemon from before this request: Docker's four requests instead.
-    if (res.status === 404 && err.message === "page not found") return undefined;
-    if (res.header("berth-run-phase") === "start") startFailure(err);
-    createFailure(ctx, err, body.Image);
+  // The signal proxy is set up while the daemon works (after the request is out); a signal
+  // that comes before the container's id is forwarded once the answer names it.
+  const named: { id?: string } = {};
+  const early: Deno.Signal[] = [];
+  let unproxy: (() => void) | undefined;
+  let res;
+  try {
+    res = await ctx.api.call("POST", "/_berth/run", {
+      query: { name: flagString(args, "name") },
+      json: body,
+      onSent: () => {
+        unproxy ??= onSignals((sig) =>
+          named.id ? killContainer(ctx, named.id, sig) : early.push(sig)
+        );
+      },
+    });
+    if (res.status >= 400) {
+      const err = await daemonError(res);
+      // A daemon from before this request: Docker's four requests instead.
+      if (res.status === 404 && err.message === "page not found") {
+        unproxy?.();
+        return undefined;
+      }
+      if (res.header("berth-run-phase") === "start") startFailure(err);
+      createFailure(ctx, err, body.Image);
+    }
+  } catch (err) {
+    unproxy?.();
+    throw err;
   }
   for (let i = 0;; i++) {
     const warning = res.header(`berth-warning-${i}`);
     if (warning === undefined) break;
     ctx.err(`WARNING: ${warning}`);
   }
-  const id = res.header("berth-container-id") ?? "";
-  const proxy = id ? signalProxy(ctx, id) : undefined;
+  const id = named.id = res.header("berth-container-id");
+  for (const sig of early.splice(0)) if (id) killContainer(ctx, id, sig);
   let status: { StatusCode?: unknown } | undefined;
   try {
     await runSession(res, {
@@ -260,13 +279,13 @@ async function runInOneRequest(ctx: Context, args: ParsedArgs): Promise<number |
       status: (payload) => (status = JSON.parse(new TextDecoder().decode(payload))),
     });
   } finally {
-    proxy?.();
+    unproxy?.();
   }
   if (typeof status?.StatusCode !== "number") {
     throw new ExitError(
       125,
       `berth: the daemon ended the run of ${
-        id.slice(0, 12) || "the container"
+        id?.slice(0, 12) ?? "the container"
       } without its exit status; see "berth ps -a" and the daemon's log (${ctx.root}/daemon.log)`,
     );
   }
@@ -340,16 +359,19 @@ export async function run(ctx: Context, args: ParsedArgs): Promise<number> {
 
 /** Forward SIGINT/SIGTERM to the container (`--sig-proxy`, on by default without a TTY). */
 function signalProxy(ctx: Context, id: string): () => void {
+  return onSignals((sig) => killContainer(ctx, id, sig));
+}
+
+function killContainer(ctx: Context, id: string, sig: Deno.Signal): void {
+  ctx.api.call("POST", `/containers/${id}/kill`, { query: { signal: sig } }).then((r) => r.bytes())
+    .catch(() => {});
+}
+
+/** Call `handler` on SIGINT and SIGTERM until the returned function is called. */
+function onSignals(handler: (sig: Deno.Signal) => void): () => void {
   const handlers: [Deno.Signal, () => void][] = (["SIGINT", "SIGTERM"] as Deno.Signal[]).map((
     sig,
-  ) => [
-    sig,
-    () => {
-      ctx.api.call("POST", `/containers/${id}/kill`, { query: { signal: sig } }).then((r) =>
-        r.bytes()
-      ).catch(() => {});
-    },
-  ]);
+  ) => [sig, () => handler(sig)]);
   for (const [sig, h] of handlers) {
     try {
       Deno.addSignalListener(sig, h);

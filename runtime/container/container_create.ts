@@ -59,7 +59,7 @@ export class NoSuchContainerError extends Error {
  * ```
  */
 export async function readImageFile(
-  store: Store,
+  store: Pick<Store, "layerFiles">,
   image: StoredImage,
   path: string,
 ): Promise<string | undefined> {
@@ -126,11 +126,15 @@ export function resolveUser(spec: string, passwd = "", group = ""): { uid: numbe
   return { uid, gid };
 }
 
+function copy(list: readonly string[] | undefined | null): string[] | null {
+  return list ? [...list] : null;
+}
+
 /**
  * Build a new container record (not yet persisted).
  *
  * @param root The state root.
- * @param store The image store.
+ * @param store The image store (or a lookup that remembers resolutions, and its layers).
  * @param req The create request.
  * @param name The requested name ("" for a random one, chosen by the caller).
  * @returns The record and the image.
@@ -141,7 +145,7 @@ export function resolveUser(spec: string, passwd = "", group = ""): { uid: numbe
  */
 export async function buildRecord(
   root: string,
-  store: Store,
+  store: Pick<Store, "resolve" | "layerFiles">,
   req: CreateRequest,
   name: string,
 ): Promise<{ record: ContainerRecord; image: StoredImage }> {
@@ -172,8 +176,9 @@ export async function buildRecord(
   const config = { ...req.config };
   config.Env = spec.process.env;
   config.Labels = { ...(ic.Labels ?? {}), ...req.config.Labels };
-  if (config.Cmd === null && req.config.Entrypoint === null) config.Cmd = ic.Cmd ?? null;
-  if (config.Entrypoint === null) config.Entrypoint = ic.Entrypoint ?? null;
+  // Copies: the image may be shared by other creates (image_lookup.ts).
+  if (config.Cmd === null && req.config.Entrypoint === null) config.Cmd = copy(ic.Cmd);
+  if (config.Entrypoint === null) config.Entrypoint = copy(ic.Entrypoint);
   if (!config.WorkingDir) config.WorkingDir = ic.WorkingDir ?? "";
   if (!config.StopSignal && ic.StopSignal) config.StopSignal = ic.StopSignal;
   if (!config.Hostname) config.Hostname = spec.hostname;

@@ -13,6 +13,7 @@ import { buildRecord, ContainerConflictError, NoSuchContainerError } from "./con
 import { LogWriter, parseLogOptions } from "./container_logs.ts";
 import type { ContainerRuntime, RunningContainer } from "./container_runtime.ts";
 import { applyUpdate } from "./container_update.ts";
+import { ImageLookup } from "./image_lookup.ts";
 import {
   checkJoinTargets,
   type JoinCandidate,
@@ -88,6 +89,8 @@ export class ContainerEngine {
   readonly #byId = new Map<string, Container>();
   readonly #byName = new Map<string, Container>();
   readonly #opts: EngineOptions;
+  /** Image resolutions for create and the layer files they name. */
+  readonly #images: Pick<Store, "resolve" | "layerFiles">;
   #shuttingDown = false;
 
   /**
@@ -97,6 +100,11 @@ export class ContainerEngine {
    */
   constructor(opts: EngineOptions) {
     this.#opts = opts;
+    const lookup = new ImageLookup(opts.store);
+    this.#images = {
+      resolve: (text) => lookup.resolve(text),
+      layerFiles: (diffId) => opts.store.layerFiles(diffId),
+    };
   }
 
   /** The runtime. */
@@ -204,14 +212,15 @@ export class ContainerEngine {
     }
     checkJoinTargets(req.hostConfig, (ref) => this.#joinCandidate(ref));
     const finalName = wanted || randomName(new Set(this.#byName.keys()));
-    const { record } = await buildRecord(this.#opts.root, this.#opts.store, req, finalName);
+    const { record } = await buildRecord(this.#opts.root, this.#images, req, finalName);
     if (this.#byName.has(finalName)) {
       throw new ContainerConflictError(
         `Conflict. The container name "/${finalName}" is already in use.`,
       );
     }
     const c = this.#add(record);
-    await Deno.mkdir(c.dir, { recursive: true, mode: 0o700 });
+    // Synchronous: a few µs, where an asynchronous call waits for an event-loop turn.
+    Deno.mkdirSync(c.dir, { recursive: true, mode: 0o700 });
     saveSpec(c.dir, record.Spec);
     // An --rm container does not outlive a daemon crash (load() removes it): no fsync, and
     // the in-use check of rmi (not a GC pin) protects its image while it runs.

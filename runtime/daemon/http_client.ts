@@ -30,6 +30,11 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Ask to upgrade the connection (attach/exec): `Upgrade: tcp`. */
   upgrade?: boolean;
+  /**
+   * Called once the request head (and a body of at most 64 KiB) is written, before the
+   * answer is awaited: for work that can overlap the daemon's.
+   */
+  onSent?: () => void;
 }
 
 /** A response whose body has not been read yet. */
@@ -171,6 +176,7 @@ async function exchange(
     // The daemon may answer (413) and close before reading it all: read the answer anyway.
     await writeAll(conn, fixedBody).catch((err) => (uploadError = err));
   }
+  opts.onSent?.();
   const reader = new BufferedReader(conn);
   const upload = streamBody
     ? (async () => {
