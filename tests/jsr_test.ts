@@ -20,10 +20,45 @@ Deno.test("deno.json names the package and a version", () => {
 
 Deno.test("every export in deno.json resolves and loads", async () => {
   for (const [name, path] of Object.entries(config.exports)) {
-    if (name === "./cli") continue; // the CLI entry runs main on import; checked by deno check
     const mod = await import(`${repoRoot}/${path.replace(/^\.\//, "")}`);
     assert.ok(Object.keys(mod).length > 0, `${name} exports nothing`);
   }
+});
+
+Deno.test("the CLI export runs nothing on import and exports its main()", async () => {
+  const cli = await import(`${repoRoot}/${config.exports["./cli"]!.replace(/^\.\//, "")}`);
+  assert.equal(typeof cli.main, "function");
+});
+
+Deno.test("the repository's top level is exactly the package layout, with no npm files", async () => {
+  const out = await new Deno.Command("git", {
+    args: ["ls-files", "-z"],
+    cwd: repoRoot,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const tracked = new TextDecoder().decode(out.stdout).split("\0").filter(Boolean);
+  const top = [...new Set(tracked.map((p) => p.split("/")[0]!))].sort();
+  assert.deepEqual(top, [
+    ".ci",
+    ".gitignore",
+    "LICENSE",
+    "README.md",
+    "cli",
+    "deno.json",
+    "deno.lock",
+    "image",
+    "mod.ts",
+    "runtime",
+    "tests",
+  ]);
+  assert.ok(tracked.includes(".ci/run"), ".ci/run is tracked");
+  assert.ok(
+    !tracked.some((p) => /(^|\/)(package\.json|node_modules)(\/|$)/.test(p)),
+    "no package.json or node_modules committed",
+  );
+  assert.match(Deno.readTextFileSync(`${repoRoot}/LICENSE`), /MIT License|Apache License/);
 });
 
 Deno.test("publish dry run: no slow types, no tests, no fixtures, no file over 1 MB", async () => {
