@@ -11,6 +11,7 @@ import type { Cgroup } from "./cgroup.ts";
 import { Errno } from "./errno.ts";
 import type { Kernel } from "./kernel.ts";
 import { writeIdMap } from "./user_namespace.ts";
+import { sigBit } from "./signals.ts";
 import type { Process } from "./process.ts";
 import { cgroupPathFrom, lookupPid, stateOf, terminalOf, visiblePids } from "./proc_info.ts";
 import { KERNEL_RELEASE } from "./syscalls/sys_proc.ts";
@@ -74,6 +75,27 @@ function viewCgroup(k: Kernel, p: Process | undefined): Cgroup {
   return p.cgroupNsRoot !== k.cgroups.root ? p.cgroupNsRoot : p.cgroup;
 }
 
+/** Every capability of Linux 6.1 (CAP_LAST_CAP = 40): what root's `CapEff` shows. */
+const ALL_CAPS = (1n << 41n) - 1n;
+
+/** The numbers of a pid (or group, session) from namespace `from` down to its own. */
+function nsNumbers(from: Process["pidNs"], ref: Process["pid"]): number[] {
+  const out: number[] = [];
+  for (let i = from.level; i < ref.numbers.length; i++) out.push(ref.numbers[i] ?? 0);
+  return out;
+}
+
+/** Pending, blocked, ignored and caught signals of `p` as `/proc/PID/status` masks. */
+function signalMasks(p: Process): NonNullable<ProcInfo["signals"]> {
+  let ignored = 0n;
+  let caught = 0n;
+  for (const [sig, d] of p.handlers) {
+    if (d === "ignore") ignored |= sigBit(sig);
+    else if (typeof d === "function") caught |= sigBit(sig);
+  }
+  return { pending: p.pending, blocked: p.blocked, ignored, caught };
+}
+
 /**
  * The kernel's `ProcSource` for procfs.
  *
@@ -107,8 +129,17 @@ export function kernelProcSource(k: Kernel): ProcSource {
         startMs: p.startMs - k.bootMs,
         utimeUs: p.utimeUs,
         stimeUs: p.stimeUs,
+        cutimeUs: p.cutimeUs,
+        cstimeUs: p.cstimeUs,
         nice: p.nice,
         rssBytes: p.dead ? 0 : p.rssBytes,
+        peakRssBytes: p.peakRss,
+        anonBytes: p.charged.anon,
+        nsPids: nsNumbers(ns, p.pid),
+        nsPgids: nsNumbers(ns, p.pgrp),
+        nsSids: nsNumbers(ns, p.session),
+        signals: signalMasks(p),
+        caps: p.cred.euid === 0 ? ALL_CAPS : 0n,
         exe: p.exePath,
         cgroup: cgroupPathFrom(p, v ? v.cgroupNsRoot : k.cgroups.root),
         fs: p.dead ? null : (p.fs as FsState),

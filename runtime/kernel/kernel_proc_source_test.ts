@@ -136,3 +136,35 @@ Deno.test("spawn({ mounts }) mounts proc and cgroup2 inside the new namespaces b
     await k.shutdown();
   }
 });
+
+Deno.test("/proc/self/status shows signal masks, capabilities, NSpid chains and memory; stat its start time", async () => {
+  const probe: BuiltinMain = async (sys) => {
+    sys.mount("proc", "/proc", "proc", 0, "");
+    sys.sigaction(10, () => {}); // SIGUSR1 caught
+    sys.sigaction(13, "ignore"); // SIGPIPE ignored
+    sys.sigprocmask(0, 1n << 1n); // SIGINT blocked (SIG_BLOCK)
+    await sys.nanosleep({ sec: 0, nsec: 30_000_000 });
+    const status = await cat(sys, "/proc/self/status");
+    const stat = (await cat(sys, "/proc/self/stat")).split(" ");
+    const uptime = Number((await cat(sys, "/proc/uptime")).split(" ")[0]);
+    await sys.write(1, enc.encode(JSON.stringify({ status, start: Number(stat[21]), uptime })));
+    return 0;
+  };
+  const k = new Kernel({ builtins: { probe } });
+  try {
+    await new Promise((r) => setTimeout(r, 300)); // the process starts well after boot
+    const h = await k.spawn({ argv: ["probe"], fs: minimalRoot(k), cloneFlags: CLONE.NEWPID });
+    const out = JSON.parse(await new Response(h.stdout).text());
+    const line = (name: string) => new RegExp(`\\n${name}:\\t([^\\n]*)\\n`).exec(out.status)?.[1];
+    assertEquals(line("SigCgt"), (1n << 9n).toString(16).padStart(16, "0"));
+    assertEquals(line("SigIgn"), (1n << 12n).toString(16).padStart(16, "0"));
+    assertEquals(line("SigBlk"), (1n << 1n).toString(16).padStart(16, "0"));
+    assertEquals(line("CapEff"), "000001ffffffffff", "root has every capability");
+    assertEquals(line("NSpid"), "1", "its own PID namespace only");
+    match(line("VmHWM") ?? "", /^ +\d+ kB$/);
+    // Ticks since boot: at least the 300 ms waited, at most the uptime it read.
+    ok(out.start >= 30 && out.start <= Math.ceil(out.uptime * 100), JSON.stringify(out.start));
+  } finally {
+    await k.shutdown();
+  }
+});

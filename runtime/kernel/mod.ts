@@ -67,19 +67,9 @@ export type { DefaultAction } from "./signals.ts";
 export { minimalRoot, type MinimalRootOptions } from "./minimal_root.ts";
 export {
   cgroupPathFrom,
-  cgroupText,
-  cmdlineBytes,
-  cpuStatLine,
-  environBytes,
-  loadavgText,
   lookupPid,
-  type NsLinks,
-  nsLinks,
   pidAsSeenBy,
   stateOf,
-  statText,
-  statusText,
-  uptimeText,
   USER_HZ,
   visiblePids,
 } from "./proc_info.ts";

@@ -1,15 +1,8 @@
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
 import type { BuiltinMain } from "./executor.ts";
 import { Kernel } from "./kernel.ts";
-import {
-  cgroupText,
-  cmdlineBytes,
-  lookupPid,
-  nsLinks,
-  statText,
-  statusText,
-  visiblePids,
-} from "./proc_info.ts";
+import { kernelProcSource } from "./kernel_proc_source.ts";
+import { lookupPid, visiblePids } from "./proc_info.ts";
 import { CLONE } from "./syscalls/api.ts";
 
 const sleeper: BuiltinMain = async (sys) => {
@@ -41,17 +34,17 @@ Deno.test("proc views translate pids per viewer namespace and show NSpid, state,
     ok(visiblePids(k, outside.process).length >= 3);
     const child = lookupPid(k, inner, 2)!;
     assertEquals(child.argv, ["sleeper", "-x"]);
-    match(statusText(k, child, inner), /\nPid:\t2\nPPid:\t1\n/);
-    match(statusText(k, child, inner), /\nNSpid:\t2\n/);
-    match(statusText(k, child, outside.process), new RegExp(`\nNSpid:\t${child.id}\t2\n`));
-    match(statusText(k, child, inner), /\nState:\tS \(sleeping\)\n/);
-    match(statText(k, child, inner), /^2 \(sleeper\) S 1 /);
-    assertEquals(new TextDecoder().decode(cmdlineBytes(child)), "sleeper\0-x\0");
-    assertEquals(cgroupText(k, child, inner), "0::/\n");
-    assertEquals(cgroupText(k, child, outside.process), "0::/c1\n");
-    match(nsLinks(child).pid, /^pid:\[\d+\]$/);
-    ok(nsLinks(child).pid !== nsLinks(outside.process).pid);
-    assertEquals(nsLinks(child).pid, nsLinks(inner).pid);
+    const src = kernelProcSource(k);
+    const seen = src.info(inner, 2)!;
+    assertEquals([seen.pid, seen.ppid, seen.state, seen.comm], [2, 1, "S", "sleeper"]);
+    assertEquals(seen.argv, ["sleeper", "-x"]);
+    assertEquals(seen.nsPids, [2], "NSpid from inside: its own namespace only");
+    assertEquals(src.info(outside.process, child.id)!.nsPids, [child.id, 2], "from outside");
+    assertEquals(seen.cgroup, "/", "the cgroup namespace root");
+    assertEquals(src.info(outside.process, child.id)!.cgroup, "/c1");
+    assertEquals(src.info(inner, child.id + 1000), undefined, "invisible outside its namespace");
+    const own = src.info(outside.process, outside.process.id)!;
+    ok(seen.ns.pid!.id !== own.ns.pid!.id, "different PID namespaces, different ns inodes");
   } finally {
     await k.shutdown();
   }

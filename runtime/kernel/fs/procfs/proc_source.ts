@@ -62,6 +62,24 @@ export interface ProcInfo {
   ttyNr?: number;
   /** Foreground process group of that terminal (viewer's namespace), -1 for none. */
   tpgid?: number;
+  /** Pid in each PID namespace from the viewer's down to the process's own (`NSpid`). */
+  nsPids?: number[];
+  /** Process group id in the same namespaces (`NSpgid`). */
+  nsPgids?: number[];
+  /** Session id in the same namespaces (`NSsid`). */
+  nsSids?: number[];
+  /** CPU time of reaped children, microseconds (`stat` field 16). */
+  cutimeUs?: number;
+  /** System CPU time of reaped children, microseconds (`stat` field 17). */
+  cstimeUs?: number;
+  /** Peak resident memory, bytes (`VmHWM`). */
+  peakRssBytes?: number;
+  /** Anonymous memory, bytes (`RssAnon`). */
+  anonBytes?: number;
+  /** Signal masks (`SigPnd`/`ShdPnd`, `SigBlk`, `SigIgn`, `SigCgt`), bit N-1 for signal N. */
+  signals?: { pending: bigint; blocked: bigint; ignored: bigint; caught: bigint };
+  /** Effective capabilities (`CapPrm`/`CapEff`). */
+  caps?: bigint;
 }
 
 /** Processes, limits and machine figures for procfs. */

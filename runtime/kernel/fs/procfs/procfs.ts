@@ -108,9 +108,8 @@ function pathInFs(dir: Inode): string {
   return "/" + names.reverse().join("/");
 }
 
-function statLine(p: ProcInfo, bootMs: number): string {
+function statLine(p: ProcInfo): string {
   const ticks = (us: number) => Math.floor((us / 1e6) * HZ);
-  const start = Math.floor(((p.startMs - bootMs) / 1000) * HZ);
   const f = [
     p.pid,
     `(${p.comm})`,
@@ -120,35 +119,46 @@ function statLine(p: ProcInfo, bootMs: number): string {
     p.sid,
     p.ttyNr ?? 0,
     p.tpgid ?? -1,
-    4194560,
+    0x400000, // flags
     0,
     0,
     0,
     0,
     ticks(p.utimeUs),
     ticks(p.stimeUs),
-    0,
-    0,
+    ticks(p.cutimeUs ?? 0),
+    ticks(p.cstimeUs ?? 0),
     20 + (p.nice ?? 0),
     p.nice ?? 0,
-    1,
+    1, // threads
     0,
-    Math.max(0, start),
-    p.rssBytes,
-    Math.ceil(p.rssBytes / 4096),
+    Math.max(0, Math.floor((p.startMs / 1000) * HZ)), // starttime: ticks since boot
+    p.rssBytes, // vsize
+    Math.ceil(p.rssBytes / 4096), // rss pages
   ];
   while (f.length < 52) f.push(0);
   return f.join(" ") + "\n";
 }
 
+const STATE_WORDS: Record<string, string> = {
+  R: "running",
+  S: "sleeping",
+  T: "stopped",
+  Z: "zombie",
+};
+
+function hex(mask: bigint): string {
+  return mask.toString(16).padStart(16, "0");
+}
+
 function statusText(p: ProcInfo, fs: FsState | null, c: Credentials = p.cred): string {
   const groups = c.groups.join(" ");
-  return [
+  const fds = fs?.fds.fds().length ?? 0;
+  const ns = (list: number[] | undefined) => (list ?? [p.pid]).join("\t");
+  const lines = [
     `Name:\t${p.comm}`,
     `Umask:\t${(fs?.umask ?? 0o22).toString(8).padStart(4, "0")}`,
-    `State:\t${p.state} (${
-      { R: "running", S: "sleeping", T: "stopped", Z: "zombie" }[p.state] ?? "sleeping"
-    })`,
+    `State:\t${p.state} (${STATE_WORDS[p.state] ?? "sleeping"})`,
     `Tgid:\t${p.pid}`,
     `Ngid:\t0`,
     `Pid:\t${p.pid}`,
@@ -156,14 +166,44 @@ function statusText(p: ProcInfo, fs: FsState | null, c: Credentials = p.cred): s
     `TracerPid:\t0`,
     `Uid:\t${c.uid}\t${c.euid}\t${c.euid}\t${c.euid}`,
     `Gid:\t${c.gid}\t${c.egid}\t${c.egid}\t${c.egid}`,
-    `FDSize:\t${Math.max(64, fs?.fds.fds().length ?? 0)}`,
+    `FDSize:\t${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, fds))))}`,
     `Groups:\t${groups}${groups ? " " : ""}`,
-    `NStgid:\t${p.pid}`,
-    `NSpid:\t${p.pid}`,
-    `VmRSS:\t${kb(p.rssBytes)}`,
+    `NStgid:\t${ns(p.nsPids)}`,
+    `NSpid:\t${ns(p.nsPids)}`,
+    `NSpgid:\t${(p.nsPgids ?? [p.pgid]).join("\t")}`,
+    `NSsid:\t${(p.nsSids ?? [p.sid]).join("\t")}`,
+  ];
+  if (p.state !== "Z") {
+    lines.push(
+      `VmPeak:\t${kb(p.peakRssBytes ?? p.rssBytes)}`,
+      `VmSize:\t${kb(p.rssBytes)}`,
+      `VmHWM:\t${kb(p.peakRssBytes ?? p.rssBytes)}`,
+      `VmRSS:\t${kb(p.rssBytes)}`,
+      `RssAnon:\t${kb(p.anonBytes ?? p.rssBytes)}`,
+      `RssFile:\t${kb(0)}`,
+      `RssShmem:\t${kb(0)}`,
+    );
+  }
+  const sig = p.signals ?? { pending: 0n, blocked: 0n, ignored: 0n, caught: 0n };
+  const caps = hex(p.caps ?? 0n);
+  lines.push(
     `Threads:\t1`,
+    `SigQ:\t0/63448`,
+    `SigPnd:\t${hex(0n)}`,
+    `ShdPnd:\t${hex(sig.pending)}`,
+    `SigBlk:\t${hex(sig.blocked)}`,
+    `SigIgn:\t${hex(sig.ignored)}`,
+    `SigCgt:\t${hex(sig.caught)}`,
+    `CapInh:\t${hex(0n)}`,
+    `CapPrm:\t${caps}`,
+    `CapEff:\t${caps}`,
+    `CapBnd:\t${caps}`,
+    `Seccomp:\t0`,
+    `voluntary_ctxt_switches:\t0`,
+    `nonvoluntary_ctxt_switches:\t0`,
     "",
-  ].join("\n");
+  );
+  return lines.join("\n");
 }
 
 /** A node that re-opens an open file without a place (pipe, host stream) by reference. */
@@ -363,7 +403,7 @@ export function createProcFs(source: ProcSource, viewer: Task): SynthFs {
     });
     const uid = info()?.cred.uid ?? 0;
     return fixedDir({
-      stat: file(() => need((p) => statLine(p, bootMs))),
+      stat: file(() => need((p) => statLine(p))),
       status: file((ctx) =>
         need((p) => statusText(p, p.fs, source.credAs?.(ctx.task ?? viewer, p.cred) ?? p.cred))
       ),

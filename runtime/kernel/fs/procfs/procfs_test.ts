@@ -32,7 +32,7 @@ function source(tasks: TestTask[], limits = { memTotal: 256 << 20, memUsed: 16 <
         argv: ["/bin/sh", "-c", "x"],
         env: ["PATH=/bin"],
         cred: t.cred,
-        startMs: Date.now(),
+        startMs: 2500, // ms after boot
         utimeUs: 20000,
         stimeUs: 0,
         rssBytes: 1 << 20,
@@ -86,6 +86,7 @@ Deno.test("procfs: self, PID dirs, cmdline, status, stat", () => {
   assert.equal(stat[0], "1");
   assert.equal(stat[1], "(init)");
   assert.equal(stat.length, 52);
+  assert.equal(stat[21], "250", "starttime: clock ticks after boot (2.5 s at 100 Hz)");
   const fd = openat(task, AT.FDCWD, "/proc", O.RDONLY | O.DIRECTORY, 0) as number;
   const names = (getdents64(task, fd) as { name: string }[]).map((e) => e.name);
   assert.ok(names.includes("1") && names.includes("2") && names.includes("meminfo"));
