@@ -211,7 +211,10 @@ export function enosysCalls<N extends keyof Syscalls>(names: readonly N[]): Pick
 export function minimalFileCalls(p: Process): FileCalls {
   const fs = () => p.fs as MinimalFs;
   const slot = (fd: number) => fs().fds.slots.get(fd);
-  const io = { task: p, nonblock: false };
+  // The two I/O contexts a call can need (no object per read or write).
+  const ioBlocking = { task: p, nonblock: false };
+  const ioNonblocking = { task: p, nonblock: true };
+  const io = (flags: number) => (flags & O.NONBLOCK ? ioNonblocking : ioBlocking);
   const calls: FileCalls = {
     ...enosysCalls(FILE_CALLS),
     openat: () => Errno.ENOENT,
@@ -223,12 +226,12 @@ export function minimalFileCalls(p: Process): FileCalls {
     read(fd, buf) {
       const s = slot(fd);
       if (!s || (s.file.flags & O.ACCMODE) === O.WRONLY) return Errno.EBADF;
-      return s.file.handle.read(buf, 0, { ...io, nonblock: (s.file.flags & O.NONBLOCK) !== 0 });
+      return s.file.handle.read(buf, 0, io(s.file.flags));
     },
     write(fd, buf) {
       const s = slot(fd);
       if (!s || (s.file.flags & O.ACCMODE) === O.RDONLY) return Errno.EBADF;
-      return s.file.handle.write(buf, 0, { ...io, nonblock: (s.file.flags & O.NONBLOCK) !== 0 });
+      return s.file.handle.write(buf, 0, io(s.file.flags));
     },
     async readv(fd, bufs) {
       let n = 0;

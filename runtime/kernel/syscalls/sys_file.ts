@@ -48,7 +48,7 @@ export const F = {
 /** `FD_CLOEXEC`. */
 export const FD_CLOEXEC = 1;
 
-const io = (task: FileTask, f: OpenFile): IoContext => ({ task, nonblock: f.nonblock });
+const io = (task: FileTask, f: OpenFile): IoContext => f.ioFor(task);
 
 /**
  * Open the handle for a resolved place as `openat` does after the walk (also used by

@@ -11,7 +11,7 @@
 import { Errno } from "../errno.ts";
 import { type Dirent, O } from "../syscalls/api.ts";
 import type { Loc } from "./mount.ts";
-import type { FileHandle } from "./types.ts";
+import type { FileHandle, IoContext } from "./types.ts";
 import {
   anyLocks,
   hasLocks,
@@ -43,6 +43,7 @@ export class OpenFile {
   /** The file this description holds a `flock(2)` lock on (released at the last close). */
   flockKey: LockKey | null = null;
   #refs = 1;
+  #io: IoContext | null = null;
 
   /**
    * A description with one reference.
@@ -75,6 +76,24 @@ export class OpenFile {
   /** Whether `O_NONBLOCK` is set. */
   get nonblock(): boolean {
     return (this.flags & O.NONBLOCK) !== 0;
+  }
+
+  /**
+   * The I/O context of a call on this file by `task`: one object per file and caller, reused
+   * while the same task calls (no allocation per read or write); `nonblock` is refreshed
+   * from the flags at each call, as Linux reads `f_flags` at each.
+   *
+   * @param task The caller.
+   * @returns The context.
+   */
+  ioFor(task: IoContext["task"]): IoContext {
+    const nonblock = (this.flags & O.NONBLOCK) !== 0;
+    const c = this.#io;
+    if (c && c.task === task) {
+      c.nonblock = nonblock;
+      return c;
+    }
+    return (this.#io = { task, nonblock });
   }
 
   /** Take a reference (dup, inheritance). */
