@@ -99,6 +99,9 @@ export async function extractContextTar(
   let count = 0;
   let total = 0;
   const dirs: [string, number][] = [];
+  // A context sent without a root entry is a directory as `docker build` sees one (0755),
+  // not the daemon's private temp directory (0700), which `COPY . /dest/` would copy.
+  let rootMode = 0o755;
   for await (const entry of stream.pipeThrough(createTarDecoder())) {
     const h = entry.header;
     const rel = cleanInRoot(h.name);
@@ -107,6 +110,8 @@ export async function extractContextTar(
       throw new ContextTarError(`Context tar entry "${h.name}" points outside the context`);
     }
     if (rel === "/") {
+      // The context root's own entry ("./"): its mode is what `COPY . /dest/` gives dest.
+      if (h.type === "directory") rootMode = (h.mode ?? 0o755) & 0o7777;
       await entry.body.cancel();
       continue;
     }
@@ -159,5 +164,6 @@ export async function extractContextTar(
     count++;
   }
   for (const [path, mode] of dirs.reverse()) await Deno.chmod(path, mode | 0o700);
+  await Deno.chmod(dir, rootMode | 0o700);
   return count;
 }

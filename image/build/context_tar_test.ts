@@ -42,6 +42,24 @@ Deno.test("extractContextTar() writes files, dirs and links, gzip or not", async
   }
 });
 
+Deno.test("extractContextTar() gives the context root 0755, or the mode of its ./ entry", async () => {
+  for (const [root, want] of [[undefined, 0o755], [0o750, 0o750]] as const) {
+    const dir = await Deno.makeTempDir({ prefix: "berth-ctxtar-" }); // 0700, as the daemon's
+    try {
+      const entries: { header: TarHeader; body?: string }[] = [
+        { header: { name: "a.txt", size: 1, mode: 0o644 }, body: "a" },
+      ];
+      if (root !== undefined) {
+        entries.unshift({ header: { name: "./", type: "directory", size: 0, mode: root } });
+      }
+      await extractContextTar(await tarOf(entries), dir);
+      assert.equal((await Deno.stat(dir)).mode! & 0o7777, want, `root entry ${root}`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});
+
 Deno.test("extractContextTar() refuses entries that climb out with ..", async () => {
   const dir = await Deno.makeTempDir({ prefix: "berth-ctxtar-" });
   try {
