@@ -167,6 +167,11 @@ export class Process implements Task, Schedulable, CgroupMember {
   hasDeliverable = false;
   /** The current interruptible sleeps (a signal interrupts them). */
   readonly interrupts: SleepList = new SleepList();
+  /**
+   * The sleep `block` made last: when a system call returns its promise as is, the syscall
+   * layer takes the sleep over ({@link Sleep.handOff}) instead of wrapping the promise.
+   */
+  lastSleep: Sleep | null = null;
   /** The signal that killed the process, 0 if none. */
   killedBy = 0;
   /** Timer of `alarm`. */
@@ -309,11 +314,15 @@ export class Process implements Task, Schedulable, CgroupMember {
       cancel?.();
       return Promise.resolve(Errno.EINTR);
     }
-    return new Promise<T | Errno>((resolve, reject) => {
-      const s = new Sleep(this.interrupts, resolve as (v: unknown) => void, reject, cancel);
-      this.interrupts.add(s);
-      wake.then((v) => s.settle(v, false), (e) => s.settle(e, true));
+    let s!: Sleep;
+    const promise = new Promise<T | Errno>((resolve, reject) => {
+      s = new Sleep(this.interrupts, resolve as (v: unknown) => void, reject, cancel);
     });
+    s.promise = promise;
+    this.interrupts.add(s);
+    this.lastSleep = s;
+    wake.then((v) => s.settle(v, false), (e) => s.settle(e, true));
+    return promise;
   }
 
   /** Interrupt every interruptible sleep of the process (EINTR). */
@@ -331,6 +340,9 @@ export class Process implements Task, Schedulable, CgroupMember {
 export class Sleep {
   /** Slot in the process's list, -1 once settled. */
   index = -1;
+  /** The promise `block` returned for this sleep. */
+  promise: Promise<unknown> | null = null;
+  #handOff: ((v: unknown, failed: boolean) => void) | null = null;
 
   /**
    * A sleep of a process, not yet registered.
@@ -356,8 +368,8 @@ export class Sleep {
   settle(v: unknown, failed: boolean): void {
     if (this.index < 0) return;
     this.list.delete(this);
-    if (failed) this.reject(v);
-    else this.resolve(v);
+    if (this.#handOff) this.#handOff(v, failed);
+    else this.finish(v, failed);
   }
 
   /** A signal interrupts the sleep: the waiter unregisters, the call gets `EINTR`. */
@@ -365,7 +377,30 @@ export class Sleep {
     if (this.index < 0) return;
     this.list.delete(this);
     this.cancel?.();
-    this.resolve(Errno.EINTR);
+    if (this.#handOff) this.#handOff(Errno.EINTR, false);
+    else this.resolve(Errno.EINTR);
+  }
+
+  /**
+   * Let `to` receive the outcome when the sleep ends, instead of the promise: the system-call
+   * layer settles the promise itself with {@link finish} once the process has the CPU again
+   * (one promise per sleeping call, not two).
+   *
+   * @param to Receives the value or error.
+   */
+  handOff(to: (v: unknown, failed: boolean) => void): void {
+    this.#handOff = to;
+  }
+
+  /**
+   * Settle the promise `block` returned.
+   *
+   * @param v The value (or a promise of it) or error.
+   * @param failed Whether `v` is an error.
+   */
+  finish(v: unknown, failed: boolean): void {
+    if (failed) this.reject(v);
+    else this.resolve(v);
   }
 }
 

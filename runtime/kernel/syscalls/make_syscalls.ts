@@ -18,7 +18,7 @@
 import { Errno } from "../errno.ts";
 import type { Kernel } from "../kernel.ts";
 import { ProcessExit, ProcessKilled } from "../executor.ts";
-import type { Process } from "../process.ts";
+import type { Process, Sleep } from "../process.ts";
 import type { CpuWait } from "../scheduler.ts";
 import { runHandlers } from "../signal_send.ts";
 import type { Syscalls } from "./api.ts";
@@ -141,40 +141,82 @@ function sleepOn(
   again?: () => unknown,
 ): Promise<unknown> {
   k.scheduler.release(p, now);
+  const s = p.lastSleep;
+  p.lastSleep = null;
+  if (s !== null && s.promise === r && s.index >= 0) {
+    // The call returned its sleep's own promise, still asleep: take the sleep over, and
+    // settle that promise once the CPU is back (nothing else chains on it before the
+    // program does).
+    const w = new SleepWake(k, p, again);
+    w.sleep = s;
+    s.handOff(w.woken);
+    return r;
+  }
   return new Promise<unknown>((resolve, reject) => {
-    const w = new CallWake(k, p, resolve, reject, again);
-    r.then(w.woken, reject);
+    const w = new SleepWake(k, p, again);
+    w.settle = resolve;
+    w.fail = reject;
+    r.then((v) => w.woken(v, false), reject);
   });
 }
 
-/** The end of a sleeping call: its value waits for the CPU, then settles the call. */
-class CallWake implements CpuWait {
+/**
+ * The end of a sleeping call: its value waits for the CPU, then settles the call (the
+ * sleep's own promise, or a promise made for a call that returned another one).
+ */
+class SleepWake implements CpuWait {
+  /** The sleep taken over, if any. */
+  sleep: Sleep | null = null;
+  /** Settles the call's promise when there is no sleep. */
+  settle: (v: unknown) => void = NOOP;
+  /** Fails it. */
+  fail: (e: unknown) => void = NOOP;
   #value: unknown = undefined;
+  #failed = false;
 
   constructor(
     private readonly k: Kernel,
     private readonly p: Process,
-    private readonly settle: (v: unknown) => void,
-    readonly reject: (e: unknown) => void,
     private readonly again: (() => unknown) | undefined,
   ) {}
 
-  /** The call's own wake-up came with `v`: ask for the CPU. */
-  readonly woken = (v: unknown): void => {
+  /**
+   * The wake-up came with `v`: ask for the CPU a microtask later (a sleeper is woken from
+   * inside another process's call, which holds the CPU: asking then would arm a stall check).
+   */
+  readonly woken = (v: unknown, failed: boolean): void => {
+    this.#value = v;
+    this.#failed = failed;
+    if (this.sleep) queueMicrotask(this.#request);
+    else this.#request();
+  };
+
+  #request = (): void => {
     const p = this.p;
     if (p.dead) {
       if (p.unwindOnKill) this.reject(new ProcessKilled(p.killedBy || 9));
       return;
     }
-    this.#value = v;
     this.k.scheduler.requestCpu(p, this);
   };
 
   /** The CPU is granted: settle the call (after the process's pending handlers, if any). */
   resolve(): void {
     const v = this.#value;
-    if (!this.p.hasDeliverable) this.settle(v);
-    else this.settle(Promise.resolve(v).then((v) => this.#afterHandlers(v)));
+    if (this.#failed) this.reject(v);
+    else if (!this.p.hasDeliverable) this.#settle(v);
+    else this.#settle(Promise.resolve(v).then((v) => this.#afterHandlers(v)));
+  }
+
+  /** Fail the call (the process was killed). */
+  reject(e: unknown): void {
+    if (this.sleep) this.sleep.finish(e, true);
+    else this.fail(e);
+  }
+
+  #settle(v: unknown): void {
+    if (this.sleep) this.sleep.finish(v, false);
+    else this.settle(v);
   }
 
   #afterHandlers(v: unknown): unknown {
@@ -182,6 +224,8 @@ class CallWake implements CpuWait {
     return v === Errno.EINTR && this.again && handled === "restart" ? this.again() : v;
   }
 }
+
+const NOOP = (): void => {};
 
 type AnyCall = (...args: unknown[]) => unknown;
 
