@@ -95,9 +95,12 @@ export function requestTarget(
   path: string,
   query: Record<string, string | number | boolean | undefined> = {},
 ): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
-  const qs = q.toString();
+  // By hand: the first URLSearchParams of a process loads Deno's URL code (~0.2 ms of a
+  // CLI start); the daemon's URLSearchParams decodes %XX as well as "+".
+  let qs = "";
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== undefined) qs += `${qs ? "&" : ""}${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
+  }
   return qs ? `${path}?${qs}` : path;
 }
 
