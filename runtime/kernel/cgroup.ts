@@ -120,9 +120,9 @@ export class Cgroup implements SchedEntity {
   /** Virtual runtime of this group in its parent's run queue. */
   vruntime = 0;
   /** Slot in the parent's run queue (RunQueue). */
-  rqIndex = -1;
+  rqIndex: number = -1;
   /** Queueing order in the parent's run queue (RunQueue). */
-  rqSeq = 0;
+  rqSeq: number = 0;
   /** Always true. */
   readonly isGroup: boolean = true;
   /** Runnable entities (processes and child groups) of this group's run queue. */

@@ -51,7 +51,7 @@ export {
   UserNamespace,
   writeIdMap,
 } from "./user_namespace.ts";
-export { Process, type ProcState } from "./process.ts";
+export { Process, type ProcState, Sleep, SleepList } from "./process.ts";
 export { MinimalFs, type ProcessFs } from "./process_fs.ts";
 export { hostSink, hostSource, type IoTask, nullHandle, type StreamHandle } from "./host_stdio.ts";
 export { defaultAction, NSIG, parseSignal, SIG, signalName } from "./signals.ts";
@@ -61,6 +61,14 @@ export { PidRef } from "./namespaces.ts";
 export type { ProcessHost, ProcessInit } from "./process.ts";
 export { MinimalFds, type MinimalFile, type ProcessFds } from "./process_fs.ts";
 export { type CpuWait, type Schedulable, Scheduler, type SchedulerOptions } from "./scheduler.ts";
+export { type Queueable, RunQueue } from "./run_queue.ts";
+export {
+  clearKernelTimeout,
+  kernelDelay,
+  type KernelTimer,
+  runDueTimers,
+  setKernelTimeout,
+} from "./timers.ts";
 export type { FileCallName, FileCalls, IpcCallName, IpcCalls } from "./syscalls/file_calls.ts";
 export type { Program } from "./process_exec.ts";
 export type { DefaultAction } from "./signals.ts";

@@ -122,9 +122,9 @@ export class Process implements Task, Schedulable, CgroupMember {
   /** Virtual runtime. */
   vruntime = 0;
   /** Slot in its cgroup's run queue (RunQueue). */
-  rqIndex = -1;
+  rqIndex: number = -1;
   /** Queueing order in its cgroup's run queue (RunQueue). */
-  rqSeq = 0;
+  rqSeq: number = 0;
   /** Nice value, -20 (most favoured) to 19 (`setpriority`; inherited by children). */
   nice = 0;
   /** Vruntime scale of the nice value: 1024 / Linux's `sched_prio_to_weight[nice + 20]`. */
@@ -140,7 +140,7 @@ export class Process implements Task, Schedulable, CgroupMember {
   /** Counter of non-blocking calls for sampled system-time accounting. */
   syscallSample = 0;
   /** Counter of calls that returned at once, for sampled checks of the slice's end. */
-  clockCheck = 0;
+  clockCheck: number = 0;
   /** CPU time of reaped children, µs. */
   cutimeUs = 0;
   /** System CPU time of reaped children, µs. */
@@ -339,7 +339,7 @@ export class Process implements Task, Schedulable, CgroupMember {
 /** One interruptible sleep (`Process.block`): settled once, by its wake-up or a signal. */
 export class Sleep {
   /** Slot in the process's list, -1 once settled. */
-  index = -1;
+  index: number = -1;
   /** The promise `block` returned for this sleep. */
   promise: Promise<unknown> | null = null;
   #handOff: ((v: unknown, failed: boolean) => void) | null = null;

@@ -25,6 +25,7 @@ import type { Stat, StatFs } from "../../syscalls/api.ts";
 import { AT, O } from "../../syscalls/api.ts";
 import { type Loc, Mount, MS } from "../../vfs/mount.ts";
 import { type FileTask, resolveAt } from "../../vfs/resolve.ts";
+import { hostAt } from "./host_at.ts";
 import {
   allocDev,
   type AttrChange,
@@ -43,6 +44,9 @@ export interface BindOptions {
   /** Test hook: called with every host path the file system touches. */
   onHostPath?: (path: string) => void;
 }
+
+/** `S_IFLNK`. */
+const S_IFLNK = 0o120000;
 
 function errnoOf(e: unknown): Errno {
   const code = (e as { code?: string }).code;
@@ -96,11 +100,27 @@ export class BindNode implements Inode {
     return names.reverse().join("/");
   }
 
-  /** Host path of this node, after checking its directory chain has no symlink. */
-  hostPath(): string | Errno {
+  /** Absolute host path of this node, as named (not checked). */
+  #logical(): string {
     const rel = this.rel();
-    const full = rel ? `${this.fs.hostRoot}/${rel}` : this.fs.hostRoot;
+    return rel ? `${this.fs.hostRoot}/${rel}` : this.fs.hostRoot;
+  }
+
+  /**
+   * Host path of this node that no symlink of its directory chain can redirect: under a
+   * pinned directory (`/proc/self/fd/N/name`, host_at.ts), or without FFI the path itself
+   * after checking the chain with `realpath`.
+   */
+  hostPath(): string | Errno {
+    const full = this.#logical();
     this.fs.touch(full);
+    const at = hostAt();
+    if (at) {
+      if (full === "/") return full;
+      const slash = full.lastIndexOf("/");
+      const dir = at.dir(slash === 0 ? "/" : full.slice(0, slash));
+      return typeof dir === "number" ? dir : `${dir}/${full.slice(slash + 1)}`;
+    }
     if (this.up || this.fs.isFile) {
       const dir = this.up?.rel();
       const dirFull = this.up
@@ -115,18 +135,45 @@ export class BindNode implements Inode {
     return full;
   }
 
-  #childPath(name: string): string | Errno {
+  /** Host path of this directory itself, pinned (see {@link hostPath}). */
+  #dirPath(): string | Errno {
+    const at = hostAt();
+    if (at) {
+      const full = this.#logical();
+      const dir = at.dir(full);
+      this.fs.touch(full);
+      return dir;
+    }
     const dir = this.hostPath();
     if (typeof dir === "number") return dir;
     try {
-      const st = Deno.lstatSync(dir);
-      if (!st.isDirectory) return Errno.ENOTDIR;
+      if (!Deno.lstatSync(dir).isDirectory) return Errno.ENOTDIR;
     } catch (e) {
       return errnoOf(e);
     }
-    const p = `${dir}/${name}`;
-    this.fs.touch(p);
-    return p;
+    return dir;
+  }
+
+  #childPath(name: string): string | Errno {
+    const dir = this.#dirPath();
+    if (typeof dir === "number") return dir;
+    this.fs.touch(`${this.#logical()}/${name}`);
+    return `${dir}/${name}`;
+  }
+
+  /**
+   * This node itself opened without following it (`O_PATH | O_NOFOLLOW`), as a path that
+   * names exactly it (`/proc/self/fd/M`) and its type; null without FFI.
+   */
+  #pinSelf(): { path: string; type: number } | Errno | null {
+    const at = hostAt();
+    if (!at) return null;
+    const full = this.#logical();
+    const slash = full.lastIndexOf("/");
+    if (slash < 0 || full === "/") return Errno.EPERM;
+    const node = at.node(slash === 0 ? "/" : full.slice(0, slash), full.slice(slash + 1));
+    this.fs.touch(full);
+    return node;
   }
 
   #lstat(): Deno.FileInfo | Errno {
@@ -181,10 +228,15 @@ export class BindNode implements Inode {
 
   setattr(c: AttrChange): 0 | Errno {
     if (this.fs.readonly) return Errno.EROFS;
-    const p = this.hostPath();
+    // Pinned, the node itself is changed (its path names it whatever happens to its name);
+    // without FFI, the path after a check that it is not a symlink.
+    const pin = this.#pinSelf();
+    if (typeof pin === "number") return pin;
+    if (pin && pin.type === S_IFLNK) return c.mode !== undefined ? Errno.EOPNOTSUPP : 0;
+    const p = pin ? pin.path : this.hostPath();
     if (typeof p === "number") return p;
     try {
-      const st = Deno.lstatSync(p);
+      const st = pin ? Deno.statSync(p) : Deno.lstatSync(p);
       if (st.isSymlink) return c.mode !== undefined ? Errno.EOPNOTSUPP : 0;
       if (c.size !== undefined) Deno.truncateSync(p, c.size);
       if (c.mode !== undefined) Deno.chmodSync(p, c.mode & 0o7777);
@@ -229,7 +281,7 @@ export class BindNode implements Inode {
   }
 
   readdir(): DirEntry[] | Errno {
-    const p = this.hostPath();
+    const p = this.#dirPath();
     if (typeof p === "number") return p;
     try {
       const out: DirEntry[] = [];
@@ -258,13 +310,21 @@ export class BindNode implements Inode {
     if (this.fs.readonly) return Errno.EROFS;
     const p = this.#childPath(name);
     if (typeof p === "number") return p;
+    // The mode beyond the umask is set on the node made (pinned: a name swapped for a
+    // symlink in between is not followed).
+    const chmodMade = (want: number) => {
+      const made = this.#childNode(name);
+      if (typeof made === "number") throw Object.assign(new Error(), { code: Errno[made] });
+      if (made && made.type !== want) throw Object.assign(new Error(), { code: "ENOENT" });
+      Deno.chmodSync(made ? made.path : p, mode & 0o7777);
+    };
     try {
       if (kind === "file") {
         Deno.openSync(p, { write: true, createNew: true, mode: mode & 0o777 }).close();
-        Deno.chmodSync(p, mode & 0o7777);
+        chmodMade(0o100000);
       } else if (kind === "dir") {
         Deno.mkdirSync(p, { mode: mode & 0o777 });
-        Deno.chmodSync(p, mode & 0o7777);
+        chmodMade(0o040000);
       } else if (kind === "symlink") {
         Deno.symlinkSync(extra?.target ?? "", p);
       } else {
@@ -274,6 +334,12 @@ export class BindNode implements Inode {
       return errnoOf(e);
     }
     return this.lookup(name);
+  }
+
+  /** The child `name` opened without following it (see {@link #pinSelf}); null without FFI. */
+  #childNode(name: string): { path: string; type: number } | Errno | null {
+    const at = hostAt();
+    return at ? at.node(this.#logical(), name) : null;
   }
 
   link(name: string, target: Inode): 0 | Errno {
@@ -355,24 +421,28 @@ export class BindNode implements Inode {
   }
 
   open(flags: number): FileHandle | Errno {
-    const p = this.hostPath();
-    if (typeof p === "number") return p;
     const acc = flags & O.ACCMODE;
     const writeAccess = acc !== O.RDONLY;
     if (writeAccess && this.fs.readonly) return Errno.EROFS;
+    // Pinned: the node itself, opened without following it, is checked to be a regular
+    // file and reopened through its descriptor (no name is looked up again).
+    const pin = this.#pinSelf();
+    if (typeof pin === "number") return pin;
+    if (pin && pin.type !== 0o100000) return Errno.ENXIO;
+    const p = pin ? pin.path : this.hostPath();
+    if (typeof p === "number") return p;
     let file: Deno.FsFile;
     try {
-      const st = Deno.lstatSync(p);
-      if (!st.isFile) return Errno.ENXIO;
-      this.fs.touch(p);
+      if (!pin && !Deno.lstatSync(p).isFile) return Errno.ENXIO;
+      this.fs.touch(this.#logical());
       file = Deno.openSync(p, { read: acc !== O.WRONLY, write: writeAccess });
     } catch (e) {
       return errnoOf(e);
     }
-    // The checks above and the open are separate host calls: a directory of the chain
-    // swapped for a symlink in between would have the open follow it out of the bind.
-    // Prove afterwards that the open file is the one now at the confined path.
-    if (!this.#stillHere(file)) {
+    // Without FFI the checks above and the open are separate host calls: a directory of
+    // the chain swapped for a symlink in between would have the open follow it out of the
+    // bind. Prove afterwards that the open file is the one now at the confined path.
+    if (!pin && !this.#stillHere(file)) {
       file.close();
       return Errno.ENOENT;
     }
