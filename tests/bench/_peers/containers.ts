@@ -1,6 +1,7 @@
 /**
  * Container start-to-exit against the peers, in one run: `runc run` and `crun run` of a
- * busybox `true` from an OCI bundle made in the temp dir, `deno run` of an empty script
+ * busybox `true` from an OCI bundle made in the temp dir, `podman run --rm` of the same
+ * rootfs imported as a local image, `deno run` of an empty script
  * (the floor of any Deno CLI), Berth's CLI with a warm daemon
  * (`berth run --rm berth/base true`), and Berth's library API (KernelRuntime start of a
  * container record: namespaces, cgroup, overlay root) in runs per second.
@@ -11,7 +12,7 @@
  *
  * @module
  */
-import { type BenchContext, type Row, summarize, which } from "../_harness.ts";
+import { type BenchContext, type Row, type Stats, summarize, which } from "../_harness.ts";
 import {
   cliEntry,
   msRow,
@@ -123,6 +124,59 @@ async function libraryRate(ctx: BenchContext): Promise<number> {
 }
 
 /**
+ * `podman run --rm` of busybox `true`, from a local image imported from the bundle's
+ * rootfs (podman works offline here that way). podman runs it with runc when runc is
+ * installed: its default runtime here is crun, which refuses this host's hybrid cgroup
+ * layout. The `--ulimit`s are what podman needs on this host.
+ *
+ * @param podman The podman binary.
+ * @param runc The runc binary, if any.
+ * @param bundle The OCI bundle (its `rootfs/`).
+ * @param n Number of samples.
+ * @returns Start-to-exit times in ms.
+ * @example
+ * ```ts ignore
+ * const st = await podmanSeries("/usr/bin/podman", "/usr/sbin/runc", bundle, 20);
+ * ```
+ */
+export async function podmanSeries(
+  podman: string,
+  runc: string | undefined,
+  bundle: string,
+  n: number,
+): Promise<Stats> {
+  const image = `localhost/berth-bench-busybox-${Deno.pid}`;
+  const imported = await new Deno.Command("sh", {
+    args: ["-c", 'tar -C "$1/rootfs" -c . | "$2" import - "$3"', "sh", bundle, podman, image],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!imported.success) {
+    throw new Error(`podman import: ${new TextDecoder().decode(imported.stderr).trim()}`);
+  }
+  try {
+    const args = [
+      ...(runc ? ["--runtime", runc] : []),
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--ulimit",
+      "nofile=1024:1024",
+      "--ulimit",
+      "nproc=1024:1024",
+      image,
+      "/bin/true",
+    ];
+    await timeCommand(podman, args); // warm
+    return await series(n, async () => (await timeCommand(podman, args)).ms);
+  } finally {
+    await new Deno.Command(podman, { args: ["rmi", "-f", image], stdout: "null", stderr: "null" })
+      .output();
+  }
+}
+
+/**
  * The container rows.
  *
  * @param ctx Bench context.
@@ -174,12 +228,21 @@ export async function containerRows(ctx: BenchContext): Promise<Row[]> {
     }
   }
 
-  if (!(await which("podman"))) {
-    rows.push(skipRow(G, "podman run --rm busybox true", "ms", "podman not installed"));
+  let podman: number | undefined;
+  const podmanBin = await which("podman");
+  if (!podmanBin || bundle instanceof Error) {
+    const why = !podmanBin ? "podman not installed" : short(bundle);
+    rows.push(skipRow(G, "podman run --rm busybox true", "ms", why));
   } else {
-    rows.push(
-      skipRow(G, "podman run --rm busybox true", "ms", "not measured yet: needs a local image"),
-    );
+    try {
+      const st = await podmanSeries(podmanBin, runcBin, bundle, n);
+      podman = st.median;
+      rows.push(
+        msRow(G, "podman run --rm busybox true", st, "local image of the bundle's rootfs"),
+      );
+    } catch (err) {
+      rows.push(skipRow(G, "podman run --rm busybox true", "ms", short(err)));
+    }
   }
 
   const env = { BERTH_ROOT: `${ctx.tmp}/root`, NO_COLOR: "1" };
@@ -223,6 +286,7 @@ export async function containerRows(ctx: BenchContext): Promise<Row[]> {
       rows.push(ratioRow(G, "berth CLI / runc", cli, runc, { max: 1.0, quick: ctx.quick }));
     }
     if (crun !== undefined) rows.push(ratioRow(G, "berth CLI / crun", cli, crun));
+    if (podman !== undefined) rows.push(ratioRow(G, "berth CLI / podman", cli, podman));
   }
   if (runc !== undefined) {
     rows.push(
