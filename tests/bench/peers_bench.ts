@@ -5,7 +5,8 @@
  *
  * - `peers/containers`: runc, crun, `deno run` empty vs Berth CLI (warm daemon) and
  *   library API, start to exit of `true`;
- * - `peers/wasi`: Berth's WASI executor vs `node:wasi` vs native -O2 on the same C;
+ * - `peers/wasi`: Berth's WASI executor vs `node:wasi`, `@bjorn3/browser_wasi_shim` and
+ *   native -O2 on the same C;
  * - `peers/image`: `tar -x`, `umoci unpack`, `skopeo copy` vs `berth load`, MB/s;
  * - `peers/sh`: host `dash` and `busybox sh` vs Berth `sh` on the same scripts;
  * - `peers/native`: getpid, pipe ping-pong and 3-stage pipe throughput natively vs

@@ -1,8 +1,11 @@
 /**
  * WASI programs against the peers, in one run: the same C programs run by Berth's WASI
  * executor (a kernel process: instrumented module, cached; the kernel's syscalls and
- * tmpfs), by Deno's `node:wasi` (same compiled module, cached; host files), and compiled
- * natively with -O2 (a host process; its start-up included). Workloads: hello start-up,
+ * tmpfs), by Deno's `node:wasi` (same compiled module, cached; host files), by
+ * `@bjorn3/browser_wasi_shim` (pure JavaScript; in-memory files), and compiled natively
+ * with -O2 (a host process; its start-up included). `@wasmer/wasi` is not measured: its
+ * 1.x package is a wasm-bindgen build of Wasmer's WASI for browsers and Node, not tried
+ * in Deno here. Workloads: hello start-up,
  * a syscall-heavy loop (`clock_gettime`), a CPU-bound loop (recursive fib), file I/O
  * (write then read back N MiB in 64 KiB blocks).
  *
@@ -10,6 +13,13 @@
  */
 import { openSync } from "node:fs";
 import { WASI } from "node:wasi";
+import {
+  ConsoleStdout,
+  File,
+  OpenFile,
+  PreopenDirectory,
+  WASI as ShimWasi,
+} from "@bjorn3/browser_wasi_shim";
 import type { BenchContext, Row } from "../_harness.ts";
 import {
   compileNative,
@@ -62,6 +72,32 @@ function workloads(quick: boolean): Workload[] {
       runs: quick ? 2 : 3,
     },
   ];
+}
+
+/**
+ * Run a module on `@bjorn3/browser_wasi_shim` (pure JavaScript WASI): stdout and stderr
+ * discarded, `/work` an in-memory directory (the shim has no host files).
+ *
+ * @param module The compiled module.
+ * @param argv Its arguments, argv[0] first.
+ * @returns The exit code.
+ */
+function runOnShim(module: WebAssembly.Module, argv: string[]): Promise<number> {
+  const fds = [
+    new OpenFile(new File([])),
+    new ConsoleStdout(() => {}),
+    new ConsoleStdout(() => {}),
+    new PreopenDirectory("/work", new Map()),
+  ];
+  const wasi = new ShimWasi(argv, [], fds);
+  return WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport }).then(
+    (inst) =>
+      wasi.start(
+        inst as unknown as {
+          exports: { memory: WebAssembly.Memory; _start: () => unknown };
+        },
+      ),
+  );
 }
 
 /**
@@ -135,6 +171,22 @@ export async function wasiRows(ctx: BenchContext): Promise<Row[]> {
       });
       rows.push(msRow(G, `${w.name}: node:wasi`, node, "same module, compiled once"));
 
+      let shim: number | undefined;
+      try {
+        const st = await series(w.runs, async () => {
+          const t0 = performance.now();
+          const code = await runOnShim(module, [base, ...nodeArgs]);
+          if (code !== 0) throw new Error(`browser_wasi_shim ${base} exited ${code}`);
+          return performance.now() - t0;
+        });
+        shim = st.median;
+        rows.push(
+          msRow(G, `${w.name}: @bjorn3/browser_wasi_shim`, st, "same module; in-memory files"),
+        );
+      } catch (err) {
+        rows.push(skipRow(G, `${w.name}: @bjorn3/browser_wasi_shim`, "ms", short(err)));
+      }
+
       let nat: number | undefined;
       if (native instanceof Error) {
         rows.push(skipRow(G, `${w.name}: native -O2`, "ms", short(native)));
@@ -145,6 +197,9 @@ export async function wasiRows(ctx: BenchContext): Promise<Row[]> {
         rows.push(msRow(G, `${w.name}: native -O2`, st, "host process, start-up included"));
       }
       rows.push(ratioRow(G, `${w.name}: berth / node:wasi`, berth.median, node.median));
+      if (shim !== undefined) {
+        rows.push(ratioRow(G, `${w.name}: berth / browser_wasi_shim`, berth.median, shim));
+      }
       if (nat !== undefined) {
         rows.push(ratioRow(G, `${w.name}: berth / native`, berth.median, nat));
       }
