@@ -247,7 +247,15 @@ async function lookupBench(tmp: string, quick: boolean): Promise<Row[]> {
   }
   const one = await storeLayer(store, all, { sourceDateEpoch: 0 });
   const layers1 = [await openLayer(store.layerFiles(one.diffId))];
+  // The same paths in 10 layers (five of the 50 layers' groups each).
+  const layers10 = [];
+  for (let i = 0; i < 10; i++) {
+    const changes = all.slice(i * 5 * perLayer, (i + 1) * 5 * perLayer);
+    const l = await storeLayer(store, changes, { sourceDateEpoch: 0 });
+    layers10.push(await openLayer(store.layerFiles(l.diffId)));
+  }
   const m50 = mergeLayers(layers50);
+  const m10 = mergeLayers(layers10);
   const m1 = mergeLayers(layers1);
   const paths = all.map((c) => c.path);
   let k = 0;
@@ -259,12 +267,15 @@ async function lookupBench(tmp: string, quick: boolean): Promise<Row[]> {
   };
   const runs = quick ? 5 : 40;
   const t1: number[] = [];
+  const t10: number[] = [];
   const t50: number[] = [];
   for (let r = 0; r < runs; r++) {
     t1.push((await measure(probe(m1), { runs: 1, batch: 200, warmup: 1 })).median);
+    t10.push((await measure(probe(m10), { runs: 1, batch: 200, warmup: 1 })).median);
     t50.push((await measure(probe(m50), { runs: 1, batch: 200, warmup: 1 })).median);
   }
   const s1 = summarize(t1);
+  const s10 = summarize(t10);
   const s50 = summarize(t50);
   if (sink < 0) console.log(sink);
   const ratio = s50.median / s1.median;
@@ -275,6 +286,19 @@ async function lookupBench(tmp: string, quick: boolean): Promise<Row[]> {
       value: s1.median,
       unit: "µs",
       stats: s1,
+    },
+    {
+      group: "image",
+      name: "merged lookup, 10 layers, per 100 lookups",
+      value: s10.median,
+      unit: "µs",
+      stats: s10,
+    },
+    {
+      group: "image",
+      name: "merged lookup 10 layers / 1 layer",
+      value: s10.median / s1.median,
+      unit: "ratio",
     },
     {
       group: "image",

@@ -3,7 +3,7 @@
  * measured in the same run so the ratios hold on a noisy shared machine; a missing peer
  * is a row marked skipped with the reason, never a made-up figure.
  *
- * - `peers/containers`: runc, crun, `deno run` empty vs Berth CLI (warm daemon) and
+ * - `peers/containers`: runc, crun, podman, `deno run` empty vs Berth CLI (warm daemon) and
  *   library API, start to exit of `true`;
  * - `peers/wasi`: Berth's WASI executor vs `node:wasi`, `@bjorn3/browser_wasi_shim` and
  *   native -O2 on the same C;

@@ -187,7 +187,7 @@ export async function podmanSeries(
  * ```
  */
 export async function containerRows(ctx: BenchContext): Promise<Row[]> {
-  const n = ctx.quick ? 3 : 20;
+  const n = ctx.quick ? 3 : 30; // issue 12: medians over at least 30 runs
   const rows: Row[] = [];
   const empty = `${ctx.tmp}/empty.ts`;
   await Deno.writeTextFile(empty, "");
