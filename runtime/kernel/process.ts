@@ -15,7 +15,15 @@ import { chargeMemory, unchargeMemory } from "./cgroup.ts";
 import type { PidNamespace, PidRef, UtsNamespace } from "./namespaces.ts";
 import type { CpuWait, Schedulable } from "./scheduler.ts";
 import type { SignalDisposition, Syscalls } from "./syscalls/api.ts";
-import type { Credentials, MemoryCharger, MemoryKind, Task } from "./task.ts";
+import {
+  type Credentials,
+  type DirectWake,
+  isDirectWake,
+  type MemoryCharger,
+  type MemoryKind,
+  type SleepTarget,
+  type Task,
+} from "./task.ts";
 import type { UserNamespace } from "./user_namespace.ts";
 import type { KernelTimer } from "./timers.ts";
 
@@ -314,14 +322,21 @@ export class Process implements Task, Schedulable, CgroupMember {
       cancel?.();
       return Promise.resolve(Errno.EINTR);
     }
+    const direct = isDirectWake(wake);
     let s!: Sleep;
     const promise = new Promise<T | Errno>((resolve, reject) => {
-      s = new Sleep(this.interrupts, resolve as (v: unknown) => void, reject, cancel);
+      s = new Sleep(
+        this.interrupts,
+        resolve as (v: unknown) => void,
+        reject,
+        cancel ?? (direct ? wake : undefined),
+      );
     });
     s.promise = promise;
     this.interrupts.add(s);
     this.lastSleep = s;
-    wake.then((v) => s.settle(v, false), (e) => s.settle(e, true));
+    if (direct) wake.sleepInto(s);
+    else wake.then((v) => s.settle(v, false), (e) => s.settle(e, true));
     return promise;
   }
 
@@ -342,7 +357,7 @@ export class Sleep {
   index: number = -1;
   /** The promise `block` returned for this sleep. */
   promise: Promise<unknown> | null = null;
-  #handOff: ((v: unknown, failed: boolean) => void) | null = null;
+  #handOff: SleepTarget | null = null;
 
   /**
    * A sleep of a process, not yet registered.
@@ -356,7 +371,7 @@ export class Sleep {
     private readonly list: SleepList,
     private readonly resolve: (v: unknown) => void,
     private readonly reject: (e: unknown) => void,
-    private readonly cancel: (() => void) | undefined,
+    private readonly cancel: (() => void) | DirectWake<unknown> | undefined,
   ) {}
 
   /**
@@ -368,7 +383,7 @@ export class Sleep {
   settle(v: unknown, failed: boolean): void {
     if (this.index < 0) return;
     this.list.delete(this);
-    if (this.#handOff) this.#handOff(v, failed);
+    if (this.#handOff) this.#handOff.settle(v, failed);
     else this.finish(v, failed);
   }
 
@@ -376,8 +391,10 @@ export class Sleep {
   interrupt(): void {
     if (this.index < 0) return;
     this.list.delete(this);
-    this.cancel?.();
-    if (this.#handOff) this.#handOff(Errno.EINTR, false);
+    const c = this.cancel;
+    if (typeof c === "function") c();
+    else c?.cancelSleep();
+    if (this.#handOff) this.#handOff.settle(Errno.EINTR, false);
     else this.resolve(Errno.EINTR);
   }
 
@@ -388,7 +405,7 @@ export class Sleep {
    *
    * @param to Receives the value or error.
    */
-  handOff(to: (v: unknown, failed: boolean) => void): void {
+  handOff(to: SleepTarget): void {
     this.#handOff = to;
   }
 

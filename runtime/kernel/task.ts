@@ -10,6 +10,44 @@
  */
 import type { Errno } from "./errno.ts";
 
+/** What a sleep is settled through by a {@link DirectWake}. */
+export interface SleepTarget {
+  /**
+   * End the sleep with a value (which may be a promise to adopt) or an error.
+   *
+   * @param v The value or error.
+   * @param failed Whether `v` is an error.
+   */
+  settle(v: unknown, failed: boolean): void;
+}
+
+/**
+ * A wake-up that settles a sleep itself: {@link Task.block} hands it the sleep with
+ * `sleepInto` (instead of registering callbacks with `then`, two closures at every sleep)
+ * and calls `cancelSleep` when a signal interrupts the sleep. It stays a `PromiseLike` for
+ * tasks that only know `then`.
+ */
+export interface DirectWake<T> extends PromiseLike<T> {
+  /**
+   * Settle `target` when the wake-up comes (once).
+   *
+   * @param target The sleep.
+   */
+  sleepInto(target: SleepTarget): void;
+  /** Stop: a signal interrupted the sleep. */
+  cancelSleep(): void;
+}
+
+/**
+ * Whether `wake` is a {@link DirectWake}.
+ *
+ * @param wake A wake-up.
+ * @returns true when it settles sleeps itself.
+ */
+export function isDirectWake<T>(wake: PromiseLike<T>): wake is DirectWake<T> {
+  return typeof (wake as Partial<DirectWake<T>>).sleepInto === "function";
+}
+
 /** Kinds of memory a cgroup accounts separately (`memory.stat`). */
 export type MemoryKind = "anon" | "file" | "kernel" | "pipe" | "ipc";
 
@@ -61,7 +99,8 @@ export interface Task<Fs = unknown, Ipc = unknown> {
   /**
    * Sleep until `wake` settles. Resolves with its value, or with `Errno.EINTR` when a
    * signal that is not ignored arrives first (then `cancel` is called so the waiter
-   * can unregister). The scheduler counts the task as sleeping meanwhile.
+   * can unregister; without `cancel`, a {@link DirectWake}'s `cancelSleep`). The
+   * scheduler counts the task as sleeping meanwhile.
    */
   block<T>(wake: PromiseLike<T>, cancel?: () => void): Promise<T | Errno>;
   /** Send a signal to this task (e.g. `SIGPIPE` = 13 on a write to a broken pipe). */

@@ -6,7 +6,7 @@
  * @module
  */
 import { Errno } from "../errno.ts";
-import type { MemoryCharger, MemoryKind, Task } from "../task.ts";
+import { isDirectWake, type MemoryCharger, type MemoryKind, type Task } from "../task.ts";
 import type { IpcNamespace } from "./ipc_namespace.ts";
 import type { MqFds, MqHandle } from "./mqueue.ts";
 
@@ -65,7 +65,8 @@ export function testTask(
       return new Promise((resolve) => {
         const intr = () => {
           interrupters.delete(intr);
-          cancel?.();
+          if (cancel) cancel();
+          else if (isDirectWake(wake)) wake.cancelSleep();
           resolve(Errno.EINTR);
         };
         interrupters.add(intr);

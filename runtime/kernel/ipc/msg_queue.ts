@@ -20,6 +20,7 @@ import {
 } from "./ipc_perm.ts";
 import type { IpcTask } from "./ipc_perm.ts";
 import type { IpcNamespace } from "./ipc_namespace.ts";
+import type { DirectWake, SleepTarget } from "../task.ts";
 
 /** `MSG_NOERROR`: truncate a too-long message instead of `E2BIG`. */
 export const MSG_NOERROR = 0o10000;
@@ -57,10 +58,11 @@ interface Receiver {
  * by calling `resolve`, which settles the sleep at once (no promise of its own: one hop
  * less from `msgsnd` to the receiver running, as the pipes' sleepers).
  */
-class Waiting implements Receiver, PromiseLike<Received> {
-  #onWake: ((r: Received) => unknown) | null = null;
+class Waiting implements Receiver, DirectWake<Received> {
+  #target: SleepTarget | null = null;
 
   constructor(
+    private readonly q: MsgQueue,
     readonly msgtyp: number,
     readonly except: boolean,
     readonly maxSize: number,
@@ -69,16 +71,27 @@ class Waiting implements Receiver, PromiseLike<Received> {
   ) {}
 
   resolve(r: Received): void {
-    const wake = this.#onWake;
-    this.#onWake = null;
-    wake?.(r);
+    const target = this.#target;
+    this.#target = null;
+    target?.settle(r, false);
+  }
+
+  sleepInto(target: SleepTarget): void {
+    this.#target = target;
+  }
+
+  /** A signal came before any message: stop waiting. */
+  cancelSleep(): void {
+    this.#target = null;
+    const i = this.q.receivers.indexOf(this);
+    if (i >= 0) this.q.receivers.splice(i, 1);
   }
 
   then<A = Received, B = never>(
     onWake?: ((r: Received) => A | PromiseLike<A>) | null,
   ): PromiseLike<A | B> {
-    // `Task.block` registers its callback here and ignores what `then` returns.
-    this.#onWake = onWake ?? null;
+    // For tasks that only know `then`; it ignores what `then` returns.
+    this.#target = { settle: (v) => onWake?.(v as Received) };
     return this as unknown as PromiseLike<A | B>;
   }
 }
@@ -290,6 +303,7 @@ export function msgrcv(
   const r = tryReceive(task, q, maxSize, msgtyp, flags);
   if (r !== Errno.ENOMSG || flags & IPC_NOWAIT) return r;
   const waiter = new Waiting(
+    q,
     msgtyp,
     (flags & MSG_EXCEPT) !== 0 && msgtyp > 0,
     maxSize,
@@ -299,10 +313,7 @@ export function msgrcv(
   q.receivers.push(waiter);
   // A hand-over settles the sleep at once, so a signal can only interrupt a receiver that
   // has no message yet (as Linux's pipelined send: a message handed over is received).
-  return task.block(waiter, () => {
-    const i = q.receivers.indexOf(waiter);
-    if (i >= 0) q.receivers.splice(i, 1);
-  });
+  return task.block(waiter);
 }
 
 function tryReceive(

@@ -20,7 +20,7 @@
  * @module
  */
 import { Errno } from "../errno.ts";
-import type { MemoryCharger } from "../task.ts";
+import type { DirectWake, MemoryCharger, SleepTarget } from "../task.ts";
 import { type FileHandle, type IoContext, POLL } from "../vfs/types.ts";
 
 /** Bytes a write is guaranteed atomic up to (Linux `PIPE_BUF`). */
@@ -45,9 +45,8 @@ const NOOP = (): void => {};
  * only needs them called once). The result may itself be a promise when the retry sleeps
  * again (another reader took the data first): `block` adopts it.
  */
-class Sleeper implements PromiseLike<number | Errno> {
-  #onWake: ((v: number | Errno) => unknown) | null = null;
-  #onFail: ((e: unknown) => unknown) | null = null;
+class Sleeper implements DirectWake<number | Errno> {
+  #target: SleepTarget | null = null;
 
   constructor(
     private readonly pipe: Pipe,
@@ -56,34 +55,36 @@ class Sleeper implements PromiseLike<number | Errno> {
 
   /** Called by the pipe at a change: retry, and settle the sleep with the outcome. */
   wake(): void {
-    const ok = this.#onWake;
-    const fail = this.#onFail;
-    this.#onWake = this.#onFail = null;
-    if (!ok) return;
+    const target = this.#target;
+    this.#target = null;
+    if (!target) return;
     let r: number | Errno | Promise<number | Errno>;
     try {
       r = this.retry();
     } catch (e) {
-      fail?.(e);
+      target.settle(e, true);
       return;
     }
-    // A promise is adopted by the block's own promise (the callback resolves it).
-    ok(r as number | Errno);
+    // A promise is adopted by the block's own promise.
+    target.settle(r, false);
+  }
+
+  sleepInto(target: SleepTarget): void {
+    this.#target = target;
   }
 
   /** Stop sleeping (a signal interrupted the block). */
-  cancel = (): void => {
-    this.#onWake = this.#onFail = null;
+  cancelSleep(): void {
+    this.#target = null;
     this.pipe.forget(this);
-  };
+  }
 
   then<A = number | Errno, B = never>(
     onWake?: ((v: number | Errno) => A | PromiseLike<A>) | null,
     onFail?: ((e: unknown) => B | PromiseLike<B>) | null,
   ): PromiseLike<A | B> {
-    // `Task.block` ignores what `then` returns: no chained promise is made.
-    this.#onWake = onWake ?? null;
-    this.#onFail = onFail ?? null;
+    // For tasks that only know `then`; it ignores what `then` returns: no promise is made.
+    this.#target = { settle: (v, failed) => failed ? onFail?.(v) : onWake?.(v as number | Errno) };
     return this as unknown as PromiseLike<A | B>;
   }
 }
@@ -362,7 +363,7 @@ export class Pipe {
     }
     const s = new Sleeper(this, retry);
     this.#sleepers.push(s);
-    return io.task.block(s, s.cancel);
+    return io.task.block(s);
   }
 
   /**

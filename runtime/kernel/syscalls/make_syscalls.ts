@@ -19,6 +19,7 @@ import { Errno } from "../errno.ts";
 import type { Kernel } from "../kernel.ts";
 import { ProcessExit, ProcessKilled } from "../executor.ts";
 import type { Process, Sleep } from "../process.ts";
+import type { SleepTarget } from "../task.ts";
 import type { CpuWait } from "../scheduler.ts";
 import { runHandlers } from "../signal_send.ts";
 import type { Syscalls } from "./api.ts";
@@ -147,16 +148,12 @@ function sleepOn(
     // The call returned its sleep's own promise, still asleep: take the sleep over, and
     // settle that promise once the CPU is back (nothing else chains on it before the
     // program does).
-    const w = new SleepWake(k, p, again);
-    w.sleep = s;
-    s.handOff(w.woken);
+    s.handOff(new SleepWake(k, p, again, s, NOOP, NOOP));
     return r;
   }
   return new Promise<unknown>((resolve, reject) => {
-    const w = new SleepWake(k, p, again);
-    w.settle = resolve;
-    w.fail = reject;
-    r.then((v) => w.woken(v, false), reject);
+    const w = new SleepWake(k, p, again, null, resolve, reject);
+    r.then((v) => w.settle(v, false), reject);
   });
 }
 
@@ -164,13 +161,7 @@ function sleepOn(
  * The end of a sleeping call: its value waits for the CPU, then settles the call (the
  * sleep's own promise, or a promise made for a call that returned another one).
  */
-class SleepWake implements CpuWait {
-  /** The sleep taken over, if any. */
-  sleep: Sleep | null = null;
-  /** Settles the call's promise when there is no sleep. */
-  settle: (v: unknown) => void = NOOP;
-  /** Fails it. */
-  fail: (e: unknown) => void = NOOP;
+class SleepWake implements CpuWait, SleepTarget {
   #value: unknown = undefined;
   #failed = false;
 
@@ -178,27 +169,32 @@ class SleepWake implements CpuWait {
     private readonly k: Kernel,
     private readonly p: Process,
     private readonly again: (() => unknown) | undefined,
+    private readonly sleep: Sleep | null,
+    private readonly settleCall: (v: unknown) => void,
+    private readonly failCall: (e: unknown) => void,
   ) {}
 
   /**
-   * The wake-up came with `v`: ask for the CPU a microtask later (a sleeper is woken from
-   * inside another process's call, which holds the CPU: asking then would arm a stall check).
+   * The wake-up came with `v`: ask for the CPU. A sleep taken over is woken from inside
+   * another process's call, which holds the CPU (asking then would arm a stall check): it
+   * asks once the microtasks queued so far have run (`Scheduler.soon`).
    */
-  readonly woken = (v: unknown, failed: boolean): void => {
+  settle(v: unknown, failed: boolean): void {
     this.#value = v;
     this.#failed = failed;
-    if (this.sleep) queueMicrotask(this.#request);
-    else this.#request();
-  };
+    if (this.sleep) this.k.scheduler.soon(this);
+    else this.run();
+  }
 
-  #request = (): void => {
+  /** Ask for the CPU (unless the process died meanwhile). */
+  run(): void {
     const p = this.p;
     if (p.dead) {
       if (p.unwindOnKill) this.reject(new ProcessKilled(p.killedBy || 9));
       return;
     }
     this.k.scheduler.requestCpu(p, this);
-  };
+  }
 
   /** The CPU is granted: settle the call (after the process's pending handlers, if any). */
   resolve(): void {
@@ -211,12 +207,12 @@ class SleepWake implements CpuWait {
   /** Fail the call (the process was killed). */
   reject(e: unknown): void {
     if (this.sleep) this.sleep.finish(e, true);
-    else this.fail(e);
+    else this.failCall(e);
   }
 
   #settle(v: unknown): void {
     if (this.sleep) this.sleep.finish(v, false);
-    else this.settle(v);
+    else this.settleCall(v);
   }
 
   #afterHandlers(v: unknown): unknown {

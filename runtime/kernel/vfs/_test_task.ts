@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Credentials, MemoryCharger, MemoryKind } from "../task.ts";
+import { type Credentials, isDirectWake, type MemoryCharger, type MemoryKind } from "../task.ts";
 import { Errno } from "../errno.ts";
 import { FsState } from "./fs_state.ts";
 import { Mount, MountNamespace } from "./mount.ts";
@@ -93,7 +93,8 @@ export function makeTask(
     block<T>(wake: PromiseLike<T>, cancel?: () => void): Promise<T | Errno> {
       return new Promise<T | Errno>((resolve) => {
         const onIntr = () => {
-          cancel?.();
+          if (cancel) cancel();
+          else if (isDirectWake(wake)) wake.cancelSleep();
           resolve(Errno.EINTR);
         };
         wakers.push(onIntr);
