@@ -80,9 +80,11 @@ export async function engineBuild(req: EngineBuildRequest): Promise<BuildResult 
   const progress = new JsonProgress();
   try {
     await extractContextTar(req.body, dir);
-    const memory = q.get("memory");
-    const quota = q.get("cpuquota");
-    const period = Number(q.get("cpuperiod") ?? 100000) || 100000;
+    // 0 (what docker's legacy client sends for every limit it was not given) is no limit.
+    const positive = (v: string | null) => (Number(v) > 0 ? Number(v) : undefined);
+    const memory = positive(q.get("memory"));
+    const quota = positive(q.get("cpuquota"));
+    const period = positive(q.get("cpuperiod")) ?? 100000;
     const result = await build({
       store: req.store,
       contextDir: dir,
@@ -99,10 +101,7 @@ export async function engineBuild(req: EngineBuildRequest): Promise<BuildResult 
       signal: req.signal,
       digestMemo: false, // the context is extracted afresh for every request
       limits: memory || quota
-        ? {
-          memoryBytes: memory ? Number(memory) : undefined,
-          cpus: quota ? Number(quota) / period : undefined,
-        }
+        ? { memoryBytes: memory, cpus: quota ? quota / period : undefined }
         : undefined,
       onEvent: (e) => {
         const messages: BuildJsonMessage[] = quiet

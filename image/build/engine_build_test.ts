@@ -60,6 +60,15 @@ Deno.test("engineBuild() serves POST /build: tags, buildargs, labels, q, SOURCE_
     );
     assert.ok(!inBuilder.includes("digests"), "no digest memo for throw-away contexts");
 
+    // docker's legacy client sends every limit, 0 when not given: 0 is no limit.
+    const zeros = new URLSearchParams(q);
+    for (const k of ["memory", "memswap", "cpuquota", "cpuperiod", "cpushares"]) zeros.set(k, "0");
+    zeros.set("nocache", "1");
+    const unlimited = new ScriptRunner();
+    assert.ok(await engineBuild({ store, query: zeros, body, runner: unlimited, write: () => {} }));
+    assert.equal(unlimited.steps.length, 1);
+    assert.equal(unlimited.steps[0]!.limits, undefined);
+
     q.set("q", "1");
     const quiet: BuildJsonMessage[] = [];
     await engineBuild({ store, query: q, body, runner, write: (m) => void quiet.push(m) });
