@@ -139,3 +139,20 @@ Deno.test("berth build: SOURCE_DATE_EPOCH gives the same image ID from two conte
   assert.equal(ids[0], ids[1]);
   assert.match(ids[0]!, /^sha256:[0-9a-f]{64} 2023-11-14T22:13:20/);
 });
+
+Deno.test("berth build: --memory and --cpus are the RUN steps' limits", async () => {
+  const b = await tempBerth();
+  try {
+    const ctx = join(b.root, "ctx");
+    await Deno.mkdir(ctx);
+    await Deno.writeTextFile(
+      join(ctx, "Dockerfile"),
+      "FROM berth/base\nRUN head -1 /proc/meminfo; nproc\n",
+    );
+    const log = await build(b, ["-m", "32m", "--cpus", "1", ctx]);
+    assert.match(log, /MemTotal:\s+32768 kB/, log);
+    assert.match(log, /#\d+ [\d.]+ 1\n/, log);
+  } finally {
+    await b.cleanup();
+  }
+});
