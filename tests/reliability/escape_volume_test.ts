@@ -6,10 +6,15 @@
  * and programs inside the container try `..` chains, symlinks they make themselves,
  * `/proc/self/root`, mounts and reads of other containers' processes. The canary's
  * content, listing and access time (set older than its mtime, so that any read would
- * move it under relatime) must be unchanged, and no output may show its secret.
+ * move it under relatime) must be unchanged, and no output may show its secret. The same
+ * holds for a WASI program (`escape.wasm`: libc paths with `..` chains, raw `path_open`
+ * with `..` on every preopen, symlinks it makes to `/` and upwards, a host symlink loop,
+ * `/proc/self/root` and `/proc/1/root`).
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { tempBerth } from "../e2e/cli_harness.ts";
+import { repoRoot } from "../_paths.ts";
 
 const SECRET = "CANARY-7f3a9c";
 
@@ -99,4 +104,61 @@ Deno.test("a container reaches nothing outside its root and volumes", async () =
     await berth.cleanup();
     await Deno.remove(host, { recursive: true });
   }
+});
+
+const escapeWasm = `${repoRoot}/tests/fixtures/wasi/escape.wasm`;
+
+Deno.test({
+  name: "a WASI program reaches nothing outside its root and volumes",
+  ignore: !existsSync(escapeWasm),
+  async fn() {
+    const berth = await tempBerth();
+    const host = await Deno.makeTempDir({ prefix: "berth-escape-wasi-" });
+    try {
+      const fingerprint = await plantCanary(host);
+      const vol = `${host}/vol`;
+      await Deno.mkdir(vol);
+      await Deno.symlink("../canary", `${vol}/rel`);
+      await Deno.symlink(`${host}/canary`, `${vol}/abs_canary`);
+      await Deno.writeTextFile(`${vol}/inside.txt`, "inside-ok\n");
+      await Deno.symlink("loop-b", `${vol}/loop-a`);
+      await Deno.symlink("loop-a", `${vol}/loop-b`);
+      const ctx = `${host}/ctx`;
+      await Deno.mkdir(ctx);
+      await Deno.copyFile(escapeWasm, `${ctx}/escape.wasm`);
+      await Deno.writeTextFile(`${ctx}/Dockerfile`, "FROM berth/base\nCOPY escape.wasm /bin/\n");
+      const built = await berth.run(["build", "-q", "-t", "wasi-escape:1", ctx]);
+      assert.equal(built.code, 0, built.stderr);
+      const before = await fingerprint();
+      const up = "../".repeat(12);
+      const rel = `${host.replace(/^\//, "")}/canary/secret`;
+      const out = await berth.run([
+        "run",
+        "--rm",
+        "-v",
+        `${vol}:/data`,
+        "wasi-escape:1",
+        "/bin/escape.wasm",
+        "/data/inside.txt",
+        `/data/${up}${rel}`,
+        `data/${up}${rel}`,
+        "/data/rel/secret",
+        "/data/abs_canary/secret",
+        "/data/loop-a",
+        `/proc/self/root/${up}${rel}`,
+        `/proc/1/root/${up}${rel}`,
+        `/${rel}`,
+      ]);
+      const all = out.stdout + out.stderr;
+      assert.equal(out.code, 0, all);
+      assert.match(out.stdout, /symlink up: /, `the probe ran to its end:\n${all}`);
+      assert.match(out.stdout, /^\/data\/inside\.txt: inside-ok$/m, `the probe reads:\n${all}`);
+      assert.match(out.stdout, /\/data\/loop-a: error .*(loop|Too many)/i, all);
+      assert.doesNotMatch(all, new RegExp(SECRET), `the canary leaked:\n${all}`);
+      assert.equal(await fingerprint(), before, "the canary was read, written or listed");
+    } finally {
+      await berth.cleanup();
+      await Deno.remove(host, { recursive: true });
+    }
+  },
 });
