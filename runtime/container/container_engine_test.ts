@@ -104,3 +104,27 @@ Deno.test("engine: a daemon that went away leaves running containers exited (255
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("engine: an --rm container is never written down, and a daemon that went away leaves nothing of it", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    let id = "";
+    await withEngine(async (engine) => {
+      ({ Id: id } = await engine.create(req(["sleep", "100"], { AutoRemove: true })));
+      await engine.start(id);
+      const names = [...Deno.readDirSync(`${root}/containers/${id}`)].map((e) => e.name);
+      assert.ok(!names.includes("container.json") && !names.includes("config.json"), `${names}`);
+      assert.equal(engine.get(id).record.State.Status, "running", "the engine holds it");
+      await engine.stop(id, 0);
+    }, root);
+    // The directory a crash would leave behind (shutdown already removed this one).
+    await Deno.mkdir(`${root}/containers/${id}/spill`, { recursive: true });
+    await Deno.writeTextFile(`${root}/containers/${id}/${id}-json.log`, "");
+    await withEngine(async (engine) => {
+      assert.equal(engine.all().length, 0);
+      await assert.rejects(() => Deno.stat(`${root}/containers/${id}`), Deno.errors.NotFound);
+    }, root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
