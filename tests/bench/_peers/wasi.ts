@@ -123,6 +123,14 @@ export async function wasiRows(ctx: BenchContext): Promise<Row[]> {
     if (!(wasm instanceof Error)) files[`/bin/${baseName(w.source)}.wasm`] = wasm;
   }
   // Berth: the modules live in the kernel's tmpfs root; files go to its /tmp (tmpfs).
+  rows.push(
+    skipRow(
+      G,
+      "all workloads: @wasmer/wasi",
+      "ms",
+      "not a dependency: its 1.x is a wasm-bindgen build of Wasmer's WASI, not tried in Deno",
+    ),
+  );
   const wk = await wasiKernel([], {}, files);
   try {
     for (const [w, wasm, native] of built) {
