@@ -10,6 +10,7 @@ import { fc, runs } from "../_property.ts";
 import { DockerfileError } from "../../image/build/dockerfile_parser.ts";
 import { parseInstructions } from "../../image/build/instructions.ts";
 import { tempBerth } from "../e2e/cli_harness.ts";
+import { snapshotTree } from "./_snapshot.ts";
 
 const STRESS = Deno.env.get("BERTH_STRESS") !== undefined;
 
@@ -173,6 +174,7 @@ Deno.test("random values for berth create's flags are accepted or refused with 1
   const berth = await tempBerth();
   try {
     assert.equal((await berth.run(["run", "--rm", "berth/base", "true"])).code, 0);
+    const imagesBefore = await snapshotTree(`${berth.root}/images`, ["index.lock", "pins"]);
     const samples = fc.sample(fc.tuple(fc.constantFrom(...FLAGS), value), STRESS ? 150 : 25);
     for (const [flag, v] of samples) {
       if (v.includes("\u0000")) continue; // cannot be passed in argv
@@ -194,6 +196,11 @@ Deno.test("random values for berth create's flags are accepted or refused with 1
     const ps = await berth.run(["ps", "-aq"]);
     assert.equal(ps.code, 0, ps.stderr);
     assert.equal(ps.stdout.trim(), "", "a refused create left a container behind");
+    assert.deepEqual(
+      await snapshotTree(`${berth.root}/images`, ["index.lock", "pins"]),
+      imagesBefore,
+      "the image store changed",
+    );
   } finally {
     await berth.cleanup();
   }
