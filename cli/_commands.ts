@@ -56,20 +56,22 @@ export interface CommandDef {
 }
 
 /**
- * Imports a command module given as a parameter, not a literal: Deno loads the module graph
- * behind every literal `import("…")` at each start (for `berth run` the image code and its
- * npm packages came with `cmd_image.ts`: ~2 ms of every command). The `typeof import()` casts
- * keep the modules type-checked from here. `run`, `create`, `start`, `attach` and `exec`
- * come with the table: their modules are small, and `berth run`'s start-up is measured (an
- * import() at run time cost ~1 ms more than the same modules in the start-up graph).
+ * Imports the command module `cmd_NAME.ts` through a template, not a literal: Deno loads the
+ * module graph behind every literal `import("…")` at each start (for `berth run` the image
+ * code and its npm packages came with `cmd_image.ts`: ~2 ms of every command). A template
+ * with a literal prefix is still resolvable when published (`deno publish` warns about an
+ * import of a plain variable). The `typeof import()` casts keep the modules type-checked
+ * from here. `run`, `create`, `start`, `attach` and `exec` come with the table: their
+ * modules are small, and `berth run`'s start-up is measured (an import() at run time cost
+ * ~1 ms more than the same modules in the start-up graph).
  */
-const lazy = (specifier: string): Promise<unknown> => import(specifier);
-const c = () => lazy("./cmd_container.ts") as Promise<typeof import("./cmd_container.ts")>;
+const lazy = (name: string): Promise<unknown> => import(`./cmd_${name}.ts`);
+const c = () => lazy("container") as Promise<typeof import("./cmd_container.ts")>;
 const r = () => Promise.resolve(runCommands);
-const f = () => lazy("./cmd_container_fs.ts") as Promise<typeof import("./cmd_container_fs.ts")>;
-const im = () => lazy("./cmd_image.ts") as Promise<typeof import("./cmd_image.ts")>;
-const sy = () => lazy("./cmd_system.ts") as Promise<typeof import("./cmd_system.ts")>;
-const ck = () => lazy("./cmd_check.ts") as Promise<typeof import("./cmd_check.ts")>;
+const f = () => lazy("container_fs") as Promise<typeof import("./cmd_container_fs.ts")>;
+const im = () => lazy("image") as Promise<typeof import("./cmd_image.ts")>;
+const sy = () => lazy("system") as Promise<typeof import("./cmd_system.ts")>;
+const ck = () => lazy("check") as Promise<typeof import("./cmd_check.ts")>;
 
 const containerCommands: CommandDef[] = [
   {
@@ -574,7 +576,7 @@ export const TOP_LEVEL: { common: CommandDef[]; management: CommandDef[]; other:
       minArgs: 1,
       maxArgs: 1,
       load: async () =>
-        (await (lazy("./cmd_completion.ts") as Promise<typeof import("./cmd_completion.ts")>))
+        (await (lazy("completion") as Promise<typeof import("./cmd_completion.ts")>))
           .completion,
     },
   ],
