@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import type { BuiltinMain } from "./executor.ts";
 import { Kernel } from "./kernel.ts";
 import { kernelProcSource } from "./kernel_proc_source.ts";
