@@ -45,8 +45,29 @@ function field(h: Uint8Array, off: number, len: number): string {
 }
 
 /**
+ * The mode a file copied out of a container gets on the host: its permission bits, never
+ * set-user-ID or set-group-ID, and the sticky bit only on a directory. Issue 11: those bits
+ * are data inside an image or a tar, never applied on the host (`docker cp` keeps them;
+ * Berth does not, so a copied-out program cannot become a setuid binary of the host user).
+ *
+ * @param mode The mode from the tar header.
+ * @param isDir Whether the entry is a directory.
+ * @returns The mode to create the host file or directory with.
+ * @example
+ * ```ts
+ * import { hostMode } from "./_tar_fs.ts";
+ * console.assert(hostMode(0o4755, false) === 0o755);
+ * console.assert(hostMode(0o3777, true) === 0o1777);
+ * ```
+ */
+export function hostMode(mode: number, isDir: boolean): number {
+  return mode & (isDir ? 0o1777 : 0o777);
+}
+
+/**
  * Unpack a tar into a host directory. Entries that would land outside it are refused.
- * When `rename` is given, the archive's top-level name is replaced by it.
+ * When `rename` is given, the archive's top-level name is replaced by it. Modes lose
+ * their set-user-ID and set-group-ID bits (see {@link hostMode}).
  *
  * @param tar The archive.
  * @param dir Host directory to extract into.
@@ -95,7 +116,7 @@ export async function extractTarTo(tar: Uint8Array, dir: string, rename?: string
     top ??= first;
     if (newTop && first === top) name = newTop + name.slice(first.length);
     const dest = join(target, name);
-    const mode = parseInt(field(h, 100, 8).trim() || "644", 8) & 0o7777;
+    const mode = hostMode(parseInt(field(h, 100, 8).trim() || "644", 8), type === "5");
     if (type === "5") await Deno.mkdir(dest, { recursive: true, mode });
     else if (type === "2") {
       await Deno.remove(dest).catch(() => {});
