@@ -2,33 +2,83 @@
  * The build context as a tar, as `docker build` sends it to the daemon. The daemon's
  * builder applies `.dockerignore`/`.containerignore`; the CLI sends the directory.
  *
+ * A Dockerfile that is not a file of the context (`-f -` from stdin, or `-f` naming a file
+ * outside the context directory) travels in the tar, as the Docker CLI sends it, under a
+ * hidden directory `.berth-dockerfile-<random>/` that the build's ignore file excludes, so
+ * `COPY . /` never copies it. That ignore file is written beside the Dockerfile
+ * (BuildKit's `<Dockerfile>.dockerignore`, which the builder prefers): the Dockerfile's own
+ * `<name>.dockerignore` when it has one, else the context's `.containerignore` or
+ * `.dockerignore`, plus the hidden directory. The daemon never reads a host path.
+ *
  * @module
  */
-import { basename, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { changesFromDirectory, type LayerChange, layerTar } from "../image/layer/layer_writer.ts";
 
+/** The context tar and the Dockerfile's path in it, for the `dockerfile` query parameter. */
+export interface PackedContext {
+  /** The tar bytes. */
+  tar: Uint8Array;
+  /** The Dockerfile's path relative to the context, when one was given (`-f`). */
+  dockerfile?: string;
+}
+
+/** Where the Dockerfile comes from: a host path (`-f PATH`) or its text (`-f -`). */
+export type DockerfileSource = { path: string } | { text: string };
+
+async function readTextOrUndefined(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
 /**
- * Pack a context directory (plus a Dockerfile given outside it) as a tar.
+ * Pack a context directory, plus a Dockerfile given from stdin or from outside it, as a tar.
  *
  * @param dir Context directory.
- * @param dockerfile `-f` path, if any.
- * @returns The tar bytes.
+ * @param dockerfile `-f`: a host path (relative to the current directory, as Docker's
+ *   CLI takes it) or the text read from stdin.
+ * @returns The tar and the Dockerfile's path inside it.
  * @example
  * ```ts ignore
- * const tar = await tarOfContext("tests/fixtures/demo");
+ * const { tar, dockerfile } = await tarOfContext("tests/fixtures/demo", { text: "FROM scratch\n" });
  * ```
  */
-export async function tarOfContext(dir: string, dockerfile?: string): Promise<Uint8Array> {
+export async function tarOfContext(
+  dir: string,
+  dockerfile?: DockerfileSource,
+): Promise<PackedContext> {
   const changes: LayerChange[] = (await changesFromDirectory(dir)).filter((c) => c.path !== "/");
-  if (dockerfile) {
-    const rel = relative(resolve(dir), resolve(dockerfile));
-    if (rel.startsWith("..")) {
-      changes.push({
-        type: "file",
-        path: `/.berth-dockerfile-${basename(dockerfile)}`,
-        data: await Deno.readFile(dockerfile),
-      });
-    }
+  let inTar: string | undefined;
+  if (dockerfile && "path" in dockerfile) {
+    const rel = relative(resolve(dir), resolve(dockerfile.path));
+    if (rel !== "" && !rel.startsWith("..") && !rel.startsWith("/")) inTar = rel;
   }
-  return new Uint8Array(await new Response(layerTar(changes)).arrayBuffer());
+  if (dockerfile && inTar === undefined) {
+    const name = "path" in dockerfile ? basename(dockerfile.path) : "Dockerfile";
+    const text = "path" in dockerfile ? await Deno.readFile(dockerfile.path) : dockerfile.text;
+    const hidden = `.berth-dockerfile-${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
+    const ignore = ("path" in dockerfile
+      ? await readTextOrUndefined(`${dockerfile.path}.dockerignore`)
+      : undefined) ??
+      await readTextOrUndefined(join(dir, ".containerignore")) ??
+      await readTextOrUndefined(join(dir, ".dockerignore")) ?? "";
+    changes.push(
+      { type: "dir", path: `/${hidden}`, mode: 0o755 },
+      { type: "file", path: `/${hidden}/${name}`, mode: 0o644, data: text },
+      {
+        type: "file",
+        path: `/${hidden}/${name}.dockerignore`,
+        mode: 0o644,
+        // Last, so that no `!` exception of the user's file can bring the directory back.
+        data: `${ignore}\n/${hidden}\n`,
+      },
+    );
+    inTar = `${hidden}/${name}`;
+  }
+  const tar = new Uint8Array(await new Response(layerTar(changes)).arrayBuffer());
+  return { tar, dockerfile: inTar };
 }

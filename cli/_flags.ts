@@ -204,9 +204,14 @@ export const buildFlags: FlagSpec[] = [
   s(
     "progress",
     undefined,
-    'Set type of progress output ("auto", "plain", "quiet")',
+    'Set type of progress output ("auto", "plain", "tty", "quiet", "rawjson")',
     "string",
     "auto",
+  ),
+  b(
+    "reproducible",
+    undefined,
+    "Fixed timestamps (SOURCE_DATE_EPOCH, else 0): the same inputs give the same image ID",
   ),
   b("quiet", "q", "Suppress the build output and print image ID on success"),
   s("iidfile", undefined, "Write the image ID to the file"),

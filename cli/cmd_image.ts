@@ -245,6 +245,8 @@ async function printProgress(
   ctx: Context,
   stream: AsyncGenerator<Uint8Array>,
   quiet: boolean,
+  onStream: (text: string) => void | Promise<void> = (text) =>
+    ctx.write(new TextEncoder().encode(text)),
 ): Promise<{ error?: string; aux: unknown[] }> {
   const dec = new TextDecoder();
   let pending = "";
@@ -272,7 +274,7 @@ async function printProgress(
       }
       if (m.error) error = m.errorDetail?.message ?? m.error;
       else if (m.aux !== undefined) aux.push(m.aux);
-      else if (!quiet && m.stream) await ctx.write(new TextEncoder().encode(m.stream));
+      else if (!quiet && m.stream) await onStream(m.stream);
       else if (!quiet && m.status) ctx.out(m.status);
     }
   }
@@ -347,24 +349,67 @@ export async function importImage(ctx: Context, args: ParsedArgs): Promise<numbe
   return 0;
 }
 
-/** `berth build`: the context is sent as a tar, as Docker does. */
+/** Read all of stdin, refusing a terminal (nothing was piped or redirected). */
+async function readStdin(what: string): Promise<Uint8Array> {
+  if (Deno.stdin.isTerminal()) {
+    throw new UsageError(
+      `${what} is read from stdin, but stdin is a terminal: pipe or redirect it`,
+    );
+  }
+  return new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+}
+
+/**
+ * `berth build`: the context is sent as a tar, as Docker does. `-f -` reads the Dockerfile
+ * from stdin (it travels in the tar), `-` reads the context tar from stdin. The CLI's
+ * `SOURCE_DATE_EPOCH` becomes the build arg of that name unless `--build-arg` gives it (as
+ * buildx does; an empty value means none); `--reproducible` fixes timestamps at 0 when no
+ * epoch is given.
+ */
 export async function build(ctx: Context, args: ParsedArgs): Promise<number> {
   const dir = args.positionals[0]!;
-  const { tarOfContext } = await import("./_build_context.ts");
-  const body = dir === "-"
-    ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
-    : await tarOfContext(dir, flagString(args, "file"));
-  const q = new URLSearchParams();
-  for (const t of flagList(args, "tag")) q.append("t", t);
   const file = flagString(args, "file");
-  if (file) {
-    q.set("dockerfile", file.startsWith(dir) ? file.slice(dir.length).replace(/^\/+/, "") : file);
+  const { resolveProgressMode, makeProgressDisplay } = await import("./_build_progress.ts");
+  const asked = resolveProgressMode(
+    flagString(args, "progress"),
+    Deno.env.get("BUILDKIT_PROGRESS"),
+    Deno.stdout.isTerminal(),
+  );
+  const mode = flagBool(args, "quiet") ? "quiet" : asked;
+  if (dir === "-" && file === "-") {
+    throw new UsageError("invalid argument: can't use stdin for both build context and dockerfile");
   }
+  const q = new URLSearchParams();
+  let body: Uint8Array;
+  if (dir === "-") {
+    body = await readStdin("the build context (a tar)");
+    if (file) q.set("dockerfile", file);
+  } else {
+    const { tarOfContext } = await import("./_build_context.ts");
+    const packed = await tarOfContext(
+      dir,
+      file === "-"
+        ? { text: new TextDecoder().decode(await readStdin("the Dockerfile (-f -)")) }
+        : file !== undefined
+        ? { path: file }
+        : undefined,
+    );
+    body = packed.tar;
+    if (packed.dockerfile) q.set("dockerfile", packed.dockerfile);
+  }
+  for (const t of flagList(args, "tag")) q.append("t", t);
   const buildArgs: Record<string, string> = {};
   for (const a of flagList(args, "build-arg")) {
     const eq = a.indexOf("=");
     buildArgs[eq < 0 ? a : a.slice(0, eq)] = eq < 0 ? (Deno.env.get(a) ?? "") : a.slice(eq + 1);
   }
+  const epoch = Deno.env.get("SOURCE_DATE_EPOCH");
+  if (epoch !== undefined && !("SOURCE_DATE_EPOCH" in buildArgs)) {
+    buildArgs.SOURCE_DATE_EPOCH = epoch;
+  }
+  // BuildKit reads an empty SOURCE_DATE_EPOCH as none: `--build-arg SOURCE_DATE_EPOCH=` turns
+  // the environment's off.
+  if (buildArgs.SOURCE_DATE_EPOCH === "") delete buildArgs.SOURCE_DATE_EPOCH;
   q.set("buildargs", JSON.stringify(buildArgs));
   const labels: Record<string, string> = {};
   for (const a of flagList(args, "label")) {
@@ -373,9 +418,10 @@ export async function build(ctx: Context, args: ParsedArgs): Promise<number> {
   }
   q.set("labels", JSON.stringify(labels));
   if (flagBool(args, "no-cache")) q.set("nocache", "1");
+  if (flagBool(args, "reproducible")) q.set("reproducible", "1");
   const target = flagString(args, "target");
   if (target) q.set("target", target);
-  const quiet = flagBool(args, "quiet") || flagString(args, "progress") === "quiet";
+  const quiet = mode === "quiet";
   if (quiet) q.set("q", "1");
   const mem = flagString(args, "memory");
   if (mem) q.set("memory", String((await import("./cmd_run.ts")).parseBytes(mem, "memory")));
@@ -383,7 +429,19 @@ export async function build(ctx: Context, args: ParsedArgs): Promise<number> {
   if (cpus) q.set("cpuquota", String(Math.round(Number(cpus) * 100000)));
   if (!quiet) ctx.err(`Sending build context to Berth daemon  ${humanSize(body.length)}`);
   const res = await ctx.api.ok("POST", `/build?${q}`, { body, contentType: "application/x-tar" });
-  const r = await printProgress(ctx, res.stream(), quiet);
+  const enc = new TextEncoder();
+  const size = Deno.stdout.isTerminal() ? Deno.consoleSize() : undefined;
+  const display = makeProgressDisplay(mode, (text) => ctx.write(enc.encode(text)), {
+    width: size?.columns,
+    height: size?.rows,
+    color: Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR"),
+  });
+  let r: { error?: string; aux: unknown[] };
+  try {
+    r = await printProgress(ctx, res.stream(), quiet, (text) => display.write(text));
+  } finally {
+    await display.close();
+  }
   if (r.error) {
     ctx.err(`ERROR: ${r.error}`);
     return 1;
