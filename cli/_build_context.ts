@@ -14,6 +14,7 @@
  */
 import { basename, join, relative, resolve } from "node:path";
 import { changesFromDirectory, type LayerChange, layerTar } from "../image/layer/layer_writer.ts";
+import { UsageError } from "./_args.ts";
 
 /** The context tar and the Dockerfile's path in it, for the `dockerfile` query parameter. */
 export interface PackedContext {
@@ -35,6 +36,18 @@ async function readTextOrUndefined(path: string): Promise<string | undefined> {
   }
 }
 
+async function readDockerfile(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    throw new UsageError(
+      `unable to prepare context: the Dockerfile "${path}" (-f) was not found. ` +
+        "A -f path is relative to the current directory, as with docker build",
+    );
+  }
+}
+
 /**
  * Pack a context directory, plus a Dockerfile given from stdin or from outside it, as a tar.
  *
@@ -51,6 +64,13 @@ export async function tarOfContext(
   dir: string,
   dockerfile?: DockerfileSource,
 ): Promise<PackedContext> {
+  const st = await Deno.stat(dir).catch(() => undefined);
+  if (!st?.isDirectory) {
+    throw new UsageError(
+      `unable to prepare context: path "${dir}" ${st ? "is not a directory" : "not found"}. ` +
+        `Give the build context directory, or "-" for a tar on stdin`,
+    );
+  }
   const changes: LayerChange[] = (await changesFromDirectory(dir)).filter((c) => c.path !== "/");
   let inTar: string | undefined;
   if (dockerfile && "path" in dockerfile) {
@@ -59,7 +79,7 @@ export async function tarOfContext(
   }
   if (dockerfile && inTar === undefined) {
     const name = "path" in dockerfile ? basename(dockerfile.path) : "Dockerfile";
-    const text = "path" in dockerfile ? await Deno.readFile(dockerfile.path) : dockerfile.text;
+    const text = "path" in dockerfile ? await readDockerfile(dockerfile.path) : dockerfile.text;
     const hidden = `.berth-dockerfile-${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
     const ignore = ("path" in dockerfile
       ? await readTextOrUndefined(`${dockerfile.path}.dockerignore`)

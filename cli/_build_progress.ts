@@ -120,8 +120,8 @@ export function makeProgressDisplay(
   return mode === "tty" ? new TtyDisplay(sink, options) : new RawJsonDisplay(sink, options.now);
 }
 
-const HEADER = /^#(\d+) (.*)$/;
-const LOG = /^(\d+\.\d+) (.*)$/;
+const HEADER = /^#(\d+) (.*)$/s;
+const LOG = /^(\d+\.\d+) (.*)$/s;
 
 /** Parses the daemon's plain lines into steps; the displays draw from it. */
 class Trace {
@@ -300,7 +300,10 @@ class TtyDisplay implements ProgressDisplay {
     ];
   }
 
-  #fit(left: string, right: string): string {
+  #fit(text: string, right: string): string {
+    // Control characters (tabs, `\r`, escapes from a RUN's output) would break the frame's
+    // geometry: each becomes a space, as BuildKit does with tabs.
+    const left = Array.from(text, (c) => (c.charCodeAt(0) < 32 || c === "\x7f" ? " " : c)).join("");
     const room = this.#width - right.length - 1;
     const l = left.length > room ? left.slice(0, room) : left.padEnd(room);
     return right ? `${l} ${right}` : l.trimEnd();

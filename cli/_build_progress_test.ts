@@ -68,14 +68,14 @@ Deno.test("tty display: redraws in place with the running step's output, and sho
   const d = makeProgressDisplay("tty", (t) => {
     out += t;
   }, { width: 60, now: () => clock });
-  d.write("#1 [1/2] FROM berth/base\n#1 DONE 0.0s\n#2 [2/2] RUN false\n#2 0.010 oops\n");
+  d.write("#1 [1/2] FROM berth/base\n#1 DONE 0.0s\n#2 [2/2] RUN false\n#2 0.010 oo\tps\r\n");
   clock = 250;
   // The timer tick (every 100 ms) draws a frame with the running step's output under it.
-  for (let i = 0; i < 100 && !out.includes("oops"); i++) {
+  for (let i = 0; i < 100 && !out.includes("oo ps"); i++) {
     await new Promise((r) => setTimeout(r, 50));
   }
   const running = strip(out);
-  assert.match(running, /=> \[2\/2\] RUN false +0\.3s\n => => # oops\n/);
+  assert.match(running, /=> \[2\/2\] RUN false +0\.3s\n => => # oo ps\n/, "a tab is a space");
   d.write('#2 ERROR: process "/bin/sh -c false" did not complete successfully: exit code: 1\n');
   await d.close();
   assert.match(out, new RegExp(`${ESC}\\[\\d+A\r`), "moves up to the last frame's first line");
@@ -83,7 +83,7 @@ Deno.test("tty display: redraws in place with the running step's output, and sho
   assert.match(last, /^\[\+\] Building 0\.3s \(2\/2\)\n/, "not FINISHED");
   assert.match(
     last,
-    / => ERROR \[2\/2\] RUN false +0\.3s\n------\n > \[2\/2\] RUN false:\noops\n------\n$/,
+    / => ERROR \[2\/2\] RUN false +0\.3s\n------\n > \[2\/2\] RUN false:\noo\tps\r\n------\n$/,
   );
 });
 

@@ -52,7 +52,11 @@ Deno.test("berth build -f - reads the Dockerfile from stdin; it is not part of t
     const seen2 = await ok(b, ["run", "--rm", "outside:1", "sh", "-c", "cd /c && find . | sort"]);
     assert.equal(seen2.stdout, ".\n./.dockerignore\n./skip.log\n");
 
-    // Both from stdin is refused as Docker does; a context tar on stdin still works.
+    const missing = await b.run(["build", "-f", join(b.root, "nope"), ctx]);
+    assert.equal(missing.code, 125);
+    assert.match(missing.stderr, /the Dockerfile ".*nope" \(-f\) was not found/);
+
+    // Both from stdin is refused as Docker does (a context tar on stdin: build_cli_test.ts).
     const both = await b.run(["build", "-f", "-", "-"], { stdin: "FROM berth/base\n" });
     assert.equal(both.code, 125, both.stderr);
     assert.match(both.stderr, /can't use stdin for both build context and dockerfile/);
