@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { MaybeAsync, Syscalls } from "../kernel/syscalls/api.ts";
+import { AT, type MaybeAsync, type Syscalls } from "../kernel/syscalls/api.ts";
+import { Errno } from "../kernel/errno.ts";
 import { GuestFault, GuestIlseq, type GuestMemory } from "./_guest_memory.ts";
 import { toWasiErrno, WasiErrno } from "./wasi_errno.ts";
 
@@ -26,6 +27,48 @@ export interface WasiCore {
   readonly env: readonly string[];
   /** Called when a blocking call resumes; throws to unwind a killed process. */
   resumed(): void;
+}
+
+/**
+ * The directory and path a `path_*` call on `fd` acts on.
+ *
+ * WASI preview1 has no working directory: wasi-libc keeps its own, starting at `/`, and
+ * strips the preopens `/` and `.` to the same empty prefix, so it hands every path, relative
+ * or absolute (without its leading `/`), to the preopen registered last (wasi-libc#484).
+ * With a working directory other than `/`, the executor preopens `/` and then `.` (the
+ * working directory); a path given on `.` whose first component does not exist there is
+ * resolved against `/` instead, unless it is a single name that the call creates. So
+ * relative names and absolute paths into the working directory or to system directories
+ * (`/etc/x`, `/tmp`) all work; a single name created by absolute path (`/out.txt`) and a
+ * path whose first component exists in both places resolve in the working directory.
+ *
+ * @param core The process's WASI state.
+ * @param fd The directory descriptor the guest gave.
+ * @param path The path it gave.
+ * @param creates Whether the call creates the last component (a single name then stays in
+ *   the working directory).
+ * @returns The descriptor and path to use.
+ */
+export function resolveAt(
+  core: WasiCore,
+  fd: number,
+  path: string,
+  creates = false,
+): [number, string] {
+  if (core.preopens.get(fd) !== ".") return [fd, path];
+  let slash = path.indexOf("/");
+  if (slash < 0) {
+    if (creates) return [fd, path];
+    slash = path.length;
+  }
+  if (slash === 0 || path === "." || path.startsWith("./") || path.startsWith("../")) {
+    return [fd, path];
+  }
+  let root = -1;
+  for (const [f, name] of core.preopens) if (name === "/") root = f;
+  if (root < 0) return [fd, path];
+  const first = core.sys.fstatat(fd, path.slice(0, slash), AT.SYMLINK_NOFOLLOW);
+  return first === Errno.ENOENT ? [root, path] : [fd, path];
 }
 
 /** Kernel result (value or negative errno) → WASI errno, calling `ok` on success. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { AT, O } from "../kernel/syscalls/api.ts";
-import { settle, type WasiCore, type WasiResult } from "./_wasi_core.ts";
+import { resolveAt, settle, type WasiCore, type WasiResult } from "./_wasi_core.ts";
 import {
   FdFlags,
   FstFlags,
@@ -64,14 +64,17 @@ export function pathImports(core: WasiCore): Record<string, (...args: never[]) =
   const { sys, mem } = core;
   const err = toWasiErrno;
   const path = (ptr: number, len: number) => mem.string(ptr, len);
+  /** The descriptor and path a call on `fd` acts on (see `resolveAt`). */
+  const at = (fd: number, ptr: number, len: number, creates = false) =>
+    resolveAt(core, fd, path(ptr, len), creates);
   const done = (r: number) => (r < 0 ? err(r) : 0);
 
   return {
     path_create_directory(fd: number, p: number, l: number): number {
-      return done(sys.mkdirat(fd, path(p, l), 0o777));
+      return done(sys.mkdirat(...at(fd, p, l, true), 0o777));
     },
     path_filestat_get(fd: number, flags: number, p: number, l: number, out: number): number {
-      const st = sys.fstatat(fd, path(p, l), atFollow(flags));
+      const st = sys.fstatat(...at(fd, p, l), atFollow(flags));
       if (typeof st === "number") return err(st);
       writeFilestat(mem, out, st);
       return 0;
@@ -92,8 +95,7 @@ export function pathImports(core: WasiCore): Record<string, (...args: never[]) =
         return WasiErrno.INVAL;
       }
       return done(sys.utimensat(
-        fd,
-        path(p, l),
+        ...at(fd, p, l),
         timeArg(atim, fst, FstFlags.ATIM, FstFlags.ATIM_NOW),
         timeArg(mtim, fst, FstFlags.MTIM, FstFlags.MTIM_NOW),
         atFollow(flags),
@@ -109,7 +111,7 @@ export function pathImports(core: WasiCore): Record<string, (...args: never[]) =
       nl: number,
     ): number {
       const follow = oldFlags & LOOKUP_SYMLINK_FOLLOW ? AT.SYMLINK_FOLLOW : 0;
-      return done(sys.linkat(oldFd, path(op, ol), newFd, path(np, nl), follow));
+      return done(sys.linkat(...at(oldFd, op, ol), ...at(newFd, np, nl, true), follow));
     },
     path_open(
       fd: number,
@@ -124,13 +126,17 @@ export function pathImports(core: WasiCore): Record<string, (...args: never[]) =
     ): WasiResult {
       mem.check(out, 4);
       const flags = openFlags(dirflags, oflags, rights, fdflags);
-      return settle(core, sys.openat(fd, path(p, l), flags, 0o666), (newFd) => {
-        mem.setU32(out, newFd);
-        return 0;
-      });
+      return settle(
+        core,
+        sys.openat(...at(fd, p, l, (flags & O.CREAT) !== 0), flags, 0o666),
+        (newFd) => {
+          mem.setU32(out, newFd);
+          return 0;
+        },
+      );
     },
     path_readlink(fd: number, p: number, l: number, buf: number, len: number, out: number): number {
-      const target = sys.readlinkat(fd, path(p, l));
+      const target = sys.readlinkat(...at(fd, p, l));
       if (typeof target === "number") return err(target);
       const bytes = utf8(target);
       const n = Math.min(len, bytes.length);
@@ -139,16 +145,16 @@ export function pathImports(core: WasiCore): Record<string, (...args: never[]) =
       return 0;
     },
     path_remove_directory(fd: number, p: number, l: number): number {
-      return done(sys.unlinkat(fd, path(p, l), AT.REMOVEDIR));
+      return done(sys.unlinkat(...at(fd, p, l), AT.REMOVEDIR));
     },
     path_rename(fd: number, op: number, ol: number, newFd: number, np: number, nl: number): number {
-      return done(sys.renameat2(fd, path(op, ol), newFd, path(np, nl), 0));
+      return done(sys.renameat2(...at(fd, op, ol), ...at(newFd, np, nl, true), 0));
     },
     path_symlink(op: number, ol: number, fd: number, np: number, nl: number): number {
-      return done(sys.symlinkat(path(op, ol), fd, path(np, nl)));
+      return done(sys.symlinkat(path(op, ol), ...at(fd, np, nl, true)));
     },
     path_unlink_file(fd: number, p: number, l: number): number {
-      return done(sys.unlinkat(fd, path(p, l), 0));
+      return done(sys.unlinkat(...at(fd, p, l), 0));
     },
   };
 }

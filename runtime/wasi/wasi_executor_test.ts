@@ -56,6 +56,31 @@ Deno.test("WasiExecutor: fileops.wasm works on the kernel's tmpfs, relative to a
   }
 });
 
+Deno.test("WasiExecutor: with a working directory other than /, relative names and absolute paths both resolve", async () => {
+  // wasi-libc strips both the `/` and the `.` preopen to the empty prefix and gives every
+  // path to the last one (wasi-libc#484): absolute paths used to resolve in the cwd.
+  const wk = await wasiKernel(["escape", "hello", "fileops"], {}, {
+    "/srv/note.txt": "in the working directory\n",
+  });
+  try {
+    const out = await wk.run(
+      ["/bin/escape.wasm", "/bin/hello.wasm", "/tmp", "note.txt", "/srv/note.txt", "nothing"],
+      { cwd: "/srv" },
+    );
+    const line = (arg: string) => out.stdout.split("\n").find((l) => l.startsWith(`${arg}: `));
+    assert.doesNotMatch(line("/bin/hello.wasm") ?? "missing", /error/, out.stdout);
+    assert.match(line("/tmp") ?? "", /Is a directory/, "an absolute single name opens /tmp");
+    assert.equal(line("note.txt"), "note.txt: in the working directory");
+    assert.equal(line("/srv/note.txt"), "/srv/note.txt: in the working directory");
+    assert.match(line("nothing") ?? "", /No such file or directory/);
+    // Relative creation stays in the cwd.
+    const rel = await wk.run(["/bin/fileops.wasm", "."], { cwd: "/srv" });
+    assert.match(rel.stdout, /done\n$/, rel.stdout + rel.stderr);
+  } finally {
+    await wk.shutdown();
+  }
+});
+
 Deno.test("WasiExecutor: upper.wasm filters a stdin pipe", async () => {
   const wk = await wasiKernel(["upper"]);
   try {
