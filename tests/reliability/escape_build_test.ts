@@ -11,30 +11,16 @@
  */
 import assert from "node:assert/strict";
 import { tempBerth } from "../e2e/cli_harness.ts";
+import { plantCanary } from "./_canary.ts";
 
 const SECRET = "CANARY-BUILD-93be";
-
-async function fingerprint(dir: string): Promise<string> {
-  const st = await Deno.stat(`${dir}/secret`);
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) names.push(e.name);
-  return JSON.stringify({
-    size: st.size,
-    atime: st.atime?.getTime(),
-    mtime: st.mtime?.getTime(),
-    ctime: st.ctime?.getTime(),
-    names: names.sort(),
-  });
-}
 
 Deno.test("a build context reaches nothing outside it: COPY .., absolute paths, symlinks, .dockerignore", async () => {
   const berth = await tempBerth();
   const host = await Deno.makeTempDir({ prefix: "berth-escape-build-" });
   try {
-    const canary = `${host}/canary`;
-    await Deno.mkdir(canary);
-    await Deno.writeTextFile(`${canary}/secret`, SECRET);
-    await Deno.utime(`${canary}/secret`, new Date(Date.now() - 3600_000), new Date());
+    const theCanary = await plantCanary(host, SECRET);
+    const canary = theCanary.dir;
     const ctx = `${host}/ctx`;
     await Deno.mkdir(ctx);
     await Deno.writeTextFile(`${ctx}/inside.txt`, "inside\n");
@@ -46,7 +32,7 @@ Deno.test("a build context reaches nothing outside it: COPY .., absolute paths, 
       `${ctx}/.dockerignore`,
       `../**\n!../canary\n!../canary/secret\n!${canary}\n!${canary}/secret\n`,
     );
-    const before = await fingerprint(canary);
+    const before = await theCanary.fingerprint();
     const rel = canary.slice(1);
 
     const notFound = [
@@ -96,7 +82,7 @@ Deno.test("a build context reaches nothing outside it: COPY .., absolute paths, 
     const names = ".dockerignore\nDockerfile\nabs-link\ndeep-up\nfile-link\ninside.txt\nrel-link\n";
     assert.equal(files.stdout, `${names}\n${names}inside\n`, files.stderr);
 
-    assert.equal(await fingerprint(canary), before, "the canary was read, listed or written");
+    assert.equal(await theCanary.fingerprint(), before, "the canary was read, listed or written");
     assert.equal(await Deno.readTextFile(`${canary}/secret`), SECRET);
     const beside: string[] = [];
     for await (const e of Deno.readDir(host)) beside.push(e.name);

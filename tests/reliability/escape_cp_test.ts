@@ -9,30 +9,17 @@
 import assert from "node:assert/strict";
 import { tempBerth } from "../e2e/cli_harness.ts";
 import { type RawEntry, rawTar } from "../fixtures/images/tar_builder.ts";
+import { plantCanary } from "./_canary.ts";
 
 const SECRET = "CANARY-CP-2be7";
-
-async function fingerprint(dir: string): Promise<string> {
-  const st = await Deno.stat(`${dir}/secret`);
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) names.push(e.name);
-  return JSON.stringify({
-    atime: st.atime?.getTime(),
-    mtime: st.mtime?.getTime(),
-    ctime: st.ctime?.getTime(),
-    names: names.sort(),
-  });
-}
 
 Deno.test("berth cp in and out of a container reaches nothing outside its root", async () => {
   const berth = await tempBerth();
   const host = await Deno.makeTempDir({ prefix: "berth-escape-cp-" });
   try {
-    const canary = `${host}/canary`;
-    await Deno.mkdir(canary);
-    await Deno.writeTextFile(`${canary}/secret`, SECRET);
-    await Deno.utime(`${canary}/secret`, new Date(Date.now() - 3600_000), new Date());
-    const before = await fingerprint(canary);
+    const theCanary = await plantCanary(host, SECRET);
+    const canary = theCanary.dir;
+    const before = await theCanary.fingerprint();
     const rel = canary.slice(1);
     const deep = "../".repeat(12);
     const created = await berth.run(["create", "--name", "target", "berth/base", "sleep", "60"]);
@@ -86,7 +73,7 @@ Deno.test("berth cp in and out of a container reaches nothing outside its root",
     const rm = await berth.run(["rm", "-f", "target"]);
     assert.equal(rm.code, 0, rm.stderr);
 
-    assert.equal(await fingerprint(canary), before, "the canary was read, listed or written");
+    assert.equal(await theCanary.fingerprint(), before, "the canary was read, listed or written");
     assert.equal(await Deno.readTextFile(`${canary}/secret`), SECRET);
   } finally {
     await berth.cleanup();

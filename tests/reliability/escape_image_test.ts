@@ -14,6 +14,7 @@ import { tempBerth } from "../e2e/cli_harness.ts";
 import { ensureBaseImage, openStore, parseDigest } from "../../image/mod.ts";
 import { type RawEntry, rawTar } from "../fixtures/images/tar_builder.ts";
 import { dockerSaveArchive } from "../fixtures/images/archives.ts";
+import { plantCanary } from "./_canary.ts";
 
 const SECRET = "CANARY-IMAGE-51d0";
 
@@ -36,21 +37,6 @@ async function baseLayers(): Promise<Uint8Array[]> {
 }
 
 /** Host-visible state of the canary, read without reading its file. */
-async function fingerprint(dir: string): Promise<string> {
-  const st = await Deno.stat(`${dir}/secret`);
-  const d = await Deno.stat(dir);
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) names.push(e.name);
-  return JSON.stringify({
-    size: st.size,
-    atime: st.atime?.getTime(),
-    mtime: st.mtime?.getTime(),
-    ctime: st.ctime?.getTime(),
-    dirMtime: d.mtime?.getTime(),
-    names: names.sort(),
-  });
-}
-
 /** Whether reading a file moves its atime here (relatime with atime < mtime). */
 async function atimeTracked(dir: string): Promise<boolean> {
   const f = `${dir}/atime-probe`;
@@ -67,12 +53,10 @@ Deno.test("hostile image entries are refused at load or stay inside the containe
   const berth = await tempBerth();
   const host = await Deno.makeTempDir({ prefix: "berth-escape-image-" });
   try {
-    const canary = `${host}/canary`;
-    await Deno.mkdir(canary);
-    await Deno.writeTextFile(`${canary}/secret`, SECRET);
-    await Deno.utime(`${canary}/secret`, new Date(Date.now() - 3600_000), new Date());
+    const theCanary = await plantCanary(host, SECRET);
+    const canary = theCanary.dir;
     const tracked = await atimeTracked(host);
-    const before = await fingerprint(canary);
+    const before = await theCanary.fingerprint();
     const base = await baseLayers();
     const archive = `${host}/image.tar`;
     const load = async (entries: RawEntry[]) => {
@@ -143,7 +127,7 @@ Deno.test("hostile image entries are refused at load or stay inside the containe
     assert.match(probe.stdout, /\/suid-file regular file 0:0 4755/, all);
     assert.match(probe.stderr, /cat: \/dev-mem: No such device or address/, all);
 
-    assert.equal(await fingerprint(canary), before, "the canary was read, listed or written");
+    assert.equal(await theCanary.fingerprint(), before, "the canary was read, listed or written");
     assert.equal(await Deno.readTextFile(`${canary}/secret`), SECRET);
     if (!tracked) {
       console.warn(

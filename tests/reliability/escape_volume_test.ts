@@ -15,34 +15,15 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { tempBerth } from "../e2e/cli_harness.ts";
 import { repoRoot } from "../_paths.ts";
+import { plantCanary } from "./_canary.ts";
 
 const SECRET = "CANARY-7f3a9c";
-
-async function plantCanary(dir: string): Promise<() => Promise<string>> {
-  await Deno.mkdir(`${dir}/canary/sub`, { recursive: true });
-  await Deno.writeTextFile(`${dir}/canary/secret`, SECRET);
-  const old = new Date(Date.now() - 3600_000);
-  await Deno.utime(`${dir}/canary/secret`, old, new Date());
-  return async () => {
-    const st = await Deno.stat(`${dir}/canary/secret`);
-    const names: string[] = [];
-    for await (const e of Deno.readDir(`${dir}/canary`)) names.push(e.name);
-    // No read here: reading would move the atime this check relies on.
-    return JSON.stringify({
-      size: st.size,
-      ctime: st.ctime?.getTime(),
-      atime: st.atime?.getTime(),
-      mtime: st.mtime?.getTime(),
-      names: names.sort(),
-    });
-  };
-}
 
 Deno.test("a container reaches nothing outside its root and volumes", async () => {
   const berth = await tempBerth();
   const host = await Deno.makeTempDir({ prefix: "berth-escape-" });
   try {
-    const fingerprint = await plantCanary(host);
+    const { fingerprint } = await plantCanary(host, SECRET, { sub: true });
     const vol = `${host}/vol`;
     await Deno.mkdir(vol);
     await Deno.writeTextFile(`${vol}/inside.txt`, "inside\n");
@@ -115,7 +96,7 @@ Deno.test({
     const berth = await tempBerth();
     const host = await Deno.makeTempDir({ prefix: "berth-escape-wasi-" });
     try {
-      const fingerprint = await plantCanary(host);
+      const { fingerprint } = await plantCanary(host, SECRET, { sub: true });
       const vol = `${host}/vol`;
       await Deno.mkdir(vol);
       await Deno.symlink("../canary", `${vol}/rel`);
