@@ -185,10 +185,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const escape = parsed.escape;
   const buildArgs = new Map(Object.entries(options.buildArgs ?? {}));
   const consumed = new Set<string>();
-  // As BuildKit: the SOURCE_DATE_EPOCH build arg sets the epoch (and wins).
+  // As BuildKit: the SOURCE_DATE_EPOCH build arg sets the epoch (and wins); an empty one
+  // means none.
   let epoch = options.sourceDateEpoch;
   const epochArg = buildArgs.get("SOURCE_DATE_EPOCH");
-  if (epochArg !== undefined) {
+  if (epochArg === "") consumed.add("SOURCE_DATE_EPOCH");
+  else if (epochArg !== undefined) {
     consumed.add("SOURCE_DATE_EPOCH");
     if (!/^\d+$/.test(epochArg)) {
       throw new ImageError(`Invalid SOURCE_DATE_EPOCH "${epochArg}": expected whole seconds`);

@@ -157,6 +157,29 @@ Deno.test("SOURCE_DATE_EPOCH: same digest from two context copies with different
   }
 });
 
+Deno.test("SOURCE_DATE_EPOCH: an empty build arg means no epoch (BuildKit), a malformed one is refused", async () => {
+  const { store, dispose } = await tempStore();
+  const dir = await tempContext({ "Dockerfile": DOCKERFILE, "a.txt": "A", "b.txt": "B" });
+  try {
+    const runner = new ScriptRunner();
+    const empty = await build({
+      store,
+      contextDir: dir,
+      runner,
+      buildArgs: { SOURCE_DATE_EPOCH: "" },
+    });
+    assert.notEqual(empty.image.config.created, "1970-01-01T00:00:00.000Z");
+    assert.ok(Date.parse(empty.image.config.created ?? "") > Date.parse("2024-01-01"));
+    await assert.rejects(
+      build({ store, contextDir: dir, runner, buildArgs: { SOURCE_DATE_EPOCH: "soon" } }),
+      /Invalid SOURCE_DATE_EPOCH "soon"/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await dispose();
+  }
+});
+
 Deno.test("a failing RUN shows command, exit code and last output, and tags nothing", async () => {
   const { store, dispose } = await tempStore();
   const dir = await tempContext({
