@@ -17,9 +17,9 @@ export interface SessionOptions {
   /** Called with the terminal size at start and on SIGWINCH (TTY sessions). */
   resize?: (rows: number, cols: number) => void;
   /**
-   * Takes the payload of stream-3 frames (Docker's systemerr), which `POST /_berth/run`
-   * ends its stream with (the exit status). Without it such a frame is an error, as in
-   * Docker's client.
+   * Takes the payload of a stream-3 frame (Docker's systemerr), which `POST /_berth/run`
+   * ends its stream with (the exit status); the session ends there. Without it such a
+   * frame is an error, as in Docker's client.
    */
   status?: (payload: Uint8Array) => void;
 }
@@ -101,7 +101,7 @@ export async function runSession(res: ApiResponse, opts: SessionOptions): Promis
     : Promise.resolve();
   try {
     const decoder = new FrameDecoder();
-    for await (const piece of res.stream()) {
+    stream: for await (const piece of res.stream()) {
       if (opts.tty) {
         await writeAll(Deno.stdout, piece);
         continue;
@@ -110,7 +110,9 @@ export async function runSession(res: ApiResponse, opts: SessionOptions): Promis
         if (f.stream === 3) {
           if (!opts.status) throw new Error(new TextDecoder().decode(f.data));
           opts.status(f.data);
-          continue;
+          // The last frame: done without waiting for the daemon's close (one read less).
+          res.close();
+          break stream;
         }
         await writeAll(f.stream === 2 ? Deno.stderr : Deno.stdout, f.data);
       }
