@@ -16,12 +16,6 @@ export interface SessionOptions {
   stdin: boolean;
   /** Called with the terminal size at start and on SIGWINCH (TTY sessions). */
   resize?: (rows: number, cols: number) => void;
-  /**
-   * Takes the payload of a stream-3 frame (Docker's systemerr), which `POST /_berth/run`
-   * ends its stream with (the exit status); the session ends there. Without it such a
-   * frame is an error, as in Docker's client.
-   */
-  status?: (payload: Uint8Array) => void;
 }
 
 /** How a session ended. */
@@ -101,19 +95,14 @@ export async function runSession(res: ApiResponse, opts: SessionOptions): Promis
     : Promise.resolve();
   try {
     const decoder = new FrameDecoder();
-    stream: for await (const piece of res.stream()) {
+    for await (const piece of res.stream()) {
       if (opts.tty) {
         await writeAll(Deno.stdout, piece);
         continue;
       }
       for (const f of decoder.push(piece)) {
-        if (f.stream === 3) {
-          if (!opts.status) throw new Error(new TextDecoder().decode(f.data));
-          opts.status(f.data);
-          // The last frame: done without waiting for the daemon's close (one read less).
-          res.close();
-          break stream;
-        }
+        // Docker's systemerr: an error of the stream, as Docker's client reads it.
+        if (f.stream === 3) throw new Error(new TextDecoder().decode(f.data));
         await writeAll(f.stream === 2 ? Deno.stderr : Deno.stdout, f.data);
       }
     }
@@ -134,4 +123,34 @@ export async function runSession(res: ApiResponse, opts: SessionOptions): Promis
   }
   void input;
   return { detached };
+}
+
+/**
+ * Read the stream of `POST /_berth/run` (`runtime/daemon/api_run.ts`): stdout and stderr
+ * frames to ours, until the final frame on stream 3 with the exit status. Small on purpose:
+ * it is the whole client side of `berth run` without a terminal, whose start-up is
+ * measured (a function is compiled at its first call in every CLI process).
+ *
+ * @param res The answer of `POST /_berth/run`.
+ * @returns The container's exit status, or undefined if the stream ended without one.
+ * @example
+ * ```ts ignore
+ * const code = await pipeRunStream(res);
+ * ```
+ */
+export async function pipeRunStream(res: ApiResponse): Promise<number | undefined> {
+  const decoder = new FrameDecoder();
+  for await (const piece of res.stream()) {
+    for (const f of decoder.push(piece)) {
+      if (f.stream !== 3) {
+        await writeAll(f.stream === 2 ? Deno.stderr : Deno.stdout, f.data);
+        continue;
+      }
+      // The last frame: no need to wait for the daemon's close.
+      res.close();
+      const { StatusCode } = JSON.parse(new TextDecoder().decode(f.data));
+      return typeof StatusCode === "number" ? StatusCode : undefined;
+    }
+  }
+  return undefined;
 }

@@ -9,7 +9,7 @@ import { flagBool, flagInt, flagList, flagString, type ParsedArgs, UsageError } 
 import { DaemonError, daemonError } from "./_client.ts";
 import type { Context } from "./_context.ts";
 import { ExitError } from "./_errors.ts";
-import { runSession } from "./_attach.ts";
+import { pipeRunStream, runSession } from "./_attach.ts";
 
 /**
  * Parse Docker's byte sizes ("512m", "1g", "100k", "1024").
@@ -271,17 +271,13 @@ async function runInOneRequest(ctx: Context, args: ParsedArgs): Promise<number |
   }
   const id = named.id = res.header("berth-container-id");
   for (const sig of early.splice(0)) if (id) killContainer(ctx, id, sig);
-  let status: { StatusCode?: unknown } | undefined;
+  let code: number | undefined;
   try {
-    await runSession(res, {
-      tty: false,
-      stdin: false,
-      status: (payload) => (status = JSON.parse(new TextDecoder().decode(payload))),
-    });
+    code = await pipeRunStream(res);
   } finally {
     unproxy?.();
   }
-  if (typeof status?.StatusCode !== "number") {
+  if (code === undefined) {
     throw new ExitError(
       125,
       `berth: the daemon ended the run of ${
@@ -289,7 +285,7 @@ async function runInOneRequest(ctx: Context, args: ParsedArgs): Promise<number |
       } without its exit status; see "berth ps -a" and the daemon's log (${ctx.root}/daemon.log)`,
     );
   }
-  return status.StatusCode;
+  return code;
 }
 
 /** `berth run`. */
