@@ -25,18 +25,10 @@ import {
   type Perm,
 } from "../../vfs/types.ts";
 import { XattrSet } from "./xattr_set.ts";
+import { FileData, PAGE } from "./tmpfs_data.ts";
 
 /** `TMPFS_MAGIC`. */
 const TMPFS_MAGIC = 0x01021994;
-const PAGE = 4096;
-/**
- * File data lives in chunks of this many bytes (a hole is a missing chunk and reads as
- * zeros). Growing a file allocates new chunks and never copies old ones: the earlier
- * doubling buffer left ~10x its size in garbage for V8 to collect, so a 16 MiB tmpfs
- * file cost the daemon up to 200-400 MB of RSS. A file's first chunk starts at a page
- * multiple and grows (by copying at most one chunk) until it is full size.
- */
-const CHUNK = 64 * 1024;
 /** Kernel memory charged per inode (plus a symlink's target), like Linux's inode+dentry. */
 export const NODE_COST = 512;
 
@@ -83,18 +75,10 @@ export class TmpNode implements Inode {
   up: TmpNode | null = null;
   /** Symlink target. */
   target = "";
-  /** File data by chunk of `CHUNK` bytes; `undefined` is a hole. */
-  chunks: (Uint8Array | undefined)[] = [];
-  /** Bytes of `chunks` charged to the file system and the memory cgroup. */
-  charged = 0;
-  /** File size. */
-  size = 0;
+  /** File data (made at the first write or resize). */
+  #data: FileData | null = null;
   /** Special handle factory (devices placed on tmpfs by devfs). */
   opener: ((flags: number) => FileHandle | Errno) | null = null;
-  /** Host file holding the data once the file outgrew the spill threshold. */
-  spill: Deno.FsFile | null = null;
-  /** Path of the spill file. */
-  spillPath = "";
   /** Bytes charged for the inode itself (kernel memory), given back by `dispose`. */
   nodeCost = 0;
   /** Open files on this node (data stays while > 0 after the last unlink). */
@@ -132,6 +116,11 @@ export class TmpNode implements Inode {
     }
   }
 
+  /** File size. */
+  get size(): number {
+    return this.#data?.size ?? 0;
+  }
+
   stat(): Stat {
     const ts = (ms: number) => {
       const sec = Math.floor(ms / 1000);
@@ -152,7 +141,7 @@ export class TmpNode implements Inode {
       rdev: this.rdev,
       size,
       blksize: PAGE,
-      blocks: Math.ceil((this.spill ? this.size : this.charged) / 512),
+      blocks: Math.ceil((this.#data?.blockBytes() ?? 0) / 512),
       atime: ts(this.atimeMs),
       mtime: ts(this.mtimeMs),
       ctime: ts(this.ctimeMs),
@@ -349,133 +338,14 @@ export class TmpNode implements Inode {
   }
 
   readAt(buf: Uint8Array, pos: number): number | Errno {
-    if (pos >= this.size) return 0;
-    const n = Math.min(buf.length, this.size - pos);
-    if (this.spill) return this.#spillIo("read", buf.subarray(0, n), pos);
-    for (let done = 0; done < n;) {
-      const p = pos + done;
-      const off = p % CHUNK;
-      const len = Math.min(CHUNK - off, n - done);
-      const chunk = this.chunks[(p - off) / CHUNK];
-      const have = chunk ? Math.max(0, Math.min(len, chunk.length - off)) : 0;
-      if (have > 0) buf.set(chunk!.subarray(off, off + have), done);
-      if (have < len) buf.fill(0, done + have, done + len);
-      done += len;
-    }
     // Like a `noatime` mount: reads do not update atime (no clock read per read).
-    return n;
+    return this.#data ? this.#data.readAt(buf, pos) : 0;
   }
 
   writeAt(buf: Uint8Array, pos: number): number | Errno {
-    const end = pos + buf.length;
-    if (!this.spill && this.fs.spill && end > this.fs.spill.threshold) {
-      const r = this.#spillOut(Math.max(this.size, end));
-      if (r < 0) return r;
-    }
-    if (this.spill) {
-      if (end > this.size) {
-        const r = this.resize(end);
-        if (r < 0) return r;
-      }
-      const w = this.#spillIo("write", buf, pos);
-      if (w < 0) return w;
-      this.mtimeMs = this.ctimeMs = Date.now();
-      return w;
-    }
-    // Chunk by chunk, so that a full file system gives a short write, then an error, as
-    // write(2) does.
-    let done = 0;
-    while (done < buf.length) {
-      const p = pos + done;
-      const off = p % CHUNK;
-      const len = Math.min(CHUNK - off, buf.length - done);
-      const chunk = this.#chunkFor((p - off) / CHUNK, off + len);
-      if (typeof chunk === "number") {
-        if (done > 0) break;
-        return chunk;
-      }
-      chunk.set(buf.subarray(done, done + len), off);
-      done += len;
-    }
-    if (pos + done > this.size) this.size = pos + done;
-    this.mtimeMs = this.ctimeMs = Date.now();
-    return done;
-  }
-
-  /** Chunk `index`, allocated (and charged) so that it holds at least `need` bytes. */
-  #chunkFor(index: number, need: number): Uint8Array | Errno {
-    const have = this.chunks[index];
-    if (have && have.length >= need) return have;
-    // Only a file's first chunk starts small; every other chunk is allocated whole.
-    let cap = CHUNK;
-    if (index === 0 && need < CHUNK) {
-      cap = Math.max(PAGE, have?.length ?? 0);
-      while (cap < need) cap *= 2;
-      cap = Math.min(cap, CHUNK);
-    }
-    const grow = cap - (have?.length ?? 0);
-    const r = this.fs.charge(grow);
-    if (r !== 0) return r;
-    this.charged += grow;
-    const chunk = new Uint8Array(cap);
-    if (have) chunk.set(have);
-    while (this.chunks.length < index) this.chunks.push(undefined);
-    this.chunks[index] = chunk;
-    return chunk;
-  }
-
-  /** Drop (and uncharge) every chunk. */
-  #dropChunks(): void {
-    if (this.charged) this.fs.uncharge(this.charged);
-    this.charged = 0;
-    this.chunks = [];
-  }
-
-  #spillIo(op: "read" | "write", buf: Uint8Array, pos: number): number | Errno {
-    const f = this.spill as Deno.FsFile;
-    let n = 0;
-    try {
-      f.seekSync(pos, Deno.SeekMode.Start);
-      while (n < buf.length) {
-        const k = op === "read" ? f.readSync(buf.subarray(n)) : f.writeSync(buf.subarray(n));
-        if (!k) break;
-        n += k;
-      }
-      return n;
-    } catch (err) {
-      // As write(2): a short count if some bytes went in, else the host's error.
-      if (n > 0) return n;
-      return hostNoSpace(err) ? Errno.ENOSPC : Errno.EIO;
-    }
-  }
-
-  /** Move the data to a host file (the size crossed the spill threshold). */
-  #spillOut(size: number): 0 | Errno {
-    const sp = this.fs.spill as { dir: string; threshold: number };
-    const r = this.fs.chargeDisk(size);
-    if (r !== 0) return r;
-    const path = `${sp.dir}/${this.fs.dev}-${this.ino}-${crypto.randomUUID().slice(0, 8)}`;
-    try {
-      const f = Deno.openSync(path, { read: true, write: true, createNew: true, mode: 0o600 });
-      this.chunks.forEach((chunk, i) => {
-        if (!chunk) return;
-        const bytes = chunk.subarray(0, Math.max(0, Math.min(chunk.length, this.size - i * CHUNK)));
-        f.seekSync(i * CHUNK, Deno.SeekMode.Start);
-        for (let n = 0; n < bytes.length;) n += f.writeSync(bytes.subarray(n));
-      });
-      f.truncateSync(size);
-      this.spill = f;
-      this.spillPath = path;
-    } catch (err) {
-      this.fs.unchargeDisk(size);
-      try {
-        Deno.removeSync(path);
-      } catch { /* never created */ }
-      return hostNoSpace(err) ? Errno.ENOSPC : Errno.EIO;
-    }
-    this.#dropChunks();
-    this.size = size;
-    return 0;
+    const w = (this.#data ??= new FileData(this.fs, this.ino)).writeAt(buf, pos);
+    if (w >= 0) this.mtimeMs = this.ctimeMs = Date.now();
+    return w;
   }
 
   /**
@@ -484,23 +354,7 @@ export class TmpNode implements Inode {
    * @returns Bytes, or a size and a way to stream them.
    */
   contents(): Uint8Array | { size: number; open: () => AsyncIterable<Uint8Array> } {
-    if (!this.spill && this.size <= CHUNK) {
-      const bytes = new Uint8Array(this.size);
-      this.readAt(bytes, 0);
-      return bytes;
-    }
-    const size = this.size;
-    return { size, open: () => this.#chunks(size) };
-  }
-
-  async *#chunks(size: number): AsyncGenerator<Uint8Array> {
-    const buf = new Uint8Array(1 << 20);
-    for (let off = 0; off < size;) {
-      const n = this.readAt(buf, off);
-      if (typeof n !== "number" || n <= 0) break;
-      yield buf.slice(0, n);
-      off += n;
-    }
+    return this.#data ? this.#data.contents() : new Uint8Array(0);
   }
 
   open(flags: number): FileHandle | Errno {
@@ -509,37 +363,8 @@ export class TmpNode implements Inode {
 
   /** Set the size, growing capacity (charged) or shrinking it (uncharged). */
   resize(size: number): 0 | Errno {
-    if (this.spill) {
-      const r = this.fs.chargeDisk(size - this.size);
-      if (r !== 0) return r;
-      try {
-        this.spill.truncateSync(size);
-      } catch {
-        this.fs.unchargeDisk(size - this.size);
-        return Errno.EIO;
-      }
-      this.size = size;
-      return 0;
-    }
-    if (this.fs.spill && size > this.fs.spill.threshold) return this.#spillOut(size);
-    if (size < this.size) {
-      // Chunks past the end go; the tail of the last one is zeroed so that growing the
-      // file again reads zeros there, as after ftruncate(2).
-      const keep = Math.ceil(size / CHUNK);
-      for (let i = keep; i < this.chunks.length; i++) {
-        const chunk = this.chunks[i];
-        if (!chunk) continue;
-        this.fs.uncharge(chunk.length);
-        this.charged -= chunk.length;
-      }
-      this.chunks.length = Math.min(this.chunks.length, keep);
-      const last = this.chunks[keep - 1];
-      if (last && size % CHUNK) last.fill(0, size % CHUNK);
-      if (size === 0) this.#dropChunks();
-    }
-    // Growth leaves a hole: nothing to allocate until it is written.
-    this.size = size;
-    return 0;
+    if (size === this.size && !this.#data) return 0;
+    return (this.#data ??= new FileData(this.fs, this.ino)).resize(size);
   }
 
   retain(): void {
@@ -552,16 +377,8 @@ export class TmpNode implements Inode {
 
   /** Release data (last link and last open file gone). */
   free(): void {
-    if (this.spill) {
-      try {
-        this.spill.close();
-        Deno.removeSync(this.spillPath);
-      } catch { /* already gone */ }
-      this.fs.unchargeDisk(this.size);
-      this.spill = null;
-    }
-    this.#dropChunks();
-    this.size = 0;
+    this.#data?.free();
+    this.#data = null;
     this.dispose();
   }
 
@@ -751,9 +568,3 @@ export class TmpFs implements FileSystem {
 }
 
 export { parseTmpfsOptions } from "./tmpfs_options.ts";
-
-/** Whether a host file error is "No space left on device" (or a quota). */
-function hostNoSpace(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === "ENOSPC" || code === "EDQUOT" || /os error (28|122)\b/.test(String(err));
-}
