@@ -9,10 +9,6 @@ import type { Context } from "./_context.ts";
 import { humanSize } from "./_format.ts";
 import { denoConfigArgs } from "./_daemon_process.ts";
 
-// The specifier is in a variable so that Deno does not walk this module's whole graph
-// (hundreds of modules) when any `berth` command starts: a literal `import("…")` is
-// analysed and loaded up front, which cost every CLI start ~12 ms.
-
 /**
  * `berth system check [--repair]`: verify every blob's digest, every image's references,
  * every layer's tar and index, and every container's state files. Exit 0 when all is whole.

@@ -6,10 +6,6 @@
 import { flagList, flagString, type ParsedArgs, UsageError } from "./_args.ts";
 import type { Context } from "./_context.ts";
 
-// The specifier is in a variable so that Deno does not walk this module's whole graph
-// (hundreds of modules) when any `berth` command starts: a literal `import("…")` is
-// analysed and loaded up front, which cost every CLI start ~12 ms.
-
 /** `berth diff`. */
 export async function diff(ctx: Context, args: ParsedArgs): Promise<number> {
   const changes = await ctx.api.json<{ Path: string; Kind: number }[] | null>(

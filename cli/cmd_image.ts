@@ -8,10 +8,6 @@ import { DaemonError } from "./_client.ts";
 import type { Context } from "./_context.ts";
 import { compileTemplate, formatList, humanSize, timeAgo } from "./_format.ts";
 
-// The specifier is in a variable so that Deno does not walk this module's whole graph
-// (hundreds of modules) when any `berth` command starts: a literal `import("…")` is
-// analysed and loaded up front, which cost every CLI start ~12 ms.
-
 interface ImageRow {
   Id: string;
   RepoTags: string[];

@@ -9,10 +9,6 @@ import { compileTemplate, formatList, humanSize, renderTable } from "./_format.t
 import { VERSION } from "./_version.ts";
 import { request } from "../runtime/daemon/http_client.ts";
 
-// The specifier is in a variable so that Deno does not walk this module's whole graph
-// (hundreds of modules) when any `berth` command starts: a literal `import("…")` is
-// analysed and loaded up front, which cost every CLI start ~12 ms.
-
 function filtersJson(list: string[]): string | undefined {
   if (list.length === 0) return undefined;
   const out: Record<string, string[]> = {};
