@@ -21,16 +21,19 @@
  *   operations instead: three one-byte digests in a row (async ops needing no permission),
  *   each coming back through one event-loop iteration with its poll phase (≈ 0.07–0.3 ms
  *   each; a request needs several iterations: accept, read, answer, flush); and every
- *   sixteenth such turn is a `setTimeout(0)` turn (≈ 2 ms: the loop sleeps for the timer),
+ *   fourth such turn is a `setTimeout(0)` turn (≈ 2 ms: the loop sleeps for the timer),
  *   for the host's own timers. Measured on Deno 2.9 next to spinning programs: timer turns
  *   alone left programs half the CPU; one op per turn left 0.9 of it but a `/_ping` next
  *   to a fork bomb took up to 450 ms; ops alone (three per turn) left ~0.9 but a WASI
  *   sleeper's wake-up next to a spinner was now and then 170–350 ms late, because host
  *   timers fire late without a turn that sleeps. Kernel sleeps do not depend on the host's
  *   timers: each dispatch fires the kernel timers that are due (timers.ts), as Linux's tick
- *   does, so the timer turns only serve the host (a timer turn every fourth I/O turn cost
- *   a 1-byte pipe ping-pong 10–20% of its speed). With nothing runnable the scheduler does
- *   nothing at all: no polling, no timers (except throttle ends).
+ *   does, so the timer turns only serve the host. One in sixteen would make a 1-byte pipe
+ *   ping-pong ≈ 15% faster (1.27 against 1.47 µs), but the daemon, which then sleeps less,
+ *   once answered `/_ping` next to a fork bomb after 6.4 s in the parallel test suite on
+ *   this 2-core machine, and next to three host CPU hogs its worst `/_ping` was 29–496 ms
+ *   (median of five runs 132 ms) against 38–168 ms (66 ms) with one in four. With nothing runnable the scheduler does nothing at all: no polling, no timers
+ *   (except throttle ends).
  *
  * @module
  */
@@ -69,7 +72,7 @@ const ONE_BYTE = new Uint8Array(1);
 /** Host operations awaited in a row per I/O turn: event-loop iterations (see the module doc). */
 const OPS_PER_TURN = 3;
 /** Every how many I/O turns one is a `setTimeout(0)` turn instead (see the module doc). */
-const TIMER_TURN_EVERY = 16;
+const TIMER_TURN_EVERY = 4;
 
 /** One host operation: its completion comes back through an event-loop iteration. */
 function hostOp(): Promise<ArrayBuffer> {
