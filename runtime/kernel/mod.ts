@@ -64,6 +64,7 @@ export { type CpuWait, type Schedulable, Scheduler, type SchedulerOptions } from
 export { type Queueable, RunQueue } from "./run_queue.ts";
 export {
   clearKernelTimeout,
+  type KernelDelay,
   kernelDelay,
   type KernelTimer,
   runDueTimers,

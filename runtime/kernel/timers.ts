@@ -88,16 +88,23 @@ export function runDueTimers(now: number): void {
   }
 }
 
+/** A delay on a kernel timer: its promise, and a way to cancel it. */
+export interface KernelDelay<T> {
+  /** Resolved with the value after the delay; never settles once cancelled. */
+  promise: Promise<T>;
+  /** Cancel the timer (no-op once fired or cancelled). */
+  cancel: () => void;
+}
+
 /**
- * A promise resolved after `ms`, and a way to cancel it (the promise then never settles).
+ * A promise resolved with `value` after `ms`, and a way to cancel it (the promise then
+ * never settles).
  *
  * @param ms Delay, ms.
+ * @param value What the promise resolves with.
  * @returns The promise and its cancel function.
  */
-export function kernelDelay<T>(
-  ms: number,
-  value: T,
-): { promise: Promise<T>; cancel: () => void } {
+export function kernelDelay<T>(ms: number, value: T): KernelDelay<T> {
   let timer: KernelTimer | undefined;
   const promise = new Promise<T>((resolve) => (timer = setKernelTimeout(() => resolve(value), ms)));
   return { promise, cancel: () => clearKernelTimeout(timer) };

@@ -13,7 +13,7 @@ import type { Credentials } from "../task.ts";
 import { IpcPerm, nowSec, WaitQueue } from "./ipc_perm.ts";
 import type { IpcTask } from "./ipc_perm.ts";
 import type { IpcNamespace } from "./ipc_namespace.ts";
-import { clearKernelTimeout, type KernelTimer, setKernelTimeout } from "../timers.ts";
+import { type KernelDelay, kernelDelay } from "../timers.ts";
 
 /** Largest priority + 1 (`MQ_PRIO_MAX`). */
 export const MQ_PRIO_MAX = 32768;
@@ -273,7 +273,7 @@ function deadlineOf(timeout?: Timespec): number | Errno {
 
 async function sleepOn(task: IpcTask, mq: Mqueue, deadline: number): Promise<0 | Errno> {
   const w = mq.queue.wait();
-  let timer: KernelTimer | undefined;
+  let expiry: KernelDelay<"timeout"> | undefined;
   let wake: Promise<void | "timeout"> = w.promise;
   if (deadline !== Infinity) {
     const left = deadline - Date.now();
@@ -281,16 +281,14 @@ async function sleepOn(task: IpcTask, mq: Mqueue, deadline: number): Promise<0 |
       w.cancel();
       return Errno.ETIMEDOUT;
     }
-    wake = Promise.race([
-      w.promise,
-      new Promise<"timeout">((r) => (timer = setKernelTimeout(() => r("timeout"), left))),
-    ]);
+    expiry = kernelDelay(left, "timeout");
+    wake = Promise.race([w.promise, expiry.promise]);
   }
   const r = await task.block(wake, () => {
     w.cancel();
-    clearKernelTimeout(timer);
+    expiry?.cancel();
   });
-  clearKernelTimeout(timer);
+  expiry?.cancel();
   w.cancel();
   if (r === Errno.EINTR) return Errno.EINTR;
   return r === "timeout" ? Errno.ETIMEDOUT : 0;

@@ -22,7 +22,7 @@ import {
 import type { IpcTask } from "./ipc_perm.ts";
 import { SEMVMX } from "./ipc_limits.ts";
 import type { IpcNamespace } from "./ipc_namespace.ts";
-import { clearKernelTimeout, type KernelTimer, setKernelTimeout } from "../timers.ts";
+import { type KernelDelay, kernelDelay } from "../timers.ts";
 
 /** `SEM_UNDO`: undo the operation when the process exits. */
 export const SEM_UNDO = 0x1000;
@@ -210,20 +210,17 @@ export function semop(
       const sleeper: Sleeper = { num: attempt.block.num, zero: attempt.block.op === 0 };
       set.sleepers.add(sleeper);
       const w = set.queue.wait();
-      let timer: KernelTimer | undefined;
+      let expiry: KernelDelay<"timeout"> | undefined;
       let wake: Promise<void | "timeout"> = w.promise;
       if (deadline !== Infinity) {
-        const left = Math.max(0, deadline - Date.now());
-        wake = Promise.race([
-          w.promise,
-          new Promise<"timeout">((r) => (timer = setKernelTimeout(() => r("timeout"), left))),
-        ]);
+        expiry = kernelDelay(Math.max(0, deadline - Date.now()), "timeout");
+        wake = Promise.race([w.promise, expiry.promise]);
       }
       const woke = await task.block(wake, () => {
         w.cancel();
-        clearKernelTimeout(timer);
+        expiry?.cancel();
       });
-      clearKernelTimeout(timer);
+      expiry?.cancel();
       w.cancel();
       set.sleepers.delete(sleeper);
       if (woke === Errno.EINTR) return Errno.EINTR;

@@ -9,7 +9,7 @@ import { Errno } from "../errno.ts";
 import type { MaybeAsync, PollFd } from "./api.ts";
 import type { FileTask } from "../vfs/resolve.ts";
 import { POLL } from "../vfs/types.ts";
-import { clearKernelTimeout, type KernelTimer, setKernelTimeout } from "../timers.ts";
+import { type KernelDelay, kernelDelay } from "../timers.ts";
 
 function pollOnce(task: FileTask, fds: PollFd[]): number {
   let ready = 0;
@@ -41,18 +41,18 @@ export function poll(task: FileTask, fds: PollFd[], timeoutMs: number): MaybeAsy
   const loop = async (): Promise<number | Errno> => {
     for (;;) {
       const waits: Promise<unknown>[] = [];
-      let timer: KernelTimer | undefined;
+      let expiry: KernelDelay<void> | undefined;
       for (const p of fds) {
         const w = task.fs.fds.get(p.fd)?.handle.waitReady?.();
         if (w) waits.push(w);
       }
       if (deadline !== Infinity) {
-        const left = Math.max(0, deadline - performance.now());
-        waits.push(new Promise<void>((r) => timer = setKernelTimeout(r, left)));
+        expiry = kernelDelay(Math.max(0, deadline - performance.now()), undefined);
+        waits.push(expiry.promise);
       }
       if (waits.length === 0) waits.push(new Promise(() => {}));
-      const r = await task.block(Promise.race(waits), () => clearKernelTimeout(timer));
-      clearKernelTimeout(timer);
+      const r = await task.block(Promise.race(waits), () => expiry?.cancel());
+      expiry?.cancel();
       if (r === Errno.EINTR) return Errno.EINTR;
       const k = pollOnce(task, fds);
       if (k > 0 || performance.now() >= deadline) return k;
