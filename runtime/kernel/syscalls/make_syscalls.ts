@@ -130,9 +130,10 @@ export function shouldYield(k: Kernel, p: Process, now: number = performance.now
  * returned and pending handlers run. A result of `EINTR` is replaced by `again()` (the
  * call made anew) when the handlers that ran all had `SA.RESTART`.
  *
- * This is the context-switch path of every blocking call, so it makes one promise (the
- * call's result) and one CPU wait: the grant settles the result directly, and only a
- * pending signal handler (user code, which may throw) runs a microtask later.
+ * This is the context-switch path of every blocking call. A call that returns its sleep's
+ * own promise (`Process.block`) gets no promise more: the syscall layer takes the sleep over
+ * and settles that promise at the grant; another promise is wrapped in one. Only a pending
+ * signal handler (user code, which may throw) runs a microtask later.
  */
 function sleepOn(
   k: Kernel,
@@ -255,6 +256,35 @@ export function overHighDelay(p: Process): Promise<unknown> {
   return p.block(done.promise, done.cancel);
 }
 
+/** The clock value read after the last timed call of {@link callSampled}, 0 when untimed. */
+let sampledAt = 0;
+
+/**
+ * Run a call, timing one in SAMPLE_EVERY for the process's system time (scaled); the
+ * clock value read after a timed call is left in `sampledAt` for the caller.
+ */
+function callSampled(
+  p: Process,
+  fn: Call6,
+  a: unknown,
+  b: unknown,
+  c: unknown,
+  d: unknown,
+  e: unknown,
+  f: unknown,
+): unknown {
+  if (++p.syscallSample !== SAMPLE_EVERY) {
+    sampledAt = 0;
+    return fn(a, b, c, d, e, f);
+  }
+  p.syscallSample = 0;
+  const t0 = performance.now();
+  const r = fn(a, b, c, d, e, f);
+  sampledAt = performance.now();
+  p.sliceSysUs += (sampledAt - t0) * 1000 * SAMPLE_EVERY;
+  return r;
+}
+
 function wrap(k: Kernel, p: Process, name: string, fn: Call6): AnyCall {
   if (name === "sched_yield") {
     // The context-switch path, kept to one clock read and two promises.
@@ -281,13 +311,7 @@ function wrap(k: Kernel, p: Process, name: string, fn: Call6): AnyCall {
     // time is sampled, one call in SAMPLE_EVERY timed and scaled (Linux samples at ticks).
     const call: Call6 = (a, b, c, d, e, f) => {
       if (p.dead) return afterDeath(p, false);
-      let r: unknown;
-      if (++p.syscallSample === SAMPLE_EVERY) {
-        p.syscallSample = 0;
-        const t0 = performance.now();
-        r = fn(a, b, c, d, e, f);
-        p.sliceSysUs += (performance.now() - t0) * 1000 * SAMPLE_EVERY;
-      } else r = fn(a, b, c, d, e, f);
+      const r = callSampled(p, fn, a, b, c, d, e, f);
       if (r instanceof Promise) {
         return sleepOn(
           k,
@@ -307,15 +331,8 @@ function wrap(k: Kernel, p: Process, name: string, fn: Call6): AnyCall {
     if (p.dead) return afterDeath(p, true);
     // The clock is read when the call sleeps (to account the slice), and otherwise one
     // time in CLOCK_CHECK_EVERY; system time is sampled as for the calls above.
-    let r: unknown;
-    let now = 0;
-    if (++p.syscallSample === SAMPLE_EVERY) {
-      p.syscallSample = 0;
-      const t0 = performance.now();
-      r = fn(a, b, c, d, e, f);
-      now = performance.now();
-      p.sliceSysUs += (now - t0) * 1000 * SAMPLE_EVERY;
-    } else r = fn(a, b, c, d, e, f);
+    const r = callSampled(p, fn, a, b, c, d, e, f);
+    let now = sampledAt;
     if (r instanceof Promise) {
       return sleepOn(
         k,
