@@ -120,7 +120,7 @@ export class Cgroup implements SchedEntity {
   /** Virtual runtime of this group in its parent's run queue. */
   vruntime = 0;
   /** Slot in the parent's run queue (RunQueue). */
-  rqIndex: number = -1;
+  slot: number = -1;
   /** Queueing order in the parent's run queue (RunQueue). */
   rqSeq: number = 0;
   /** Always true. */

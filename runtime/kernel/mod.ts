@@ -61,6 +61,7 @@ export { PidRef } from "./namespaces.ts";
 export type { ProcessHost, ProcessInit } from "./process.ts";
 export { MinimalFds, type MinimalFile, type ProcessFds } from "./process_fs.ts";
 export { type CpuWait, type Schedulable, Scheduler, type SchedulerOptions } from "./scheduler.ts";
+export { SlotList, type Slotted } from "./slot_list.ts";
 export { type Queueable, RunQueue } from "./run_queue.ts";
 export {
   clearKernelTimeout,

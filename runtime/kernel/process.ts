@@ -26,6 +26,7 @@ import {
 } from "./task.ts";
 import type { UserNamespace } from "./user_namespace.ts";
 import type { KernelTimer } from "./timers.ts";
+import { SlotList } from "./slot_list.ts";
 
 /** The state of a process. */
 export type ProcState =
@@ -130,7 +131,7 @@ export class Process implements Task, Schedulable, CgroupMember {
   /** Virtual runtime. */
   vruntime = 0;
   /** Slot in its cgroup's run queue (RunQueue). */
-  rqIndex: number = -1;
+  slot: number = -1;
   /** Queueing order in its cgroup's run queue (RunQueue). */
   rqSeq: number = 0;
   /** Nice value, -20 (most favoured) to 19 (`setpriority`; inherited by children). */
@@ -354,7 +355,7 @@ export class Process implements Task, Schedulable, CgroupMember {
 /** One interruptible sleep (`Process.block`): settled once, by its wake-up or a signal. */
 export class Sleep {
   /** Slot in the process's list, -1 once settled. */
-  index: number = -1;
+  slot: number = -1;
   /** The promise `block` returned for this sleep. */
   promise: Promise<unknown> | null = null;
   #handOff: SleepTarget | null = null;
@@ -381,7 +382,7 @@ export class Sleep {
    * @param failed Whether `v` is an error.
    */
   settle(v: unknown, failed: boolean): void {
-    if (this.index < 0) return;
+    if (this.slot < 0) return;
     this.list.delete(this);
     if (this.#handOff) this.#handOff.settle(v, failed);
     else this.finish(v, failed);
@@ -389,7 +390,7 @@ export class Sleep {
 
   /** A signal interrupts the sleep: the waiter unregisters, the call gets `EINTR`. */
   interrupt(): void {
-    if (this.index < 0) return;
+    if (this.slot < 0) return;
     this.list.delete(this);
     const c = this.cancel;
     if (typeof c === "function") c();
@@ -421,51 +422,14 @@ export class Sleep {
   }
 }
 
-/**
- * The current sleeps of a process: an array with slots kept in the sleeps, so that a
- * sleep (one per blocking call, at every context switch) allocates no table as a `Set`
- * does every few add/delete pairs.
- */
-export class SleepList {
-  readonly #items: Sleep[] = [];
-
-  /** Number of current sleeps. */
-  get size(): number {
-    return this.#items.length;
-  }
-
-  /**
-   * Register a sleep.
-   *
-   * @param s The sleep.
-   */
-  add(s: Sleep): void {
-    s.index = this.#items.length;
-    this.#items.push(s);
-  }
-
-  /**
-   * Unregister a sleep.
-   *
-   * @param s The sleep.
-   */
-  delete(s: Sleep): void {
-    const i = s.index;
-    if (i < 0) return;
-    const last = this.#items.pop() as Sleep;
-    if (last !== s) {
-      this.#items[i] = last;
-      last.index = i;
-    }
-    s.index = -1;
-  }
-
+/** The current sleeps of a process (a {@link SlotList}: one add and delete per blocking call). */
+export class SleepList extends SlotList<Sleep> {
   /**
    * A copy of the current sleeps (interrupting one changes the list).
    *
    * @returns The sleeps.
    */
   snapshot(): Sleep[] {
-    return this.#items.slice();
+    return this.items.slice();
   }
 }

@@ -2,70 +2,33 @@
  * A run queue: the runnable entities of one cgroup level, and the pick of the one with
  * the lowest virtual runtime (ties go to the one queued first, as a FIFO).
  *
- * Entities carry their own slot (`rqIndex`), so queueing and dequeueing allocate nothing:
- * a process is queued and dequeued at every context switch, and a `Set` reallocates its
- * table every few add/delete pairs.
+ * A {@link SlotList}: queueing and dequeueing allocate nothing.
  *
  * @module
  */
+import { SlotList, type Slotted } from "./slot_list.ts";
 
 /** What a run queue holds: an entity with a virtual runtime and a slot of its own. */
-export interface Queueable {
+export interface Queueable extends Slotted {
   /** Weighted virtual runtime. */
   vruntime: number;
-  /** Position in the run queue that holds it, -1 when not queued. */
-  rqIndex: number;
   /** Order of queueing (ties of `vruntime` go to the lowest). */
   rqSeq: number;
 }
 
 /** The runnable entities of one level. */
-export class RunQueue<E extends Queueable> {
-  readonly #items: E[] = [];
+export class RunQueue<E extends Queueable> extends SlotList<E> {
   #seq = 0;
-
-  /** Number of queued entities. */
-  get size(): number {
-    return this.#items.length;
-  }
-
-  /**
-   * Whether `e` is in this queue.
-   *
-   * @param e The entity.
-   * @returns true when queued here.
-   */
-  has(e: E): boolean {
-    return e.rqIndex >= 0 && this.#items[e.rqIndex] === e;
-  }
 
   /**
    * Queue `e` (no-op when already queued here).
    *
    * @param e The entity.
+   * @returns Whether it was queued now.
    */
-  add(e: E): void {
-    if (this.has(e)) return;
-    e.rqIndex = this.#items.length;
+  override add(e: E): boolean {
+    if (!super.add(e)) return false;
     e.rqSeq = this.#seq++;
-    this.#items.push(e);
-  }
-
-  /**
-   * Take `e` out.
-   *
-   * @param e The entity.
-   * @returns Whether it was queued here.
-   */
-  delete(e: E): boolean {
-    if (!this.has(e)) return false;
-    const i = e.rqIndex;
-    const last = this.#items.pop() as E;
-    if (last !== e) {
-      this.#items[i] = last;
-      last.rqIndex = i;
-    }
-    e.rqIndex = -1;
     return true;
   }
 
@@ -75,7 +38,7 @@ export class RunQueue<E extends Queueable> {
    * @returns It, or null when the queue is empty.
    */
   min(): E | null {
-    const items = this.#items;
+    const items = this.items;
     let best: E | null = null;
     for (let i = 0; i < items.length; i++) {
       const e = items[i] as E;
@@ -87,10 +50,5 @@ export class RunQueue<E extends Queueable> {
       }
     }
     return best;
-  }
-
-  /** The queued entities, in no particular order. */
-  [Symbol.iterator](): IterableIterator<E> {
-    return this.#items[Symbol.iterator]();
   }
 }

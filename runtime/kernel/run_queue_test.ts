@@ -5,7 +5,7 @@ import { type Queueable, RunQueue } from "./run_queue.ts";
 const entity = (vruntime: number): Queueable & { name: string } => ({
   name: String(vruntime),
   vruntime,
-  rqIndex: -1,
+  slot: -1,
   rqSeq: 0,
 });
 

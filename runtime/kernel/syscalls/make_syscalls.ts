@@ -145,7 +145,7 @@ function sleepOn(
   k.scheduler.release(p, now);
   const s = p.lastSleep;
   p.lastSleep = null;
-  if (s !== null && s.promise === r && s.index >= 0) {
+  if (s !== null && s.promise === r && s.slot >= 0) {
     // The call returned its sleep's own promise, still asleep: take the sleep over, and
     // settle that promise once the CPU is back (nothing else chains on it before the
     // program does).
