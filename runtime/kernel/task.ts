@@ -39,6 +39,52 @@ export interface DirectWake<T> extends PromiseLike<T> {
 }
 
 /**
+ * The shared part of a {@link DirectWake}: the sleep it was handed, taken once by whoever
+ * ends it, and `then` for tasks that only know promises.
+ */
+export abstract class DirectSleeper<T> implements DirectWake<T> {
+  #target: SleepTarget | null = null;
+
+  /**
+   * Settle `target` when the wake-up comes (once).
+   *
+   * @param target The sleep.
+   */
+  sleepInto(target: SleepTarget): void {
+    this.#target = target;
+  }
+
+  /** Stop: a signal interrupted the sleep. */
+  abstract cancelSleep(): void;
+
+  /**
+   * The sleep waiting here, taken (null when none waits or it was taken already).
+   *
+   * @returns The sleep to settle.
+   */
+  protected takeSleep(): SleepTarget | null {
+    const t = this.#target;
+    this.#target = null;
+    return t;
+  }
+
+  /**
+   * For tasks that only know `then`; what it returns is ignored (no promise is made).
+   *
+   * @param onWake Called with the value.
+   * @param onFail Called with an error.
+   * @returns This object.
+   */
+  then<A = T, B = never>(
+    onWake?: ((v: T) => A | PromiseLike<A>) | null,
+    onFail?: ((e: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B> {
+    this.#target = { settle: (v, failed) => failed ? onFail?.(v) : onWake?.(v as T) };
+    return this as unknown as PromiseLike<A | B>;
+  }
+}
+
+/**
  * Whether `wake` is a {@link DirectWake}.
  *
  * @param wake A wake-up.

@@ -20,7 +20,7 @@ import {
 } from "./ipc_perm.ts";
 import type { IpcTask } from "./ipc_perm.ts";
 import type { IpcNamespace } from "./ipc_namespace.ts";
-import type { DirectWake, SleepTarget } from "../task.ts";
+import { DirectSleeper } from "../task.ts";
 
 /** `MSG_NOERROR`: truncate a too-long message instead of `E2BIG`. */
 export const MSG_NOERROR = 0o10000;
@@ -58,9 +58,7 @@ interface Receiver {
  * by calling `resolve`, which settles the sleep at once (no promise of its own: one hop
  * less from `msgsnd` to the receiver running, as the pipes' sleepers).
  */
-class Waiting implements Receiver, DirectWake<Received> {
-  #target: SleepTarget | null = null;
-
+class Waiting extends DirectSleeper<Received> implements Receiver {
   constructor(
     private readonly q: MsgQueue,
     readonly msgtyp: number,
@@ -68,31 +66,19 @@ class Waiting implements Receiver, DirectWake<Received> {
     readonly maxSize: number,
     readonly noerror: boolean,
     readonly pid: number,
-  ) {}
-
-  resolve(r: Received): void {
-    const target = this.#target;
-    this.#target = null;
-    target?.settle(r, false);
+  ) {
+    super();
   }
 
-  sleepInto(target: SleepTarget): void {
-    this.#target = target;
+  resolve(r: Received): void {
+    this.takeSleep()?.settle(r, false);
   }
 
   /** A signal came before any message: stop waiting. */
   cancelSleep(): void {
-    this.#target = null;
+    this.takeSleep();
     const i = this.q.receivers.indexOf(this);
     if (i >= 0) this.q.receivers.splice(i, 1);
-  }
-
-  then<A = Received, B = never>(
-    onWake?: ((r: Received) => A | PromiseLike<A>) | null,
-  ): PromiseLike<A | B> {
-    // For tasks that only know `then`; it ignores what `then` returns.
-    this.#target = { settle: (v) => onWake?.(v as Received) };
-    return this as unknown as PromiseLike<A | B>;
   }
 }
 

@@ -20,7 +20,7 @@
  * @module
  */
 import { Errno } from "../errno.ts";
-import type { DirectWake, MemoryCharger, SleepTarget } from "../task.ts";
+import { DirectSleeper, type MemoryCharger } from "../task.ts";
 import { type FileHandle, type IoContext, POLL } from "../vfs/types.ts";
 
 /** Bytes a write is guaranteed atomic up to (Linux `PIPE_BUF`). */
@@ -45,18 +45,17 @@ const NOOP = (): void => {};
  * only needs them called once). The result may itself be a promise when the retry sleeps
  * again (another reader took the data first): `block` adopts it.
  */
-class Sleeper implements DirectWake<number | Errno> {
-  #target: SleepTarget | null = null;
-
+class Sleeper extends DirectSleeper<number | Errno> {
   constructor(
     private readonly pipe: Pipe,
     private readonly retry: () => number | Errno | Promise<number | Errno>,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Called by the pipe at a change: retry, and settle the sleep with the outcome. */
   wake(): void {
-    const target = this.#target;
-    this.#target = null;
+    const target = this.takeSleep();
     if (!target) return;
     let r: number | Errno | Promise<number | Errno>;
     try {
@@ -69,23 +68,10 @@ class Sleeper implements DirectWake<number | Errno> {
     target.settle(r, false);
   }
 
-  sleepInto(target: SleepTarget): void {
-    this.#target = target;
-  }
-
   /** Stop sleeping (a signal interrupted the block). */
   cancelSleep(): void {
-    this.#target = null;
+    this.takeSleep();
     this.pipe.forget(this);
-  }
-
-  then<A = number | Errno, B = never>(
-    onWake?: ((v: number | Errno) => A | PromiseLike<A>) | null,
-    onFail?: ((e: unknown) => B | PromiseLike<B>) | null,
-  ): PromiseLike<A | B> {
-    // For tasks that only know `then`; it ignores what `then` returns: no promise is made.
-    this.#target = { settle: (v, failed) => failed ? onFail?.(v) : onWake?.(v as number | Errno) };
-    return this as unknown as PromiseLike<A | B>;
   }
 }
 
