@@ -25,7 +25,7 @@ import type { Stat, StatFs } from "../../syscalls/api.ts";
 import { AT, O } from "../../syscalls/api.ts";
 import { type Loc, Mount, MS } from "../../vfs/mount.ts";
 import { type FileTask, resolveAt } from "../../vfs/resolve.ts";
-import { hostAt } from "./host_at.ts";
+import { hostAt, splitHostPath } from "./host_at.ts";
 import {
   allocDev,
   type AttrChange,
@@ -117,9 +117,9 @@ export class BindNode implements Inode {
     const at = hostAt();
     if (at) {
       if (full === "/") return full;
-      const slash = full.lastIndexOf("/");
-      const dir = at.dir(slash === 0 ? "/" : full.slice(0, slash));
-      return typeof dir === "number" ? dir : `${dir}/${full.slice(slash + 1)}`;
+      const [parent, name] = splitHostPath(full);
+      const dir = at.dir(parent);
+      return typeof dir === "number" ? dir : `${dir}/${name}`;
     }
     if (this.up || this.fs.isFile) {
       const dir = this.up?.rel();
@@ -169,9 +169,8 @@ export class BindNode implements Inode {
     const at = hostAt();
     if (!at) return null;
     const full = this.#logical();
-    const slash = full.lastIndexOf("/");
-    if (slash < 0 || full === "/") return Errno.EPERM;
-    const node = at.node(slash === 0 ? "/" : full.slice(0, slash), full.slice(slash + 1));
+    if (full === "/") return Errno.EPERM;
+    const node = at.node(...splitHostPath(full));
     this.fs.touch(full);
     return node;
   }

@@ -47,6 +47,17 @@ const ERRNO_BY_NUMBER = new Map<number, Errno>(
   Object.values(Errno).filter((v): v is number => typeof v === "number").map((v) => [-v, v]),
 );
 
+/**
+ * The directory and last name of an absolute, normalised host path other than `/`.
+ *
+ * @param abs The path.
+ * @returns `[directory, name]`.
+ */
+export function splitHostPath(abs: string): [string, string] {
+  const slash = abs.lastIndexOf("/");
+  return [slash <= 0 ? "/" : abs.slice(0, slash), abs.slice(slash + 1)];
+}
+
 /** Pinned host directories of the current synchronous run (see the module doc). */
 export class HostAt {
   readonly #libc: Libc;
@@ -112,10 +123,9 @@ export class HostAt {
     if (abs === "/") {
       fd = this.#open(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     } else {
-      const slash = abs.lastIndexOf("/");
-      const parent = this.#dirFd(slash <= 0 ? "/" : abs.slice(0, slash));
+      const [dir, name] = splitHostPath(abs);
+      const parent = this.#dirFd(dir);
       if (parent < 0) return parent;
-      const name = abs.slice(slash + 1);
       fd = this.#open(parent, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
       // A symlink in the chain reads as ENOTDIR (O_NOFOLLOW with O_DIRECTORY): it is not
       // a way through, the path names nothing (as the realpath check answered).
