@@ -4,8 +4,8 @@
  * @module
  */
 import type { FlagSpec } from "./_args.ts";
-import type { CommandDef } from "./_commands.ts";
-import { GLOBAL_FLAGS, TOP_LEVEL } from "./_commands.ts";
+import { type CommandDef, GLOBAL_FLAGS } from "./_commands.ts";
+import { TOP_LEVEL } from "./_command_table.ts";
 
 function flagLines(flags: readonly FlagSpec[]): string[] {
   const rows = flags.filter((f) => !f.hidden).map((f) => {
@@ -74,7 +74,7 @@ export function mainHelp(): string {
  * ```ts
  * import { commandHelp } from "./_help.ts";
  * import { findCommand } from "./_commands.ts";
- * console.assert(commandHelp(findCommand("run")!).includes("Options:"));
+ * console.assert(commandHelp((await findCommand("run"))!).includes("Options:"));
  * ```
  */
 export function commandHelp(cmd: CommandDef, parent?: string): string {

@@ -5,7 +5,8 @@
  */
 import type { ParsedArgs } from "./_args.ts";
 import type { Context } from "./_context.ts";
-import { type CommandDef, TOP_LEVEL } from "./_commands.ts";
+import type { CommandDef } from "./_commands.ts";
+import { TOP_LEVEL } from "./_command_table.ts";
 
 function allTop(): CommandDef[] {
   return [...TOP_LEVEL.common, ...TOP_LEVEL.management, ...TOP_LEVEL.other];
