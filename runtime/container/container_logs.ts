@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 
 /** One log record. */
 export interface LogRecord {
@@ -89,7 +88,9 @@ function stamp(): number {
 
 /**
  * Appends a container's output to its json-file log, splitting on newlines and
- * rotating by size. Writes are synchronous appends (the log is the record of truth).
+ * rotating by size. Writes are synchronous appends (the log is the record of truth). The
+ * file is created at the first record: a container that prints nothing holds no descriptor
+ * (a thousand idle containers, a thousand fewer) and costs its start no file operations.
  *
  * @example
  * ```ts ignore
@@ -99,8 +100,9 @@ function stamp(): number {
  * ```
  */
 export class LogWriter {
-  #fd: number;
-  #size: number;
+  /** Opened at the first record: a container that prints nothing holds no descriptor. */
+  #file: Deno.FsFile | undefined;
+  #size = 0;
   #partial: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
   /** Made at a stream's first output (an idle container holds none). */
   #decoders: Partial<Record<"stdout" | "stderr", TextDecoder>> = {};
@@ -112,10 +114,28 @@ export class LogWriter {
    * @param path The current log file.
    * @param opts Rotation.
    */
-  constructor(readonly path: string, readonly opts: LogOptions) {
-    this.#fd = openSync(path, "a", 0o640);
-    this.#size = statSync(path).size;
+  constructor(readonly path: string, readonly opts: LogOptions) {}
+
+  /** The log file, opened (created) at the first record; undefined if the host refuses. */
+  #open(): Deno.FsFile | undefined {
+    if (this.#file) return this.#file;
+    try {
+      this.#file = Deno.openSync(this.path, { append: true, create: true, mode: 0o640 });
+      this.#size = this.#file.statSync().size;
+    } catch (err) {
+      this.#hostError(err);
+    }
+    return this.#file;
   }
+
+  /** Report a host error once (the records it costs are counted in {@link dropped}). */
+  #hostError(err: unknown): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    console.error(`berth: cannot write the log ${this.path}: ${(err as Error).message}`);
+  }
+
+  #reported = false;
 
   /**
    * Watch records as they are written (for `logs -f` and attach).
@@ -167,6 +187,7 @@ export class LogWriter {
   #batchBytes = 0;
 
   #append(r: LogRecord): void {
+    this.#open(); // the size so far decides rotation
     const line = JSON.stringify(r) + "\n";
     // JSON.stringify escapes everything outside ASCII only when asked; count UTF-8 bytes.
     const size = utf8Length(line);
@@ -187,14 +208,14 @@ export class LogWriter {
     this.#batchBytes = 0;
     let off = 0;
     try {
-      while (off < bytes.length) off += writeSync(this.#fd, bytes, off);
+      const file = this.#open();
+      if (!file) throw new Error("not open");
+      while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
     } catch (err) {
       // A full or failing host disk loses log lines, as Docker's json-file driver does; it
       // must not stop the container's output (attach readers still get every record).
       this.dropped += bytes.length - off;
-      if (this.dropped === bytes.length - off) {
-        console.error(`berth: cannot write the log ${this.path}: ${(err as Error).message}`);
-      }
+      this.#hostError(err);
     }
     this.#size += off;
   }
@@ -203,21 +224,26 @@ export class LogWriter {
   dropped = 0;
 
   #rotate(): void {
-    closeSync(this.#fd);
-    if (this.opts.maxFile <= 1) {
-      this.#fd = openSync(this.path, "w", 0o640);
-    } else {
-      try {
-        unlinkSync(`${this.path}.${this.opts.maxFile - 1}`);
-      } catch { /* absent */ }
-      for (let n = this.opts.maxFile - 2; n >= 1; n--) {
+    this.#file?.close();
+    this.#file = undefined;
+    try {
+      if (this.opts.maxFile <= 1) {
+        Deno.truncateSync(this.path);
+      } else {
         try {
-          renameSync(`${this.path}.${n}`, `${this.path}.${n + 1}`);
+          Deno.removeSync(`${this.path}.${this.opts.maxFile - 1}`);
         } catch { /* absent */ }
+        for (let n = this.opts.maxFile - 2; n >= 1; n--) {
+          try {
+            Deno.renameSync(`${this.path}.${n}`, `${this.path}.${n + 1}`);
+          } catch { /* absent */ }
+        }
+        Deno.renameSync(this.path, `${this.path}.1`);
       }
-      renameSync(this.path, `${this.path}.1`);
-      this.#fd = openSync(this.path, "w", 0o640);
+    } catch (err) {
+      this.#hostError(err);
     }
+    this.#open();
     this.#size = 0;
   }
 
@@ -226,8 +252,9 @@ export class LogWriter {
     this.flush("stdout");
     this.flush("stderr");
     try {
-      closeSync(this.#fd);
+      this.#file?.close();
     } catch { /* closed */ }
+    this.#file = undefined;
   }
 }
 

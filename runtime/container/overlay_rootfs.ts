@@ -400,8 +400,7 @@ export class OverlayRootfs implements RootfsProvider {
     }
     // Large upper files live on disk beside the container's state, not in the daemon's
     // heap: without this, a container with no memory limit grows the daemon without bound.
-    const spillDir = `${this.#dir(record)}/spill`;
-    Deno.mkdirSync(spillDir, { recursive: true, mode: 0o700 }); // no event-loop turn
+    const spillDir = `${this.#dir(record)}/spill`; // made at the first spill
     const ovl = new OverlayFs({ lower, memory: charger, spillDir });
     // Only a container that ran before (in an earlier daemon) can have a saved layer.
     if (record.State.StartedAt !== ZERO_TIME) {

@@ -177,7 +177,7 @@ export class FileData {
     if (r !== 0) return r;
     const path = `${sp.dir}/${this.host.dev}-${this.ino}-${crypto.randomUUID().slice(0, 8)}`;
     try {
-      const f = Deno.openSync(path, { read: true, write: true, createNew: true, mode: 0o600 });
+      const f = openSpillFile(sp.dir, path);
       this.chunks.forEach((chunk, i) => {
         if (!chunk) return;
         const bytes = chunk.subarray(0, Math.max(0, Math.min(chunk.length, this.size - i * CHUNK)));
@@ -283,4 +283,16 @@ export class FileData {
 function hostNoSpace(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === "ENOSPC" || code === "EDQUOT" || /os error (28|122)\b/.test(String(err));
+}
+
+/** Create a spill file; its directory is made at the first spill (most containers never spill). */
+function openSpillFile(dir: string, path: string): Deno.FsFile {
+  const open = () => Deno.openSync(path, { read: true, write: true, createNew: true, mode: 0o600 });
+  try {
+    return open();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return open();
+  }
 }
