@@ -1,7 +1,8 @@
 /**
- * `run`, `create`, `start`, `attach` and `exec`: building the create request from
- * Docker's flags, and the attached sessions with Docker's exit codes (the container's,
- * or 125 for daemon errors, 126 cannot invoke, 127 not found).
+ * `run` and `create`: building the create request from Docker's flags, and running it
+ * (in one request, or attached) with Docker's exit codes (the container's, or 125 for
+ * daemon errors, 126 cannot invoke, 127 not found). `start`, `attach` and `exec` are in
+ * `cmd_attach.ts`.
  *
  * @module
  */
@@ -9,7 +10,16 @@ import { flagBool, flagInt, flagList, flagString, type ParsedArgs, UsageError } 
 import { DaemonError, daemonError } from "./_client.ts";
 import type { Context } from "./_context.ts";
 import { ExitError } from "./_errors.ts";
-import { pipeRunStream, runSession } from "./_attach.ts";
+
+/**
+ * The attach-session client (`_attach.ts`), imported when a command first needs it: for the
+ * one-request run, while the daemon starts the container. Through a template: Deno loads the
+ * graph behind a literal `import("…")` with every start.
+ */
+function sessionClient(): Promise<typeof import("./_attach.ts")> {
+  const name = "attach";
+  return import(`./_${name}.ts`);
+}
 
 /**
  * Parse Docker's byte sizes ("512m", "1g", "100k", "1024").
@@ -45,7 +55,18 @@ function keyValues(list: string[]): Record<string, string> {
   return out;
 }
 
-async function envList(args: ParsedArgs): Promise<string[]> {
+/**
+ * The `-e`/`--env-file` list of `run`, `create` and `exec`: `--env-file` lines first, then
+ * each `-e`; a bare name takes the caller's value (and is dropped when it has none).
+ *
+ * @param args Parsed flags.
+ * @returns `NAME=value` entries.
+ * @example
+ * ```ts ignore
+ * const env = await envList(parsed);
+ * ```
+ */
+export async function envList(args: ParsedArgs): Promise<string[]> {
   const out: string[] = [];
   for (const file of flagList(args, "env-file")) {
     let text: string;
@@ -179,8 +200,16 @@ export async function createBody(args: ParsedArgs): Promise<Record<string, unkno
   return body;
 }
 
-/** Map a start failure to Docker's exit codes: 127 not found, 126 cannot invoke, else 125. */
-function startFailure(err: unknown): never {
+/**
+ * Map a start failure to Docker's exit codes: 127 not found, 126 cannot invoke, else 125.
+ *
+ * @param err What the start threw.
+ * @example
+ * ```ts ignore
+ * try { await start(); } catch (err) { startFailure(err); }
+ * ```
+ */
+export function startFailure(err: unknown): never {
   if (err instanceof DaemonError) {
     const msg = `berth: Error response from daemon: ${err.message}`;
     if (/executable file not found|no such file or directory/.test(err.message)) {
@@ -239,6 +268,8 @@ async function runInOneRequest(ctx: Context, args: ParsedArgs): Promise<number |
   const named: { id?: string } = {};
   const early: Deno.Signal[] = [];
   let unproxy: (() => void) | undefined;
+  // The output's reader is loaded while the daemon runs the container, not before the request.
+  let client: Promise<typeof import("./_attach.ts")> | undefined;
   let res;
   try {
     res = await ctx.api.call("POST", "/_berth/run", {
@@ -248,6 +279,7 @@ async function runInOneRequest(ctx: Context, args: ParsedArgs): Promise<number |
         unproxy ??= onSignals((sig) =>
           named.id ? killContainer(ctx, named.id, sig) : early.push(sig)
         );
+        client ??= sessionClient();
       },
     });
     if (res.status >= 400) {
@@ -273,7 +305,7 @@ async function runInOneRequest(ctx: Context, args: ParsedArgs): Promise<number |
   for (const sig of early.splice(0)) if (id) killContainer(ctx, id, sig);
   let code: number | undefined;
   try {
-    code = await pipeRunStream(res);
+    code = await (await (client ?? sessionClient())).pipeRunStream(res);
   } finally {
     unproxy?.();
   }
@@ -297,6 +329,15 @@ export async function run(ctx: Context, args: ParsedArgs): Promise<number> {
     const code = await runInOneRequest(ctx, args);
     if (code !== undefined) return code;
   }
+  return await runAttached(ctx, args, { detach, tty, interactive });
+}
+
+/** `berth run` as Docker's client does it: create, then start detached or attached. */
+async function runAttached(
+  ctx: Context,
+  args: ParsedArgs,
+  { detach, tty, interactive }: { detach: boolean; tty: boolean; interactive: boolean },
+): Promise<number> {
   const id = await createContainer(ctx, args);
   if (tty && interactive && !Deno.stdin.isTerminal()) {
     ctx.err("the input device is not a TTY");
@@ -336,6 +377,7 @@ export async function run(ctx: Context, args: ParsedArgs): Promise<number> {
     startFailure(err);
   }
   const proxy = !tty ? signalProxy(ctx, id) : undefined;
+  const { runSession } = await sessionClient();
   const end = await runSession(attach, {
     tty,
     stdin: interactive,
@@ -353,8 +395,18 @@ export async function run(ctx: Context, args: ParsedArgs): Promise<number> {
   return StatusCode;
 }
 
-/** Forward SIGINT/SIGTERM to the container (`--sig-proxy`, on by default without a TTY). */
-function signalProxy(ctx: Context, id: string): () => void {
+/**
+ * Forward SIGINT/SIGTERM to the container (`--sig-proxy`, on by default without a TTY).
+ *
+ * @param ctx The command's context.
+ * @param id The container.
+ * @returns Stop forwarding.
+ * @example
+ * ```ts ignore
+ * const unproxy = signalProxy(ctx, id);
+ * ```
+ */
+export function signalProxy(ctx: Context, id: string): () => void {
   return onSignals((sig) => killContainer(ctx, id, sig));
 }
 
@@ -380,132 +432,4 @@ function onSignals(handler: (sig: Deno.Signal) => void): () => void {
       } catch { /* gone */ }
     }
   };
-}
-
-/** `berth start`. */
-export async function start(ctx: Context, args: ParsedArgs): Promise<number> {
-  const attach = flagBool(args, "attach") || flagBool(args, "interactive");
-  if (attach) {
-    if (args.positionals.length > 1) {
-      throw new UsageError("you cannot start and attach multiple containers at once");
-    }
-    const ref = args.positionals[0]!;
-    const info = await ctx.api.json<{ Id: string; Config: { Tty: boolean } }>(
-      "GET",
-      `/containers/${ref}/json`,
-    );
-    const session = await ctx.api.ok("POST", `/containers/${info.Id}/attach`, {
-      query: { stream: 1, stdin: flagBool(args, "interactive") ? 1 : 0, stdout: 1, stderr: 1 },
-      upgrade: true,
-    });
-    const wait = await ctx.api.ok("POST", `/containers/${info.Id}/wait`, {
-      query: { condition: "next-exit" },
-    });
-    const result = wait.json() as Promise<{ StatusCode: number }>;
-    result.catch(() => {});
-    try {
-      await ctx.api.ok("POST", `/containers/${info.Id}/start`).then((r) => r.bytes());
-    } catch (err) {
-      session.close();
-      wait.close();
-      startFailure(err);
-    }
-    const end = await runSession(session, {
-      tty: info.Config.Tty,
-      stdin: flagBool(args, "interactive"),
-    });
-    if (end.detached) return 0;
-    return (await result).StatusCode;
-  }
-  let failed = false;
-  for (const ref of args.positionals) {
-    try {
-      await ctx.api.ok("POST", `/containers/${ref}/start`).then((r) => r.bytes());
-      ctx.out(ref);
-    } catch (err) {
-      if (!(err instanceof DaemonError)) throw err;
-      ctx.err(`Error response from daemon: ${err.message}`);
-      failed = true;
-    }
-  }
-  if (failed) throw new ExitError(1, "Error: failed to start containers");
-  return 0;
-}
-
-/** `berth attach`. */
-export async function attach(ctx: Context, args: ParsedArgs): Promise<number> {
-  const ref = args.positionals[0]!;
-  const info = await ctx.api.json<
-    { Id: string; State: { Running: boolean }; Config: { Tty: boolean; OpenStdin: boolean } }
-  >(
-    "GET",
-    `/containers/${ref}/json`,
-  );
-  if (!info.State.Running) {
-    throw new ExitError(1, "You cannot attach to a stopped container, start it first");
-  }
-  const stdin = info.Config.OpenStdin && !flagBool(args, "no-stdin");
-  const wait = await ctx.api.ok("POST", `/containers/${info.Id}/wait`, {
-    query: { condition: "next-exit" },
-  });
-  const result = wait.json() as Promise<{ StatusCode: number }>;
-  result.catch(() => {});
-  const session = await ctx.api.ok("POST", `/containers/${info.Id}/attach`, {
-    query: { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1 },
-    upgrade: true,
-  });
-  const end = await runSession(session, { tty: info.Config.Tty, stdin });
-  if (end.detached) {
-    wait.close();
-    return 0;
-  }
-  return (await result).StatusCode;
-}
-
-/** `berth exec`. */
-export async function exec(ctx: Context, args: ParsedArgs): Promise<number> {
-  const [ref, ...cmd] = args.positionals as [string, ...string[]];
-  const tty = flagBool(args, "tty");
-  const interactive = flagBool(args, "interactive");
-  const detach = flagBool(args, "detach");
-  const { Id } = await ctx.api.json<{ Id: string }>("POST", `/containers/${ref}/exec`, {
-    json: {
-      Cmd: cmd,
-      Env: await envList(args),
-      WorkingDir: flagString(args, "workdir") ?? "",
-      User: flagString(args, "user") ?? "",
-      Tty: tty,
-      AttachStdin: interactive && !detach,
-      AttachStdout: !detach,
-      AttachStderr: !detach,
-    },
-  });
-  if (detach) {
-    try {
-      await ctx.api.ok("POST", `/exec/${Id}/start`, { json: { Detach: true, Tty: tty } }).then((
-        r,
-      ) => r.bytes());
-    } catch (err) {
-      startFailure(err);
-    }
-    return 0;
-  }
-  const session = await ctx.api.ok("POST", `/exec/${Id}/start`, {
-    json: { Detach: false, Tty: tty },
-    upgrade: true,
-  });
-  await runSession(session, {
-    tty,
-    stdin: interactive,
-    resize: (h, w) => {
-      ctx.api.call("POST", `/exec/${Id}/resize`, { query: { h, w } }).then((r) => r.bytes()).catch(
-        () => {},
-      );
-    },
-  });
-  const info = await ctx.api.json<{ ExitCode: number | null; Running: boolean }>(
-    "GET",
-    `/exec/${Id}/json`,
-  );
-  return info.ExitCode ?? 0;
 }
