@@ -4,7 +4,7 @@
  * - `berth run --rm berth/base true` from the CLI with a warm daemon, start to exit,
  *   against `deno run` of an empty script (the floor any Deno CLI pays) and `runc run` /
  *   `crun run` of busybox `true` from an OCI bundle (skipped with a note where they are
- *   missing or cannot run here).
+ *   missing or cannot run here), in mirrored blocks (see `mirrored`).
  * - Library API (no CLI, no daemon): run-to-exit cycles per second of `true` through the
  *   kernel runtime (namespaces, cgroup, overlay root), and through the engine with its
  *   persisted records.
@@ -84,6 +84,34 @@ async function series(n: number, fn: (i: number) => Promise<number>): Promise<nu
   return out;
 }
 
+/** A command timed in the series, or why it cannot run here. */
+interface Contender {
+  name: string;
+  run: (i: number) => Promise<number>;
+  skipped?: string;
+}
+
+/**
+ * Time the contenders back to back in mirrored blocks: half of each one's runs in order,
+ * then the other halves in reverse order (A B C … C B A), so that a linear drift of the
+ * shared machine's speed weighs on each alike (one contender's 25 runs after another's had
+ * made the ratio move by ~0.1 between runs of the benchmark). Runs stay back to back: a
+ * pause before each lets the CPU idle, and a cold start on this VM then takes twice as long
+ * for every contender (which flatters the ratio to the empty script), while interleaving
+ * single runs would make whichever command follows `berth run` pay for the daemon's
+ * cleanup of the container just removed.
+ */
+async function mirrored(n: number, contenders: Contender[]): Promise<number[][]> {
+  const times: number[][] = contenders.map(() => []);
+  const live = [...contenders.entries()].filter(([, c]) => !c.skipped);
+  const half = Math.ceil(n / 2);
+  for (const [k, c] of live) times[k]!.push(...await series(half, c.run));
+  for (const [k, c] of live.reverse()) {
+    times[k]!.push(...await series(n - half, (i) => c.run(half + i)));
+  }
+  return times;
+}
+
 async function cliRows(ctx: BenchContext): Promise<Row[]> {
   const n = ctx.quick ? 3 : 25;
   const root = `${ctx.tmp}/root`;
@@ -91,27 +119,34 @@ async function cliRows(ctx: BenchContext): Promise<Row[]> {
   const rows: Row[] = [];
   const empty = `${ctx.tmp}/empty.ts`;
   await Deno.writeTextFile(empty, "");
+  const berthRun = () =>
+    timeCommand(Deno.execPath(), ["run", "-A", CLI, "run", "--rm", "berth/base", "true"], env);
   try {
     await timeCommand(Deno.execPath(), ["run", "-A", CLI, "version"], env); // start the daemon
-    await timeCommand(
-      Deno.execPath(),
-      ["run", "-A", CLI, "run", "--rm", "berth/base", "true"],
-      env,
-    ); // warm
-    const deno = summarize(
-      await series(n, () => timeCommand(Deno.execPath(), ["run", "-A", empty])),
-    );
-    const berth = summarize(
-      await series(
-        n,
-        () =>
-          timeCommand(
-            Deno.execPath(),
-            ["run", "-A", CLI, "run", "--rm", "berth/base", "true"],
-            env,
-          ),
-      ),
-    );
+    await berthRun(); // warm
+    const contenders: Contender[] = [
+      { name: "deno", run: () => timeCommand(Deno.execPath(), ["run", "-A", empty]) },
+      { name: "berth", run: berthRun },
+    ];
+    const bundle = await busyboxBundle(ctx.tmp);
+    for (const rt of ["runc", "crun"]) {
+      const bin = which(rt);
+      const run = (i: number) =>
+        timeCommand(bin!, ["run", "-b", bundle!, `bench-${rt}-${Deno.pid}-${i}`]);
+      let skipped = !bin ? `${rt} not installed` : !bundle ? "no busybox bundle" : undefined;
+      if (!skipped) {
+        skipped = await run(-1).then(
+          () => undefined,
+          (err) =>
+            `cannot run here (${String((err as Error).message).split("\n")[0]?.slice(0, 80)})`,
+        );
+      }
+      contenders.push({ name: rt, run, skipped });
+    }
+    const times = await mirrored(n, contenders);
+    const stats = times.map((t) => (t.length > 0 ? summarize(t) : undefined));
+    const deno = stats[0]!;
+    const berth = stats[1]!;
     rows.push({
       group: "containers",
       name: "deno run (empty script)",
@@ -135,53 +170,35 @@ async function cliRows(ctx: BenchContext): Promise<Row[]> {
       target: "≤ 1.5×",
       pass: vsDeno <= 1.5,
     });
-    const bundle = await busyboxBundle(ctx.tmp);
-    for (const rt of ["runc", "crun"]) {
-      const bin = which(rt);
-      if (!bin || !bundle) {
+    for (const [k, c] of contenders.entries()) {
+      if (k < 2) continue;
+      const st = stats[k];
+      if (c.skipped || !st) {
         rows.push({
           group: "containers",
-          name: `${rt} run busybox true`,
+          name: `${c.name} run busybox true`,
           value: NaN,
           unit: "ms",
-          note: `skipped: ${!bin ? `${rt} not installed` : "no busybox bundle"}`,
+          note: `skipped: ${c.skipped}`,
         });
         continue;
       }
-      try {
-        const s = summarize(
-          await series(
-            n,
-            (i) => timeCommand(bin, ["run", "-b", bundle, `bench-${rt}-${Deno.pid}-${i}`]),
-          ),
-        );
+      rows.push({
+        group: "containers",
+        name: `${c.name} run busybox true`,
+        value: st.median,
+        unit: "ms",
+        stats: st,
+      });
+      if (c.name === "runc") {
+        const r = berth.median / st.median;
         rows.push({
           group: "containers",
-          name: `${rt} run busybox true`,
-          value: s.median,
-          unit: "ms",
-          stats: s,
-        });
-        if (rt === "runc") {
-          const r = berth.median / s.median;
-          rows.push({
-            group: "containers",
-            name: "berth run / runc run",
-            value: r,
-            unit: "ratio",
-            target: "≤ 1.0×",
-            pass: r <= 1.0,
-          });
-        }
-      } catch (err) {
-        rows.push({
-          group: "containers",
-          name: `${rt} run busybox true`,
-          value: NaN,
-          unit: "ms",
-          note: `skipped: cannot run here (${
-            String((err as Error).message).split("\n")[0]?.slice(0, 80)
-          })`,
+          name: "berth run / runc run",
+          value: r,
+          unit: "ratio",
+          target: "≤ 1.0×",
+          pass: r <= 1.0,
         });
       }
     }
