@@ -105,6 +105,35 @@ Deno.test("engine: a daemon that went away leaves running containers exited (255
   }
 });
 
+Deno.test("engine: an --rm container's directory is made by its first output, logs as json-file, and goes with it", async () => {
+  await withEngine(async (engine, root) => {
+    const { Id } = await engine.create(
+      req(["sh", "-c", "echo hello; sleep 100"], { AutoRemove: true }),
+    );
+    const dir = `${root}/containers/${Id}`;
+    assert.throws(() => Deno.statSync(dir), Deno.errors.NotFound, "no directory at create");
+    const gone = engine.wait(Id, "removed");
+    await engine.start(Id);
+    const path = engine.get(Id).record.LogPath;
+    for (let i = 0; i < 200 && (await readLogs(path, 1)).length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.deepEqual((await readLogs(path, 1)).map((r) => r.log), ["hello\n"]);
+    assert.equal(Deno.statSync(dir).mode! & 0o777, 0o700, "made private, as at create");
+    engine.kill(Id, "KILL");
+    await gone;
+    for (let i = 0; i < 200; i++) {
+      try {
+        Deno.statSync(dir);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.throws(() => Deno.statSync(dir), Deno.errors.NotFound, "removed with it");
+  });
+});
+
 Deno.test("engine: an --rm container is never written down, and a daemon that went away leaves nothing of it", async () => {
   const root = await Deno.makeTempDir();
   try {
@@ -112,8 +141,8 @@ Deno.test("engine: an --rm container is never written down, and a daemon that we
     await withEngine(async (engine) => {
       ({ Id: id } = await engine.create(req(["sleep", "100"], { AutoRemove: true })));
       await engine.start(id);
-      const names = [...Deno.readDirSync(`${root}/containers/${id}`)].map((e) => e.name);
-      assert.ok(!names.includes("container.json") && !names.includes("config.json"), `${names}`);
+      // Nothing written down, and no directory either until it writes something.
+      assert.throws(() => Deno.statSync(`${root}/containers/${id}`), Deno.errors.NotFound);
       assert.equal(engine.get(id).record.State.Status, "running", "the engine holds it");
       await engine.stop(id, 0);
     }, root);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { openCreating } from "./container_state.ts";
 
 /** One log record. */
 export interface LogRecord {
@@ -120,7 +121,7 @@ export class LogWriter {
   #open(): Deno.FsFile | undefined {
     if (this.#file) return this.#file;
     try {
-      this.#file = Deno.openSync(this.path, { append: true, create: true, mode: 0o640 });
+      this.#file = openCreating(this.path, { append: true, create: true, mode: 0o640 });
       this.#size = this.#file.statSync().size;
     } catch (err) {
       this.#hostError(err);

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
 import type { ContainerConfig, HostConfig } from "./container_config.ts";
 import type { OciSpec } from "./container_spec.ts";
 
@@ -138,15 +137,38 @@ export function canStart(s: ContainerState): boolean {
 export function atomicWrite(path: string, data: string | Uint8Array, durable = true): void {
   const tmp = `${path}.tmp-${Deno.pid}-${Math.random().toString(36).slice(2)}`;
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const fd = openSync(tmp, "w", 0o600);
+  const file = openCreating(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
   try {
     let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off);
-    if (durable) fsyncSync(fd);
+    while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+    if (durable) file.syncSync();
   } finally {
-    closeSync(fd);
+    file.close();
   }
-  renameSync(tmp, path);
+  Deno.renameSync(tmp, path);
+}
+
+/**
+ * Open a file in a container's directory, making the directory (mode 0700) if it does not
+ * exist yet: an `--rm` container's directory is made only when something is written there
+ * (its log's first record, a spill file), and one that writes nothing leaves no trace.
+ *
+ * @param path The file.
+ * @param opts How to open it.
+ * @returns The open file.
+ * @example
+ * ```ts ignore
+ * const f = openCreating(`${dir}/${id}-json.log`, { append: true, create: true });
+ * ```
+ */
+export function openCreating(path: string, opts: Deno.OpenOptions): Deno.FsFile {
+  try {
+    return Deno.openSync(path, opts);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    return Deno.openSync(path, opts);
+  }
 }
 
 /**

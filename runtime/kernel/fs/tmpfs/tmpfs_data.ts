@@ -285,7 +285,7 @@ function hostNoSpace(err: unknown): boolean {
   return code === "ENOSPC" || code === "EDQUOT" || /os error (28|122)\b/.test(String(err));
 }
 
-/** Create a spill file; its directory is made at the first spill (most containers never spill). */
+/** Create a spill file; its directory (and the container's) is made at the first spill. */
 function openSpillFile(dir: string, path: string): Deno.FsFile {
   const open = () => Deno.openSync(path, { read: true, write: true, createNew: true, mode: 0o600 });
   try {
