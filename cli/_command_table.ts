@@ -444,7 +444,6 @@ export const TOP_LEVEL: { common: CommandDef[]; management: CommandDef[]; other:
       summary: 'Run the Berth daemon in the foreground ("daemon stop" stops it)',
       flags: [b("quiet", "q", "Log nothing")],
       maxArgs: 1,
-      local: true,
       load: async () => (await sy()).daemon,
     },
   ],
@@ -489,7 +488,6 @@ export const TOP_LEVEL: { common: CommandDef[]; management: CommandDef[]; other:
       flags: [],
       minArgs: 1,
       maxArgs: 1,
-      local: true,
       load: async () =>
         (await (lazy("completion") as Promise<typeof import("./cmd_completion.ts")>))
           .completion,

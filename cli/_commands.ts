@@ -38,8 +38,6 @@ export interface CommandDef {
   load?: () => Promise<CommandFn>;
   /** Sub-commands of a management command. */
   sub?: CommandDef[];
-  /** Does not talk to a running daemon (no connection is opened ahead for it). */
-  local?: boolean;
 }
 
 /**

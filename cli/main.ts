@@ -11,7 +11,6 @@ import { VERSION } from "./_version.ts";
 // Static: every daemon command needs it, and for `berth run` (whose start-up is measured)
 // an import() at run time costs more than the same modules in the start-up graph.
 import { type Context, makeContext } from "./_context.ts";
-import { preconnect } from "../runtime/daemon/http_client.ts";
 
 export { VERSION };
 
@@ -64,8 +63,6 @@ export async function main(args: string[]): Promise<number> {
     : Deno.env.get("BERTH_HOST");
   const socketPath = host ? host.replace(/^unix:\/\//, "") : `${root}/berth.sock`;
   const ctx = makeContext(root, socketPath, globals.flags.debug === true);
-  // The connection to the daemon is opened while the command loads and builds its request.
-  if (!cmd.local) preconnect(socketPath);
   try {
     const run = await cmd.load!();
     return await run(ctx, parsed);

@@ -104,28 +104,6 @@ export function requestTarget(
   return qs ? `${path}?${qs}` : path;
 }
 
-const preconnected = new Map<string, Promise<Deno.UnixConn>>();
-
-/**
- * Start connecting to the socket now; the next {@link request} to it uses that connection.
- * A CLI calls it as soon as it knows the socket, so the connect (an asynchronous host call
- * and an event-loop turn, ~0.5 ms) overlaps the work before its first request. A failed
- * connect is reported by that request, as its own would be.
- *
- * @param socketPath The daemon's socket.
- * @example
- * ```ts ignore
- * preconnect("/tmp/b/berth.sock");
- * const res = await request("/tmp/b/berth.sock", "GET", "/_ping"); // on that connection
- * ```
- */
-export function preconnect(socketPath: string): void {
-  if (preconnected.has(socketPath)) return;
-  const conn = Deno.connect({ transport: "unix", path: socketPath });
-  conn.catch(() => {}); // reported by the request that takes it
-  preconnected.set(socketPath, conn);
-}
-
 /**
  * Send one request over a new connection to the Unix socket.
  *
@@ -148,9 +126,7 @@ export async function request(
 ): Promise<ApiResponse> {
   let conn: Deno.UnixConn;
   try {
-    const early = preconnected.get(socketPath);
-    preconnected.delete(socketPath);
-    conn = await (early ?? Deno.connect({ transport: "unix", path: socketPath }));
+    conn = await Deno.connect({ transport: "unix", path: socketPath });
   } catch (err) {
     throw new DaemonUnreachableError(socketPath, err);
   }
@@ -192,7 +168,7 @@ async function exchange(
   else headers.push(["Connection", "close"]);
   for (const [k, v] of Object.entries(opts.headers ?? {})) headers.push([k, v]);
   const reqHead = new TextEncoder().encode(renderHead(`${method} ${path} HTTP/1.1`, headers));
-  let uploadError: unknown;
+  const upload: { error?: unknown } = {};
   if (fixedBody && fixedBody.length > 0 && fixedBody.length <= 64 * 1024) {
     // A small body goes with the head: one write, one wakeup of the daemon.
     await writeAll(conn, concatBytes([reqHead, fixedBody]));
@@ -201,37 +177,50 @@ async function exchange(
   }
   if (fixedBody && fixedBody.length > 64 * 1024) {
     // The daemon may answer (413) and close before reading it all: read the answer anyway.
-    await writeAll(conn, fixedBody).catch((err) => (uploadError = err));
+    await writeAll(conn, fixedBody).catch((err) => (upload.error = err));
   }
   opts.onSent?.();
+  // A function of its own, entered before the answer comes: V8 compiles a function when it
+  // first runs, and for a CLI that is every time; this way, while the daemon works.
+  return await readAnswer(conn, method, streamBody, upload);
+}
+
+/** Send a chunked body. */
+async function uploadChunked(
+  conn: Deno.UnixConn,
+  body: AsyncIterable<Uint8Array>,
+  upload: { error?: unknown },
+): Promise<void> {
+  try {
+    const enc = new TextEncoder();
+    for await (const piece of body) {
+      if (piece.length === 0) continue;
+      await writeAll(
+        conn,
+        concatBytes([enc.encode(piece.length.toString(16) + "\r\n"), piece, enc.encode("\r\n")]),
+      );
+    }
+    await writeAll(conn, "0\r\n\r\n");
+  } catch (err) {
+    upload.error = err;
+  }
+}
+
+/** Read the answer to a request written on `conn` (and send a streamed body meanwhile). */
+async function readAnswer(
+  conn: Deno.UnixConn,
+  method: string,
+  streamBody: AsyncIterable<Uint8Array> | undefined,
+  upload: { error?: unknown },
+): Promise<ApiResponse> {
   const reader = new BufferedReader(conn);
-  const upload = streamBody
-    ? (async () => {
-      try {
-        const enc = new TextEncoder();
-        for await (const piece of streamBody!) {
-          if (piece.length === 0) continue;
-          await writeAll(
-            conn,
-            concatBytes([
-              enc.encode(piece.length.toString(16) + "\r\n"),
-              piece,
-              enc.encode("\r\n"),
-            ]),
-          );
-        }
-        await writeAll(conn, "0\r\n\r\n");
-      } catch (err) {
-        uploadError = err;
-      }
-    })()
-    : Promise.resolve();
+  const uploaded = streamBody ? uploadChunked(conn, streamBody, upload) : Promise.resolve();
   const head = await reader.readHead();
   if (head === null) {
-    await upload;
+    await uploaded;
     throw new HttpProtocolError(
       `The daemon closed the connection without answering${
-        uploadError ? `: ${(uploadError as Error).message}` : ""
+        upload.error ? `: ${(upload.error as Error).message}` : ""
       }`,
     );
   }
