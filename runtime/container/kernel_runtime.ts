@@ -485,10 +485,9 @@ export class KernelRuntime implements ContainerRuntime {
     for (const p of members) k.sendSignal(p, sig);
   }
 
+  /** `oom_kill` of the cgroup's `memory.events` (its counter, not the file's text). */
   #oomKills(cgPath: string): number {
-    const events = this.#kernel.cgroups.readFile(cgPath, "memory.events");
-    const m = typeof events === "string" ? /oom_kill (\d+)/.exec(events) : null;
-    return m ? Number(m[1]) : 0;
+    return this.#kernel.cgroups.get(cgPath)?.memoryEvents.oom_kill ?? 0;
   }
 
   #top(cgPath: string): ProcessInfo[] {
