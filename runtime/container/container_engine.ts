@@ -286,7 +286,7 @@ export class ContainerEngine {
         ExitCode: code,
         Error: (err as Error).message,
       });
-      saveRecord(c.dir, c.record);
+      this.#save(c);
       this.#emit(c, "die", { exitCode: String(code) });
       this.#wakeStarters(c, false);
       throw err;
@@ -307,7 +307,7 @@ export class ContainerEngine {
     // Not durable: a daemon that dies records running containers as exited at restart.
     // An --rm container's record is not rewritten at all: load() deletes it whatever its
     // state, and nothing else reads it while the daemon runs (one file write less per run).
-    if (!c.record.HostConfig.AutoRemove) saveRecord(c.dir, c.record, false);
+    this.#save(c, false);
     this.#emit(c, "start");
     this.#wakeStarters(c, true);
     running.exited.then((exit) => this.#onExit(c, running, exit.exitCode, exit.oomKilled))
@@ -327,6 +327,20 @@ export class ContainerEngine {
       pid: c.running?.pid,
       restarting: c.record.State.Restarting,
     };
+  }
+
+  /**
+   * Write a container's record (and, with its spec, the OCI bundle's `config.json`). An
+   * --rm container is not written down at all (see create): nothing reads its record while
+   * the daemon runs, load() deletes it whatever its state, and its directory is made only
+   * when it writes output.
+   */
+  #save(c: Container, durable = true): void {
+    if (!c.record.HostConfig.AutoRemove) saveRecord(c.dir, c.record, durable);
+  }
+
+  #saveSpec(c: Container): void {
+    if (!c.record.HostConfig.AutoRemove) saveSpec(c.dir, c.record.Spec);
   }
 
   #wakeRemoveWaiters(c: Container): void {
@@ -371,7 +385,7 @@ export class ContainerEngine {
     c.exitWaiters = [];
     for (const w of waiters) w(exitCode);
     if (this.#shuttingDown || !this.#byId.has(c.record.Id)) {
-      if (this.#byId.has(c.record.Id)) saveRecord(c.dir, c.record);
+      if (this.#byId.has(c.record.Id)) this.#save(c);
       return;
     }
     if (c.record.HostConfig.AutoRemove) {
@@ -396,11 +410,11 @@ export class ContainerEngine {
           this.#log(`restart of ${c.record.Id.slice(0, 12)} failed: ${err}`);
           c.record.State.Status = "exited";
           c.record.State.Restarting = false;
-          saveRecord(c.dir, c.record);
+          this.#save(c);
         });
       }, delay);
     }
-    saveRecord(c.dir, c.record);
+    this.#save(c);
   }
 
   /**
@@ -432,7 +446,7 @@ export class ContainerEngine {
     c.record.ManuallyStopped = true;
     const running = c.running;
     if (!running) {
-      saveRecord(c.dir, c.record);
+      this.#save(c);
       return false;
     }
     const sig = signalNumber(signal ?? c.record.Config.StopSignal, 15);
@@ -511,7 +525,7 @@ export class ContainerEngine {
     c.running.freeze(true);
     c.record.State.Paused = true;
     c.record.State.Status = "paused";
-    saveRecord(c.dir, c.record, false);
+    this.#save(c, false);
     this.#emit(c, "pause");
   }
 
@@ -533,7 +547,7 @@ export class ContainerEngine {
     c.running?.freeze(false);
     c.record.State.Paused = false;
     if (c.running) c.record.State.Status = "running";
-    saveRecord(c.dir, c.record, false);
+    this.#save(c, false);
   }
 
   /**
@@ -564,16 +578,14 @@ export class ContainerEngine {
     this.#byId.delete(c.record.Id);
     this.#byName.delete(c.record.Name.slice(1));
     // An --rm container is removed for the API from here on (no id, no name, no image
-    // use), and a crash from here on cannot bring it back (load() deletes --rm records):
-    // `wait --condition removed`, what `run --rm` waits for, answers now, while the root,
-    // cgroup and files are released. remove() itself returns only once they are.
-    if (c.record.HostConfig.AutoRemove && c.removeWaiters.length > 0) {
-      this.#wakeRemoveWaiters(c);
-      // The release runs a host turn later: what waited (`run --rm` answering its client)
-      // goes first, instead of after ~0.5 ms of unmounting, cgroup removal and file calls.
-      await new Promise((r) => setTimeout(r, 0));
-    }
+    // use), and a crash from here on cannot bring it back (load() deletes --rm records).
+    // Its root, memory (spill files included) and cgroup are released next; then
+    // `wait --condition removed`, what `run --rm` waits for, answers, while its directory
+    // (if it wrote one) is renamed away and deleted. remove() returns once that is done too.
+    // (Answering before the release let a client see the disk space of a removed
+    // container's spill files still in use.)
     await this.#opts.runtime.remove(c.record).catch((err) => this.#log(`remove: ${err}`));
+    if (c.record.HostConfig.AutoRemove) this.#wakeRemoveWaiters(c);
     // One rename makes the removal atomic; load() finishes an interrupted delete.
     const trash = `${this.#opts.root}/containers/.trash-${c.record.Id}`;
     let renamed = false;
@@ -626,8 +638,8 @@ export class ContainerEngine {
     c.record.Name = `/${name}`;
     c.record.Spec.annotations["io.berth.container.name"] = name;
     this.#byName.set(name, c);
-    saveRecord(c.dir, c.record);
-    saveSpec(c.dir, c.record.Spec);
+    this.#save(c);
+    this.#saveSpec(c);
     this.#emit(c, "rename", { oldName: `/${old}` });
   }
 
@@ -663,8 +675,8 @@ export class ContainerEngine {
     const c = this.get(ref);
     const values = applyUpdate(c.record, hc);
     c.running?.update(values);
-    saveRecord(c.dir, c.record);
-    saveSpec(c.dir, c.record.Spec);
+    this.#save(c);
+    this.#saveSpec(c);
     this.#emit(c, "update");
     return [];
   }
@@ -686,7 +698,7 @@ export class ContainerEngine {
       }
       // A daemon shutdown is not the user's stop: policies apply at the next start.
       c.record.ManuallyStopped = wasManual;
-      saveRecord(c.dir, c.record);
+      this.#save(c);
     }));
     for (const c of this.all()) if (c.restartTimer !== undefined) clearTimeout(c.restartTimer);
     await this.#opts.runtime.shutdown();

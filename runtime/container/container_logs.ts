@@ -119,7 +119,7 @@ export class LogWriter {
 
   /** The log file, opened (created) at the first record; undefined if the host refuses. */
   #open(): Deno.FsFile | undefined {
-    if (this.#file) return this.#file;
+    if (this.#file || this.#closed) return this.#file;
     try {
       this.#file = openCreating(this.path, { append: true, create: true, mode: 0o640 });
       this.#size = this.#file.statSync().size;
@@ -137,6 +137,7 @@ export class LogWriter {
   }
 
   #reported = false;
+  #closed = false;
 
   /**
    * Watch records as they are written (for `logs -f` and attach).
@@ -157,6 +158,9 @@ export class LogWriter {
    * @param data Output bytes.
    */
   write(stream: "stdout" | "stderr", data: Uint8Array): void {
+    // Output after close (a process of a container being removed) is not logged: the file
+    // would be made again in a directory on its way out.
+    if (this.#closed) return;
     const decoder = this.#decoders[stream] ??= new TextDecoder();
     const text = this.#partial[stream] + decoder.decode(data, { stream: true });
     const lines = text.split("\n");
@@ -252,6 +256,7 @@ export class LogWriter {
   close(): void {
     this.flush("stdout");
     this.flush("stderr");
+    this.#closed = true;
     try {
       this.#file?.close();
     } catch { /* closed */ }

@@ -137,7 +137,7 @@ export function canStart(s: ContainerState): boolean {
 export function atomicWrite(path: string, data: string | Uint8Array, durable = true): void {
   const tmp = `${path}.tmp-${Deno.pid}-${Math.random().toString(36).slice(2)}`;
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const file = openCreating(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
+  const file = Deno.openSync(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
   try {
     let off = 0;
     while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
@@ -150,8 +150,9 @@ export function atomicWrite(path: string, data: string | Uint8Array, durable = t
 
 /**
  * Open a file in a container's directory, making the directory (mode 0700) if it does not
- * exist yet: an `--rm` container's directory is made only when something is written there
- * (its log's first record, a spill file), and one that writes nothing leaves no trace.
+ * exist yet: an `--rm` container's directory is made only when its output is first logged,
+ * and one that writes nothing leaves no trace. Only for a container that still exists: the
+ * engine removes the directory after the container's log is closed.
  *
  * @param path The file.
  * @param opts How to open it.
