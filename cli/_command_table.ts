@@ -20,22 +20,13 @@ import {
   stopFlags,
   updateFlags,
 } from "./_flag_tables.ts";
-import { type CommandDef, RUN_FAMILY } from "./_commands.ts";
+import { type CommandDef, commandModule, RUN_FAMILY } from "./_commands.ts";
 
-/**
- * Imports the command module `cmd_NAME.ts` through a template, not a literal: Deno loads the
- * module graph behind every literal `import("…")` at each start (for `berth run` the image
- * code and its npm packages came with `cmd_image.ts`: ~2 ms of every command). A template
- * with a literal prefix is still resolvable when published (`deno publish` warns about an
- * import of a plain variable). The `typeof import()` casts keep the modules type-checked
- * from here.
- */
-const lazy = (name: string): Promise<unknown> => import(`./cmd_${name}.ts`);
-const c = () => lazy("container") as Promise<typeof import("./cmd_container.ts")>;
-const f = () => lazy("container_fs") as Promise<typeof import("./cmd_container_fs.ts")>;
-const im = () => lazy("image") as Promise<typeof import("./cmd_image.ts")>;
-const sy = () => lazy("system") as Promise<typeof import("./cmd_system.ts")>;
-const ck = () => lazy("check") as Promise<typeof import("./cmd_check.ts")>;
+const c = () => commandModule("container") as Promise<typeof import("./cmd_container.ts")>;
+const f = () => commandModule("container_fs") as Promise<typeof import("./cmd_container_fs.ts")>;
+const im = () => commandModule("image") as Promise<typeof import("./cmd_image.ts")>;
+const sy = () => commandModule("system") as Promise<typeof import("./cmd_system.ts")>;
+const ck = () => commandModule("check") as Promise<typeof import("./cmd_check.ts")>;
 
 const containerCommands: CommandDef[] = [
   ...RUN_FAMILY,
@@ -489,7 +480,7 @@ export const TOP_LEVEL: { common: CommandDef[]; management: CommandDef[]; other:
       minArgs: 1,
       maxArgs: 1,
       load: async () =>
-        (await (lazy("completion") as Promise<typeof import("./cmd_completion.ts")>))
+        (await (commandModule("completion") as Promise<typeof import("./cmd_completion.ts")>))
           .completion,
     },
   ],

@@ -41,13 +41,26 @@ export interface CommandDef {
 }
 
 /**
- * `cmd_attach.ts` (start, attach, exec), imported when one of them runs. Through a template:
- * Deno loads the graph behind a literal `import("…")` with every start.
+ * Imports the command module `cmd_NAME.ts` through a template, not a literal: Deno loads the
+ * module graph behind every literal `import("…")` at each start (for `berth run` the image
+ * code and its npm packages came with `cmd_image.ts`: ~2 ms of every command). A template
+ * with a literal prefix is still resolvable when published (`deno publish` warns about an
+ * import of a plain variable). Callers cast to `typeof import("./cmd_NAME.ts")`, which
+ * keeps the modules type-checked.
+ *
+ * @param name The module's name after `cmd_`.
+ * @returns The module.
+ * @example
+ * ```ts ignore
+ * const { ps } = await (commandModule("container") as Promise<typeof import("./cmd_container.ts")>);
+ * ```
  */
-function sessionCommands(): Promise<typeof import("./cmd_attach.ts")> {
-  const name = "attach";
+export function commandModule(name: string): Promise<unknown> {
   return import(`./cmd_${name}.ts`);
 }
+
+/** `cmd_attach.ts` (start, attach, exec), imported when one of them runs. */
+const sessionCommands = () => commandModule("attach") as Promise<typeof import("./cmd_attach.ts")>;
 
 /** The run family: `attach`, `create`, `exec`, `run`, `start` (also `container` sub-commands). */
 export const RUN_FAMILY: CommandDef[] = [
