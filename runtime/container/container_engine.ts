@@ -223,8 +223,8 @@ export class ContainerEngine {
     // deletes a directory without a record, as an interrupted create), nothing reads its
     // record while the daemon runs (`system check` counts it as work in progress), and the
     // in-use check of rmi (not a GC pin) protects its image while it runs. Its directory is
-    // made when something is first written there (openCreating: its log's first record, a
-    // spill file), so `berth run --rm … true` makes none. Others: the directory (sync: a few
+    // made when something is first written there (its log's first record, a spill file:
+    // openMakingDir), so `berth run --rm … true` makes none. Others: the directory (sync: a few
     // µs, where an asynchronous call waits for an event-loop turn), the spec, then the
     // record (the commit point).
     if (!req.hostConfig.AutoRemove) {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { openCreating } from "./container_state.ts";
+import { openMakingDir } from "../kernel/open_making_dir.ts";
 
 /** One log record. */
 export interface LogRecord {
@@ -121,7 +121,9 @@ export class LogWriter {
   #open(): Deno.FsFile | undefined {
     if (this.#file || this.#closed) return this.#file;
     try {
-      this.#file = openCreating(this.path, { append: true, create: true, mode: 0o640 });
+      // The directory of an --rm container is made here, at its first record; close() comes
+      // before the engine removes the directory, and nothing is written after it.
+      this.#file = openMakingDir(this.path, { append: true, create: true, mode: 0o640 });
       this.#size = this.#file.statSync().size;
     } catch (err) {
       this.#hostError(err);

@@ -149,30 +149,6 @@ export function atomicWrite(path: string, data: string | Uint8Array, durable = t
 }
 
 /**
- * Open a file in a container's directory, making the directory (mode 0700) if it does not
- * exist yet: an `--rm` container's directory is made only when its output is first logged,
- * and one that writes nothing leaves no trace. Only for a container that still exists: the
- * engine removes the directory after the container's log is closed.
- *
- * @param path The file.
- * @param opts How to open it.
- * @returns The open file.
- * @example
- * ```ts ignore
- * const f = openCreating(`${dir}/${id}-json.log`, { append: true, create: true });
- * ```
- */
-export function openCreating(path: string, opts: Deno.OpenOptions): Deno.FsFile {
-  try {
-    return Deno.openSync(path, opts);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
-    return Deno.openSync(path, opts);
-  }
-}
-
-/**
  * Persist a record and its spec.
  *
  * @param dir The container's directory.

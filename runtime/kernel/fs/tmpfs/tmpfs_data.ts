@@ -6,6 +6,7 @@
  * @module
  */
 import { Errno } from "../../errno.ts";
+import { openMakingDir } from "../../open_making_dir.ts";
 
 /** Page size: `blksize`, and the first chunk's smallest size. */
 export const PAGE = 4096;
@@ -177,7 +178,8 @@ export class FileData {
     if (r !== 0) return r;
     const path = `${sp.dir}/${this.host.dev}-${this.ino}-${crypto.randomUUID().slice(0, 8)}`;
     try {
-      const f = openSpillFile(sp.dir, path);
+      // The spill directory (and the container's) is made at the first spill.
+      const f = openMakingDir(path, { read: true, write: true, createNew: true, mode: 0o600 });
       this.chunks.forEach((chunk, i) => {
         if (!chunk) return;
         const bytes = chunk.subarray(0, Math.max(0, Math.min(chunk.length, this.size - i * CHUNK)));
@@ -283,16 +285,4 @@ export class FileData {
 function hostNoSpace(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === "ENOSPC" || code === "EDQUOT" || /os error (28|122)\b/.test(String(err));
-}
-
-/** Create a spill file; its directory (and the container's) is made at the first spill. */
-function openSpillFile(dir: string, path: string): Deno.FsFile {
-  const open = () => Deno.openSync(path, { read: true, write: true, createNew: true, mode: 0o600 });
-  try {
-    return open();
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return open();
-  }
 }
