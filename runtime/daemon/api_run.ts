@@ -28,7 +28,7 @@ import type { HijackedConn } from "./http_server.ts";
 import { ApiError, errorStatus, jsonBody, type Router } from "./router.ts";
 import { encodeFrame, type StreamId } from "./stream_framing.ts";
 import { concatBytes } from "./http_wire.ts";
-import { MessageChannel } from "node:worker_threads";
+import { SelfPort } from "../kernel/self_port.ts";
 
 /** The content type of the run stream (Docker's multiplexed stream). */
 export const RUN_STREAM_TYPE = "application/vnd.docker.multiplexed-stream";
@@ -52,28 +52,17 @@ function statusFrame(code: number): Uint8Array {
 /** Promise reactions to wait for before a host turn (see {@link settledSoon}). */
 const SETTLE_TICKS = 32;
 
-/** The daemon's one channel for {@link hostTurn} (made at the first run). */
-let turns: MessageChannel | undefined;
+/** The daemon's one port for {@link hostTurn}, and the turns waiting on it. */
 const turnWaiters: (() => void)[] = [];
+const turns = new SelfPort<null>(() => turnWaiters.shift()?.());
 
 /**
- * One host macrotask turn: a message to ourselves (microseconds), not a timer (a
- * `setTimeout(0)` sleeps ~1–2 ms). One channel serves every run: making one per request
- * (a node:worker_threads port, as the global `MessageChannel` is in Deno 2.9) cost ~0.2 ms.
- * node's port is used for its `unref()`: the channel keeps the daemon alive only while a
- * message is pending (the kernel scheduler does the same).
+ * One host macrotask turn: a message to ourselves. One port serves every run: making a
+ * `MessageChannel` per request (node's, as the global one is in Deno 2.9) cost ~0.2 ms.
  */
 function hostTurn(): Promise<void> {
-  if (!turns) {
-    turns = new MessageChannel();
-    turns.port1.on("message", () => {
-      turnWaiters.shift()?.();
-      if (turnWaiters.length === 0) turns?.port1.unref();
-    });
-  }
-  if (turnWaiters.length === 0) turns.port1.ref();
   const turn = new Promise<void>((resolve) => turnWaiters.push(resolve));
-  turns.port2.postMessage(null);
+  turns.post(null);
   return turn;
 }
 

@@ -37,7 +37,7 @@
  *
  * @module
  */
-import { MessageChannel } from "node:worker_threads";
+import { SelfPort } from "./self_port.ts";
 import type { Cgroup, SchedEntity } from "./cgroup.ts";
 import { clearKernelTimeout, runDueTimers, setKernelTimeout } from "./timers.ts";
 
@@ -124,8 +124,6 @@ export class Scheduler {
   /** Clock value of the last release, reused by a dispatch chained in the same turn. */
   #lastNow = 0;
   #lastHostTurnMs = performance.now();
-  #channel: MessageChannel | null = null;
-  #pendingMsgs = 0;
   /** Number of the current CPU grant (stall checks compare it). */
   #grant = 1;
   #stallArmed = false;
@@ -283,9 +281,7 @@ export class Scheduler {
     }
     for (const g of this.#throttledGroups) clearKernelTimeout(g.unthrottleTimer);
     this.#throttledGroups.clear();
-    this.#channel?.port1.close();
-    this.#channel?.port2.close();
-    this.#channel = null;
+    this.#port.close();
     return this.#ioTurn ?? Promise.resolve();
   }
 
@@ -381,25 +377,17 @@ export class Scheduler {
     }
   };
 
-  /**
-   * Post a message to ourselves: a host macrotask turn. The port keeps the host alive only
-   * while a message is pending. node:worker_threads' port is used because its unref() works
-   * in Deno (the web MessagePort's does not release the event loop once receiving started).
-   */
+  /** Post a message to ourselves: a host macrotask turn (see self_port.ts). */
   #post(kind: number): void {
-    if (!this.#channel) {
-      this.#channel = new MessageChannel();
-      this.#channel.port1.on("message", (m: number) => {
-        if (--this.#pendingMsgs === 0) this.#channel?.port1.unref();
-        if (m === DISPATCH) {
-          this.#lastHostTurnMs = this.#lastNow = performance.now();
-          this.#dispatch();
-        } else this.#stallCheck(m);
-      });
-    }
-    if (this.#pendingMsgs++ === 0) this.#channel.port1.ref();
-    this.#channel.port2.postMessage(kind);
+    this.#port.post(kind);
   }
+
+  readonly #port = new SelfPort<number>((m) => {
+    if (m === DISPATCH) {
+      this.#lastHostTurnMs = this.#lastNow = performance.now();
+      this.#dispatch();
+    } else this.#stallCheck(m);
+  });
 
   /**
    * Runs once the microtasks of the turn that granted the CPU have settled. If the same
