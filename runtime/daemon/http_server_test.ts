@@ -97,3 +97,24 @@ Deno.test("oversized and malformed requests get 4xx and the server survives", as
     await res.json(200, {});
   });
 });
+
+Deno.test("bodies larger than the read buffer arrive byte for byte, both ways", async () => {
+  // The reader's buffer starts at 4 KiB and grows: a body of many reads, sent with a
+  // Content-Length and chunked, must come through whole and in order.
+  const body = new Uint8Array(300_001).map((_, i) => (i * 7919 + (i >> 11)) & 0xff);
+  await withServer(async (sock) => {
+    for (const streamed of [false, true]) {
+      const res = await request(sock, "POST", "/echo", {
+        body: streamed
+          ? (async function* () {
+            for (let at = 0; at < body.length; at += 7_000) yield body.subarray(at, at + 7_000);
+          })()
+          : body,
+      });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.bytes(), body);
+    }
+  }, async (req, res) => {
+    await res.send(200, await req.body(), "application/octet-stream");
+  });
+});

@@ -67,10 +67,18 @@ export class BufferedReader {
     return this.#buf.length;
   }
 
+  /**
+   * The read buffer, reused (what a read brings is copied out): 4 KiB at first, doubled up
+   * to 64 KiB while reads fill it. A fresh zeroed 64 KiB per read was a few thousand
+   * cache lines written per request, which a daemon woken from idle pays in misses.
+   */
+  #chunk: Uint8Array | undefined;
+
   async #fill(): Promise<boolean> {
     if (this.#eof) return false;
-    const chunk = new Uint8Array(64 * 1024);
+    const chunk = this.#chunk ??= new Uint8Array(4096);
     const n = await this.#src.read(chunk);
+    if (n === chunk.length && n < 64 * 1024) this.#chunk = new Uint8Array(n * 2);
     if (n === null || n === 0) {
       if (n === null) this.#eof = true;
       return n !== null;
