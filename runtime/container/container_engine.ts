@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import type { Store } from "../../image/mod.ts";
 import type { CreateRequest } from "./container_config.ts";
 import { buildRecord, ContainerConflictError, NoSuchContainerError } from "./container_create.ts";
@@ -585,17 +586,25 @@ export class ContainerEngine {
     // (Answering before the release let a client see the disk space of a removed
     // container's spill files still in use.)
     await this.#opts.runtime.remove(c.record).catch((err) => this.#log(`remove: ${err}`));
-    if (c.record.HostConfig.AutoRemove) this.#wakeRemoveWaiters(c);
-    // One rename makes the removal atomic; load() finishes an interrupted delete.
+    if (c.record.HostConfig.AutoRemove) {
+      this.#wakeRemoveWaiters(c);
+      // The waiters answer first (`run --rm` writes its status); the directory is handled
+      // at the next turn.
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    // One rename makes the removal atomic; load() finishes an interrupted delete. An --rm
+    // container that wrote nothing has no directory: a check (~1.5 µs) rather than a failed
+    // rename (an asynchronous call and a NotFound error: ~0.1 ms of the daemon per run).
     const trash = `${this.#opts.root}/containers/.trash-${c.record.Id}`;
     let renamed = false;
-    try {
-      await Deno.rename(c.dir, trash);
-      renamed = true;
-    } catch (err) {
-      // NotFound: an --rm container that wrote nothing had no directory.
-      if (!(err instanceof Deno.errors.NotFound)) {
-        await Deno.remove(c.dir, { recursive: true }).catch(() => {});
+    if (!c.record.HostConfig.AutoRemove || existsSync(c.dir)) {
+      try {
+        await Deno.rename(c.dir, trash);
+        renamed = true;
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) {
+          await Deno.remove(c.dir, { recursive: true }).catch(() => {});
+        }
       }
     }
     // An --rm container was never pinned (see create): no image-index read to unpin it.
