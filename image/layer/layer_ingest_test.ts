@@ -147,3 +147,31 @@ Deno.test("a missing, empty, cut or stale layer index is rebuilt from the tar (i
     }
   });
 });
+
+Deno.test("reads of small files (kept whole once read) and large ones give the tar's bytes at every offset", async () => {
+  await withStore(async (store) => {
+    // 400 small files of 1 KiB are more than an open layer keeps (256 KiB): the ones past
+    // the bound are read from the tar each time, and must read the same.
+    const files = Array.from({ length: 400 }, (_, i) => ({
+      name: `f/${i}`,
+      data: String.fromCharCode(
+        ...Array.from({ length: i === 0 ? 81 : 1024 }, (_, j) => 97 + (i + j) % 26),
+      ),
+    }));
+    files.push({ name: "big", data: "0123456789".repeat(500) });
+    const tar = rawTar(files);
+    const l = await store.ingestLayer(tar, { compression: "none", name: "small.tar" });
+    const layer = await openLayer(store.layerFiles(l.diffId));
+    for (let round = 0; round < 2; round++) {
+      for (const f of files) {
+        const e = layer.entries.get(`/${f.name}`)!;
+        for (const [pos, len] of [[0, e.size], [1, 7], [e.size - 3, 10], [e.size, 4]] as const) {
+          const buf = new Uint8Array(len);
+          const n = layer.readSync(e, buf, pos);
+          assert.equal(new TextDecoder().decode(buf.subarray(0, n)), f.data.slice(pos, pos + len));
+        }
+      }
+    }
+    layer.close();
+  });
+});
