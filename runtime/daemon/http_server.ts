@@ -8,8 +8,8 @@
 import {
   BufferedReader,
   concatBytes,
+  headerFields,
   HttpProtocolError,
-  parseHeaderLines,
   renderHead,
   writeAll,
 } from "./http_wire.ts";
@@ -188,9 +188,9 @@ async function handleConn(
       await sendError(conn, 400, "Malformed request line", true).catch(() => {});
       return;
     }
-    let headers: Headers;
+    let fields: Map<string, string>;
     try {
-      headers = parseHeaderLines(lines.slice(1));
+      fields = headerFields(lines.slice(1));
     } catch (err) {
       await sendError(conn, 400, (err as Error).message, true).catch(() => {});
       return;
@@ -199,14 +199,14 @@ async function handleConn(
     const qAt = target.indexOf("?");
     const path = qAt >= 0 ? target.slice(0, qAt) : target;
     const query = new URLSearchParams(qAt >= 0 ? target.slice(qAt + 1) : "");
-    const connHeader = (headers.get("connection") ?? "").toLowerCase();
+    const connHeader = (fields.get("connection") ?? "").toLowerCase();
     let keepAlive = minor === "1"
       ? !connHeader.includes("close")
       : connHeader.includes("keep-alive");
 
     // Body framing: remaining bytes of the request body (drained before the next request).
-    const chunked = (headers.get("transfer-encoding") ?? "").toLowerCase().includes("chunked");
-    const contentLength = Number(headers.get("content-length") ?? "0");
+    const chunked = (fields.get("transfer-encoding") ?? "").toLowerCase().includes("chunked");
+    const contentLength = Number(fields.get("content-length") ?? "0");
     if (!chunked && (!Number.isInteger(contentLength) || contentLength < 0)) {
       await sendError(conn, 400, "Bad Content-Length", true).catch(() => {});
       return;
@@ -219,11 +219,14 @@ async function handleConn(
       else yield* reader.bytes(contentLength);
       bodyState = "done";
     };
+    let headers: Headers | undefined;
     const req: ApiRequest = {
       method,
       path,
       query,
-      headers,
+      get headers() {
+        return headers ??= new Headers([...fields]);
+      },
       async body(limit = DEFAULT_BODY_LIMIT) {
         if (!chunked && contentLength > limit) {
           throw new HttpProtocolError("Request body too large", 413);
@@ -347,7 +350,7 @@ async function handleConn(
         };
       },
       async hijack(contentType, extra = {}, first) {
-        const upgrade = (headers.get("upgrade") ?? "").toLowerCase();
+        const upgrade = (fields.get("upgrade") ?? "").toLowerCase();
         hijacked = true;
         if (upgrade) {
           await writeHead(101, {

@@ -83,18 +83,31 @@ Deno.test("oversized and malformed requests get 4xx and the server survives", as
     const big = await request(sock, "POST", "/x", { body: new Uint8Array(5 * 1024 * 1024) });
     assert.equal(big.status, 413);
     await big.bytes();
-    const conn = await Deno.connect({ transport: "unix", path: sock });
-    await conn.write(new TextEncoder().encode("NONSENSE\r\n\r\n"));
-    const buf = new Uint8Array(1024);
-    const n = await conn.read(buf);
-    assert.match(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1.1 400/);
-    conn.close();
-    const ok = await request(sock, "GET", "/ok");
+    for (
+      const bad of [
+        "NONSENSE\r\n\r\n",
+        "GET /x HTTP/1.1\r\n: no name\r\n\r\n",
+        "GET /x HTTP/1.1\r\nBad Name: x\r\n\r\n",
+        "GET /x HTTP/1.1\r\nX: a\u0001b\r\n\r\n",
+        "GET /x HTTP/1.1\r\nX: \u0100\r\n\r\n",
+        "GET /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+      ]
+    ) {
+      const conn = await Deno.connect({ transport: "unix", path: sock });
+      await conn.write(new TextEncoder().encode(bad));
+      const buf = new Uint8Array(1024);
+      const n = await conn.read(buf);
+      assert.match(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1.1 400/, bad);
+      conn.close();
+    }
+    const ok = await request(sock, "GET", "/ok", { headers: { "X-A": "1", "x-a": "2" } });
     assert.equal(ok.status, 200);
+    assert.equal(ok.header("X-Seen"), "1, 2");
+    assert.equal(ok.headers.get("x-seen"), "1, 2");
     await ok.bytes();
   }, async (req, res) => {
     if (req.method === "POST") await req.body();
-    await res.json(200, {});
+    await res.json(200, {}, { "X-Seen": req.headers.get("x-a") ?? "" });
   });
 });
 

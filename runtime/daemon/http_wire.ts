@@ -158,33 +158,6 @@ export class BufferedReader {
   }
 
   /**
-   * Read a body framed by the headers (Content-Length or chunked), up to `limit` bytes.
-   *
-   * @param headers Lower-cased header map.
-   * @param limit Largest accepted body.
-   * @returns The body bytes (empty if the message has none).
-   */
-  async readBody(headers: Headers, limit: number): Promise<Uint8Array> {
-    const te = headers.get("transfer-encoding");
-    if (te && te.toLowerCase().includes("chunked")) {
-      const parts: Uint8Array[] = [];
-      let total = 0;
-      for await (const part of this.chunks()) {
-        total += part.length;
-        if (total > limit) throw new HttpProtocolError("Request body too large", 413);
-        parts.push(part);
-      }
-      return concatBytes(parts);
-    }
-    const cl = headers.get("content-length");
-    if (!cl) return new Uint8Array(0);
-    const n = Number(cl);
-    if (!Number.isInteger(n) || n < 0) throw new HttpProtocolError("Bad Content-Length");
-    if (n > limit) throw new HttpProtocolError("Request body too large", 413);
-    return await this.readExact(n);
-  }
-
-  /**
    * Iterate the chunks of a chunked body, consuming the trailer.
    *
    * @returns An async iterator of non-empty chunks.
@@ -258,30 +231,40 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** An HTTP token (a header field's name). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a field value may not hold: controls other than tab, and what is not a byte. */
+const FIELD_VALUE_BAD = /[^\t\x20-\x7e\x80-\xff]/;
+
 /**
- * Parse header lines ("Name: value") into a Headers object.
+ * Parse header lines ("Name: value") into a map of lower-cased names to values (repeated
+ * fields joined with ", ", as `Headers` does). A plain map: the first `Headers` object of
+ * a process loads Deno's fetch code, and the daemon only reads a few framing fields.
  *
  * @param lines Lines after the start line.
- * @returns The headers.
+ * @returns The fields.
+ * @throws {HttpProtocolError} For a line without a name, a name that is not a token, or a
+ *   value with a control character or a character beyond U+00FF.
  * @example
  * ```ts
- * import { parseHeaderLines } from "./http_wire.ts";
- * console.assert(parseHeaderLines(["Host: x"]).get("host") === "x");
+ * import { headerFields } from "./http_wire.ts";
+ * console.assert(headerFields(["Host: x", "A: 1", "a: 2"]).get("a") === "1, 2");
  * ```
  */
-export function parseHeaderLines(lines: readonly string[]): Headers {
-  const headers = new Headers();
+export function headerFields(lines: readonly string[]): Map<string, string> {
+  const fields = new Map<string, string>();
   for (const line of lines) {
     if (line === "") continue;
     const colon = line.indexOf(":");
-    if (colon <= 0) throw new HttpProtocolError(`Malformed header line`);
-    try {
-      headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-    } catch {
+    const name = line.slice(0, Math.max(colon, 0)).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (!TOKEN.test(name) || FIELD_VALUE_BAD.test(value)) {
       throw new HttpProtocolError(`Malformed header line`);
     }
+    const had = fields.get(name);
+    fields.set(name, had === undefined ? value : `${had}, ${value}`);
   }
-  return headers;
+  return fields;
 }
 
 /**
