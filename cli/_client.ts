@@ -126,45 +126,17 @@ export class ApiClient {
   }
 
   /**
-   * Start the daemon in the background unless it answers. A lock file serialises
-   * concurrent CLIs: the first starts the daemon, the others wait for it to answer.
+   * Start the daemon in the background unless it answers (see `startDaemon()` of
+   * `_daemon_process.ts`, imported only then: it is not on a command's start-up path).
    *
    * @returns Once the daemon answers.
    */
   async ensureDaemon(): Promise<void> {
     this.#started = true;
-    await Deno.mkdir(this.root, { recursive: true, mode: 0o700 });
-    const lock = await Deno.open(`${this.root}/daemon.lock`, { create: true, write: true });
-    try {
-      await lock.lock(true);
-      if (await this.ping()) return;
-      const { daemonCommand } = await import("./_daemon_process.ts");
-      // The daemon writes its log to this file when it runs in the background.
-      const child = daemonCommand(this.root, this.socketPath, {
-        logFile: `${this.root}/daemon.log`,
-      }).spawn();
-      let exited: Deno.CommandStatus | undefined;
-      child.status.then((s) => (exited = s));
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline) {
-        if (await this.ping()) {
-          child.unref();
-          return;
-        }
-        if (exited) break;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new DaemonUnreachableError(
-        this.socketPath,
-        new Error(
-          exited
-            ? `the daemon exited with ${exited.code}; see ${this.root}/daemon.log`
-            : `the daemon did not answer within 30s; see ${this.root}/daemon.log`,
-        ),
-      );
-    } finally {
-      await lock.unlock().catch(() => {});
-      lock.close();
-    }
+    const name = "daemon_process";
+    const { startDaemon } = await (import(`./_${name}.ts`) as Promise<
+      typeof import("./_daemon_process.ts")
+    >);
+    await startDaemon(this.root, this.socketPath, () => this.ping());
   }
 }

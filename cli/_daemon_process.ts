@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DaemonUnreachableError } from "../runtime/daemon/http_client.ts";
 
 /**
  * V8 flags of the daemon. A young generation capped at 8 MiB a semi-space (V8's default
@@ -67,4 +68,55 @@ export function daemonCommand(
     detached: !opts.foreground,
     env,
   });
+}
+
+/**
+ * Start the daemon in the background unless it answers. A lock file serialises concurrent
+ * CLIs: the first starts the daemon, the others wait for it to answer.
+ *
+ * @param root State root (for the lock and the daemon's log).
+ * @param socketPath The daemon's socket.
+ * @param ping Whether the daemon answers now.
+ * @returns Once the daemon answers.
+ * @throws {DaemonUnreachableError} When it exits or does not answer within 30 s.
+ * @example
+ * ```ts ignore
+ * await startDaemon(root, `${root}/berth.sock`, () => client.ping());
+ * ```
+ */
+export async function startDaemon(
+  root: string,
+  socketPath: string,
+  ping: () => Promise<boolean>,
+): Promise<void> {
+  await Deno.mkdir(root, { recursive: true, mode: 0o700 });
+  const lock = await Deno.open(`${root}/daemon.lock`, { create: true, write: true });
+  try {
+    await lock.lock(true);
+    if (await ping()) return;
+    // The daemon writes its log to this file when it runs in the background.
+    const child = daemonCommand(root, socketPath, { logFile: `${root}/daemon.log` }).spawn();
+    let exited: Deno.CommandStatus | undefined;
+    child.status.then((s) => (exited = s));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (await ping()) {
+        child.unref();
+        return;
+      }
+      if (exited) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new DaemonUnreachableError(
+      socketPath,
+      new Error(
+        exited
+          ? `the daemon exited with ${exited.code}; see ${root}/daemon.log`
+          : `the daemon did not answer within 30s; see ${root}/daemon.log`,
+      ),
+    );
+  } finally {
+    await lock.unlock().catch(() => {});
+    lock.close();
+  }
 }

@@ -111,3 +111,48 @@ export function commandHelp(cmd: CommandDef, parent?: string): string {
   if (flags.length > 0) lines.push("Options:", ...flagLines(flags), "");
   return lines.join("\n");
 }
+
+/**
+ * Docker's message for a wrong number of arguments.
+ *
+ * @param cmd The command.
+ * @param shown Its name as typed ("container ls").
+ * @param n How many arguments it got.
+ * @returns The message.
+ * @example
+ * ```ts
+ * import { arityMessage } from "./_help.ts";
+ * import { findCommand } from "./_commands.ts";
+ * const run = (await findCommand("run"))!;
+ * console.assert(arityMessage(run, "run", 0).startsWith("berth: 'run' requires at least 1"));
+ * ```
+ */
+export function arityMessage(cmd: CommandDef, shown: string, n: number): string {
+  const want = cmd.minArgs === cmd.maxArgs
+    ? `exactly ${cmd.minArgs} argument${cmd.minArgs === 1 ? "" : "s"}`
+    : n < (cmd.minArgs ?? 0)
+    ? `at least ${cmd.minArgs} argument${cmd.minArgs === 1 ? "" : "s"}`
+    : cmd.maxArgs === 0
+    ? "no arguments"
+    : `at most ${cmd.maxArgs} argument${cmd.maxArgs === 1 ? "" : "s"}`;
+  return `berth: '${shown}' requires ${want}.\nSee 'berth ${shown} --help'.\n\nUsage:  berth ${cmd.usage}\n\n${cmd.summary}`;
+}
+
+/**
+ * Docker's message for a usage error (a bad flag or value).
+ *
+ * @param message What is wrong.
+ * @param shown The command as typed ("container ls"), or "" before one is named.
+ * @param cmd The command, for its usage line.
+ * @returns The message.
+ * @example
+ * ```ts
+ * import { usageMessage } from "./_help.ts";
+ * console.assert(usageMessage("unknown flag: --x", "").endsWith("See 'berth --help'."));
+ * ```
+ */
+export function usageMessage(message: string, shown: string, cmd?: CommandDef): string {
+  return `${message}\nSee '${shown ? `berth ${shown}` : "berth"} --help'.${
+    cmd ? `\n\nUsage:  berth ${cmd.usage}\n\n${cmd.summary}` : ""
+  }`;
+}

@@ -10,7 +10,7 @@ import { DaemonError } from "./_client.ts";
 import type { Context } from "./_context.ts";
 import { ExitError } from "./_errors.ts";
 import { runSession } from "./_attach.ts";
-import { envList, startFailure } from "./cmd_run.ts";
+import { createContainer, envList, signalProxy, startFailure } from "./cmd_run.ts";
 
 /** `berth start`. */
 export async function start(ctx: Context, args: ParsedArgs): Promise<number> {
@@ -138,4 +138,78 @@ export async function exec(ctx: Context, args: ParsedArgs): Promise<number> {
     `/exec/${Id}/json`,
   );
   return info.ExitCode ?? 0;
+}
+
+/**
+ * `berth run` as Docker's client does it: create, then start detached or attached (with a
+ * terminal, stdin, `-d` or `--cidfile`; `cmd_run.ts` runs the rest in one request).
+ *
+ * @param ctx The command's context.
+ * @param args Parsed flags.
+ * @param mode `-d`, `-t`, `-i`.
+ * @returns The exit code.
+ * @example
+ * ```ts ignore
+ * const code = await runAttached(ctx, parsed, { detach: false, tty: true, interactive: true });
+ * ```
+ */
+export async function runAttached(
+  ctx: Context,
+  args: ParsedArgs,
+  { detach, tty, interactive }: { detach: boolean; tty: boolean; interactive: boolean },
+): Promise<number> {
+  const id = await createContainer(ctx, args);
+  if (tty && interactive && !Deno.stdin.isTerminal()) {
+    ctx.err("the input device is not a TTY");
+    return 1;
+  }
+  if (detach) {
+    try {
+      await ctx.api.ok("POST", `/containers/${id}/start`).then((r) => r.bytes());
+    } catch (err) {
+      startFailure(err);
+    }
+    ctx.out(id);
+    return 0;
+  }
+  // Attach and wait are both in place before the start, as Docker's client does.
+  const [attach, wait] = await Promise.all([
+    ctx.api.ok("POST", `/containers/${id}/attach`, {
+      query: { stream: 1, stdin: interactive ? 1 : 0, stdout: 1, stderr: 1 },
+      upgrade: true,
+    }),
+    ctx.api.ok("POST", `/containers/${id}/wait`, {
+      query: { condition: flagBool(args, "rm") ? "removed" : "next-exit" },
+    }),
+  ]);
+  const waitResult = wait.json() as Promise<{ StatusCode: number }>;
+  waitResult.catch(() => {}); // settled below, or abandoned when the start fails
+  try {
+    await ctx.api.ok("POST", `/containers/${id}/start`).then((r) => r.bytes());
+  } catch (err) {
+    attach.close();
+    wait.close();
+    if (flagBool(args, "rm")) {
+      await ctx.api.call("DELETE", `/containers/${id}`, { query: { force: 1 } }).then((r) =>
+        r.bytes()
+      ).catch(() => {});
+    }
+    startFailure(err);
+  }
+  const proxy = !tty ? signalProxy(ctx, id) : undefined;
+  const end = await runSession(attach, {
+    tty,
+    stdin: interactive,
+    resize: (h, w) => {
+      ctx.api.call("POST", `/containers/${id}/resize`, { query: { h, w } }).then((r) => r.bytes())
+        .catch(() => {});
+    },
+  });
+  proxy?.();
+  if (end.detached) {
+    wait.close();
+    return 0;
+  }
+  const { StatusCode } = await waitResult;
+  return StatusCode;
 }

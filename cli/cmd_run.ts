@@ -14,11 +14,18 @@ import { ExitError } from "./_errors.ts";
 /**
  * The attach-session client (`_attach.ts`), imported when a command first needs it: for the
  * one-request run, while the daemon starts the container. Through a template: Deno loads the
- * graph behind a literal `import("…")` with every start.
+ * graph behind a literal `import("…")` with every start (and behind a template whose static
+ * part is only a directory, `./${name}.ts`, every module of that directory).
  */
 function sessionClient(): Promise<typeof import("./_attach.ts")> {
   const name = "attach";
   return import(`./_${name}.ts`);
+}
+
+/** `cmd_attach.ts`, for `run` with a terminal, stdin, `-d` or `--cidfile` (as above). */
+function attachCommands(): Promise<typeof import("./cmd_attach.ts")> {
+  const name = "attach";
+  return import(`./cmd_${name}.ts`);
 }
 
 /**
@@ -232,7 +239,19 @@ function createFailure(ctx: Context, err: unknown, image: unknown): never {
   throw err;
 }
 
-async function createContainer(ctx: Context, args: ParsedArgs): Promise<string> {
+/**
+ * Create a container from `run`/`create` flags (Docker's `POST /containers/create`), print
+ * its warnings, and write `--cidfile`.
+ *
+ * @param ctx The command's context.
+ * @param args Parsed flags.
+ * @returns The container's id.
+ * @example
+ * ```ts ignore
+ * const id = await createContainer(ctx, parsed);
+ * ```
+ */
+export async function createContainer(ctx: Context, args: ParsedArgs): Promise<string> {
   const body = await createBody(args);
   let out: { Id: string; Warnings?: string[] };
   try {
@@ -329,70 +348,8 @@ export async function run(ctx: Context, args: ParsedArgs): Promise<number> {
     const code = await runInOneRequest(ctx, args);
     if (code !== undefined) return code;
   }
+  const { runAttached } = await attachCommands();
   return await runAttached(ctx, args, { detach, tty, interactive });
-}
-
-/** `berth run` as Docker's client does it: create, then start detached or attached. */
-async function runAttached(
-  ctx: Context,
-  args: ParsedArgs,
-  { detach, tty, interactive }: { detach: boolean; tty: boolean; interactive: boolean },
-): Promise<number> {
-  const id = await createContainer(ctx, args);
-  if (tty && interactive && !Deno.stdin.isTerminal()) {
-    ctx.err("the input device is not a TTY");
-    return 1;
-  }
-  if (detach) {
-    try {
-      await ctx.api.ok("POST", `/containers/${id}/start`).then((r) => r.bytes());
-    } catch (err) {
-      startFailure(err);
-    }
-    ctx.out(id);
-    return 0;
-  }
-  // Attach and wait are both in place before the start, as Docker's client does.
-  const [attach, wait] = await Promise.all([
-    ctx.api.ok("POST", `/containers/${id}/attach`, {
-      query: { stream: 1, stdin: interactive ? 1 : 0, stdout: 1, stderr: 1 },
-      upgrade: true,
-    }),
-    ctx.api.ok("POST", `/containers/${id}/wait`, {
-      query: { condition: flagBool(args, "rm") ? "removed" : "next-exit" },
-    }),
-  ]);
-  const waitResult = wait.json() as Promise<{ StatusCode: number }>;
-  waitResult.catch(() => {}); // settled below, or abandoned when the start fails
-  try {
-    await ctx.api.ok("POST", `/containers/${id}/start`).then((r) => r.bytes());
-  } catch (err) {
-    attach.close();
-    wait.close();
-    if (flagBool(args, "rm")) {
-      await ctx.api.call("DELETE", `/containers/${id}`, { query: { force: 1 } }).then((r) =>
-        r.bytes()
-      ).catch(() => {});
-    }
-    startFailure(err);
-  }
-  const proxy = !tty ? signalProxy(ctx, id) : undefined;
-  const { runSession } = await sessionClient();
-  const end = await runSession(attach, {
-    tty,
-    stdin: interactive,
-    resize: (h, w) => {
-      ctx.api.call("POST", `/containers/${id}/resize`, { query: { h, w } }).then((r) => r.bytes())
-        .catch(() => {});
-    },
-  });
-  proxy?.();
-  if (end.detached) {
-    wait.close();
-    return 0;
-  }
-  const { StatusCode } = await waitResult;
-  return StatusCode;
 }
 
 /**

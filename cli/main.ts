@@ -33,7 +33,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     globals = parseArgs(args, GLOBAL_FLAGS, false);
   } catch (err) {
-    return usageFailure(err, "berth");
+    return await usageFailure(err, "");
   }
   const [name, ...rest] = globals.positionals;
   if (globals.flags.version === true) {
@@ -48,14 +48,14 @@ export async function main(args: string[]): Promise<number> {
   try {
     parsed = parseArgs(found.args, cmd.flags, cmd.interspersed ?? true);
   } catch (err) {
-    return usageFailure(err, shown, cmd);
+    return await usageFailure(err, shown, cmd);
   }
   if (parsed.flags.help === true) return await help(cmd, parent);
   const n = parsed.positionals.length;
   if (
     (cmd.minArgs !== undefined && n < cmd.minArgs) || (cmd.maxArgs !== undefined && n > cmd.maxArgs)
   ) {
-    return arityFailure(cmd, shown, n);
+    return await arityFailure(cmd, shown, n);
   }
   const root = stateRootFast();
   const host = typeof globals.flags.host === "string"
@@ -71,14 +71,18 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
+/**
+ * The help module (help and usage texts). Through a template: a literal import() is loaded
+ * with the start-up graph (and with it the whole command table).
+ */
+function helpTexts(): Promise<typeof import("./_help.ts")> {
+  const name = "help";
+  return import(`./_${name}.ts`);
+}
+
 /** Print the main help, or a command's. */
 async function help(cmd?: CommandDef, parent?: string): Promise<number> {
-  // Through a template: a literal import() is loaded with the start-up graph (and with it
-  // the whole command table).
-  const name = "help";
-  const { mainHelp, commandHelp } = await (import(`./_${name}.ts`) as Promise<
-    typeof import("./_help.ts")
-  >);
+  const { mainHelp, commandHelp } = await helpTexts();
   console.log(cmd ? commandHelp(cmd, parent) : mainHelp());
   return 0;
 }
@@ -111,17 +115,8 @@ async function resolveCommand(
 }
 
 /** Docker's message for a wrong number of arguments (exit 125). */
-function arityFailure(cmd: CommandDef, shown: string, n: number): number {
-  const want = cmd.minArgs === cmd.maxArgs
-    ? `exactly ${cmd.minArgs} argument${cmd.minArgs === 1 ? "" : "s"}`
-    : n < (cmd.minArgs ?? 0)
-    ? `at least ${cmd.minArgs} argument${cmd.minArgs === 1 ? "" : "s"}`
-    : cmd.maxArgs === 0
-    ? "no arguments"
-    : `at most ${cmd.maxArgs} argument${cmd.maxArgs === 1 ? "" : "s"}`;
-  console.error(
-    `berth: '${shown}' requires ${want}.\nSee 'berth ${shown} --help'.\n\nUsage:  berth ${cmd.usage}\n\n${cmd.summary}`,
-  );
+async function arityFailure(cmd: CommandDef, shown: string, n: number): Promise<number> {
+  console.error((await helpTexts()).arityMessage(cmd, shown, n));
   return 125;
 }
 
@@ -145,13 +140,10 @@ function stateRootFast(): string {
   return `${env("HOME") ?? "/root"}/.local/share/berth`;
 }
 
-function usageFailure(err: unknown, shown: string, cmd?: CommandDef): number {
+/** A usage error's message and Docker's exit code 125 (other errors are thrown on). */
+async function usageFailure(err: unknown, shown: string, cmd?: CommandDef): Promise<number> {
   if (!(err instanceof UsageError)) throw err;
-  console.error(
-    `${err.message}\nSee 'berth ${shown} --help'.${
-      cmd ? `\n\nUsage:  berth ${cmd.usage}\n\n${cmd.summary}` : ""
-    }`,
-  );
+  console.error((await helpTexts()).usageMessage(err.message, shown, cmd));
   return 125;
 }
 

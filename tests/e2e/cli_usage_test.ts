@@ -36,10 +36,14 @@ Deno.test("usage mistakes exit 125 with Docker's messages and never start a daem
     assert.match(u.stderr, /'frobnicate' is not a berth command/);
     const f = await b.run(["ps", "--bogus"]);
     assert.equal(f.code, 125);
-    assert.match(f.stderr, /unknown flag: --bogus/);
+    assert.match(f.stderr, /unknown flag: --bogus\nSee 'berth ps --help'\./);
+    const g = await b.run(["--bogus"]);
+    assert.equal(g.code, 125);
+    assert.equal(g.stderr, "unknown flag: --bogus\nSee 'berth --help'.\n");
     const a = await b.run(["rm"]);
     assert.equal(a.code, 125);
-    assert.match(a.stderr, /'rm' requires at least 1 argument/);
+    assert.match(a.stderr, /'rm' requires at least 1 argument\.\nSee 'berth rm --help'\./);
+    assert.match(a.stderr, /Usage: {2}berth rm \[OPTIONS\] CONTAINER/);
     await assert.rejects(() => Deno.stat(b.socket));
   } finally {
     await b.cleanup();
