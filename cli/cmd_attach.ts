@@ -1,7 +1,7 @@
 /**
- * `start`, `attach` and `exec`: the commands that attach a session (framed or TTY stream,
- * stdin, window size, detach keys) to a container or an exec process, with Docker's exit
- * codes.
+ * `start`, `attach`, `exec` and the attached `run` (`-it`, `-i`, `-d`, `--cidfile`): the
+ * commands that attach a session (framed or TTY stream, stdin, window size, detach keys) to a
+ * container or an exec process, with Docker's exit codes.
  *
  * @module
  */

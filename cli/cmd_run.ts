@@ -1,8 +1,8 @@
 /**
- * `run` and `create`: building the create request from Docker's flags, and running it
- * (in one request, or attached) with Docker's exit codes (the container's, or 125 for
- * daemon errors, 126 cannot invoke, 127 not found). `start`, `attach` and `exec` are in
- * `cmd_attach.ts`.
+ * `run` and `create`: building the create request from Docker's flags, and running it in
+ * one request with Docker's exit codes (the container's, or 125 for daemon errors, 126
+ * cannot invoke, 127 not found). `run` with a terminal, stdin, `-d` or `--cidfile` (create,
+ * attach, start), `start`, `attach` and `exec` are in `cmd_attach.ts`.
  *
  * @module
  */
