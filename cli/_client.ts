@@ -12,6 +12,7 @@ import {
   type RequestOptions,
   requestTarget,
 } from "../runtime/daemon/http_client.ts";
+import { internalModule } from "./_lazy.ts";
 
 /** The Engine API version Berth speaks. */
 export const API_VERSION = "1.47";
@@ -127,14 +128,13 @@ export class ApiClient {
 
   /**
    * Start the daemon in the background unless it answers (see `startDaemon()` of
-   * `_daemon_process.ts`, imported only then: it is not on a command's start-up path).
+   * `_daemon_process.ts`, imported only then: see `_lazy.ts`).
    *
    * @returns Once the daemon answers.
    */
   async ensureDaemon(): Promise<void> {
     this.#started = true;
-    const name = "daemon_process";
-    const { startDaemon } = await (import(`./_${name}.ts`) as Promise<
+    const { startDaemon } = await (internalModule("daemon_process") as Promise<
       typeof import("./_daemon_process.ts")
     >);
     await startDaemon(this.root, this.socketPath, () => this.ping());

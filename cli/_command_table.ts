@@ -20,7 +20,8 @@ import {
   stopFlags,
   updateFlags,
 } from "./_flag_tables.ts";
-import { type CommandDef, commandModule, RUN_FAMILY } from "./_commands.ts";
+import { type CommandDef, RUN_FAMILY } from "./_commands.ts";
+import { commandModule } from "./_lazy.ts";
 
 const c = () => commandModule("container") as Promise<typeof import("./cmd_container.ts")>;
 const f = () => commandModule("container_fs") as Promise<typeof import("./cmd_container_fs.ts")>;

@@ -1,8 +1,8 @@
 /**
  * The command index: what `berth` dispatches on. The run family (`run`, `create`, `start`,
  * `attach`, `exec`) is defined here, and the code of `run` and `create` is in the start-up
- * graph: `berth run`'s start-up is measured, and a Deno CLI pays for every module and byte
- * it loads (the whole table and its flags were ~1.2 ms of each start). Every other
+ * graph: `berth run`'s start-up is measured, and a Deno CLI pays for all the code it loads
+ * and runs (the whole table and its flags were ~1.2 ms of each start). Every other
  * command's definition is in `_command_table.ts`, loaded when one of them is asked for (and
  * by help and completion).
  *
@@ -12,6 +12,7 @@ import type { FlagSpec, ParsedArgs } from "./_args.ts";
 import { b, CREATE_FLAGS, EXEC_FLAGS, s } from "./_flags.ts";
 import type { Context } from "./_context.ts";
 import * as runCommands from "./cmd_run.ts";
+import { commandModule, internalModule } from "./_lazy.ts";
 
 /** A command implementation. */
 export type CommandFn = (ctx: Context, args: ParsedArgs) => Promise<number>;
@@ -38,25 +39,6 @@ export interface CommandDef {
   load?: () => Promise<CommandFn>;
   /** Sub-commands of a management command. */
   sub?: CommandDef[];
-}
-
-/**
- * Imports the command module `cmd_NAME.ts` through a template, not a literal: Deno loads the
- * module graph behind every literal `import("…")` at each start (for `berth run` the image
- * code and its npm packages came with `cmd_image.ts`: ~2 ms of every command). A template
- * with a literal prefix is still resolvable when published (`deno publish` warns about an
- * import of a plain variable). Callers cast to `typeof import("./cmd_NAME.ts")`, which
- * keeps the modules type-checked.
- *
- * @param name The module's name after `cmd_`.
- * @returns The module.
- * @example
- * ```ts ignore
- * const { ps } = await (commandModule("container") as Promise<typeof import("./cmd_container.ts")>);
- * ```
- */
-export function commandModule(name: string): Promise<unknown> {
-  return import(`./cmd_${name}.ts`);
 }
 
 /** `cmd_attach.ts` (start, attach, exec), imported when one of them runs. */
@@ -133,8 +115,8 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
 ];
 
 /**
- * The rest of the command table. Through a template, as the command modules are (see
- * `_command_table.ts`): Deno loads the graph behind a literal `import("…")` at every start.
+ * The rest of the command table, imported when a command outside the run family, help or
+ * completion asks for it (see `_lazy.ts`).
  *
  * @returns The table module.
  * @example
@@ -144,8 +126,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
  * ```
  */
 export function commandTable(): Promise<typeof import("./_command_table.ts")> {
-  const name = "table";
-  return import(`./_command_${name}.ts`);
+  return internalModule("command_table") as Promise<typeof import("./_command_table.ts")>;
 }
 
 /**

@@ -10,22 +10,19 @@ import { flagBool, flagInt, flagList, flagString, type ParsedArgs, UsageError } 
 import { DaemonError, daemonError } from "./_client.ts";
 import type { Context } from "./_context.ts";
 import { ExitError } from "./_errors.ts";
+import { commandModule, internalModule } from "./_lazy.ts";
 
 /**
- * The attach-session client (`_attach.ts`), imported when a command first needs it: for the
- * one-request run, while the daemon starts the container. Through a template: Deno loads the
- * graph behind a literal `import("…")` with every start (and behind a template whose static
- * part is only a directory, `./${name}.ts`, every module of that directory).
+ * The attach-session client (`_attach.ts`), imported when a command first needs it (see
+ * `_lazy.ts`): for the one-request run, while the daemon starts the container.
  */
 function sessionClient(): Promise<typeof import("./_attach.ts")> {
-  const name = "attach";
-  return import(`./_${name}.ts`);
+  return internalModule("attach") as Promise<typeof import("./_attach.ts")>;
 }
 
-/** `cmd_attach.ts`, for `run` with a terminal, stdin, `-d` or `--cidfile` (as above). */
+/** `cmd_attach.ts`, for `run` with a terminal, stdin, `-d` or `--cidfile`. */
 function attachCommands(): Promise<typeof import("./cmd_attach.ts")> {
-  const name = "attach";
-  return import(`./cmd_${name}.ts`);
+  return commandModule("attach") as Promise<typeof import("./cmd_attach.ts")>;
 }
 
 /**

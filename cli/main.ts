@@ -11,6 +11,7 @@ import { VERSION } from "./_version.ts";
 // Static: every daemon command needs it, and for `berth run` (whose start-up is measured)
 // an import() at run time costs more than the same modules in the start-up graph.
 import { type Context, makeContext } from "./_context.ts";
+import { internalModule } from "./_lazy.ts";
 
 export { VERSION };
 
@@ -71,13 +72,9 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-/**
- * The help module (help and usage texts). Through a template: a literal import() is loaded
- * with the start-up graph (and with it the whole command table).
- */
+/** The help module (help and usage texts), imported when asked for (see `_lazy.ts`). */
 function helpTexts(): Promise<typeof import("./_help.ts")> {
-  const name = "help";
-  return import(`./_${name}.ts`);
+  return internalModule("help") as Promise<typeof import("./_help.ts")>;
 }
 
 /** Print the main help, or a command's. */
