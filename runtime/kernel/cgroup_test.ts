@@ -301,3 +301,56 @@ Deno.test("memory.high lowered under the usage throttles the next charges, and r
     await k.shutdown();
   }
 });
+
+Deno.test("sbrk: a builtin's declared heap is charged as anon, shrinks, goes at exec, and past memory.max the OOM killer takes it", async () => {
+  const heap: BuiltinMain = async (sys, argv) => {
+    const steps: number[] = [];
+    for (const inc of argv.slice(1).map(Number)) {
+      const r = sys.sbrk(inc);
+      steps.push(r);
+      if (r < 0) break;
+    }
+    await say(sys, JSON.stringify({ steps, bad: sys.sbrk(0.5) }) + "\n");
+    if (argv[0] === "heap-exec") await sys.execve("/bin/heap", ["heap", "0"], []);
+    return 0;
+  };
+  const k = new Kernel({ builtins: { heap, "heap-exec": heap } });
+  try {
+    k.cgroups.create("/h", { memoryMax: 4 * MIB });
+    const anon = () => k.cgroups.get("/h")!.memoryStat.anon;
+    // Within the limit: grows, shrinks (never below zero), and is released at exit.
+    const a = await k.spawn({
+      argv: ["heap", String(MIB), String(2 * MIB), String(-MIB), String(-8 * MIB)],
+      cgroup: "/h",
+      fs: minimalRoot(k),
+    });
+    assertEquals(JSON.parse(await new Response(a.stdout).text()), {
+      steps: [MIB, 3 * MIB, 2 * MIB, 0],
+      bad: Errno.EINVAL,
+    });
+    assertEquals((await a.wait()).exitCode, 0);
+    assertEquals(anon(), 0);
+    // exec releases the old program's heap: the new one starts at 0.
+    const b = await k.spawn({
+      argv: ["heap-exec", String(3 * MIB)],
+      cgroup: "/h",
+      fs: minimalRoot(k),
+    });
+    const lines = (await new Response(b.stdout).text()).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    assertEquals(lines.map((l) => l.steps), [[3 * MIB], [0]]);
+    assertEquals((await b.wait()).exitCode, 0);
+    // Past memory.max: the OOM killer kills the largest process, here the caller.
+    const c = await k.spawn({
+      argv: ["heap", String(3 * MIB), String(2 * MIB)],
+      cgroup: "/h",
+      fs: minimalRoot(k),
+    });
+    assertEquals([(await c.wait()).exitCode, (await c.wait()).signal], [137, 9]);
+    assertEquals(events(k, "/h").oom_kill, 1);
+    assertEquals(anon(), 0);
+  } finally {
+    await k.shutdown();
+  }
+});

@@ -207,6 +207,8 @@ export class Process implements Task, Schedulable, CgroupMember {
   highPenaltyMs = 0;
   /** Peak resident memory, bytes. */
   peakRss = 0;
+  /** Bytes of heap the program declared with `sbrk` (charged as anon; see api.ts). */
+  heapBytes = 0;
   /** Task.memory: charges count in the process's cgroup and in its own accounting. */
   readonly memory: MemoryCharger;
   readonly #host: ProcessHost;

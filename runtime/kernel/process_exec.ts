@@ -323,7 +323,8 @@ export function pathOf(env: readonly string[]): string | undefined {
 
 /**
  * Install `prog` as the process's program and run it: exec's point of no return.
- * `FD_CLOEXEC` descriptors close, handled signals reset to default, argv/env change.
+ * `FD_CLOEXEC` descriptors close, handled signals reset to default, the heap declared with
+ * `sbrk` is released, argv/env change.
  * The program's end exits the process (unless another exec replaced it).
  *
  * @param k The kernel.
@@ -342,6 +343,9 @@ export function startProgram(k: Kernel, p: Process, prog: Program, holdsCpu: boo
     p.comm = basename(prog.argv[0] ?? "").slice(0, 15);
   }
   p.unwindOnKill = prog.unwindOnKill;
+  // The old program's heap goes with it (what it declared with sbrk).
+  p.uncharge(p.heapBytes, "anon");
+  p.heapBytes = 0;
   const gen = ++p.execGeneration;
   const ctx = k.execContext(p, prog);
   const body = async () => {

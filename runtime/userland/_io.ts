@@ -6,6 +6,7 @@
 import { Errno, isErrno } from "../kernel/errno.ts";
 import { O } from "../kernel/syscalls/api.ts";
 import type { Syscalls } from "../kernel/syscalls/api.ts";
+import { HeapMeter } from "./_heap.ts";
 
 const encoder = new TextEncoder();
 
@@ -116,31 +117,54 @@ export async function readSome(
 }
 
 /**
- * Read `fd` to its end.
+ * Read `fd` to its end. What accumulates is declared to the kernel as it grows (see
+ * `_heap.ts`), so an endless input stops at the container's `memory.max` instead of growing
+ * the daemon: with `heap`, the caller keeps the declaration (it holds the result); without,
+ * it is given back when the result is returned.
  *
  * @param sys System calls.
  * @param fd Source.
- * @returns All the bytes, or an errno.
+ * @param heap The caller's meter, when it keeps what it reads.
+ * @returns All the bytes, or an errno (`ENOMEM` when the kernel refused the memory).
  */
-export async function readAll(sys: Syscalls, fd: number): Promise<Uint8Array | Errno> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const buf = new Uint8Array(65536);
-    const n = await readSome(sys, fd, buf);
-    if (isErrno(n)) return n;
-    if (n === 0) break;
-    chunks.push(buf.subarray(0, n));
-    total += n;
+export async function readAll(
+  sys: Syscalls,
+  fd: number,
+  heap?: HeapMeter,
+): Promise<Uint8Array | Errno> {
+  const meter = heap ?? new HeapMeter(sys);
+  const start = meter.held;
+  let kept = 0;
+  try {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      if (!meter.hold(65536)) return Errno.ENOMEM;
+      const buf = new Uint8Array(65536);
+      const n = await readSome(sys, fd, buf);
+      if (isErrno(n)) return n;
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+    }
+    if (chunks.length <= 1) {
+      kept = chunks.length * 65536; // the one read buffer holds the result
+      return chunks[0] ?? new Uint8Array(0);
+    }
+    if (!meter.hold(total)) return Errno.ENOMEM;
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (const c of chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    kept = total;
+    return out;
+  } finally {
+    // The caller's meter keeps the result's share; a meter of our own gives it all back.
+    if (heap) meter.set(start + kept);
+    else meter.close();
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 /**
@@ -169,12 +193,17 @@ export async function openInput(sys: Syscalls, path: string): Promise<number | E
  *
  * @param sys System calls.
  * @param path Path or `-`.
+ * @param heap The caller's meter, when it keeps what it reads (see {@link readAll}).
  * @returns The bytes or an errno.
  */
-export async function readFile(sys: Syscalls, path: string): Promise<Uint8Array | Errno> {
+export async function readFile(
+  sys: Syscalls,
+  path: string,
+  heap?: HeapMeter,
+): Promise<Uint8Array | Errno> {
   const fd = await openInput(sys, path);
   if (isErrno(fd)) return fd;
-  const data = await readAll(sys, fd);
+  const data = await readAll(sys, fd, heap);
   if (fd !== 0) sys.close(fd);
   return data;
 }

@@ -1,6 +1,7 @@
 /**
- * Quotas hold: a fork bomb, a memory bomb and CPU hogs stay inside their own container;
- * the daemon keeps answering and neighbours keep running.
+ * Quotas hold: a fork bomb, memory bombs (a tmpfs, builtins that hold their input) and CPU
+ * hogs stay inside their own container; the daemon keeps answering and neighbours keep
+ * running.
  */
 import assert from "node:assert/strict";
 import { tempBerth } from "../e2e/cli_harness.ts";
@@ -106,6 +107,66 @@ Deno.test("a memory bomb fails inside its memory.max; memory.events counts it; t
     );
     const next = await berth.run(["run", "--rm", "berth/base", "echo", "still-here"]);
     assert.equal(next.stdout.trim(), "still-here");
+  } finally {
+    await berth.cleanup();
+  }
+});
+
+Deno.test("builtins that hold their input (sort, the shell's variables) are OOM-killed at memory.max, not grown in the daemon", async () => {
+  const berth = await tempBerth();
+  try {
+    await berth.run(["run", "--rm", "berth/base", "true"]); // daemon up, base image made
+    const rssBefore = daemonRssKb(berth.root);
+    const inspect = async (name: string) =>
+      (await berth.run(["inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", name]))
+        .stdout.trim();
+    // 300 MB through sort under -m 16m: sort is killed, wc sees nothing, the shell ends 0;
+    // the container is marked OOMKilled, as Docker marks a container one of whose
+    // processes the OOM killer took.
+    const sorted = await berth.run([
+      "run",
+      "--name",
+      "sorter",
+      "-m",
+      "16m",
+      "berth/base",
+      "sh",
+      "-c",
+      "yes abcdefghijklmnopqrstuvwxyz | head -c 300000000 | sort | wc -l; cat /sys/fs/cgroup/memory.events",
+    ]);
+    assert.equal(sorted.code, 0, sorted.stderr);
+    assert.match(sorted.stdout, /^0\n/, sorted.stdout);
+    assert.ok(Number(/^oom_kill (\d+)$/m.exec(sorted.stdout)?.[1]) >= 1, sorted.stdout);
+    assert.equal(await inspect("sorter"), "true 0");
+    // A shell doubling a variable: the shell itself is the victim (137).
+    const doubled = await berth.run([
+      "run",
+      "--name",
+      "doubler",
+      "-m",
+      "8m",
+      "berth/base",
+      "sh",
+      "-c",
+      "x=a; while true; do x=$x$x; done",
+    ]);
+    assert.equal(doubled.code, 137, doubled.stderr);
+    assert.equal(await inspect("doubler"), "true 137");
+    // The daemon held at most a few quotas' worth meanwhile (without the declarations it
+    // grew by ~1.8 GB on the sort alone), and the same programs under no limit still work.
+    assert.ok(
+      daemonRssKb(berth.root) - rssBefore < 256 * 1024,
+      `daemon RSS grew by ${daemonRssKb(berth.root) - rssBefore} kB`,
+    );
+    const free = await berth.run([
+      "run",
+      "--rm",
+      "berth/base",
+      "sh",
+      "-c",
+      "x=a; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do x=$x$x; done; echo ${#x}; yes ab | head -n 200000 | sort | uniq -c",
+    ]);
+    assert.equal(free.stdout, "262144\n 200000 ab\n", free.stderr);
   } finally {
     await berth.cleanup();
   }

@@ -319,6 +319,16 @@ export interface Syscalls {
   prlimit(pid: number, resource: number, limit?: [number, number]): [number, number] | Errno;
   /** Fill `buf` with random bytes. */
   getrandom(buf: Uint8Array): number;
+  /**
+   * `sbrk(increment)`: grow (or, negative, shrink) the caller's heap by `increment` bytes;
+   * returns the new size. A builtin keeps its data in the daemon's JS heap, out of the
+   * kernel's sight, so builtins that hold input (whole-input filters, the shell's
+   * variables) declare it here: growth is charged to the process and its memory cgroup as
+   * anonymous memory, and a charge past `memory.max` runs the OOM killer, as touching new
+   * pages would on Linux (`ENOMEM` when the caller is the victim; it is killed, exit 137).
+   * Released when the process exits.
+   */
+  sbrk(increment: number): number | Errno;
 
   // --- signals (runtime/kernel/syscalls/sys_signal.ts) ---
   /** Send a signal: pid > 0, 0 = own group, -1 = all permitted, < -1 = group. */

@@ -1,7 +1,7 @@
 /**
  * Process system calls: identity, credentials, sessions and groups, spawn/execve/wait4/
  * exit, namespaces (`unshare`, `setns`), scheduling and sleeping, clocks, resource usage,
- * `uname`/`sethostname`, `prlimit`, `getrandom`. Pids are always in the caller's PID
+ * `uname`/`sethostname`, `prlimit`, `getrandom`, `sbrk`. Pids are always in the caller's PID
  * namespace.
  *
  * @module
@@ -92,6 +92,7 @@ export type ProcCalls = Pick<
   | "setdomainname"
   | "prlimit"
   | "getrandom"
+  | "sbrk"
 >;
 
 /**
@@ -355,6 +356,19 @@ export function procCalls(k: Kernel, p: Process): ProcCalls {
         crypto.getRandomValues(buf.subarray(i, Math.min(buf.length, i + 65536)));
       }
       return buf.length;
+    },
+    sbrk(increment) {
+      if (!Number.isSafeInteger(increment)) return Errno.EINVAL;
+      if (increment < 0) {
+        const n = Math.min(-increment, p.heapBytes);
+        p.heapBytes -= n;
+        p.uncharge(n, "anon");
+      } else if (increment > 0) {
+        // Memory the program already touched: the OOM killer makes room, or takes it.
+        if (!k.chargeAnon(p, increment, true)) return Errno.ENOMEM;
+        p.heapBytes += increment;
+      }
+      return p.heapBytes;
     },
   };
 }

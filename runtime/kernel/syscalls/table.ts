@@ -150,6 +150,14 @@ export const SYSCALL_TABLE: readonly SyscallEntry[] = [
     note: "RLIMIT_NOFILE enforced; other limits stored only",
   },
   { name: "getrandom", nr: 318, family: P, support: "full" },
+  {
+    name: "sbrk",
+    nr: 12,
+    family: P,
+    support: "partial",
+    note:
+      "libc's sbrk over brk(2), as accounting: a builtin declares the heap it keeps; charged as anon memory, OOM killer past memory.max",
+  },
   { name: "kill", nr: 62, family: S, support: "full" },
   {
     name: "sigaction",

@@ -11,6 +11,7 @@
  * @module
  */
 import type { SignalDisposition, Syscalls } from "../../kernel/syscalls/api.ts";
+import { HeapMeter } from "../_heap.ts";
 import type { AndOr, Command, Pipeline, Redir, Script } from "./ast.ts";
 import { execSimple } from "./exec_simple.ts";
 import { runPipeline } from "./pipeline.ts";
@@ -71,7 +72,12 @@ export interface Shared {
   pendingSignals: number[];
   /** Whether the top-level shell is interactive (SIGINT then interrupts commands). */
   interactive: boolean;
+  /** The memory the process's variables hold, declared to the kernel (see `setVar`). */
+  heap: HeapMeter;
 }
+
+/** A variable value this long (characters) is counted in the process's declared heap. */
+const BIG_VALUE = 16 * 1024;
 
 /**
  * One shell: variables, functions, options, positional parameters, traps and its
@@ -170,6 +176,7 @@ export class Shell implements ExpandContext {
       nextJobId: 1 << 22,
       pendingSignals: [],
       interactive: false,
+      heap: new HeapMeter(sys),
     };
     const sh = new Shell(sys, arg0, shared);
     sh.params = params;
@@ -271,11 +278,26 @@ export class Shell implements ExpandContext {
     const v = this.vars.get(name);
     if (v) {
       if (v.readonly) throw new ShellError(`${name}: is read only`);
+      const before = v.value?.length ?? 0;
       v.value = value;
       if (this.opts.allexport) v.exported = true;
+      if (before >= BIG_VALUE) this.#recountHeap();
     } else {
       this.vars.set(name, { value, exported: this.opts.allexport, readonly: false });
     }
+    if (value.length >= BIG_VALUE) this.#recountHeap();
+  }
+
+  /**
+   * Declare what the variables hold now (two bytes a character at most, as V8 keeps
+   * strings), on each assignment of a big value or over one: `x=$x$x` in a loop then meets
+   * the container's memory.max (the OOM killer) instead of growing the daemon's heap. Small
+   * values are not counted.
+   */
+  #recountHeap(): void {
+    let chars = 0;
+    for (const v of this.vars.values()) if (v.value !== undefined) chars += v.value.length;
+    if (!this.shared.heap.set(chars * 2)) throw new ShellError("cannot allocate memory");
   }
 
   /** {@link ExpandContext.assign}. */

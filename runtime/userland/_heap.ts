@@ -1,0 +1,95 @@
+/**
+ * Declaring the memory a builtin keeps. A builtin's data lives in the daemon's JS heap,
+ * where the kernel cannot see it, so builtins that hold input (whole-input filters, the
+ * shell's variables) declare it with `sbrk`: it is charged to the process's memory cgroup,
+ * and `memory.max` then bounds it as it bounds a native program (the OOM killer runs, exit
+ * 137). Declarations go in 64 KiB steps, so small growth costs no system call.
+ *
+ * @module
+ */
+import type { Syscalls } from "../kernel/syscalls/api.ts";
+
+/** The declaration step. */
+const STEP = 64 * 1024;
+
+/**
+ * What one builtin declares it holds.
+ *
+ * @example
+ * ```ts ignore
+ * const heap = new HeapMeter(sys);
+ * if (!heap.hold(chunk.length)) return Errno.ENOMEM;
+ * heap.release(chunk.length);
+ * ```
+ */
+export class HeapMeter {
+  readonly #sys: Syscalls;
+  #held = 0;
+  #declared = 0;
+
+  /**
+   * Create it.
+   *
+   * @param sys The builtin's system calls.
+   */
+  constructor(sys: Syscalls) {
+    this.#sys = sys;
+  }
+
+  /** Bytes held. */
+  get held(): number {
+    return this.#held;
+  }
+
+  /**
+   * The builtin now holds `bytes` more.
+   *
+   * @param bytes Bytes.
+   * @returns False when the kernel refused (`ENOMEM`); a caller that is the OOM killer's
+   *   victim does not get here, it is killed at the call.
+   */
+  hold(bytes: number): boolean {
+    const want = this.#held + bytes;
+    if (want > this.#declared) {
+      const step = Math.ceil((want - this.#declared) / STEP) * STEP;
+      if (this.#sys.sbrk(step) < 0) return false;
+      this.#declared += step;
+    }
+    this.#held = want;
+    return true;
+  }
+
+  /**
+   * The builtin let go of `bytes`. Declared memory more than 4 steps above what is held is
+   * given back.
+   *
+   * @param bytes Bytes.
+   */
+  release(bytes: number): void {
+    this.#held = Math.max(0, this.#held - bytes);
+    const spare = this.#declared - Math.ceil(this.#held / STEP) * STEP;
+    if (spare >= 4 * STEP) {
+      this.#sys.sbrk(-spare);
+      this.#declared -= spare;
+    }
+  }
+
+  /** Give back everything declared (the builtin dropped what it held). */
+  close(): void {
+    if (this.#declared > 0) this.#sys.sbrk(-this.#declared);
+    this.#declared = 0;
+    this.#held = 0;
+  }
+
+  /**
+   * Make what is held `bytes` (a recount).
+   *
+   * @param bytes Bytes held now.
+   * @returns False when the kernel refused the growth.
+   */
+  set(bytes: number): boolean {
+    if (bytes > this.#held) return this.hold(bytes - this.#held);
+    this.release(this.#held - bytes);
+    return true;
+  }
+}
