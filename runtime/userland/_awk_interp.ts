@@ -8,6 +8,7 @@ import type { Ctx } from "./_applet.ts";
 import { compileRegex, RegexError } from "./_regex.ts";
 import { formatPrintf } from "./_printf.ts";
 import type { Expr, Program, Stmt } from "./_awk_parse.ts";
+import { HeapMeter } from "./_heap.ts";
 
 /** A string that came from input: numeric when it looks like a number. */
 export class StrNum {
@@ -49,6 +50,14 @@ export class AwkError extends Error {}
 
 type Arr = Map<string, Value>;
 
+/** What an array element costs beyond its key and value (map entry, key string header). */
+const ENTRY_BYTES = 64;
+
+/** The bytes a value holds (two a character at most, as V8 keeps strings). */
+function sizeOf(v: Value): number {
+  return typeof v === "string" ? v.length * 2 : v instanceof StrNum ? v.s.length * 2 : 0;
+}
+
 export class Interp {
   globals = new Map<string, Value>();
   arrays = new Map<string, Arr>();
@@ -62,8 +71,15 @@ export class Interp {
   rangeOn = new WeakSet<object>();
   randSeed = 0;
   prevSeed = 0;
+  /**
+   * What the program's variables and arrays hold, declared to the kernel (see `_heap.ts`):
+   * `a[i++] = $0` over an endless input, or `s = s s`, then meets the container's
+   * memory.max instead of growing the daemon.
+   */
+  readonly #heap: HeapMeter;
 
   constructor(readonly ctx: Ctx, readonly prog: Program) {
+    this.#heap = new HeapMeter(ctx.sys);
     for (
       const [k, v] of Object.entries({
         FS: " ",
@@ -197,7 +213,29 @@ export class Interp {
       this.rebuild();
       return;
     }
+    this.#charge(sizeOf(v) - sizeOf(this.globals.get(name)));
     this.globals.set(name, v);
+  }
+
+  /** Declare `bytes` more (or, negative, fewer) held. */
+  #charge(bytes: number): void {
+    if (bytes > 0 && !this.#heap.hold(bytes)) throw new AwkError("out of memory");
+    if (bytes < 0) this.#heap.release(-bytes);
+  }
+
+  /** Set an element, declaring what it adds. */
+  #setElement(a: Arr, k: string, v: Value): void {
+    const had = a.has(k);
+    this.#charge(sizeOf(v) - sizeOf(a.get(k)) + (had ? 0 : ENTRY_BYTES + k.length * 2));
+    a.set(k, v);
+  }
+
+  /** Empty an array, giving back what it held. */
+  #clear(a: Arr): void {
+    let bytes = 0;
+    for (const [k, v] of a) bytes += ENTRY_BYTES + k.length * 2 + sizeOf(v);
+    a.clear();
+    this.#charge(-bytes);
   }
 
   array(name: string): Arr {
@@ -222,8 +260,9 @@ export class Interp {
   assign(target: Expr, v: Value): void {
     if (target.k === "var") this.setVar(target.name, v);
     else if (target.k === "field") this.setField(Math.trunc(num(this.eval(target.e))), this.str(v));
-    else if (target.k === "index") this.array(target.name).set(this.key(target.subs), v);
-    else if (target.k === "group") this.assign(target.e, v);
+    else if (target.k === "index") {
+      this.#setElement(this.array(target.name), this.key(target.subs), v);
+    } else if (target.k === "group") this.assign(target.e, v);
     else throw new AwkError("assignment to a non-variable");
   }
 
@@ -261,7 +300,7 @@ export class Interp {
       case "index": {
         const a = this.array(e.name);
         const k = this.key(e.subs);
-        if (!a.has(k)) a.set(k, undefined);
+        if (!a.has(k)) this.#setElement(a, k, undefined);
         return a.get(k);
       }
       case "in":
@@ -410,12 +449,12 @@ export class Interp {
           throw new AwkError("split: second argument is not an array");
         }
         const arr = this.array(target.name);
-        arr.clear();
+        this.#clear(arr);
         const sep = args.length > 2
           ? (args[2]!.k === "re" ? (args[2] as { src: string }).src : this.str(a(2)))
           : this.str(this.globals.get("FS"));
         const parts = this.split(text, sep);
-        parts.forEach((p, i) => arr.set(String(i + 1), new StrNum(p)));
+        parts.forEach((p, i) => this.#setElement(arr, String(i + 1), new StrNum(p)));
         return parts.length;
       }
       case "sub":
@@ -618,10 +657,14 @@ export class Interp {
         throw new Break();
       case "continue":
         throw new Continue();
-      case "delete":
-        if (s.subs) this.array(s.name).delete(this.key(s.subs));
-        else this.array(s.name).clear();
+      case "delete": {
+        const a = this.array(s.name);
+        if (!s.subs) return this.#clear(a);
+        const k = this.key(s.subs);
+        if (a.has(k)) this.#charge(-(ENTRY_BYTES + k.length * 2 + sizeOf(a.get(k))));
+        a.delete(k);
         return;
+      }
     }
   }
 

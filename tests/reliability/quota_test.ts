@@ -112,7 +112,7 @@ Deno.test("a memory bomb fails inside its memory.max; memory.events counts it; t
   }
 });
 
-Deno.test("builtins that hold their input (sort, the shell's variables) are OOM-killed at memory.max, not grown in the daemon", async () => {
+Deno.test("builtins that hold memory (sort, shell variables, $(…), awk arrays) are OOM-killed at memory.max, not grown in the daemon", async () => {
   const berth = await tempBerth();
   try {
     await berth.run(["run", "--rm", "berth/base", "true"]); // daemon up, base image made
@@ -152,6 +152,33 @@ Deno.test("builtins that hold their input (sort, the shell's variables) are OOM-
     ]);
     assert.equal(doubled.code, 137, doubled.stderr);
     assert.equal(await inspect("doubler"), "true 137");
+    // An endless command substitution: its capture is declared as it grows.
+    const captured = await berth.run([
+      "run",
+      "--name",
+      "capturer",
+      "-m",
+      "16m",
+      "berth/base",
+      "sh",
+      "-c",
+      "x=$(yes); echo never",
+    ]);
+    assert.equal(captured.code, 137, captured.stdout + captured.stderr);
+    assert.equal(await inspect("capturer"), "true 137");
+    // awk filling an array without end.
+    const filled = await berth.run([
+      "run",
+      "--name",
+      "filler",
+      "-m",
+      "16m",
+      "berth/base",
+      "awk",
+      'BEGIN { while (1) a[i++] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }',
+    ]);
+    assert.equal(filled.code, 137, filled.stdout + filled.stderr);
+    assert.equal(await inspect("filler"), "true 137");
     // The daemon held at most a few quotas' worth meanwhile (without the declarations it
     // grew by ~1.8 GB on the sort alone), and the same programs under no limit still work.
     assert.ok(
@@ -164,9 +191,9 @@ Deno.test("builtins that hold their input (sort, the shell's variables) are OOM-
       "berth/base",
       "sh",
       "-c",
-      "x=a; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do x=$x$x; done; echo ${#x}; yes ab | head -n 200000 | sort | uniq -c",
+      "x=a; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do x=$x$x; done; echo ${#x}; yes ab | head -n 200000 | sort | uniq -c; y=$(yes | head -c 3000000); echo ${#y}; awk 'BEGIN { for (i = 0; i < 100000; i++) a[i] = i; for (k in a) n++; delete a; print n }'",
     ]);
-    assert.equal(free.stdout, "262144\n 200000 ab\n", free.stderr);
+    assert.equal(free.stdout, "262144\n 200000 ab\n2999999\n100000\n", free.stderr);
   } finally {
     await berth.cleanup();
   }

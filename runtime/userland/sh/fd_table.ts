@@ -8,6 +8,8 @@
  * @module
  */
 import type { SpawnFileAction, Syscalls } from "../../kernel/syscalls/api.ts";
+import type { HeapMeter } from "../_heap.ts";
+import { ShellError } from "./state.ts";
 
 /** Reference counts of the real fds the shell opened. */
 export type RealFds = Map<number, number>;
@@ -26,13 +28,39 @@ export class MemFile {
   text: string;
   /** Read position in `text` ("in"). */
   pos = 0;
+  /** Declares the captured text to the kernel ("out" with a meter; see `_heap.ts`). */
+  readonly #heap: HeapMeter | undefined;
   /**
    * @param mode "in" or "out".
    * @param text Initial text.
+   * @param heap For a capture: the meter its growth is declared with, so that `$(yes)`
+   *   meets the container's memory.max instead of growing the daemon.
    */
-  constructor(mode: "in" | "out", text = "") {
+  constructor(mode: "in" | "out", text = "", heap?: HeapMeter) {
     this.mode = mode;
     this.text = text;
+    this.#heap = heap;
+  }
+  /**
+   * Append written text.
+   *
+   * @param text The text.
+   * @throws ShellError when the kernel refuses the memory.
+   */
+  append(text: string): void {
+    if (this.#heap && !this.#heap.hold(text.length * 2)) {
+      throw new ShellError("cannot allocate memory");
+    }
+    this.text += text;
+  }
+  /**
+   * The captured text, giving back its declaration (the capture is done with).
+   *
+   * @returns The text.
+   */
+  take(): string {
+    this.#heap?.close();
+    return this.text;
   }
   /** Text not read yet. */
   rest(): string {

@@ -66,7 +66,7 @@ export class Output {
    */
   write(target: FdRef, text: string): Promise<void> | undefined {
     if (target instanceof MemFile) {
-      target.text += text;
+      target.append(text);
       return undefined;
     }
     const fd = target;

@@ -25,6 +25,7 @@ import {
 } from "./exec_simple.ts";
 import { commandKind } from "./exec_simple.ts";
 import { type FdRef, MemFile } from "./fd_table.ts";
+import { HeapMeter } from "../_heap.ts";
 import { applyRedirs } from "./redirect.ts";
 import type { Shell } from "./shell.ts";
 import { runPumps } from "./spawn_io.ts";
@@ -193,9 +194,13 @@ async function sequential(sh: Shell, stages: Stage[]): Promise<number> {
     if (!st.external) {
       const last = i === stages.length - 1;
       if (input !== undefined) st.sub.fds.set(0, input);
-      const out = last ? undefined : new MemFile("out");
+      const out = last ? undefined : new MemFile("out", "", new HeapMeter(sh.sys));
       if (out) st.sub.fds.set(1, out);
-      statuses.push(await runInShell(st));
+      try {
+        statuses.push(await runInShell(st));
+      } finally {
+        out?.take();
+      }
       input = out ? new MemFile("in", out.text) : undefined;
       i++;
       continue;
@@ -205,7 +210,7 @@ async function sequential(sh: Shell, stages: Stage[]): Promise<number> {
     let j = i;
     while (j + 1 < stages.length && stages[j + 1]!.external) j++;
     const last = j === stages.length - 1;
-    const capture = last ? undefined : new MemFile("out");
+    const capture = last ? undefined : new MemFile("out", "", new HeapMeter(sh.sys));
     if (input !== undefined) stages[i]!.sub.fds.set(0, input);
     if (capture) stages[j]!.sub.fds.set(1, capture);
     for (let k = i; k < j; k++) {
@@ -221,7 +226,7 @@ async function sequential(sh: Shell, stages: Stage[]): Promise<number> {
     for (let k = i; k <= j; k++) waits.push(await spawnStage(stages[k]!, deferred));
     for (const d of deferred) await runPumps(sh.sys, d.table, d.pumps);
     for (const w of waits) statuses.push(await w());
-    input = capture ? new MemFile("in", capture.text) : undefined;
+    input = capture ? new MemFile("in", capture.take()) : undefined;
     i = j + 1;
   }
   return pipelineStatus(sh, statuses);

@@ -361,10 +361,14 @@ export class Shell implements ExpandContext {
     await this.flushOut();
     // The body runs to completion in this task with its stdout in memory; commands it
     // spawns write into pipes that are drained as they run (see spawn_io.ts).
-    const capture = new MemFile("out");
+    const capture = new MemFile("out", "", new HeapMeter(this.sys));
     const sub = this.clone();
     sub.fds.set(1, capture);
-    this.cmdsubStatus = await sub.runSubshell(script);
+    try {
+      this.cmdsubStatus = await sub.runSubshell(script);
+    } finally {
+      capture.take();
+    }
     return capture.text;
   }
 

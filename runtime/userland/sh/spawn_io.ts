@@ -81,7 +81,7 @@ export async function runPumps(sys: Syscalls, table: FdTable, pumps: Pump[]): Pr
   });
   const buf = new Uint8Array(65536);
   const finish = (p: Pump) => {
-    if (p.kind === "out") p.mem.text += p.decoder.decode();
+    if (p.kind === "out") p.mem.append(p.decoder.decode());
     table.release(p.fd);
     active = active.filter((x) => x !== p);
   };
@@ -125,7 +125,7 @@ export async function runPumps(sys: Syscalls, table: FdTable, pumps: Pump[]): Pr
           finish(p);
           continue;
         }
-        p.mem.text += p.decoder.decode(buf.subarray(0, r), { stream: true });
+        p.mem.append(p.decoder.decode(buf.subarray(0, r), { stream: true }));
         if (!polled) {
           // No poll: drain this output to its end before the next one.
           for (;;) {
@@ -133,7 +133,7 @@ export async function runPumps(sys: Syscalls, table: FdTable, pumps: Pump[]): Pr
             if (m instanceof Promise) m = await m;
             if (m === Errno.EINTR) continue;
             if (m <= 0) break;
-            p.mem.text += p.decoder.decode(buf.subarray(0, m), { stream: true });
+            p.mem.append(p.decoder.decode(buf.subarray(0, m), { stream: true }));
           }
           finish(p);
         }
