@@ -11,6 +11,7 @@ import { readLogs } from "./container_logs.ts";
 async function withEngine(
   fn: (engine: ContainerEngine, root: string, events: string[]) => Promise<void>,
   root?: string,
+  runtimeOpts: { memoryBudget?: number } = {},
 ): Promise<void> {
   const dir = root ?? await Deno.makeTempDir();
   const store = await openStore(dir);
@@ -22,7 +23,7 @@ async function withEngine(
   const engine = new ContainerEngine({
     root: dir,
     store,
-    runtime: new KernelRuntime(kernel, new OverlayRootfs(dir, store)),
+    runtime: new KernelRuntime(kernel, new OverlayRootfs(dir, store), runtimeOpts),
     emit: (_t, action, _id, attrs) => events.push(`${action} ${attrs.name ?? ""}`),
   });
   await engine.load();
@@ -156,4 +157,26 @@ Deno.test("engine: an --rm container is never written down, and a daemon that we
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("engine: containers together stay within the memory budget; past it the OOM killer takes the largest process, its neighbour runs on", async () => {
+  await withEngine(
+    async (engine) => {
+      const { Id: quiet } = await engine.create(req(["sleep", "100"]), "quiet");
+      await engine.start(quiet);
+      // No -m: only the budget of all containers (32 MiB here) bounds the doubling shell.
+      const { Id: hog } = await engine.create(
+        req(["sh", "-c", "x=a; while true; do x=$x$x; done"]),
+        "hog",
+      );
+      await engine.start(hog);
+      assert.equal(await engine.wait(hog), 137);
+      // The kill counts in the container's own memory.events, so it is marked OOMKilled.
+      assert.equal(engine.get("hog").record.State.OOMKilled, true);
+      assert.equal(engine.get("quiet").record.State.Running, true);
+      await engine.remove(quiet, { force: true });
+    },
+    undefined,
+    { memoryBudget: 32 * 1024 * 1024 },
+  );
 });

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { getHeapStatistics } from "node:v8";
 import type { Kernel, ProcessHandle } from "../kernel/kernel.ts";
 import { SpawnError } from "../kernel/kernel.ts";
 import { Errno, strerror } from "../kernel/errno.ts";
@@ -271,16 +272,22 @@ function cpuTime(us: number): string {
 export class KernelRuntime implements ContainerRuntime {
   readonly #kernel: Kernel;
   readonly #rootfs?: RootfsProvider;
+  readonly #memoryBudget: number;
 
   /**
    * Create it.
    *
    * @param kernel The daemon's kernel.
    * @param rootfs Root file systems (absent: processes run without a root).
+   * @param opts `memoryBudget`: what all containers together may hold (the `memory.max` of
+   *   their parent cgroup, `/berth`), default half of this process's JS heap limit. Past it
+   *   the kernel's OOM killer takes the largest container process, as Linux's global OOM
+   *   killer does, instead of the daemon running out of heap with every container in it.
    */
-  constructor(kernel: Kernel, rootfs?: RootfsProvider) {
+  constructor(kernel: Kernel, rootfs?: RootfsProvider, opts: { memoryBudget?: number } = {}) {
     this.#kernel = kernel;
     this.#rootfs = rootfs;
+    this.#memoryBudget = opts.memoryBudget ?? Math.floor(getHeapStatistics().heap_size_limit / 2);
   }
 
   /** File-system operations. */
@@ -306,7 +313,7 @@ export class KernelRuntime implements ContainerRuntime {
     const pidFrom = joins.pid !== undefined ? joinTarget(k, joins.pid, "PID") : undefined;
     const ipcFrom = joins.ipc !== undefined ? joinTarget(k, joins.ipc, "IPC") : undefined;
     const cgPath = this.#cgroupPath(record);
-    if (!k.cgroups.get("/berth")) k.cgroups.create("/berth");
+    if (!k.cgroups.get("/berth")) k.cgroups.create("/berth", { memoryMax: this.#memoryBudget });
     // The cgroup lives as long as the container: its upper layer stays charged to it.
     const g = k.cgroups.get(cgPath) ?? k.cgroups.create(cgPath);
     if (typeof g === "number") throw new Error(`cannot create cgroup ${cgPath}: errno ${g}`);

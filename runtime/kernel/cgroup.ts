@@ -278,7 +278,10 @@ export function unchargeMemory(cg: Cgroup, bytes: number, kind: MemoryKind): voi
 
 /**
  * Run the OOM killer for `cg`: kill the live process of its subtree with the most
- * resident memory; `memory.events` counts `oom` and `oom_kill`.
+ * resident memory. `memory.events` counts `oom` in `cg`, and `oom_kill` in the victim's
+ * cgroup and each of its ancestors (the file is hierarchical, as in cgroup v2: a kill by
+ * a parent's limit, such as the daemon's memory budget, shows in the container's own
+ * file, which is what Docker's `OOMKilled` reads).
  *
  * @param cg The cgroup whose limit was hit.
  * @returns The victim, or null when the subtree has no live process.
@@ -289,15 +292,18 @@ export function unchargeMemory(cg: Cgroup, bytes: number, kind: MemoryKind): voi
  */
 export function oomKill(cg: Cgroup): CgroupMember | null {
   cg.memoryEvents.oom++;
-  let victim: CgroupMember | null = null;
-  for (const p of cg.subtreeProcs()) {
-    if (!p.alive) continue;
-    if (!victim || p.rssBytes > victim.rssBytes) victim = p;
+  let best: { p: CgroupMember; home: Cgroup } | null = null;
+  const todo: Cgroup[] = [cg];
+  for (let g = todo.pop(); g; g = todo.pop()) {
+    for (const p of g.procs) {
+      if (p.alive && (!best || p.rssBytes > best.p.rssBytes)) best = { p, home: g };
+    }
+    todo.push(...g.children.values());
   }
-  if (!victim) return null;
-  cg.memoryEvents.oom_kill++;
-  victim.oomKill();
-  return victim;
+  if (!best) return null;
+  for (let g: Cgroup | null = best.home; g; g = g.parent) g.memoryEvents.oom_kill++;
+  best.p.oomKill();
+  return best.p;
 }
 
 /**
