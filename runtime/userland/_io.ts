@@ -264,6 +264,11 @@ export class LineReader {
    */
   constructor(readonly sys: Syscalls, readonly fd: number) {}
 
+  /** Whether {@link next} has a line without reading (it will not block). */
+  get hasLine(): boolean {
+    return this.#lines.length > 0;
+  }
+
   /**
    * The next line.
    *

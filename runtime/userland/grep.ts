@@ -8,7 +8,7 @@ import { isErrno } from "../kernel/errno.ts";
 import { applet } from "./_applet.ts";
 import type { Ctx } from "./_applet.ts";
 import { isDir, joinPath, listDir, lstat, stat } from "./_fs.ts";
-import { readFile, readText } from "./_io.ts";
+import { LineReader, openInput, readText } from "./_io.ts";
 import { compileRegex, RegexError } from "./_regex.ts";
 import { matchGlob } from "./_glob.ts";
 
@@ -194,16 +194,31 @@ export const grep = applet({
   },
 });
 
+/**
+ * Search one input line by line as it arrives: `yes | grep y | head -n 1` ends, `tail -f
+ * log | grep x` prints as lines come, and memory stays at the context kept (`-B`).
+ */
 async function grepFile(ctx: Ctx, path: string, s: Settings, max: number): Promise<boolean | null> {
-  const data = await readFile(ctx.sys, path);
-  if (isErrno(data)) {
-    await ctx.fail(path, data, 2);
+  const fd = await openInput(ctx.sys, path);
+  if (isErrno(fd)) {
+    await ctx.fail(path, fd, 2);
     return null;
   }
-  const name = path === "-" ? "(standard input)" : path;
-  const text = new TextDecoder().decode(data);
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
+  const reader = new LineReader(ctx.sys, fd);
+  try {
+    return await grepLines(ctx, reader, path === "-" ? "(standard input)" : path, s, max);
+  } finally {
+    if (fd !== 0) ctx.sys.close(fd);
+  }
+}
+
+async function grepLines(
+  ctx: Ctx,
+  reader: LineReader,
+  name: string,
+  s: Settings,
+  max: number,
+): Promise<boolean | null> {
   let count = 0;
   let out = "";
   let lastPrinted = -1;
@@ -211,8 +226,24 @@ async function grepFile(ctx: Ctx, path: string, s: Settings, max: number): Promi
   const prefix = (i: number, sep: string) =>
     (s.showName ? name + sep : "") + (s.number ? `${i + 1}${sep}` : "");
   const context = s.after > 0 || s.before > 0;
-  for (let i = 0; i < lines.length && count < max; i++) {
-    const line = lines[i]!;
+  const printing = !s.count && !s.listMatch && !s.listNoMatch && !s.quiet;
+  // Lines not printed yet that a later match may show as leading context.
+  const behind: { i: number; line: string }[] = [];
+  // After the -m'th match, only its trailing context is read (as GNU grep does).
+  for (let i = 0; count < max || (afterLeft > 0 && printing); i++) {
+    // What is found goes out before the next wait for input.
+    if (out !== "" && !reader.hasLine) {
+      await ctx.out.write(out);
+      await ctx.out.flush();
+      out = "";
+    }
+    const line = await reader.next();
+    if (line === null) break;
+    if (count >= max) {
+      out += prefix(i, "-") + line + "\n";
+      afterLeft--;
+      continue;
+    }
     let hit = false;
     for (const re of s.regexes) {
       re.lastIndex = 0;
@@ -222,20 +253,25 @@ async function grepFile(ctx: Ctx, path: string, s: Settings, max: number): Promi
       }
     }
     if (hit === s.invert) {
-      if (afterLeft > 0 && !s.count && !s.listMatch && !s.listNoMatch && !s.quiet) {
+      if (afterLeft > 0 && printing) {
         out += prefix(i, "-") + line + "\n";
         lastPrinted = i;
         afterLeft--;
+      } else if (s.before > 0) {
+        behind.push({ i, line });
+        if (behind.length > s.before) behind.shift();
       }
       continue;
     }
     count++;
     if (s.quiet) return true;
-    if (s.count || s.listMatch || s.listNoMatch) continue;
+    if (!printing) continue;
     if (context) {
-      const from = Math.max(lastPrinted + 1, i - s.before);
+      const shown = behind.filter((b) => b.i > lastPrinted && b.i >= i - s.before);
+      const from = shown[0]?.i ?? i;
       if (lastPrinted >= 0 && from > lastPrinted + 1) out += "--\n";
-      for (let j = from; j < i; j++) out += prefix(j, "-") + lines[j] + "\n";
+      for (const b of shown) out += prefix(b.i, "-") + b.line + "\n";
+      behind.length = 0;
       afterLeft = s.after;
     }
     lastPrinted = i;
@@ -249,6 +285,11 @@ async function grepFile(ctx: Ctx, path: string, s: Settings, max: number): Promi
       await ctx.out.write(out);
       out = "";
     }
+  }
+  if (reader.error) {
+    await ctx.out.write(out);
+    await ctx.fail(name, reader.error, 2);
+    return null;
   }
   if (s.count) out += (s.showName ? name + ":" : "") + count + "\n";
   if (s.listMatch && count > 0) out += name + "\n";

@@ -3,6 +3,7 @@ import { runApplet } from "./_test_run.ts";
 import { grep } from "./grep.ts";
 import { posixToJs } from "./_regex.ts";
 import { matchGlob } from "./_glob.ts";
+import { runShell } from "./sh/_test_machine.ts";
 
 const files = {
   "/src/a.ts": "import x\nTODO: fix\nconst y = 1\n",
@@ -72,6 +73,36 @@ Deno.test("grep -A/-B context separates groups with --", async () => {
     (await runApplet(grep, ["grep", "-nB1", "x"], { stdin })).stdout,
     "1-1\n2:x\n--\n5-5\n6:x\n",
   );
+});
+
+Deno.test("grep context matches GNU grep's on overlapping and distant groups", async () => {
+  // Lines 1..30; matches where the number ends in 0, 3 or 4 (close pairs and lone ones).
+  const stdin = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join("\n") + "\n";
+  const flagSets = [["-A2"], ["-B2"], ["-C1"], ["-nC3"], ["-B1", "-A3"], ["-vC1"], ["-m3", "-A1"]];
+  for (const flags of flagSets) {
+    const args = ["grep", ...flags, "-E", "[034]$"];
+    const ours = (await runApplet(grep, args, { stdin })).stdout;
+    const child = new Deno.Command("grep", { args: args.slice(1), stdin: "piped", stdout: "piped" })
+      .spawn();
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+    const gnu = new TextDecoder().decode((await child.output()).stdout);
+    assert.equal(ours, gnu, flags.join(" "));
+  }
+});
+
+Deno.test("grep reads lines as they arrive: endless input ends at a closed reader, -q and -m", async () => {
+  for (
+    const [script, out] of [
+      ["yes | grep y | head -n 1", "y\n"],
+      ["yes | grep -q y; echo $?", "0\n"],
+      ["yes | grep -m 3 -n y", "1:y\n2:y\n3:y\n"],
+    ]
+  ) {
+    const r = await runShell(script!);
+    assert.equal(r.stdout, out, script);
+  }
 });
 
 Deno.test("POSIX regex translation and shell globs", () => {
