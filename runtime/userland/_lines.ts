@@ -1,11 +1,12 @@
 /**
- * Reading whole inputs as lines, for filters like sort, uniq, cut, tr, grep and sed.
+ * Inputs as lines: whole (for filters that need all of it, like sort and tac), or one line
+ * at a time as it arrives (for the ones that do not, like cut and uniq).
  *
  * @module
  */
 import { Errno, isErrno } from "../kernel/errno.ts";
 import type { Ctx } from "./_applet.ts";
-import { readFile } from "./_io.ts";
+import { LineReader, openInput, readFile } from "./_io.ts";
 import { HeapMeter } from "./_heap.ts";
 
 /**
@@ -38,4 +39,50 @@ export async function readLines(ctx: Ctx, files: string[]): Promise<string[]> {
     for (const p of parts) lines.push(p);
   }
   return lines;
+}
+
+/**
+ * Call `onLine` for each line of every input (`-` = stdin) as it arrives, and write what it
+ * returns to stdout, before each wait for more input: `tail -f log | cut -f1` prints as lines
+ * come, `yes | cut -c1 | head -n 1` ends, and memory stays at one read. Unreadable inputs
+ * are reported as `prog: NAME: error` (exit status 2) and skipped.
+ *
+ * @param ctx Applet context.
+ * @param files Operands (empty = stdin).
+ * @param onLine The text to write for a line (without its newline), "" for none.
+ * @example
+ * ```ts ignore
+ * await forEachLine(ctx, opts.operands, (line) => line.toUpperCase() + "\n");
+ * ```
+ */
+export async function forEachLine(
+  ctx: Ctx,
+  files: string[],
+  onLine: (line: string) => string,
+): Promise<void> {
+  for (const f of files.length ? files : ["-"]) {
+    const fd = await openInput(ctx.sys, f);
+    if (isErrno(fd)) {
+      await ctx.fail(f, fd, 2);
+      continue;
+    }
+    const reader = new LineReader(ctx.sys, fd);
+    let out = "";
+    try {
+      for (;;) {
+        if (out !== "" && (!reader.hasLine || out.length > 65536)) {
+          await ctx.out.write(out);
+          if (!reader.hasLine) await ctx.out.flush();
+          out = "";
+        }
+        const line = await reader.next();
+        if (line === null) break;
+        out += onLine(line);
+      }
+      if (out !== "") await ctx.out.write(out);
+      if (reader.error) await ctx.fail(f, reader.error, 2);
+    } finally {
+      if (fd !== 0) ctx.sys.close(fd);
+    }
+  }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { applet } from "./_applet.ts";
-import { readLines } from "./_lines.ts";
+import { forEachLine } from "./_lines.ts";
 
 /**
  * Parse a cut list like `1,3-5,7-`.
@@ -73,15 +73,10 @@ export const cut = applet({
     }
     const outDelim = opts.get("O") ?? (mode === "f" ? delim : "");
     const sel = (i: number) => ranges.some(([a, b]) => i >= a && i <= b);
-    const lines = await readLines(ctx, opts.operands);
-    let text = "";
-    for (const line of lines) {
+    await forEachLine(ctx, opts.operands, (line) => {
       if (mode === "f") {
-        if (!line.includes(delim)) {
-          if (!opts.has("s")) text += line + "\n";
-          continue;
-        }
-        text += line.split(delim).filter((_, i) => sel(i + 1)).join(outDelim) + "\n";
+        if (!line.includes(delim)) return opts.has("s") ? "" : line + "\n";
+        return line.split(delim).filter((_, i) => sel(i + 1)).join(outDelim) + "\n";
       } else {
         const units = mode === "c"
           ? [...line]
@@ -95,13 +90,11 @@ export const cut = applet({
             prev = true;
           } else prev = false;
         });
-        text += (mode === "b"
-          ? new TextDecoder().decode(Uint8Array.from(picked, (c) =>
-            c.charCodeAt(0)))
+        return (mode === "b"
+          ? new TextDecoder().decode(Uint8Array.from(picked, (c) => c.charCodeAt(0)))
           : picked) + "\n";
       }
-    }
-    await ctx.out.write(text);
+    });
     return ctx.status ? 1 : 0;
   },
 });

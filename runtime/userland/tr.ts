@@ -5,7 +5,7 @@
  */
 import { isErrno } from "../kernel/errno.ts";
 import { applet } from "./_applet.ts";
-import { readAll } from "./_io.ts";
+import { readSome } from "./_io.ts";
 
 const CLASSES: Record<string, (c: number) => boolean> = {
   alpha: (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122),
@@ -128,22 +128,30 @@ export const tr = applet({
       list.forEach((x, i) => map.set(x, b[Math.min(i, b.length - 1)]!));
     }
     const squeezeSet = new Set(del || s2 === undefined ? (squeeze && !del ? [...set1] : b) : b);
-    const data = await readAll(ctx.sys, 0);
-    if (isErrno(data)) {
-      await ctx.fail("read error", data);
-      return 1;
-    }
-    const out = new Uint8Array(data.length);
-    let n = 0;
+    // A block at a time as input arrives (`yes | tr y n | head -n 1` ends); `last` carries
+    // squeezing across blocks.
+    const buf = new Uint8Array(65536);
     let last = -1;
-    for (const byte of data) {
-      if (del && set1.has(byte)) continue;
-      const c = map.get(byte) ?? byte;
-      if (squeeze && c === last && squeezeSet.has(c)) continue;
-      out[n++] = c;
-      last = c;
+    for (;;) {
+      const got = await readSome(ctx.sys, 0, buf);
+      if (isErrno(got)) {
+        await ctx.fail("read error", got);
+        return 1;
+      }
+      if (got === 0) break;
+      const out = new Uint8Array(got);
+      let n = 0;
+      for (let i = 0; i < got; i++) {
+        const byte = buf[i]!;
+        if (del && set1.has(byte)) continue;
+        const c = map.get(byte) ?? byte;
+        if (squeeze && c === last && squeezeSet.has(c)) continue;
+        out[n++] = c;
+        last = c;
+      }
+      await ctx.out.write(out.subarray(0, n));
+      await ctx.out.flush();
     }
-    await ctx.out.write(out.subarray(0, n));
     return 0;
   },
 });

@@ -6,7 +6,7 @@
 import { isErrno } from "../kernel/errno.ts";
 import { applet } from "./_applet.ts";
 import { writeFile } from "./_io.ts";
-import { readLines } from "./_lines.ts";
+import { forEachLine } from "./_lines.ts";
 
 /**
  * The `uniq` applet.
@@ -36,8 +36,6 @@ export const uniq = applet({
   },
   async run(ctx, opts) {
     const [input, output] = opts.operands;
-    const lines = await readLines(ctx, input === undefined ? [] : [input]);
-    if (ctx.status) return 1;
     const skipF = Number(opts.get("f") ?? 0);
     const skipS = Number(opts.get("s") ?? 0);
     const width = opts.has("w") ? Number(opts.get("w")) : Infinity;
@@ -47,23 +45,36 @@ export const uniq = applet({
       s = s.slice(skipS).slice(0, width);
       return opts.has("i") ? s.toLowerCase() : s;
     };
-    let text = "";
-    for (let i = 0; i < lines.length;) {
-      let j = i + 1;
-      const k = key(lines[i]!);
-      while (j < lines.length && key(lines[j]!) === k) j++;
-      const n = j - i;
-      if ((!opts.has("d") || n > 1) && (!opts.has("u") || n === 1)) {
-        text += opts.has("c") ? `${String(n).padStart(7)} ${lines[i]}\n` : `${lines[i]}\n`;
+    // Line by line as input arrives (`tail -f log | uniq -c`): a group is written when the
+    // next line differs, the last one at the end.
+    let group: { line: string; key: string; n: number } | undefined;
+    const done = (): string => {
+      if (!group) return "";
+      const { line, n } = group;
+      if ((opts.has("d") && n === 1) || (opts.has("u") && n > 1)) return "";
+      return opts.has("c") ? `${String(n).padStart(7)} ${line}\n` : `${line}\n`;
+    };
+    let saved = "";
+    const onLine = (line: string): string => {
+      const k = key(line);
+      if (group && group.key === k) {
+        group.n++;
+        return "";
       }
-      i = j;
-    }
+      const text = done();
+      group = { line, key: k, n: 1 };
+      if (output === undefined) return text;
+      saved += text;
+      return "";
+    };
+    await forEachLine(ctx, input === undefined ? [] : [input], onLine);
+    if (ctx.status) return 1;
     if (output !== undefined) {
-      const r = await writeFile(ctx.sys, output, text);
+      const r = await writeFile(ctx.sys, output, saved + done());
       if (isErrno(r)) await ctx.fail(output, r);
       return ctx.status;
     }
-    await ctx.out.write(text);
+    await ctx.out.write(done());
     return 0;
   },
 });
