@@ -7,22 +7,97 @@ import { isErrno } from "../kernel/errno.ts";
 import { applet } from "./_applet.ts";
 import { parseOpts } from "./_args.ts";
 import type { Ctx } from "./_applet.ts";
-import { readFile, readText, writeFile } from "./_io.ts";
+import { LineReader, openInput, readFile, readText, writeFile } from "./_io.ts";
 import { RegexError } from "./_regex.ts";
 import { parseSed, SedError } from "./_sed_parse.ts";
 import type { Addr, Cmd } from "./_sed_parse.ts";
 
-interface Input {
-  lines: string[];
-  /** Whether the last line ended with a newline. */
-  trailingNewline: boolean;
+/** One input line, and whether a newline ended it (only a last line may lack one). */
+interface InputLine {
+  line: string;
+  nl: boolean;
 }
 
-function splitInput(text: string): Input {
+/** The lines `runSed` reads, as they arrive, with the lookahead that `$` needs. */
+interface SedLines {
+  /** The next line, or null at the end (waits for input). */
+  next(): Promise<InputLine | null>;
+  /** Whether another line follows (waits for input to know). */
+  more(): Promise<boolean>;
+  /** Whether `next()` and `more()` would answer without waiting for input. */
+  readonly ready: boolean;
+}
+
+/** The lines of a text held whole (a file edited in place or with `-s`). */
+function textLines(text: string): SedLines {
   const lines = text.split("\n");
-  const trailingNewline = text.endsWith("\n");
-  if (trailingNewline || text === "") lines.pop();
-  return { lines, trailingNewline };
+  const lastNl = text.endsWith("\n");
+  if (lastNl || text === "") lines.pop();
+  let i = 0;
+  return {
+    next: () =>
+      Promise.resolve(
+        i < lines.length ? { line: lines[i++]!, nl: i < lines.length || lastNl } : null,
+      ),
+    more: () => Promise.resolve(i < lines.length),
+    ready: true,
+  };
+}
+
+/**
+ * The lines of several inputs as one stream, read as they arrive (`tail -f log | sed …`
+ * prints as lines come, `yes | sed 2q` ends). A line missing its newline at the end of an
+ * input that is not the last is a line of its own. Unreadable inputs are reported and
+ * skipped.
+ */
+class StreamLines implements SedLines {
+  readonly #ctx: Ctx;
+  readonly #files: string[];
+  #reader: LineReader | null = null;
+  #fd = -1;
+  #ahead: InputLine | null | undefined = undefined;
+
+  constructor(ctx: Ctx, files: string[]) {
+    this.#ctx = ctx;
+    this.#files = [...files];
+  }
+
+  get ready(): boolean {
+    return this.#ahead !== undefined || (this.#reader?.hasLine ?? false);
+  }
+
+  async #fetch(): Promise<InputLine | null> {
+    for (;;) {
+      if (!this.#reader) {
+        const f = this.#files.shift();
+        if (f === undefined) return null;
+        const fd = await openInput(this.#ctx.sys, f);
+        if (isErrno(fd)) {
+          await this.#ctx.fail(`can't read ${f}`, fd, 2);
+          continue;
+        }
+        this.#fd = fd;
+        this.#reader = new LineReader(this.#ctx.sys, fd);
+      }
+      const line = await this.#reader.next();
+      if (line !== null) {
+        return { line, nl: this.#reader.lastHadNewline || this.#files.length > 0 };
+      }
+      if (this.#fd !== 0) this.#ctx.sys.close(this.#fd);
+      this.#reader = null;
+    }
+  }
+
+  async next(): Promise<InputLine | null> {
+    const got = this.#ahead !== undefined ? this.#ahead : await this.#fetch();
+    this.#ahead = undefined;
+    return got;
+  }
+
+  async more(): Promise<boolean> {
+    if (this.#ahead === undefined) this.#ahead = await this.#fetch();
+    return this.#ahead !== null;
+  }
 }
 
 /**
@@ -71,25 +146,55 @@ class Quit {
  * Run a parsed script over lines.
  *
  * @param cmds Commands.
- * @param input Lines (and whether the last one had a newline).
+ * @param input The lines, as they arrive.
  * @param quiet `-n`.
  * @param readFileText Reads a file for `r` (null when missing).
  * @param state Hold space and line counter carried across files (without `-s`/`-i`).
- * @returns The output text, files written by `w`, and a quit code if `q`/`Q` ran.
+ * @param emit Where output goes as it is made (before each wait for input); without it,
+ *   all of it is returned.
+ * @returns The output not yet emitted, files written by `w`, and a quit code if `q`/`Q` ran.
  */
-export async function runSed(
+async function runSed(
   cmds: Cmd[],
-  input: Input,
+  input: SedLines,
   quiet: boolean,
   readFileText: (path: string) => Promise<string | null>,
-  state: { hold: string; lineNo: number; lastRe: RegExp | null; isLastInput: boolean },
+  state: { hold: string; holdNl: boolean; lineNo: number; lastRe: RegExp | null },
+  emit?: (text: string) => Promise<void>,
 ): Promise<{ out: string; writes: Map<string, string>; quit: number | null }> {
   let out = "";
   const writes = new Map<string, string>();
-  const lines = input.lines;
-  let idx = 0;
-  const isLast = () => idx >= lines.length && state.isLastInput;
-  const newlineAfter = (last: boolean) => (last && !input.trailingNewline ? "" : "\n");
+  // `$` needs to know whether another line follows: only a script that asks reads ahead.
+  const needsLast = cmds.some((c) => c.a1?.kind === "last" || c.a2?.kind === "last");
+  let atLast = false;
+  const lookAhead = async () => {
+    if (needsLast) atLast = !(await input.more());
+  };
+  // Whether the pattern space ends with a newline when written: its line's, as read (only a
+  // last line may lack one); h/H/g/G/x carry it between pattern and hold space, as GNU sed.
+  let curNl = true;
+  const take = async (): Promise<string | null> => {
+    const got = await input.next();
+    if (got === null) return null;
+    curNl = got.nl;
+    state.lineNo++;
+    await lookAhead();
+    return got.line;
+  };
+  const isLast = () => atLast;
+  // As GNU sed: the pattern space of a line that lacked its newline is written without one,
+  // and the next output, if any, writes that newline first.
+  let missingNl = false;
+  const put = (text: string) => {
+    if (text === "") return;
+    if (missingNl) out += "\n";
+    missingNl = false;
+    out += text;
+  };
+  const putPattern = (text: string) => {
+    put(text + (curNl ? "\n" : ""));
+    if (!curNl) missingNl = true;
+  };
   const matchRe = (re: RegExp | null, text: string): boolean => {
     const r = re ?? state.lastRe;
     if (!r) throw new SedError("no previous regular expression");
@@ -139,14 +244,20 @@ export async function runSed(
   };
   let quit: number | null = null;
   let pending: string | null = null;
-  while (idx < lines.length || pending !== null) {
+  for (;;) {
+    // What the cycles made goes out before a wait for more input.
+    if (emit && out !== "" && pending === null && !input.ready) {
+      await emit(out);
+      out = "";
+    }
     let pattern: string;
     if (pending !== null) {
       pattern = pending;
       pending = null;
     } else {
-      pattern = lines[idx++]!;
-      state.lineNo++;
+      const line = await take();
+      if (line === null) break;
+      pattern = line;
     }
     const appendQueue: string[] = [];
     let autoprint = !quiet;
@@ -189,7 +300,7 @@ export async function runSed(
             if (did) {
               pattern = result + pattern.slice(last);
               tflag = true;
-              if (c.print) out += pattern + "\n";
+              if (c.print) putPattern(pattern);
               if (c.wfile) writes.set(c.wfile, (writes.get(c.wfile) ?? "") + pattern + "\n");
             }
             break;
@@ -198,17 +309,19 @@ export async function runSed(
             pattern = [...pattern].map((ch) => c.map!.get(ch) ?? ch).join("");
             break;
           case "p":
-            out += pattern + "\n";
+            putPattern(pattern);
             break;
           case "P":
-            out += pattern.split("\n")[0] + "\n";
+            if (pattern.includes("\n")) put(pattern.slice(0, pattern.indexOf("\n") + 1));
+            else putPattern(pattern);
             break;
           case "=":
-            out += `${state.lineNo}\n`;
+            put(`${state.lineNo}\n`);
             break;
           case "l":
-            out += pattern.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n") +
-              "$\n";
+            put(
+              pattern.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n") + "$\n",
+            );
             break;
           case "d":
             autoprint = false;
@@ -227,33 +340,33 @@ export async function runSed(
             pc = cmds.length;
             continue;
           }
-          case "n":
-            if (idx >= lines.length) {
-              if (!quiet) out += pattern + newlineAfter(true);
+          case "n": {
+            if (!(await input.more())) {
+              if (!quiet) putPattern(pattern);
               autoprint = false;
               throw new Quit(-1);
             }
-            if (!quiet) out += pattern + "\n";
-            pattern = lines[idx++]!;
-            state.lineNo++;
+            if (!quiet) putPattern(pattern);
+            pattern = (await take())!;
             break;
-          case "N":
-            if (idx >= lines.length) {
-              if (!quiet) out += pattern + newlineAfter(true);
+          }
+          case "N": {
+            if (!(await input.more())) {
+              if (!quiet) putPattern(pattern);
               autoprint = false;
               throw new Quit(-1);
             }
-            pattern += "\n" + lines[idx++]!;
-            state.lineNo++;
+            pattern += "\n" + (await take())!;
             break;
+          }
           case "a":
             appendQueue.push(c.text! + "\n");
             break;
           case "i":
-            out += c.text! + "\n";
+            put(c.text! + "\n");
             break;
           case "c":
-            if (!c.a2 || !c.active) out += c.text! + "\n";
+            if (!c.a2 || !c.active) put(c.text! + "\n");
             autoprint = false;
             pc = cmds.length;
             continue;
@@ -267,18 +380,23 @@ export async function runSed(
             break;
           case "h":
             state.hold = pattern;
+            state.holdNl = curNl;
             break;
           case "H":
             state.hold += "\n" + pattern;
+            state.holdNl = curNl;
             break;
           case "g":
             pattern = state.hold;
+            curNl = state.holdNl;
             break;
           case "G":
             pattern += "\n" + state.hold;
+            curNl = state.holdNl;
             break;
           case "x":
             [pattern, state.hold] = [state.hold, pattern];
+            [curNl, state.holdNl] = [state.holdNl, curNl];
             break;
           case "z":
             pattern = "";
@@ -295,8 +413,11 @@ export async function runSed(
             }
             break;
           case "q":
-            if (autoprint) out += pattern + newlineAfter(isLast());
-            out += appendQueue.join("");
+            if (autoprint) putPattern(pattern);
+            put(appendQueue.join(""));
+            // GNU sed ends with the newline a last line lacked when it quits with q.
+            if (missingNl) out += "\n";
+            missingNl = false;
             throw new Quit(c.code ?? 0);
           case "Q":
             throw new Quit(c.code ?? 0);
@@ -306,11 +427,11 @@ export async function runSed(
     } catch (e) {
       if (!(e instanceof Quit)) throw e;
       quit = e.code < 0 ? null : e.code;
-      if (e.code < 0) out += appendQueue.join("");
+      if (e.code < 0) put(appendQueue.join(""));
       return { out, writes, quit: quit ?? 0 };
     }
-    if (autoprint) out += pattern + newlineAfter(isLast() && pending === null);
-    out += appendQueue.join("");
+    if (autoprint) putPattern(pattern);
+    put(appendQueue.join(""));
     if (restart) continue;
   }
   return { out, writes, quit };
@@ -403,7 +524,7 @@ async function execute(
     const t = await readText(ctx.sys, p);
     return isErrno(t) ? null : t;
   };
-  const state = { hold: "", lineNo: 0, lastRe: null as RegExp | null, isLastInput: true };
+  const state = { hold: "", holdNl: true, lineNo: 0, lastRe: null as RegExp | null };
   const flushWrites = async (w: Map<string, string>) => {
     for (const [f, t] of w) await writeFile(ctx.sys, f, t);
   };
@@ -423,7 +544,7 @@ async function execute(
         if (inPlace !== null) state.lineNo = 0;
         const r = await runSed(
           cmds,
-          splitInput(new TextDecoder().decode(data)),
+          textLines(new TextDecoder().decode(data)),
           quiet,
           readFileText,
           state,
@@ -444,18 +565,13 @@ async function execute(
       }
       return ctx.status;
     }
-    // Without -i/-s, the inputs are one stream.
-    let text = "";
-    for (const f of files.length ? files : ["-"]) {
-      const data = await readFile(ctx.sys, f);
-      if (isErrno(data)) {
-        await ctx.fail(`can't read ${f}`, data, 2);
-        continue;
-      }
-      const t = new TextDecoder().decode(data);
-      text += text && !text.endsWith("\n") ? "\n" + t : t;
-    }
-    const r = await runSed(cmds, splitInput(text), quiet, readFileText, state);
+    // Without -i/-s, the inputs are one stream, read as it arrives.
+    const emit = async (text: string) => {
+      await ctx.out.write(text);
+      await ctx.out.flush();
+    };
+    const input = new StreamLines(ctx, files.length ? files : ["-"]);
+    const r = await runSed(cmds, input, quiet, readFileText, state, emit);
     await flushWrites(r.writes);
     await ctx.out.write(r.out);
     return r.quit ?? ctx.status;

@@ -63,3 +63,78 @@ Deno.test("sed -i edits files in place, with a backup suffix", async () => {
   const miss = await runApplet(sed, ["sed", "-i", "s/a/b/", "/nope"], m);
   assert.equal(miss.stderr, "sed: can't read /nope: No such file or directory\n");
 });
+
+Deno.test("sed gives GNU sed's output on addresses, $, n/N/D, q and a missing final newline", async () => {
+  const inputs = ["1\n2\n3\n4\n5\n", "a\nb\nc", "", "only", "x\ny\n"];
+  const scripts = [
+    ["$d"],
+    ["-n", "$p"],
+    ["$!N;s/\n/+/"],
+    ["n;d"],
+    ["N;P;D"],
+    ["2q"],
+    ["$q"],
+    ["-n", "2{p;q}"],
+    ["1~3s/^/>/"],
+    ["/2/,$d"],
+    ["$a\\\nend"],
+    ["-n", "/b/,/c/p"],
+    ["G"],
+    ["-n", "h;n;G;p"],
+    ["="],
+    ["x;G"],
+    ["h;G"],
+    ["-n", "H;${x;p}"],
+    ["1!G;h;$!d"],
+    ["-n", "s/b/B/p"],
+    ["l"],
+    ["2i\\\nins"],
+    ["$c\\\nlast"],
+    ["-n", "p;p"],
+  ];
+  for (const args of scripts) {
+    for (const stdin of inputs) {
+      const ours = await runApplet(sed, ["sed", ...args], { stdin });
+      const child = new Deno.Command("sed", { args, stdin: "piped", stdout: "piped" }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(stdin));
+      await w.close();
+      const gnu = new TextDecoder().decode((await child.output()).stdout);
+      assert.equal(ours.stdout, gnu, `sed ${args.join(" ")} on ${JSON.stringify(stdin)}`);
+    }
+  }
+});
+
+Deno.test("sed reads as input arrives: endless input ends at q, at a closed reader, and with $ in the script", async () => {
+  const { runShell } = await import("./sh/_test_machine.ts");
+  for (
+    const [script, out] of [
+      ["yes | sed 2q", "y\ny\n"],
+      ["yes | sed s/y/n/ | head -n 2", "n\nn\n"],
+      ["yes | sed -n '3{p;q}'", "y\n"],
+      ["seq 1 3 | sed -n '$p'", "3\n"],
+    ]
+  ) {
+    const r = await runShell(script!);
+    assert.equal(r.stdout, out, script);
+  }
+});
+
+Deno.test("sed over several files is one stream, as GNU sed's (a first file without its final newline)", async () => {
+  const files = { "/a": "1\n2", "/b": "3\n4\n", "/c": "5" };
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(dir + name, text);
+    for (const args of [["p"], ["-n", "$p"], ["N;s/\\n/+/"], ["="]]) {
+      const m = fakeProc({ files });
+      const ours = await runApplet(sed, ["sed", ...args, "/a", "/b", "/c"], m);
+      const gnu = await new Deno.Command("sed", {
+        args: [...args, dir + "/a", dir + "/b", dir + "/c"],
+        stdout: "piped",
+      }).output();
+      assert.equal(ours.stdout, new TextDecoder().decode(gnu.stdout), args.join(" "));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
