@@ -6,7 +6,7 @@
  */
 import { isErrno } from "../kernel/errno.ts";
 import { applet } from "./_applet.ts";
-import { readFile, readText, utf8, writeAll, writeFile } from "./_io.ts";
+import { LineReader, openInput, readFile, readText, utf8, writeAll, writeFile } from "./_io.ts";
 import { RegexError } from "./_regex.ts";
 import { spawnAndWait } from "./_exec.ts";
 import { AwkSyntaxError, parseAwk } from "./_awk_parse.ts";
@@ -153,10 +153,66 @@ export const awk = applet({
       const inputs = ops.filter((o) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(o));
       const list = ops.length ? ops : ["-"];
       if (inputs.length === 0 && ops.length) list.push("-");
+      const readsRecords = readsInput(prog);
+      /** Run the main items over one record. */
+      const record = async (text: string) => {
+        it.setRecord(text);
+        it.globals.set("NR", num(it.globals.get("NR")) + 1);
+        it.globals.set("FNR", num(it.globals.get("FNR")) + 1);
+        try {
+          for (const item of main) {
+            const p = item.pattern;
+            let hit = true;
+            if (p?.k === "expr") {
+              hit = p.e.k === "re" ? it.regex(p.e).test(it.record) : it.truthy(it.eval(p.e));
+            } else if (p?.k === "range") {
+              if (!it.rangeOn.has(p)) {
+                hit = it.truthy(it.eval(p.a));
+                if (hit && !it.truthy(it.eval(p.b))) it.rangeOn.add(p);
+              } else if (it.truthy(it.eval(p.b))) it.rangeOn.delete(p);
+            }
+            if (!hit) continue;
+            if (item.action) await runList(item.action);
+            else it.pending += it.record + it.str(it.globals.get("ORS"));
+          }
+        } catch (e) {
+          if (!(e instanceof Next)) throw e;
+        }
+        if (it.pending.length > 65536) await flush();
+      };
       go = await guard(async () => {
         for (const f of list) {
           if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(f)) {
             assignVar(f);
+            continue;
+          }
+          it.globals.set("FILENAME", f === "-" ? "" : f);
+          it.globals.set("FNR", 0);
+          // Records as they arrive (`tail -f log | awk '{ print $1 }'`), unless the program
+          // reads records itself with a plain getline, or RS is not a newline: those read
+          // the input whole first.
+          if (!readsRecords && it.str(it.globals.get("RS")) === "\n") {
+            const fd = await openInput(ctx.sys, f);
+            if (isErrno(fd)) {
+              await flush();
+              await ctx.fail(`cannot open "${f}"`, fd, 2);
+              continue;
+            }
+            const reader = new LineReader(ctx.sys, fd);
+            it.input = { lines: [], i: 0 };
+            try {
+              for (;;) {
+                if (!reader.hasLine && it.pending !== "") {
+                  await flush();
+                  await ctx.out.flush();
+                }
+                const line = await reader.next();
+                if (line === null) break;
+                await record(line);
+              }
+            } finally {
+              if (fd !== 0) ctx.sys.close(fd);
+            }
             continue;
           }
           const data = await readFile(ctx.sys, f);
@@ -165,36 +221,12 @@ export const awk = applet({
             await ctx.fail(`cannot open "${f}"`, data, 2);
             continue;
           }
-          it.globals.set("FILENAME", f === "-" ? "" : f);
-          it.globals.set("FNR", 0);
           it.input = {
             lines: splitRecords(new TextDecoder().decode(data), it.str(it.globals.get("RS"))),
             i: 0,
           };
           while (it.input.i < it.input.lines.length) {
-            it.setRecord(it.input.lines[it.input.i++]!);
-            it.globals.set("NR", num(it.globals.get("NR")) + 1);
-            it.globals.set("FNR", num(it.globals.get("FNR")) + 1);
-            try {
-              for (const item of main) {
-                const p = item.pattern;
-                let hit = true;
-                if (p?.k === "expr") {
-                  hit = p.e.k === "re" ? it.regex(p.e).test(it.record) : it.truthy(it.eval(p.e));
-                } else if (p?.k === "range") {
-                  if (!it.rangeOn.has(p)) {
-                    hit = it.truthy(it.eval(p.a));
-                    if (hit && !it.truthy(it.eval(p.b))) it.rangeOn.add(p);
-                  } else if (it.truthy(it.eval(p.b))) it.rangeOn.delete(p);
-                }
-                if (!hit) continue;
-                if (item.action) await runList(item.action);
-                else it.pending += it.record + it.str(it.globals.get("ORS"));
-              }
-            } catch (e) {
-              if (!(e instanceof Next)) throw e;
-            }
-            if (it.pending.length > 65536) await flush();
+            await record(it.input.lines[it.input.i++]!);
           }
         }
       });
@@ -222,3 +254,12 @@ export const awk = applet({
     return exitCode ?? ctx.status;
   },
 });
+
+/** Whether a plain `getline` (from the current input) appears anywhere in the program. */
+function readsInput(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(readsInput);
+  if (node === null || typeof node !== "object") return false;
+  const n = node as { k?: unknown; file?: unknown };
+  if (n.k === "getline" && n.file === null) return true;
+  return Object.values(node).some(readsInput);
+}

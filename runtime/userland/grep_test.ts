@@ -85,8 +85,8 @@ Deno.test("grep context matches GNU grep's on overlapping and distant groups", a
     const child = new Deno.Command("grep", { args: args.slice(1), stdin: "piped", stdout: "piped" })
       .spawn();
     const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
+    // The reference may quit before reading it all (q, -m): a closed pipe is fine.
+    await w.write(new TextEncoder().encode(stdin)).then(() => w.close()).catch(() => {});
     const gnu = new TextDecoder().decode((await child.output()).stdout);
     assert.equal(ours, gnu, flags.join(" "));
   }
