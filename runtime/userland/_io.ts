@@ -270,6 +270,18 @@ export class LineReader {
   }
 
   /**
+   * The next line if one is buffered, without a promise: loops over lines call this first
+   * and {@link next} only when it has none (an `await` per line is a microtask turn each).
+   *
+   * @returns The line, or undefined when {@link next} must read.
+   */
+  nextBuffered(): string | undefined {
+    if (this.#lines.length === 0) return undefined;
+    this.lastHadNewline = true;
+    return this.#lines.pop();
+  }
+
+  /**
    * The next line.
    *
    * @returns The line, or null at end of input.

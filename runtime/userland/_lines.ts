@@ -75,7 +75,7 @@ export async function forEachLine(
           if (!reader.hasLine) await ctx.out.flush();
           out = "";
         }
-        const line = await reader.next();
+        const line = reader.nextBuffered() ?? await reader.next();
         if (line === null) break;
         out += onLine(line);
       }

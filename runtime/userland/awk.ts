@@ -206,7 +206,7 @@ export const awk = applet({
                   await flush();
                   await ctx.out.flush();
                 }
-                const line = await reader.next();
+                const line = reader.nextBuffered() ?? await reader.next();
                 if (line === null) break;
                 await record(line);
               }

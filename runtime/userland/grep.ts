@@ -237,7 +237,7 @@ async function grepLines(
       await ctx.out.flush();
       out = "";
     }
-    const line = await reader.next();
+    const line = reader.nextBuffered() ?? await reader.next();
     if (line === null) break;
     if (count >= max) {
       out += prefix(i, "-") + line + "\n";
