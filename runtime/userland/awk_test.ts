@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { runApplet, TestMachine } from "./_test_run.ts";
 import { awk } from "./awk.ts";
+import { expectStdout } from "./sh/_test_machine.ts";
 
 const run = async (args: string[], stdin = "") => {
   const r = await runApplet(awk, ["awk", ...args], { stdin });
@@ -131,18 +132,12 @@ Deno.test("awk: precedence and associativity of the binary levels; newlines afte
 });
 
 Deno.test("awk reads records as they arrive: endless input ends at exit and at a closed reader", async () => {
-  const { runShell } = await import("./sh/_test_machine.ts");
-  for (
-    const [script, out] of [
-      ["yes | awk '{ print; exit }'", "y\n"],
-      ["yes | awk 'NR == 3 { print NR; exit }'", "3\n"],
-      ["yes | awk '{ print NR }' | head -n 2", "1\n2\n"],
-      ["seq 1 5 | awk '{ s += $1 } END { print s }'", "15\n"],
-      // A plain getline reads the input itself: that program still reads it whole.
-      ["seq 1 4 | awk '{ getline x; print $0 \"-\" x }'", "1-2\n3-4\n"],
-    ]
-  ) {
-    const r = await runShell(script!);
-    assert.equal(r.stdout, out, script);
-  }
+  await expectStdout([
+    ["yes | awk '{ print; exit }'", "y\n"],
+    ["yes | awk 'NR == 3 { print NR; exit }'", "3\n"],
+    ["yes | awk '{ print NR }' | head -n 2", "1\n2\n"],
+    ["seq 1 5 | awk '{ s += $1 } END { print s }'", "15\n"],
+    // A plain getline reads the input itself: that program still reads it whole.
+    ["seq 1 4 | awk '{ getline x; print $0 \"-\" x }'", "1-2\n3-4\n"],
+  ]);
 });

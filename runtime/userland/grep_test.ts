@@ -3,7 +3,7 @@ import { runApplet } from "./_test_run.ts";
 import { grep } from "./grep.ts";
 import { posixToJs } from "./_regex.ts";
 import { matchGlob } from "./_glob.ts";
-import { runShell } from "./sh/_test_machine.ts";
+import { expectStdout } from "./sh/_test_machine.ts";
 
 const files = {
   "/src/a.ts": "import x\nTODO: fix\nconst y = 1\n",
@@ -93,20 +93,15 @@ Deno.test("grep context matches GNU grep's on overlapping and distant groups", a
 });
 
 Deno.test("grep, cut, uniq and tr read as input arrives: endless input ends at a closed reader, -q and -m", async () => {
-  for (
-    const [script, out] of [
-      ["yes | grep y | head -n 1", "y\n"],
-      ["yes | grep -q y; echo $?", "0\n"],
-      ["yes | grep -m 3 -n y", "1:y\n2:y\n3:y\n"],
-      ["yes ab:cd | cut -d: -f2 | head -n 2", "cd\ncd\n"],
-      ["yes | tr y n | head -n 2", "n\nn\n"],
-      ["seq 1 100000000 | uniq | head -n 3", "1\n2\n3\n"],
-      ["{ echo a; echo a; echo b; } | uniq -c", "      2 a\n      1 b\n"],
-    ]
-  ) {
-    const r = await runShell(script!);
-    assert.equal(r.stdout, out, script);
-  }
+  await expectStdout([
+    ["yes | grep y | head -n 1", "y\n"],
+    ["yes | grep -q y; echo $?", "0\n"],
+    ["yes | grep -m 3 -n y", "1:y\n2:y\n3:y\n"],
+    ["yes ab:cd | cut -d: -f2 | head -n 2", "cd\ncd\n"],
+    ["yes | tr y n | head -n 2", "n\nn\n"],
+    ["seq 1 100000000 | uniq | head -n 3", "1\n2\n3\n"],
+    ["{ echo a; echo a; echo b; } | uniq -c", "      2 a\n      1 b\n"],
+  ]);
 });
 
 Deno.test("POSIX regex translation and shell globs", () => {

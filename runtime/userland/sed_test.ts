@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { fakeProc, runApplet } from "./_test_run.ts";
 import { sed } from "./sed.ts";
+import { expectStdout } from "./sh/_test_machine.ts";
 
 const run = async (args: string[], stdin: string) =>
   (await runApplet(sed, ["sed", ...args], { stdin })).stdout;
@@ -106,18 +107,12 @@ Deno.test("sed gives GNU sed's output on addresses, $, n/N/D, q and a missing fi
 });
 
 Deno.test("sed reads as input arrives: endless input ends at q, at a closed reader, and with $ in the script", async () => {
-  const { runShell } = await import("./sh/_test_machine.ts");
-  for (
-    const [script, out] of [
-      ["yes | sed 2q", "y\ny\n"],
-      ["yes | sed s/y/n/ | head -n 2", "n\nn\n"],
-      ["yes | sed -n '3{p;q}'", "y\n"],
-      ["seq 1 3 | sed -n '$p'", "3\n"],
-    ]
-  ) {
-    const r = await runShell(script!);
-    assert.equal(r.stdout, out, script);
-  }
+  await expectStdout([
+    ["yes | sed 2q", "y\ny\n"],
+    ["yes | sed s/y/n/ | head -n 2", "n\nn\n"],
+    ["yes | sed -n '3{p;q}'", "y\n"],
+    ["seq 1 3 | sed -n '$p'", "3\n"],
+  ]);
 });
 
 Deno.test("sed over several files is one stream, as GNU sed's (a first file without its final newline)", async () => {

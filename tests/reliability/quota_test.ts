@@ -117,68 +117,46 @@ Deno.test("builtins that hold memory (sort, shell variables, $(…), awk arrays)
   try {
     await berth.run(["run", "--rm", "berth/base", "true"]); // daemon up, base image made
     const rssBefore = daemonRssKb(berth.root);
-    const inspect = async (name: string) =>
-      (await berth.run(["inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", name]))
-        .stdout.trim();
+    // Runs `cmd` in a container named `name` under `-m mem`; the exit code, the output, and
+    // what inspect says: "OOMKilled ExitCode".
+    const bomb = async (name: string, mem: string, cmd: string[]) => {
+      const r = await berth.run(["run", "--name", name, "-m", mem, "berth/base", ...cmd]);
+      const state = await berth.run([
+        "inspect",
+        "--format",
+        "{{.State.OOMKilled}} {{.State.ExitCode}}",
+        name,
+      ]);
+      return { code: r.code, out: r.stdout + r.stderr, state: state.stdout.trim() };
+    };
     // 300 MB through sort under -m 16m: sort is killed, wc sees nothing, the shell ends 0;
     // the container is marked OOMKilled, as Docker marks a container one of whose
     // processes the OOM killer took.
-    const sorted = await berth.run([
-      "run",
-      "--name",
-      "sorter",
-      "-m",
-      "16m",
-      "berth/base",
+    const sorted = await bomb("sorter", "16m", [
       "sh",
       "-c",
       "yes abcdefghijklmnopqrstuvwxyz | head -c 300000000 | sort | wc -l; cat /sys/fs/cgroup/memory.events",
     ]);
-    assert.equal(sorted.code, 0, sorted.stderr);
-    assert.match(sorted.stdout, /^0\n/, sorted.stdout);
-    assert.ok(Number(/^oom_kill (\d+)$/m.exec(sorted.stdout)?.[1]) >= 1, sorted.stdout);
-    assert.equal(await inspect("sorter"), "true 0");
-    // A shell doubling a variable: the shell itself is the victim (137).
-    const doubled = await berth.run([
-      "run",
-      "--name",
-      "doubler",
-      "-m",
-      "8m",
-      "berth/base",
-      "sh",
-      "-c",
-      "x=a; while true; do x=$x$x; done",
-    ]);
-    assert.equal(doubled.code, 137, doubled.stderr);
-    assert.equal(await inspect("doubler"), "true 137");
-    // An endless command substitution: its capture is declared as it grows.
-    const captured = await berth.run([
-      "run",
-      "--name",
-      "capturer",
-      "-m",
-      "16m",
-      "berth/base",
-      "sh",
-      "-c",
-      "x=$(yes); echo never",
-    ]);
-    assert.equal(captured.code, 137, captured.stdout + captured.stderr);
-    assert.equal(await inspect("capturer"), "true 137");
-    // awk filling an array without end.
-    const filled = await berth.run([
-      "run",
-      "--name",
-      "filler",
-      "-m",
-      "16m",
-      "berth/base",
-      "awk",
-      'BEGIN { while (1) a[i++] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }',
-    ]);
-    assert.equal(filled.code, 137, filled.stdout + filled.stderr);
-    assert.equal(await inspect("filler"), "true 137");
+    assert.equal(sorted.code, 0, sorted.out);
+    assert.match(sorted.out, /^0\n/, sorted.out);
+    assert.ok(Number(/^oom_kill (\d+)$/m.exec(sorted.out)?.[1]) >= 1, sorted.out);
+    assert.equal(sorted.state, "true 0");
+    // A shell doubling a variable (the shell itself is the victim), an endless command
+    // substitution (its capture is declared as it grows), awk filling an array without end.
+    for (
+      const [name, mem, cmd] of [
+        ["doubler", "8m", ["sh", "-c", "x=a; while true; do x=$x$x; done"]],
+        ["capturer", "16m", ["sh", "-c", "x=$(yes); echo never"]],
+        ["filler", "16m", [
+          "awk",
+          'BEGIN { while (1) a[i++] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }',
+        ]],
+      ] as const
+    ) {
+      const r = await bomb(name, mem, [...cmd]);
+      assert.equal(r.code, 137, `${name}: ${r.out}`);
+      assert.equal(r.state, "true 137", name);
+    }
     // The daemon held at most a few quotas' worth meanwhile (without the declarations it
     // grew by ~1.8 GB on the sort alone), and the same programs under no limit still work.
     assert.ok(

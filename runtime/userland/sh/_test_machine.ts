@@ -132,3 +132,18 @@ export async function runShell(script: string, opts: ShellRunOptions = {}): Prom
     await k.shutdown();
   }
 }
+
+/**
+ * Run each script (`sh -c`) on a fresh kernel and check its standard output: for the
+ * pipelines that show a filter reads as input arrives (`yes | … | head` must end).
+ *
+ * @param cases Pairs of script and expected stdout.
+ */
+export async function expectStdout(cases: readonly (readonly [string, string])[]): Promise<void> {
+  for (const [script, out] of cases) {
+    const r = await runShell(script);
+    if (r.stdout !== out) {
+      throw new Error(`${script}: stdout ${JSON.stringify(r.stdout)}, want ${JSON.stringify(out)}`);
+    }
+  }
+}
