@@ -3,9 +3,11 @@
  *
  * @module
  */
-import { isErrno } from "../kernel/errno.ts";
+import { type Errno, isErrno } from "../kernel/errno.ts";
+import type { Syscalls } from "../kernel/syscalls/api.ts";
 import { applet } from "./_applet.ts";
-import { openInput, readAll, readSome } from "./_io.ts";
+import type { Ctx } from "./_applet.ts";
+import { openInput, readSome } from "./_io.ts";
 import { parseCount } from "./_count.ts";
 
 /**
@@ -52,12 +54,14 @@ export const tail = applet({
         await ctx.out.write(`${first ? "" : "\n"}==> ${f === "-" ? "standard input" : f} <==\n`);
       }
       first = false;
-      const data = await readAll(ctx.sys, fd);
-      if (isErrno(data)) {
-        await ctx.fail(`error reading '${f}'`, data);
+      const r = fromStart
+        ? await copyFrom(ctx, fd, n, bytesMode)
+        : await lastPart(ctx.sys, fd, n, bytesMode);
+      if (isErrno(r)) {
+        await ctx.fail(`error reading '${f}'`, r);
         continue;
       }
-      await ctx.out.write(data.subarray(tailStart(data, n, bytesMode, fromStart)));
+      if (r) await ctx.out.write(r.subarray(tailStart(r, n, bytesMode, false)));
       if (opts.has("f") && files.length === 1) lastFd = fd;
       else if (fd !== 0) ctx.sys.close(fd);
     }
@@ -105,4 +109,83 @@ export function tailStart(data: Uint8Array, n: number, bytes: boolean, fromStart
   let count = 0;
   for (; i >= 0; i--) if (data[i] === 10 && ++count === n) return i + 1;
   return 0;
+}
+
+/**
+ * Read `fd` to its end keeping only what the last `n` lines (or bytes) can be in: whole
+ * read blocks are dropped from the front while the rest still holds `n` lines and the
+ * newline before them, so `cat big.log | tail -n 5` holds a few blocks, not the input.
+ *
+ * @param sys System calls.
+ * @param fd Input.
+ * @param n Lines or bytes.
+ * @param bytes Count bytes.
+ * @returns The kept tail of the input (`tailStart` finds the exact start), or an errno.
+ */
+async function lastPart(
+  sys: Syscalls,
+  fd: number,
+  n: number,
+  bytes: boolean,
+): Promise<Uint8Array | Errno> {
+  const kept: { data: Uint8Array; lines: number }[] = [];
+  let lines = 0;
+  let size = 0;
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    const got = await readSome(sys, fd, buf);
+    if (isErrno(got)) return got;
+    if (got === 0) break;
+    const data = buf.slice(0, got);
+    let nl = 0;
+    for (const b of data) if (b === 10) nl++;
+    kept.push({ data, lines: nl });
+    lines += nl;
+    size += got;
+    while (kept.length > 1) {
+      const head = kept[0]!;
+      const enough = bytes ? size - head.data.length >= n : lines - head.lines >= n + 1;
+      if (!enough) break;
+      kept.shift();
+      lines -= head.lines;
+      size -= head.data.length;
+    }
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const k of kept) {
+    out.set(k.data, at);
+    at += k.data.length;
+  }
+  return out;
+}
+
+/**
+ * `tail -n +N` / `-c +N`: skip to the Nth line (or byte) and copy the rest as it arrives.
+ *
+ * @param ctx Applet context.
+ * @param fd Input.
+ * @param n 1-based start.
+ * @param bytes Count bytes.
+ * @returns null once copied, or an errno.
+ */
+async function copyFrom(ctx: Ctx, fd: number, n: number, bytes: boolean): Promise<null | Errno> {
+  let toSkip = Math.max(0, n - 1);
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    const got = await readSome(ctx.sys, fd, buf);
+    if (isErrno(got)) return got;
+    if (got === 0) return null;
+    let start = 0;
+    if (bytes) {
+      start = Math.min(got, toSkip);
+      toSkip -= start;
+    } else {
+      while (toSkip > 0 && start < got) if (buf[start++] === 10) toSkip--;
+    }
+    if (start < got) {
+      await ctx.out.write(buf.slice(start, got));
+      await ctx.out.flush();
+    }
+  }
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { runApplet } from "./_test_run.ts";
 import { head } from "./head.ts";
 import { tail } from "./tail.ts";
+import { expectStdout } from "./sh/_test_machine.ts";
 import { wc } from "./wc.ts";
 import { sort } from "./sort.ts";
 import { uniq } from "./uniq.ts";
@@ -183,4 +184,39 @@ Deno.test("sort -V orders versions and -h human sizes", async () => {
   assert.equal(v.stdout, "v1.2\nv1.9\nv1.10\n");
   const h = await runApplet(sort, ["sort", "-h"], { stdin: "2M\n10K\n1G\n" });
   assert.equal(h.stdout, "10K\n2M\n1G\n");
+});
+
+Deno.test("tail keeps only the last blocks of a long input, and gives GNU tail's output", async () => {
+  // ~400 KB in lines of varied length (some longer than a read block's share), with and
+  // without a final newline: the window slides over many 64 KiB reads.
+  const lines = Array.from({ length: 6000 }, (_, i) => `${i}:` + "x".repeat((i * 37) % 150));
+  lines[3000] = "y".repeat(70_000);
+  for (const stdin of [lines.join("\n") + "\n", lines.join("\n")]) {
+    for (
+      const args of [
+        ["-n", "1"],
+        ["-n", "5"],
+        ["-n", "3001"],
+        ["-n", "0"],
+        ["-n", "+5990"],
+        [
+          "-c",
+          "10",
+        ],
+        ["-c", "+400000"],
+        ["-c", "70005"],
+      ]
+    ) {
+      const ours = (await runApplet(tail, ["tail", ...args], { stdin })).stdout;
+      const child = new Deno.Command("tail", { args, stdin: "piped", stdout: "piped" }).spawn();
+      // Read while writing: GNU tail +N writes as it reads, and a full pipe would stop both.
+      const output = child.output();
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(stdin)).then(() => w.close()).catch(() => {});
+      const gnu = new TextDecoder().decode((await output).stdout);
+      assert.equal(ours, gnu, `tail ${args.join(" ")}`);
+    }
+  }
+  // +N copies as input arrives: an endless input ends at a closed reader.
+  await expectStdout([["yes | tail -n +3 | head -n 2", "y\ny\n"]]);
 });
