@@ -551,13 +551,25 @@ export class ContainerEngine {
     this.#save(c, false);
   }
 
+  /** Removals under way: `shutdown()` waits for them (an `--rm` container's directory is
+   * handled a turn after its waiters answered, and must not be touched after shutdown). */
+  readonly #removals = new Set<Promise<void>>();
+
   /**
    * Remove a container (running ones only with force: SIGKILL first).
    *
    * @param ref Container.
    * @param opts force, volumes.
+   * @returns Once it is removed, its directory included.
    */
-  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+  remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    const done = this.#remove(ref, opts);
+    const tracked = done.catch(() => {}).finally(() => this.#removals.delete(tracked));
+    this.#removals.add(tracked);
+    return done;
+  }
+
+  async #remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
     const c = this.get(ref);
     if (c.running) {
       if (!opts.force) {
@@ -710,6 +722,8 @@ export class ContainerEngine {
       this.#save(c);
     }));
     for (const c of this.all()) if (c.restartTimer !== undefined) clearTimeout(c.restartTimer);
+    // Removals under way (an --rm container's, after its stop above) finish first.
+    while (this.#removals.size > 0) await Promise.all([...this.#removals]);
     await this.#opts.runtime.shutdown();
   }
 }
