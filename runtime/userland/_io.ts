@@ -284,9 +284,12 @@ export class LineReader {
   /**
    * The next line.
    *
+   * @param beforeWait Called before a read that may wait for input, at most once: a
+   *   filter writes what it has made there, so that `tail -f log | grep x` prints as lines
+   *   come.
    * @returns The line, or null at end of input.
    */
-  async next(): Promise<string | null> {
+  async next(beforeWait?: () => Promise<void>): Promise<string | null> {
     while (this.#lines.length === 0) {
       if (this.#eof) {
         if (this.#pending === "") return null;
@@ -295,6 +298,8 @@ export class LineReader {
         this.lastHadNewline = false;
         return last;
       }
+      if (beforeWait) await beforeWait();
+      beforeWait = undefined;
       const n = await readSome(this.sys, this.fd, this.#buf);
       if (isErrno(n) || n === 0) {
         if (isErrno(n)) this.error = n;

@@ -68,16 +68,21 @@ export async function forEachLine(
     }
     const reader = new LineReader(ctx.sys, fd);
     let out = "";
+    const emit = async () => {
+      if (out === "") return;
+      await ctx.out.write(out);
+      await ctx.out.flush();
+      out = "";
+    };
     try {
       for (;;) {
-        if (out !== "" && (!reader.hasLine || out.length > 65536)) {
-          await ctx.out.write(out);
-          if (!reader.hasLine) await ctx.out.flush();
-          out = "";
-        }
-        const line = reader.nextBuffered() ?? await reader.next();
+        const line = reader.nextBuffered() ?? await reader.next(emit);
         if (line === null) break;
         out += onLine(line);
+        if (out.length > 65536) {
+          await ctx.out.write(out);
+          out = "";
+        }
       }
       if (out !== "") await ctx.out.write(out);
       if (reader.error) await ctx.fail(f, reader.error, 2);

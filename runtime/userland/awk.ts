@@ -200,13 +200,15 @@ export const awk = applet({
             }
             const reader = new LineReader(ctx.sys, fd);
             it.input = { lines: [], i: 0 };
+            // What the records made goes out before each wait for input.
+            const emit = async () => {
+              if (it.pending === "") return;
+              await flush();
+              await ctx.out.flush();
+            };
             try {
               for (;;) {
-                if (!reader.hasLine && it.pending !== "") {
-                  await flush();
-                  await ctx.out.flush();
-                }
-                const line = reader.nextBuffered() ?? await reader.next();
+                const line = reader.nextBuffered() ?? await reader.next(emit);
                 if (line === null) break;
                 await record(line);
               }

@@ -229,15 +229,16 @@ async function grepLines(
   const printing = !s.count && !s.listMatch && !s.listNoMatch && !s.quiet;
   // Lines not printed yet that a later match may show as leading context.
   const behind: { i: number; line: string }[] = [];
+  // What is found goes out before each wait for input.
+  const emit = async () => {
+    if (out === "") return;
+    await ctx.out.write(out);
+    await ctx.out.flush();
+    out = "";
+  };
   // After the -m'th match, only its trailing context is read (as GNU grep does).
   for (let i = 0; count < max || (afterLeft > 0 && printing); i++) {
-    // What is found goes out before the next wait for input.
-    if (out !== "" && !reader.hasLine) {
-      await ctx.out.write(out);
-      await ctx.out.flush();
-      out = "";
-    }
-    const line = reader.nextBuffered() ?? await reader.next();
+    const line = reader.nextBuffered() ?? await reader.next(emit);
     if (line === null) break;
     if (count >= max) {
       out += prefix(i, "-") + line + "\n";
