@@ -8,7 +8,7 @@ import type { Ctx } from "./_applet.ts";
 import { compileRegex, RegexError } from "./_regex.ts";
 import { formatPrintf } from "./_printf.ts";
 import type { Expr, Program, Stmt } from "./_awk_parse.ts";
-import { HeapMeter } from "./_heap.ts";
+import { HeapMeter, textBytes } from "./_heap.ts";
 
 /** A string that came from input: numeric when it looks like a number. */
 export class StrNum {
@@ -53,9 +53,9 @@ type Arr = Map<string, Value>;
 /** What an array element costs beyond its key and value (map entry, key string header). */
 const ENTRY_BYTES = 64;
 
-/** The bytes a value holds (two a character at most, as V8 keeps strings). */
+/** The bytes a value holds (see `textBytes`). */
 function sizeOf(v: Value): number {
-  return typeof v === "string" ? v.length * 2 : v instanceof StrNum ? v.s.length * 2 : 0;
+  return typeof v === "string" ? textBytes(v) : v instanceof StrNum ? textBytes(v.s) : 0;
 }
 
 export class Interp {

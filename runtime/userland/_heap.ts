@@ -13,6 +13,22 @@ import type { Syscalls } from "../kernel/syscalls/api.ts";
 const STEP = 64 * 1024;
 
 /**
+ * The bytes a string holds at most: two a character, as V8 keeps a string with any
+ * character past U+00FF (one a character otherwise; telling them apart would read it).
+ *
+ * @param text The string.
+ * @returns Bytes.
+ * @example
+ * ```ts
+ * import { textBytes } from "./_heap.ts";
+ * console.assert(textBytes("abc") === 6);
+ * ```
+ */
+export function textBytes(text: string): number {
+  return text.length * 2;
+}
+
+/**
  * What one builtin declares it holds.
  *
  * @example

@@ -8,7 +8,7 @@
  * @module
  */
 import type { SpawnFileAction, Syscalls } from "../../kernel/syscalls/api.ts";
-import type { HeapMeter } from "../_heap.ts";
+import { type HeapMeter, textBytes } from "../_heap.ts";
 import { ShellError } from "./state.ts";
 
 /** Reference counts of the real fds the shell opened. */
@@ -48,7 +48,7 @@ export class MemFile {
    * @throws ShellError when the kernel refuses the memory.
    */
   append(text: string): void {
-    if (this.#heap && !this.#heap.hold(text.length * 2)) {
+    if (this.#heap && !this.#heap.hold(textBytes(text))) {
       throw new ShellError("cannot allocate memory");
     }
     this.text += text;

@@ -11,7 +11,7 @@
  * @module
  */
 import type { SignalDisposition, Syscalls } from "../../kernel/syscalls/api.ts";
-import { HeapMeter } from "../_heap.ts";
+import { HeapMeter, textBytes } from "../_heap.ts";
 import type { AndOr, Command, Pipeline, Redir, Script } from "./ast.ts";
 import { execSimple } from "./exec_simple.ts";
 import { runPipeline } from "./pipeline.ts";
@@ -289,15 +289,14 @@ export class Shell implements ExpandContext {
   }
 
   /**
-   * Declare what the variables hold now (two bytes a character at most, as V8 keeps
-   * strings), on each assignment of a big value or over one: `x=$x$x` in a loop then meets
-   * the container's memory.max (the OOM killer) instead of growing the daemon's heap. Small
-   * values are not counted.
+   * Declare what the variables hold now (`textBytes`), on each assignment of a big value or
+   * over one: `x=$x$x` in a loop then meets the container's memory.max (the OOM killer)
+   * instead of growing the daemon's heap. Small values are not counted.
    */
   #recountHeap(): void {
-    let chars = 0;
-    for (const v of this.vars.values()) if (v.value !== undefined) chars += v.value.length;
-    if (!this.shared.heap.set(chars * 2)) throw new ShellError("cannot allocate memory");
+    let bytes = 0;
+    for (const v of this.vars.values()) if (v.value !== undefined) bytes += textBytes(v.value);
+    if (!this.shared.heap.set(bytes)) throw new ShellError("cannot allocate memory");
   }
 
   /** {@link ExpandContext.assign}. */
