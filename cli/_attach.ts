@@ -124,33 +124,3 @@ export async function runSession(res: ApiResponse, opts: SessionOptions): Promis
   void input;
   return { detached };
 }
-
-/**
- * Read the stream of `POST /_berth/run` (`runtime/daemon/api_run.ts`): stdout and stderr
- * frames to ours, until the final frame on stream 3 with the exit status. Small on purpose:
- * it is the whole client side of `berth run` without a terminal, whose start-up is
- * measured (a function is compiled at its first call in every CLI process).
- *
- * @param res The answer of `POST /_berth/run`.
- * @returns The container's exit status, or undefined if the stream ended without one.
- * @example
- * ```ts ignore
- * const code = await pipeRunStream(res);
- * ```
- */
-export async function pipeRunStream(res: ApiResponse): Promise<number | undefined> {
-  const decoder = new FrameDecoder();
-  for await (const piece of res.stream()) {
-    for (const f of decoder.push(piece)) {
-      if (f.stream !== 3) {
-        await writeAll(f.stream === 2 ? Deno.stderr : Deno.stdout, f.data);
-        continue;
-      }
-      // The last frame: no need to wait for the daemon's close.
-      res.close();
-      const { StatusCode } = JSON.parse(new TextDecoder().decode(f.data));
-      return typeof StatusCode === "number" ? StatusCode : undefined;
-    }
-  }
-  return undefined;
-}

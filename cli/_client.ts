@@ -13,9 +13,7 @@ import {
   requestTarget,
 } from "../runtime/daemon/http_client.ts";
 import { internalModule } from "./_lazy.ts";
-
-/** The Engine API version Berth speaks. */
-export const API_VERSION = "1.47";
+import { API_VERSION } from "./_version.ts";
 
 /** An error answer from the daemon (`{"message": …}` with a 4xx/5xx status). */
 export class DaemonError extends Error {
@@ -43,13 +41,28 @@ export class DaemonError extends Error {
  * ```
  */
 export async function daemonError(res: ApiResponse): Promise<DaemonError> {
-  const text = await res.text();
+  return daemonErrorOf(res.status, await res.text());
+}
+
+/**
+ * The {@link DaemonError} of a 4xx/5xx answer's status and body.
+ *
+ * @param status The status.
+ * @param text The body.
+ * @returns The error, to throw.
+ * @example
+ * ```ts
+ * import { daemonErrorOf } from "./_client.ts";
+ * console.assert(daemonErrorOf(404, '{"message":"No such image: x"}').message === "No such image: x");
+ * ```
+ */
+export function daemonErrorOf(status: number, text: string): DaemonError {
   let message = text.trim();
   try {
     const parsed = JSON.parse(text) as { message?: unknown };
     if (typeof parsed.message === "string") message = parsed.message;
   } catch { /* not JSON */ }
-  return new DaemonError(res.status, message || `HTTP ${res.status}`);
+  return new DaemonError(status, message || `HTTP ${status}`);
 }
 
 /** How the CLI reaches the daemon. */

@@ -4,6 +4,7 @@
  * @module
  */
 import { ApiClient } from "./_client.ts";
+import { daemonAddress } from "./_run_client.ts";
 
 const encoder = new TextEncoder();
 
@@ -60,4 +61,21 @@ export function makeContext(root: string, socketPath: string, debug: boolean): C
 function writeAllSync(f: { writeSync(p: Uint8Array): number }, data: Uint8Array): void {
   let rest = data;
   while (rest.length > 0) rest = rest.subarray(f.writeSync(rest));
+}
+
+/**
+ * The context of a command: the state root, and the daemon's socket from `-H`,
+ * `BERTH_HOST` or the state root.
+ *
+ * @param host `-H`'s value, if given.
+ * @param debug `-D`.
+ * @returns The context.
+ * @example
+ * ```ts ignore
+ * const ctx = cliContext(undefined, false);
+ * ```
+ */
+export function cliContext(host: unknown, debug: boolean): Context {
+  const { root, socketPath } = daemonAddress(host);
+  return makeContext(root, socketPath, debug);
 }

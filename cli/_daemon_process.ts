@@ -1,7 +1,7 @@
 /**
- * Starting the daemon program (`runtime/daemon/main.ts`) as a process of its own. The CLI
- * never imports the daemon: its module graph (kernel, images, builder) would be loaded at
- * every CLI start.
+ * Starting the daemon program (`_daemon_main.ts`: `runtime/daemon/main.ts` with the CLI's
+ * reader of `berth run`'s command line) as a process of its own. The CLI never imports the
+ * daemon: its module graph (kernel, images, builder) would be loaded at every CLI start.
  *
  * @module
  */
@@ -47,7 +47,7 @@ export function daemonCommand(
   socketPath: string,
   opts: { logFile?: string; foreground?: boolean; quiet?: boolean },
 ): Deno.Command {
-  const main = new URL("../runtime/daemon/main.ts", import.meta.url);
+  const main = new URL("./_daemon_main.ts", import.meta.url);
   const configArgs = denoConfigArgs();
   const env: Record<string, string> = { BERTH_ROOT: root, BERTH_DAEMON_SOCKET: socketPath };
   if (opts.logFile) env.BERTH_DAEMON_LOG = opts.logFile;

@@ -10,7 +10,8 @@ import { DaemonError } from "./_client.ts";
 import type { Context } from "./_context.ts";
 import { ExitError } from "./_errors.ts";
 import { runSession } from "./_attach.ts";
-import { createContainer, envList, signalProxy, startFailure } from "./cmd_run.ts";
+import { createContainer, envList, startFailure } from "./cmd_run.ts";
+import { signalProxy } from "./_run_client.ts";
 
 /** `berth start`. */
 export async function start(ctx: Context, args: ParsedArgs): Promise<number> {
@@ -196,7 +197,7 @@ export async function runAttached(
     }
     startFailure(err);
   }
-  const proxy = !tty ? signalProxy(ctx, id) : undefined;
+  const proxy = !tty && args.flags["sig-proxy"] !== false ? signalProxy(ctx, id) : undefined;
   const end = await runSession(attach, {
     tty,
     stdin: interactive,

@@ -17,7 +17,7 @@ import {
   timeAgo,
 } from "./_format.ts";
 import { FrameDecoder } from "../runtime/daemon/stream_framing.ts";
-import { parseBytes } from "./cmd_run.ts";
+import { parseBytes } from "./_run_request.ts";
 
 /** A `/containers/json` row. */
 interface Summary {

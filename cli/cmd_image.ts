@@ -420,7 +420,7 @@ export async function build(ctx: Context, args: ParsedArgs): Promise<number> {
   const quiet = mode === "quiet";
   if (quiet) q.set("q", "1");
   const mem = flagString(args, "memory");
-  if (mem) q.set("memory", String((await import("./cmd_run.ts")).parseBytes(mem, "memory")));
+  if (mem) q.set("memory", String((await import("./_run_request.ts")).parseBytes(mem, "memory")));
   const cpus = flagString(args, "cpus");
   if (cpus) q.set("cpuquota", String(Math.round(Number(cpus) * 100000)));
   if (!quiet) ctx.err(`Sending build context to Berth daemon  ${humanSize(body.length)}`);

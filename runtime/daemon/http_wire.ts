@@ -201,7 +201,19 @@ export class BufferedReader {
   }
 }
 
-function indexOfCrlfCrlf(buf: Uint8Array, from: number): number {
+/**
+ * Where a message head ends: the index of the CR LF CR LF of its blank line, or -1.
+ *
+ * @param buf The bytes read so far.
+ * @param from Where to start looking.
+ * @returns The index, or -1.
+ * @example
+ * ```ts
+ * import { indexOfCrlfCrlf } from "./http_wire.ts";
+ * console.assert(indexOfCrlfCrlf(new TextEncoder().encode("a\r\n\r\nb"), 0) === 1);
+ * ```
+ */
+export function indexOfCrlfCrlf(buf: Uint8Array, from: number): number {
   for (let i = from; i + 3 < buf.length; i++) {
     if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
   }

@@ -73,20 +73,27 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
 }
 
 /**
- * The daemon as its own program: `deno run -A runtime/daemon/main.ts [--quiet]`, with
- * `BERTH_ROOT`, `BERTH_DAEMON_SOCKET` (default `$BERTH_ROOT/berth.sock`) and
- * `BERTH_DAEMON_LOG` (append the log there instead of stderr). The CLI starts it this
- * way, so that its own start-up never loads the kernel, image or daemon code.
+ * The daemon as a program: {@link runDaemon} on `BERTH_ROOT` (see `stateRoot()`), with
+ * `BERTH_DAEMON_SOCKET` (default `$BERTH_ROOT/berth.sock`), `BERTH_DAEMON_LOG` (append the
+ * log there instead of stderr) and `--quiet` among the arguments. The CLI starts it as a
+ * process of its own (`cli/_daemon_main.ts`), so that its own start-up never loads the
+ * kernel, image or daemon code; `deno run -A runtime/daemon/main.ts` runs it alone.
+ *
+ * @returns The process exit code.
+ * @example
+ * ```ts ignore
+ * Deno.exit(await daemonProgram());
+ * ```
  */
-if (import.meta.main) {
+export async function daemonProgram(): Promise<number> {
   const { stateRoot } = await import("../../image/state_root.ts");
   const root = stateRoot();
-  Deno.exit(
-    await runDaemon({
-      root,
-      socketPath: Deno.env.get("BERTH_DAEMON_SOCKET") ?? `${root}/berth.sock`,
-      quiet: Deno.args.includes("--quiet"),
-      logFile: Deno.env.get("BERTH_DAEMON_LOG"),
-    }),
-  );
+  return await runDaemon({
+    root,
+    socketPath: Deno.env.get("BERTH_DAEMON_SOCKET") ?? `${root}/berth.sock`,
+    quiet: Deno.args.includes("--quiet"),
+    logFile: Deno.env.get("BERTH_DAEMON_LOG"),
+  });
 }
+
+if (import.meta.main) Deno.exit(await daemonProgram());

@@ -173,18 +173,86 @@ function recordingProxy(target: string, path: string): { lines: string[]; close(
   return { lines, close: () => listener.close() };
 }
 
-Deno.test("berth run without -d/-i/-t is one request to /_berth/run; -d and --cidfile keep Docker's flow", async () => {
+Deno.test("POST /_berth/run/command-line runs berth run's arguments as the daemon reads them, and leaves the rest to the CLI", async () => {
+  const b = await tempBerth();
+  const send = async (args: unknown) => {
+    const res = await request(b.socket, "POST", "/v1.47/_berth/run/command-line", {
+      json: { Args: args },
+    });
+    return { res, body: await res.bytes() };
+  };
+  try {
+    assert.equal((await b.run(["info"])).code, 0);
+    const { res, body } = await send(["--rm", "-e", "A=1", "berth/base", "sh", "-c", "echo $A"]);
+    assert.equal(res.status, 200);
+    const frames = new FrameDecoder().push(body).map((f) =>
+      `${f.stream}:${new TextDecoder().decode(f.data)}`
+    );
+    assert.deepEqual(frames, ["1:1\n", '3:{"StatusCode":0,"Error":null}']);
+    for (
+      const args of [
+        ["-it", "berth/base", "sh"],
+        ["-di", "berth/base", "sh"],
+        ["--cidfile", "/tmp/x", "berth/base", "true"],
+        ["-e", "FROM_THE_CALLER", "berth/base", "true"],
+        ["--env-file", "vars", "berth/base", "true"],
+        ["--sig-proxy=false", "berth/base", "true"],
+        ["--bogus", "berth/base", "true"],
+        ["--help"],
+        [],
+      ]
+    ) {
+      const declined = await send(args);
+      assert.equal(declined.res.status, 422, args.join(" "));
+      assert.equal(declined.res.header("berth-run-fallback"), "1");
+    }
+    // -d: the answer is the started container's id.
+    const detached = await send(["-d", "--name", "bg", "berth/base", "sleep", "30"]);
+    assert.equal(detached.res.status, 201);
+    const { Id } = JSON.parse(new TextDecoder().decode(detached.body)) as { Id: string };
+    const inspect = await request(b.socket, "GET", "/v1.47/containers/bg/json");
+    const state = (await inspect.json()) as { Id: string; State: { Running: boolean } };
+    assert.equal(state.Id, Id);
+    assert.equal(state.State.Running, true);
+    assert.equal((await b.run(["rm", "-f", "bg"])).code, 0);
+
+    assert.equal((await send("--rm berth/base true")).res.status, 400);
+    assert.equal((await send([1, 2])).res.status, 400);
+    assert.deepEqual(await containerIds(b), [], "nothing was created for a declined line");
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("berth run without -i/-t is one request (its arguments, unparsed); the CLI reads what the daemon leaves it; --cidfile keeps Docker's flow", async () => {
   const b = await tempBerth();
   const proxy = recordingProxy(b.socket, `${b.root}/proxy.sock`);
-  const via = { env: { BERTH_HOST: `unix://${b.root}/proxy.sock` } };
+  const via = { env: { BERTH_HOST: `unix://${b.root}/proxy.sock`, FROM_THE_CALLER: "yes" } };
+  const forwarded = "POST /v1.47/_berth/run/command-line HTTP/1.1";
   try {
     assert.equal((await b.run(["info"])).code, 0);
     proxy.lines.length = 0;
     const r = await b.run(["run", "--rm", "berth/base", "sh", "-c", "echo hi; exit 7"], via);
     assert.equal(r.code, 7);
     assert.equal(r.stdout, "hi\n");
-    assert.deepEqual(proxy.lines, ["POST /v1.47/_berth/run HTTP/1.1"]);
+    assert.deepEqual(proxy.lines, [forwarded]);
     assert.equal((await b.run(["ps", "-aq"])).stdout, "");
+
+    // A value from the caller's environment: the CLI reads the line and sends the body.
+    proxy.lines.length = 0;
+    const env = await b.run(
+      ["run", "--rm", "-e", "FROM_THE_CALLER", "berth/base", "sh", "-c", "echo $FROM_THE_CALLER"],
+      via,
+    );
+    assert.equal(env.stdout, "yes\n", env.stderr);
+    assert.deepEqual(proxy.lines, [forwarded, "POST /v1.47/_berth/run HTTP/1.1"]);
+
+    // A usage error is the CLI's, with Docker's message; nothing else is asked.
+    proxy.lines.length = 0;
+    const bogus = await b.run(["run", "--bogus", "berth/base", "true"], via);
+    assert.equal(bogus.code, 125);
+    assert.match(bogus.stderr, /unknown flag: --bogus\nSee 'berth run --help'/);
+    assert.deepEqual(proxy.lines, [forwarded]);
 
     const missing = await b.run(["run", "--rm", "berth/base", "no-such-program"]);
     assert.equal(missing.code, 127, missing.stderr);
@@ -195,14 +263,17 @@ Deno.test("berth run without -d/-i/-t is one request to /_berth/run; -d and --ci
     assert.equal(swap.code, 0);
     assert.match(swap.stderr, /WARNING: --memory-swap/);
 
+    // -d is one request too; its id is printed once it started.
     proxy.lines.length = 0;
     const d = await b.run(["run", "-d", "--name", "bg", "berth/base", "sh", "-c", "exit 4"], via);
     assert.equal(d.code, 0, d.stderr);
-    assert.deepEqual(proxy.lines.map((l) => l.split(" ")[1]!.replace(/\/[0-9a-f]{64}\//, "/ID/")), [
-      "/v1.47/containers/create?name=bg",
-      "/v1.47/containers/ID/start",
-    ]);
+    assert.match(d.stdout, /^[0-9a-f]{64}\n$/);
+    assert.deepEqual(proxy.lines, [forwarded]);
     assert.equal((await b.run(["wait", "bg"])).stdout.trim(), "4");
+    const notFound = await b.run(["run", "-d", "--name", "nf", "berth/base", "no-such-program"]);
+    assert.equal(notFound.code, 127, notFound.stderr);
+    const created = await b.run(["inspect", "-f", "{{.State.Status}}", "nf"]);
+    assert.equal(created.stdout.trim(), "created", "a failed start leaves it created, as Docker's");
 
     // --cidfile takes Docker's flow (the id is written between create and start).
     proxy.lines.length = 0;
@@ -217,39 +288,68 @@ Deno.test("berth run without -d/-i/-t is one request to /_berth/run; -d and --ci
     assert.ok(proxy.lines.some((l) => /\/wait\?condition=removed/.test(l)));
 
     // SIGINT to the CLI reaches the container (Docker's --sig-proxy) on the one-request path.
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        CLI,
-        "run",
-        "--rm",
-        "berth/base",
-        "sh",
-        "-c",
-        "trap 'echo got; exit 9' INT; echo ready; while :; do sleep 0.1; done",
-      ],
-      env: { BERTH_ROOT: b.root },
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const reader = child.stdout.getReader();
-    let text = "";
-    while (!text.includes("ready")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    child.kill("SIGINT");
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    assert.equal(text, "ready\ngot\n");
-    assert.equal((await child.status).code, 9);
+    const proxied = cliOutput(b, [
+      "run",
+      "--rm",
+      "berth/base",
+      "sh",
+      "-c",
+      "trap 'echo got; exit 9' INT; echo ready; while :; do sleep 0.1; done",
+    ]);
+    await proxied.until("ready\n");
+    proxied.child.kill("SIGINT");
+    assert.equal(await proxied.rest(), "ready\ngot\n");
+    assert.equal((await proxied.child.status).code, 9);
+
+    // --sig-proxy=false: the signal ends the CLI and the container runs on, as with Docker.
+    const unproxied = cliOutput(b, [
+      "run",
+      "--name",
+      "np",
+      "--sig-proxy=false",
+      "berth/base",
+      "sh",
+      "-c",
+      "trap 'echo got' INT; echo ready; sleep 30",
+    ]);
+    await unproxied.until("ready\n");
+    unproxied.child.kill("SIGINT");
+    assert.equal(await unproxied.rest(), "ready\n");
+    assert.equal((await unproxied.child.status).signal, "SIGINT");
+    const running = await b.run(["inspect", "-f", "{{.State.Running}}", "np"]);
+    assert.equal(running.stdout.trim(), "true");
+    assert.equal((await b.run(["rm", "-f", "np"])).code, 0);
   } finally {
     proxy.close();
     await b.cleanup();
   }
 });
+
+/** The CLI in a subprocess with its stdout read as it comes. */
+function cliOutput(b: Berth, args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    env: { BERTH_ROOT: b.root },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  let text = "";
+  const more = async () => {
+    const { value, done } = await reader.read();
+    if (!done) text += new TextDecoder().decode(value);
+    return !done;
+  };
+  return {
+    child,
+    /** Read until the output holds `want`. */
+    async until(want: string) {
+      while (!text.includes(want) && await more());
+    },
+    /** Read to the end: the whole output. */
+    async rest() {
+      while (await more());
+      return text;
+    },
+  };
+}
