@@ -128,6 +128,30 @@ export class ApiClient {
     return (await res.json()) as T;
   }
 
+  /**
+   * Open a connection to the daemon's socket, starting the daemon first if it does not
+   * answer (for a client that speaks on the connection itself: `_run_client.ts`).
+   *
+   * @returns The connection.
+   * @throws {DaemonUnreachableError} When the daemon cannot be reached or started.
+   */
+  async connect(): Promise<Deno.UnixConn> {
+    const open = async () => {
+      try {
+        return await Deno.connect({ transport: "unix", path: this.socketPath });
+      } catch (err) {
+        throw new DaemonUnreachableError(this.socketPath, err);
+      }
+    };
+    try {
+      return await open();
+    } catch (err) {
+      if (!this.autoStart || this.#started) throw err;
+      await this.ensureDaemon();
+      return await open();
+    }
+  }
+
   /** Whether the daemon answers `/_ping` now. */
   async ping(): Promise<boolean> {
     try {

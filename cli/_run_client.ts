@@ -19,7 +19,12 @@ import { stateRoot } from "../image/state_root.ts";
 import { API_VERSION } from "./_version.ts";
 import { commandModule, internalModule } from "./_lazy.ts";
 import { FrameDecoder } from "../runtime/daemon/stream_framing.ts";
-import { concatBytes, headerFields, indexOfCrlfCrlf } from "../runtime/daemon/http_wire.ts";
+import {
+  concatBytes,
+  headerFields,
+  indexOfCrlfCrlf,
+  renderHead,
+} from "../runtime/daemon/http_wire.ts";
 
 /** What a one-request run needs to know. */
 export interface RunTarget {
@@ -91,21 +96,22 @@ export async function runOnDaemon(
 ): Promise<number | undefined> {
   const enc = new TextEncoder();
   const body = enc.encode(json);
-  const head = enc.encode(
-    `POST /v${API_VERSION}${target} HTTP/1.1\r\nHost: berth\r\nUser-Agent: berth-cli\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
-      `Connection: close\r\n\r\n`,
-  );
-  const request = new Uint8Array(head.length + body.length);
-  request.set(head);
-  request.set(body, head.length);
+  const request = concatBytes([
+    enc.encode(renderHead(`POST /v${API_VERSION}${target} HTTP/1.1`, [
+      ["Host", "berth"],
+      ["User-Agent", "berth-cli"],
+      ["Content-Type", "application/json"],
+      ["Content-Length", String(body.length)],
+      ["Connection", "close"],
+    ])),
+    body,
+  ]);
   let conn: Deno.UnixConn;
   try {
     conn = await Deno.connect({ transport: "unix", path: at.socketPath });
   } catch {
     const { ApiClient } = await apiClient();
-    await new ApiClient(at.root, at.socketPath).ensureDaemon();
-    conn = await Deno.connect({ transport: "unix", path: at.socketPath });
+    conn = await new ApiClient(at.root, at.socketPath).connect();
   }
   try {
     for (let sent = 0; sent < request.length;) sent += await conn.write(request.subarray(sent));

@@ -32,6 +32,23 @@ Deno.test("two CLIs starting the daemon at once start one daemon", async () => {
   }
 });
 
+Deno.test("two berth run at once with no daemon start one, and both run", async () => {
+  const b = await tempBerth();
+  try {
+    const run = () => b.run(["run", "--rm", "berth/base", "echo", "hi"]);
+    const [x, y] = await Promise.all([run(), run()]);
+    assert.deepEqual(
+      [x.code, x.stdout, y.code, y.stdout],
+      [0, "hi\n", 0, "hi\n"],
+      x.stderr + y.stderr,
+    );
+    const log = await Deno.readTextFile(`${b.root}/daemon.log`);
+    assert.equal(log.match(/listening on/g)?.length, 1, log);
+  } finally {
+    await b.cleanup();
+  }
+});
+
 Deno.test("the daemon answers Docker's JSON errors and version-prefixed paths", async () => {
   const b = await tempBerth();
   try {
