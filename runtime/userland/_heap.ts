@@ -25,7 +25,22 @@ const STEP = 64 * 1024;
  * ```
  */
 export function textBytes(text: string): number {
-  return text.length * 2;
+  return charBytes(text.length);
+}
+
+/**
+ * The bytes `chars` characters of strings hold at most (see {@link textBytes}).
+ *
+ * @param chars Characters.
+ * @returns Bytes.
+ * @example
+ * ```ts
+ * import { charBytes } from "./_heap.ts";
+ * console.assert(charBytes(3) === 6);
+ * ```
+ */
+export function charBytes(chars: number): number {
+  return chars * 2;
 }
 
 /**

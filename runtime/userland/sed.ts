@@ -9,6 +9,7 @@ import { parseOpts } from "./_args.ts";
 import type { Ctx } from "./_applet.ts";
 import { LineReader, openInput, readFile, readText, writeFile } from "./_io.ts";
 import { RegexError } from "./_regex.ts";
+import { charBytes, HeapMeter } from "./_heap.ts";
 import { parseSed, SedError } from "./_sed_parse.ts";
 import type { Addr, Cmd } from "./_sed_parse.ts";
 
@@ -143,6 +144,17 @@ class Quit {
 }
 
 /**
+ * Characters a script may hold (pattern and hold space, output not yet written, `w` files'
+ * text) before they are counted in the process's declared heap (see `_heap.ts`): the
+ * daemon's heap holds them, so `:a;N;ba` on an endless input meets the container's
+ * `memory.max` (the OOM killer) instead of growing it.
+ */
+const HOLD_COUNTED = 16 * 1024;
+
+/** The bytes a piece of a rope (one concatenation) holds besides its text, about. */
+const PIECE_BYTES = 32;
+
+/**
  * Run a parsed script over lines.
  *
  * @param cmds Commands.
@@ -150,6 +162,7 @@ class Quit {
  * @param quiet `-n`.
  * @param readFileText Reads a file for `r` (null when missing).
  * @param state Hold space and line counter carried across files (without `-s`/`-i`).
+ * @param heap Where what the script holds is declared (see {@link HOLD_COUNTED}).
  * @param emit Where output goes as it is made (before each wait for input); without it,
  *   all of it is returned.
  * @returns The output not yet emitted, files written by `w`, and a quit code if `q`/`Q` ran.
@@ -160,10 +173,34 @@ async function runSed(
   quiet: boolean,
   readFileText: (path: string) => Promise<string | null>,
   state: { hold: string; holdNl: boolean; lineNo: number; lastRe: RegExp | null },
+  heap: HeapMeter,
   emit?: (text: string) => Promise<void>,
 ): Promise<{ out: string; writes: Map<string, string>; quit: number | null }> {
   let out = "";
   const writes = new Map<string, string>();
+  let written = 0; // characters held for `w` files
+  // What the script holds is strings grown by appending: V8 keeps them as ropes of pieces
+  // until something reads a character (`:a;N;ba` over `yes` held 28 bytes a character).
+  // `account` counts the text and the pieces made since the last flattening, and flattens
+  // (reading a character of each) when an eighth more text came or the pieces would weigh
+  // half as much as the text: the copies cost 9 to 16 times the text in all.
+  let pieces = 0;
+  let flatChars = 0;
+  const account = (pattern: string) => {
+    const chars = pattern.length + state.hold.length + out.length + written;
+    if (chars < HOLD_COUNTED && heap.held === 0) return;
+    if (
+      chars - flatChars >= Math.max(HOLD_COUNTED, flatChars / 8) ||
+      pieces * PIECE_BYTES >= Math.max(HOLD_COUNTED, charBytes(chars) / 2)
+    ) {
+      for (const text of [pattern, state.hold, out, ...writes.values()]) text.charCodeAt(0);
+      flatChars = chars;
+      pieces = 0;
+    }
+    if (!heap.set(charBytes(chars) + pieces * PIECE_BYTES)) {
+      throw new SedError("couldn't re-allocate memory");
+    }
+  };
   // `$` needs to know whether another line follows: only a script that asks reads ahead.
   const needsLast = cmds.some((c) => c.a1?.kind === "last" || c.a2?.kind === "last");
   let atLast = false;
@@ -190,6 +227,7 @@ async function runSed(
     if (missingNl) out += "\n";
     missingNl = false;
     out += text;
+    if (!emit) pieces++; // emitted output is let go of at each wait for input
   };
   const putPattern = (text: string) => {
     put(text + (curNl ? "\n" : ""));
@@ -299,9 +337,14 @@ async function runSed(
             }
             if (did) {
               pattern = result + pattern.slice(last);
+              pieces += 2 * n;
               tflag = true;
               if (c.print) putPattern(pattern);
-              if (c.wfile) writes.set(c.wfile, (writes.get(c.wfile) ?? "") + pattern + "\n");
+              if (c.wfile) {
+                writes.set(c.wfile, (writes.get(c.wfile) ?? "") + pattern + "\n");
+                written += pattern.length + 1;
+                pieces += 2;
+              }
             }
             break;
           }
@@ -357,6 +400,7 @@ async function runSed(
               throw new Quit(-1);
             }
             pattern += "\n" + (await take())!;
+            pieces += 2;
             break;
           }
           case "a":
@@ -377,6 +421,8 @@ async function runSed(
           }
           case "w":
             writes.set(c.text!, (writes.get(c.text!) ?? "") + pattern + "\n");
+            written += pattern.length + 1;
+            pieces += 2;
             break;
           case "h":
             state.hold = pattern;
@@ -384,6 +430,7 @@ async function runSed(
             break;
           case "H":
             state.hold += "\n" + pattern;
+            pieces += 2;
             state.holdNl = curNl;
             break;
           case "g":
@@ -392,6 +439,7 @@ async function runSed(
             break;
           case "G":
             pattern += "\n" + state.hold;
+            pieces += 2;
             curNl = state.holdNl;
             break;
           case "x":
@@ -422,6 +470,7 @@ async function runSed(
           case "Q":
             throw new Quit(c.code ?? 0);
         }
+        account(pattern);
         pc++;
       }
     } catch (e) {
@@ -432,6 +481,7 @@ async function runSed(
     }
     if (autoprint) putPattern(pattern);
     put(appendQueue.join(""));
+    account(pending ?? "");
     if (restart) continue;
   }
   return { out, writes, quit };
@@ -525,6 +575,7 @@ async function execute(
     return isErrno(t) ? null : t;
   };
   const state = { hold: "", holdNl: true, lineNo: 0, lastRe: null as RegExp | null };
+  const heap = new HeapMeter(ctx.sys);
   const flushWrites = async (w: Map<string, string>) => {
     for (const [f, t] of w) await writeFile(ctx.sys, f, t);
   };
@@ -548,6 +599,7 @@ async function execute(
           quiet,
           readFileText,
           state,
+          heap,
         );
         await flushWrites(r.writes);
         if (inPlace !== null) {
@@ -571,7 +623,7 @@ async function execute(
       await ctx.out.flush();
     };
     const input = new StreamLines(ctx, files.length ? files : ["-"]);
-    const r = await runSed(cmds, input, quiet, readFileText, state, emit);
+    const r = await runSed(cmds, input, quiet, readFileText, state, heap, emit);
     await flushWrites(r.writes);
     await ctx.out.write(r.out);
     return r.quit ?? ctx.status;
@@ -579,5 +631,7 @@ async function execute(
     if (!(e instanceof SedError)) throw e;
     await ctx.error(e.message);
     return 1;
+  } finally {
+    heap.close();
   }
 }

@@ -112,7 +112,7 @@ Deno.test("a memory bomb fails inside its memory.max; memory.events counts it; t
   }
 });
 
-Deno.test("builtins that hold memory (sort, shell variables, $(…), awk arrays) are OOM-killed at memory.max, not grown in the daemon", async () => {
+Deno.test("builtins that hold memory (sort, shell variables, $(…), awk arrays, sed's pattern and hold space) are OOM-killed at memory.max, not grown in the daemon", async () => {
   const berth = await tempBerth();
   try {
     await berth.run(["run", "--rm", "berth/base", "true"]); // daemon up, base image made
@@ -151,6 +151,9 @@ Deno.test("builtins that hold memory (sort, shell variables, $(…), awk arrays)
           "awk",
           'BEGIN { while (1) a[i++] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }',
         ]],
+        // sed gathering its whole input in the pattern space, or in the hold space.
+        ["joiner", "16m", ["sh", "-c", "yes | sed ':a;N;ba'"]],
+        ["holder", "16m", ["sh", "-c", "yes | sed -n 'H;$p'"]],
       ] as const
     ) {
       const r = await bomb(name, mem, [...cmd]);
@@ -169,9 +172,9 @@ Deno.test("builtins that hold memory (sort, shell variables, $(…), awk arrays)
       "berth/base",
       "sh",
       "-c",
-      "x=a; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do x=$x$x; done; echo ${#x}; yes ab | head -n 200000 | sort | uniq -c; y=$(yes | head -c 3000000); echo ${#y}; awk 'BEGIN { for (i = 0; i < 100000; i++) a[i] = i; for (k in a) n++; delete a; print n }'",
+      "x=a; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do x=$x$x; done; echo ${#x}; yes ab | head -n 200000 | sort | uniq -c; y=$(yes | head -c 3000000); echo ${#y}; awk 'BEGIN { for (i = 0; i < 100000; i++) a[i] = i; for (k in a) n++; delete a; print n }'; yes | head -c 3000000 | sed ':a;N;ba' | wc -c",
     ]);
-    assert.equal(free.stdout, "262144\n 200000 ab\n2999999\n100000\n", free.stderr);
+    assert.equal(free.stdout, "262144\n 200000 ab\n2999999\n100000\n3000000\n", free.stderr);
   } finally {
     await berth.cleanup();
   }
