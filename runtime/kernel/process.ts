@@ -395,10 +395,11 @@ export class Sleep {
     if (this.slot < 0) return;
     this.list.delete(this);
     const c = this.cancel;
+    let v: unknown = Errno.EINTR;
     if (typeof c === "function") c();
-    else c?.cancelSleep();
-    if (this.#handOff) this.#handOff.settle(Errno.EINTR, false);
-    else this.resolve(Errno.EINTR);
+    else v = c?.cancelSleep() ?? Errno.EINTR;
+    if (this.#handOff) this.#handOff.settle(v, false);
+    else this.resolve(v);
   }
 
   /**

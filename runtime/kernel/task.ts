@@ -34,8 +34,13 @@ export interface DirectWake<T> extends PromiseLike<T> {
    * @param target The sleep.
    */
   sleepInto(target: SleepTarget): void;
-  /** Stop: a signal interrupted the sleep. */
-  cancelSleep(): void;
+  /**
+   * Stop: a signal interrupted the sleep.
+   *
+   * @returns What the interrupted call returns instead of `EINTR` (a write's count of the
+   *   bytes it moved before it slept), or undefined for `EINTR`.
+   */
+  cancelSleep(): number | void;
 }
 
 /**
@@ -54,8 +59,12 @@ export abstract class DirectSleeper<T> implements DirectWake<T> {
     this.#target = target;
   }
 
-  /** Stop: a signal interrupted the sleep. */
-  abstract cancelSleep(): void;
+  /**
+   * Stop: a signal interrupted the sleep.
+   *
+   * @returns What the call returns instead of `EINTR`, or undefined for `EINTR`.
+   */
+  abstract cancelSleep(): number | void;
 
   /**
    * The sleep waiting here, taken (null when none waits or it was taken already).

@@ -38,40 +38,54 @@ const SMALL_COPY = 16;
 let nextPipeIno = 1;
 const NOOP = (): void => {};
 
+/** What an attempt of a sleeping call returns when it must go on sleeping. */
+const AGAIN = Symbol("again");
+
 /**
  * A sleeping read or write, given to `Task.block` as its wake-up: `then` registers the
- * block's callbacks, and the pipe's `notify()` retries the call and hands them the result
- * synchronously (unlike a Promise, whose callbacks would run a microtask later; `block`
- * only needs them called once). The result may itself be a promise when the retry sleeps
- * again (another reader took the data first): `block` adopts it.
+ * block's callbacks, and the pipe's `notify()` makes the call's next attempt and hands them
+ * the result synchronously (unlike a Promise, whose callbacks would run a microtask later;
+ * `block` only needs them called once). An attempt that cannot finish (another reader took
+ * the data first, a large write filled the pipe again) leaves the call asleep on the same
+ * sleeper: it never sleeps anew from inside another process's call, which would wake the
+ * process to hold the CPU while it waits.
  */
 class Sleeper extends DirectSleeper<number | Errno> {
   constructor(
     private readonly pipe: Pipe,
-    private readonly retry: () => number | Errno | Promise<number | Errno>,
+    private readonly attempt: () => number | Errno | typeof AGAIN,
+    private readonly moved: () => number,
   ) {
     super();
   }
 
-  /** Called by the pipe at a change: retry, and settle the sleep with the outcome. */
+  /** Called by the pipe at a change: try again, and settle the sleep with the outcome. */
   wake(): void {
     const target = this.takeSleep();
     if (!target) return;
-    let r: number | Errno | Promise<number | Errno>;
+    let r: number | Errno | typeof AGAIN;
     try {
-      r = this.retry();
+      r = this.attempt();
     } catch (e) {
       target.settle(e, true);
       return;
     }
-    // A promise is adopted by the block's own promise.
-    target.settle(r, false);
+    if (r === AGAIN) {
+      this.sleepInto(target);
+      this.pipe.sleep(this);
+    } else target.settle(r, false);
   }
 
-  /** Stop sleeping (a signal interrupted the block). */
-  cancelSleep(): void {
+  /**
+   * Stop sleeping (a signal interrupted the block).
+   *
+   * @returns The bytes a write moved before, which it returns instead of `EINTR`.
+   */
+  cancelSleep(): number | void {
     this.takeSleep();
     this.pipe.forget(this);
+    const moved = this.moved();
+    if (moved > 0) return moved;
   }
 }
 
@@ -123,6 +137,15 @@ export class Pipe {
     const woken = this.#sleepers;
     this.#sleepers = [];
     for (const s of woken) s.wake();
+  }
+
+  /**
+   * Add a sleeper to wake at the next change.
+   *
+   * @param s The sleeper.
+   */
+  sleep(s: Sleeper): void {
+    this.#sleepers.push(s);
   }
 
   /**
@@ -289,11 +312,17 @@ export class Pipe {
    */
   read(buf: Uint8Array, io: IoContext): number | Errno | Promise<number | Errno> {
     if (buf.length === 0) return 0;
+    const r = this.#readAttempt(buf);
+    if (r !== AGAIN) return r;
+    if (io.nonblock) return Errno.EAGAIN;
+    return this.#sleepUntil(io, () => this.#readAttempt(buf), () => 0);
+  }
+
+  /** Data, EOF, or {@link AGAIN} when there is neither yet. */
+  #readAttempt(buf: Uint8Array): number | typeof AGAIN {
     const n = this.take(buf);
     if (n > 0) return n;
-    if (this.writers === 0) return 0;
-    if (io.nonblock) return Errno.EAGAIN;
-    return this.#sleepThen(io, () => this.read(buf, io));
+    return this.writers === 0 ? 0 : AGAIN;
   }
 
   /**
@@ -304,15 +333,27 @@ export class Pipe {
    * @returns Bytes written, or an errno (`EPIPE` with `SIGPIPE` when there is no reader).
    */
   write(buf: Uint8Array, io: IoContext): number | Errno | Promise<number | Errno> {
-    return this.#write(buf, 0, io);
+    const progress = { done: 0 };
+    const r = this.#writeAttempt(buf, progress, io);
+    if (r !== AGAIN) return r;
+    return this.#sleepUntil(
+      io,
+      () => this.#writeAttempt(buf, progress, io),
+      () => progress.done,
+    );
   }
 
-  #write(
+  /**
+   * Write what fits, from `progress.done` on: the count (or an errno) when the write is over,
+   * {@link AGAIN} when it must wait for space.
+   */
+  #writeAttempt(
     buf: Uint8Array,
-    done: number,
+    progress: { done: number },
     io: IoContext,
-  ): number | Errno | Promise<number | Errno> {
+  ): number | Errno | typeof AGAIN {
     for (;;) {
+      const done = progress.done;
       if (this.readers === 0) {
         io.task.signal(SIGPIPE);
         return done > 0 ? done : Errno.EPIPE;
@@ -328,26 +369,24 @@ export class Pipe {
           io.task.memory,
         );
         if (r < 0) return done > 0 ? done : r;
-        done += k;
+        progress.done = done + k;
         continue;
       }
       if (io.nonblock) return done > 0 ? done : Errno.EAGAIN;
-      const sofar = done;
-      return this.#sleepThen(io, () => this.#write(buf, sofar, io), sofar);
+      return AGAIN;
     }
   }
 
-  #sleepThen(
+  /**
+   * Sleep until `attempt` finishes the call; a signal ends the sleep with `EINTR`, or with
+   * `moved()` bytes when that is not 0.
+   */
+  #sleepUntil(
     io: IoContext,
-    retry: () => number | Errno | Promise<number | Errno>,
-    partial = 0,
+    attempt: () => number | Errno | typeof AGAIN,
+    moved: () => number,
   ): Promise<number | Errno> {
-    if (partial > 0) {
-      // An interrupted write that moved bytes returns their count, not EINTR.
-      const w = this.changed();
-      return io.task.block(w.promise, w.cancel).then((r) => r === Errno.EINTR ? partial : retry());
-    }
-    const s = new Sleeper(this, retry);
+    const s = new Sleeper(this, attempt, moved);
     this.#sleepers.push(s);
     return io.task.block(s);
   }
