@@ -8,7 +8,7 @@ import type { Ctx } from "./_applet.ts";
 import { compileRegex, RegexError } from "./_regex.ts";
 import { formatPrintf } from "./_printf.ts";
 import type { Expr, Program, Stmt } from "./_awk_parse.ts";
-import { HeapMeter, textBytes } from "./_heap.ts";
+import { HeapMeter, PIECE_BYTES, piecesAfter, textBytes } from "./_heap.ts";
 
 /** A string that came from input: numeric when it looks like a number. */
 export class StrNum {
@@ -77,6 +77,8 @@ export class Interp {
    * memory.max instead of growing the daemon.
    */
   readonly #heap: HeapMeter;
+  /** Rope pieces of values grown by appending, by where they are and key (see `PIECE_BYTES`). */
+  readonly #pieces = new WeakMap<Map<string, unknown>, Map<string, number>>();
 
   constructor(readonly ctx: Ctx, readonly prog: Program) {
     this.#heap = new HeapMeter(ctx.sys);
@@ -202,6 +204,7 @@ export class Interp {
   setVar(name: string, v: Value): void {
     const s = this.scope(name);
     if (s) {
+      this.#replace(s, name, v, 0);
       s.set(name, v);
       return;
     }
@@ -213,7 +216,7 @@ export class Interp {
       this.rebuild();
       return;
     }
-    this.#charge(sizeOf(v) - sizeOf(this.globals.get(name)));
+    this.#replace(this.globals, name, v, 0);
     this.globals.set(name, v);
   }
 
@@ -223,16 +226,51 @@ export class Interp {
     if (bytes < 0) this.#heap.release(-bytes);
   }
 
+  /**
+   * Declare `v` replacing the value at `key` of `where` (globals, a function's frame or an
+   * array), with `extra` bytes more: their text, and their rope pieces (`s = s $0` adds one:
+   * see `PIECE_BYTES`).
+   */
+  #replace(where: Map<string, unknown>, key: string, v: Value, extra: number): void {
+    const old = where.get(key) as Value;
+    let counts = this.#pieces.get(where);
+    const had = counts?.get(key) ?? 0;
+    const now = typeof v === "string"
+      ? piecesAfter(typeof old === "string" ? old : undefined, v, had)
+      : 0;
+    if (now !== had) {
+      if (!counts) this.#pieces.set(where, counts = new Map());
+      if (now > 0) counts.set(key, now);
+      else counts.delete(key);
+    }
+    this.#charge(sizeOf(v) - sizeOf(old) + extra + (now - had) * PIECE_BYTES);
+  }
+
+  /** The bytes the rope pieces of `where`'s values hold, forgotten (it is being let go of). */
+  #dropPieces(where: Map<string, unknown>, key?: string): number {
+    const counts = this.#pieces.get(where);
+    if (!counts) return 0;
+    let pieces = 0;
+    if (key !== undefined) {
+      pieces = counts.get(key) ?? 0;
+      counts.delete(key);
+    } else {
+      for (const n of counts.values()) pieces += n;
+      this.#pieces.delete(where);
+    }
+    return pieces * PIECE_BYTES;
+  }
+
   /** Set an element, declaring what it adds. */
   #setElement(a: Arr, k: string, v: Value): void {
     const had = a.has(k);
-    this.#charge(sizeOf(v) - sizeOf(a.get(k)) + (had ? 0 : ENTRY_BYTES + k.length * 2));
+    this.#replace(a, k, v, had ? 0 : ENTRY_BYTES + k.length * 2);
     a.set(k, v);
   }
 
   /** Empty an array, giving back what it held. */
   #clear(a: Arr): void {
-    let bytes = 0;
+    let bytes = this.#dropPieces(a);
     for (const [k, v] of a) bytes += ENTRY_BYTES + k.length * 2 + sizeOf(v);
     a.clear();
     this.#charge(-bytes);
@@ -540,8 +578,13 @@ export class Interp {
         this.isArrayParam(f.body, p)
       ) {
         frame.set(p, this.array(arg.name));
-      } else frame.set(p, arg ? this.eval(arg) : undefined);
+      } else {
+        const v = arg ? this.eval(arg) : undefined;
+        this.#charge(sizeOf(v));
+        frame.set(p, v);
+      }
     });
+    const passed = new Set([...frame.values()].filter((v) => v instanceof Map));
     this.locals.push(frame);
     try {
       this.execAll(f.body);
@@ -550,6 +593,13 @@ export class Interp {
       throw e;
     } finally {
       this.locals.pop();
+      // The function's own scalars and arrays are let go of (the caller's arrays stay).
+      for (const v of frame.values()) {
+        if (v instanceof Map) {
+          if (!passed.has(v)) this.#clear(v);
+        } else this.#charge(-sizeOf(v));
+      }
+      this.#charge(-this.#dropPieces(frame));
     }
     return undefined;
   }
@@ -661,7 +711,9 @@ export class Interp {
         const a = this.array(s.name);
         if (!s.subs) return this.#clear(a);
         const k = this.key(s.subs);
-        if (a.has(k)) this.#charge(-(ENTRY_BYTES + k.length * 2 + sizeOf(a.get(k))));
+        if (a.has(k)) {
+          this.#charge(-(ENTRY_BYTES + k.length * 2 + sizeOf(a.get(k)) + this.#dropPieces(a, k)));
+        }
         a.delete(k);
         return;
       }

@@ -124,3 +124,32 @@ export class HeapMeter {
     return true;
   }
 }
+
+/**
+ * The bytes one piece of a rope holds besides its text, about. V8 keeps `a + b` as a rope
+ * (a cons string, ≈ 24 bytes, plus ≈ 24 for a short piece of its own) until something reads
+ * a character: `:a;N;ba` in sed over `yes` held 28 bytes a character, 2 of them counted as
+ * text. So builtins that grow a value by appending count its pieces too (see
+ * {@link piecesAfter}). They do not flatten their ropes to drop the pieces: the copies made
+ * garbage many times the text (a flattening each 1/32 more text grew the daemon by 150 MB
+ * under a 16 MiB limit).
+ */
+export const PIECE_BYTES = 32;
+
+/**
+ * The rope pieces a value holds after an assignment: one more than the old value's when it
+ * grew from it (an append, `x="$x$l"` or `s = s $0`), none when it was made anew.
+ *
+ * @param old The value replaced.
+ * @param value The new value.
+ * @param pieces The old value's pieces.
+ * @returns The new value's pieces.
+ * @example
+ * ```ts
+ * import { piecesAfter } from "./_heap.ts";
+ * console.assert(piecesAfter("ab", "abc", 4) === 5 && piecesAfter("ab", "x", 4) === 0);
+ * ```
+ */
+export function piecesAfter(old: string | undefined, value: string, pieces: number): number {
+  return old !== undefined && old !== "" && value.length > old.length ? pieces + 1 : 0;
+}

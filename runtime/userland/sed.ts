@@ -9,7 +9,7 @@ import { parseOpts } from "./_args.ts";
 import type { Ctx } from "./_applet.ts";
 import { LineReader, openInput, readFile, readText, writeFile } from "./_io.ts";
 import { RegexError } from "./_regex.ts";
-import { charBytes, HeapMeter } from "./_heap.ts";
+import { charBytes, HeapMeter, PIECE_BYTES } from "./_heap.ts";
 import { parseSed, SedError } from "./_sed_parse.ts";
 import type { Addr, Cmd } from "./_sed_parse.ts";
 
@@ -151,9 +151,6 @@ class Quit {
  */
 const HOLD_COUNTED = 16 * 1024;
 
-/** The bytes a piece of a rope (one concatenation) holds besides its text, about. */
-const PIECE_BYTES = 32;
-
 /**
  * Run a parsed script over lines.
  *
@@ -172,31 +169,28 @@ async function runSed(
   input: SedLines,
   quiet: boolean,
   readFileText: (path: string) => Promise<string | null>,
-  state: { hold: string; holdNl: boolean; lineNo: number; lastRe: RegExp | null },
+  state: {
+    hold: string;
+    holdNl: boolean;
+    holdPieces: number;
+    lineNo: number;
+    lastRe: RegExp | null;
+  },
   heap: HeapMeter,
   emit?: (text: string) => Promise<void>,
 ): Promise<{ out: string; writes: Map<string, string>; quit: number | null }> {
   let out = "";
   const writes = new Map<string, string>();
   let written = 0; // characters held for `w` files
-  // What the script holds is strings grown by appending: V8 keeps them as ropes of pieces
-  // until something reads a character (`:a;N;ba` over `yes` held 28 bytes a character).
-  // `account` counts the text and the pieces made since the last flattening, and flattens
-  // (reading a character of each) when an eighth more text came or the pieces would weigh
-  // half as much as the text: the copies cost 9 to 16 times the text in all.
-  let pieces = 0;
-  let flatChars = 0;
+  // Rope pieces of the spaces, output and `w` files, grown by appending (see `PIECE_BYTES`);
+  // the hold space's are in `state`, as it is.
+  let patternPieces = 0;
+  let outPieces = 0;
+  let writePieces = 0;
   const account = (pattern: string) => {
     const chars = pattern.length + state.hold.length + out.length + written;
     if (chars < HOLD_COUNTED && heap.held === 0) return;
-    if (
-      chars - flatChars >= Math.max(HOLD_COUNTED, flatChars / 8) ||
-      pieces * PIECE_BYTES >= Math.max(HOLD_COUNTED, charBytes(chars) / 2)
-    ) {
-      for (const text of [pattern, state.hold, out, ...writes.values()]) text.charCodeAt(0);
-      flatChars = chars;
-      pieces = 0;
-    }
+    const pieces = patternPieces + state.holdPieces + outPieces + writePieces;
     if (!heap.set(charBytes(chars) + pieces * PIECE_BYTES)) {
       throw new SedError("couldn't re-allocate memory");
     }
@@ -227,7 +221,7 @@ async function runSed(
     if (missingNl) out += "\n";
     missingNl = false;
     out += text;
-    if (!emit) pieces++; // emitted output is let go of at each wait for input
+    if (!emit) outPieces++; // emitted output is let go of at each wait for input
   };
   const putPattern = (text: string) => {
     put(text + (curNl ? "\n" : ""));
@@ -249,6 +243,7 @@ async function runSed(
       case "last":
         return isLast();
       case "re":
+        patternPieces = 0; // a match reads the pattern space: V8 flattens its rope
         return matchRe(a.re, pattern);
       case "step":
         return a.step <= 0
@@ -289,6 +284,7 @@ async function runSed(
       out = "";
     }
     let pattern: string;
+    patternPieces = 0;
     if (pending !== null) {
       pattern = pending;
       pending = null;
@@ -335,21 +331,23 @@ async function runSed(
               }
               if (m[0] === "") g.lastIndex++;
             }
+            if (!did) patternPieces = 0; // the search flattened it
             if (did) {
               pattern = result + pattern.slice(last);
-              pieces += 2 * n;
+              patternPieces = 2 * n + 1; // the match flattened the old one
               tflag = true;
               if (c.print) putPattern(pattern);
               if (c.wfile) {
                 writes.set(c.wfile, (writes.get(c.wfile) ?? "") + pattern + "\n");
                 written += pattern.length + 1;
-                pieces += 2;
+                writePieces += 2;
               }
             }
             break;
           }
           case "y":
             pattern = [...pattern].map((ch) => c.map!.get(ch) ?? ch).join("");
+            patternPieces = 0;
             break;
           case "p":
             putPattern(pattern);
@@ -391,6 +389,7 @@ async function runSed(
             }
             if (!quiet) putPattern(pattern);
             pattern = (await take())!;
+            patternPieces = 0;
             break;
           }
           case "N": {
@@ -400,7 +399,7 @@ async function runSed(
               throw new Quit(-1);
             }
             pattern += "\n" + (await take())!;
-            pieces += 2;
+            patternPieces += 2;
             break;
           }
           case "a":
@@ -422,32 +421,36 @@ async function runSed(
           case "w":
             writes.set(c.text!, (writes.get(c.text!) ?? "") + pattern + "\n");
             written += pattern.length + 1;
-            pieces += 2;
+            writePieces += 2;
             break;
           case "h":
             state.hold = pattern;
             state.holdNl = curNl;
+            state.holdPieces = patternPieces;
             break;
           case "H":
             state.hold += "\n" + pattern;
-            pieces += 2;
+            state.holdPieces += 2;
             state.holdNl = curNl;
             break;
           case "g":
             pattern = state.hold;
             curNl = state.holdNl;
+            patternPieces = state.holdPieces;
             break;
           case "G":
             pattern += "\n" + state.hold;
-            pieces += 2;
+            patternPieces += 2;
             curNl = state.holdNl;
             break;
           case "x":
             [pattern, state.hold] = [state.hold, pattern];
             [curNl, state.holdNl] = [state.holdNl, curNl];
+            [patternPieces, state.holdPieces] = [state.holdPieces, patternPieces];
             break;
           case "z":
             pattern = "";
+            patternPieces = 0;
             break;
           case "b":
             pc = c.jump!;
@@ -574,7 +577,13 @@ async function execute(
     const t = await readText(ctx.sys, p);
     return isErrno(t) ? null : t;
   };
-  const state = { hold: "", holdNl: true, lineNo: 0, lastRe: null as RegExp | null };
+  const state = {
+    hold: "",
+    holdNl: true,
+    holdPieces: 0,
+    lineNo: 0,
+    lastRe: null as RegExp | null,
+  };
   const heap = new HeapMeter(ctx.sys);
   const flushWrites = async (w: Map<string, string>) => {
     for (const [f, t] of w) await writeFile(ctx.sys, f, t);

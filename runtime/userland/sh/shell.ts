@@ -11,7 +11,7 @@
  * @module
  */
 import type { SignalDisposition, Syscalls } from "../../kernel/syscalls/api.ts";
-import { HeapMeter, textBytes } from "../_heap.ts";
+import { charBytes, HeapMeter, PIECE_BYTES, piecesAfter } from "../_heap.ts";
 import type { AndOr, Command, Pipeline, Redir, Script } from "./ast.ts";
 import { execSimple } from "./exec_simple.ts";
 import { runPipeline } from "./pipeline.ts";
@@ -279,6 +279,7 @@ export class Shell implements ExpandContext {
     if (v) {
       if (v.readonly) throw new ShellError(`${name}: is read only`);
       const before = v.value?.length ?? 0;
+      v.pieces = piecesAfter(v.value, value, v.pieces ?? 0);
       v.value = value;
       if (this.opts.allexport) v.exported = true;
       if (before >= BIG_VALUE) this.#recountHeap();
@@ -289,13 +290,16 @@ export class Shell implements ExpandContext {
   }
 
   /**
-   * Declare what the variables hold now (`textBytes`), on each assignment of a big value or
-   * over one: `x=$x$x` in a loop then meets the container's memory.max (the OOM killer)
+   * Declare what the variables hold now (their text, and the rope pieces of values grown by
+   * appending: see `PIECE_BYTES`), on each assignment of a big value or over one: `x=$x$x`
+   * or `x="$x$line"` in a loop then meets the container's memory.max (the OOM killer)
    * instead of growing the daemon's heap. Small values are not counted.
    */
   #recountHeap(): void {
     let bytes = 0;
-    for (const v of this.vars.values()) if (v.value !== undefined) bytes += textBytes(v.value);
+    for (const v of this.vars.values()) {
+      bytes += charBytes(v.value?.length ?? 0) + (v.pieces ?? 0) * PIECE_BYTES;
+    }
     if (!this.shared.heap.set(bytes)) throw new ShellError("cannot allocate memory");
   }
 

@@ -76,6 +76,8 @@ export interface Var {
   exported: boolean;
   /** `readonly`. */
   readonly: boolean;
+  /** Rope pieces of the value, when it was grown by appending (see `PIECE_BYTES`). */
+  pieces?: number;
 }
 
 /** Options set with `set -o` / single letters. */
