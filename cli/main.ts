@@ -26,9 +26,11 @@ export { VERSION };
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  if (args[0] === "run") {
+  // `run` or `container run`, before any global flag.
+  const at = args[0] === "run" ? 1 : args[0] === "container" && args[1] === "run" ? 2 : 0;
+  if (at > 0) {
     try {
-      const code = await forwardRun(args.slice(1));
+      const code = await forwardRun(args.slice(at));
       if (code !== undefined) return code;
     } catch (err) {
       return await (await dispatcher()).failure(err, false);

@@ -237,6 +237,10 @@ Deno.test("berth run without -i/-t is one request (its arguments, unparsed); the
     assert.equal(r.stdout, "hi\n");
     assert.deepEqual(proxy.lines, [forwarded]);
     assert.equal((await b.run(["ps", "-aq"])).stdout, "");
+    proxy.lines.length = 0;
+    const viaContainer = await b.run(["container", "run", "--rm", "berth/base", "echo", "c"], via);
+    assert.equal(viaContainer.stdout, "c\n", viaContainer.stderr);
+    assert.deepEqual(proxy.lines, [forwarded], "berth container run is forwarded too");
 
     // A value from the caller's environment: the CLI reads the line and sends the body.
     proxy.lines.length = 0;
