@@ -184,5 +184,6 @@ export async function listImages(
       },
     });
   }
-  return out.sort((a, b) => b.Created - a.Created || a.Id.localeCompare(b.Id));
+  // Ids are hex: `<` orders them as `localeCompare` would, without loading ICU (≈ 7 ms).
+  return out.sort((a, b) => b.Created - a.Created || (a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0));
 }
