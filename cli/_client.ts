@@ -7,6 +7,7 @@
  */
 import {
   type ApiResponse,
+  connectSocket,
   DaemonUnreachableError,
   request,
   type RequestOptions,
@@ -92,12 +93,17 @@ export class ApiClient {
    */
   async call(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
     const target = requestTarget(`/v${API_VERSION}${path}`, opts.query);
+    return await this.#reaching(() => request(this.socketPath, method, target, opts));
+  }
+
+  /** `attempt()`, again once the daemon is started if it was unreachable (and may be). */
+  async #reaching<T>(attempt: () => Promise<T>): Promise<T> {
     try {
-      return await request(this.socketPath, method, target, opts);
+      return await attempt();
     } catch (err) {
       if (!(err instanceof DaemonUnreachableError) || !this.autoStart || this.#started) throw err;
       await this.ensureDaemon();
-      return await request(this.socketPath, method, target, opts);
+      return await attempt();
     }
   }
 
@@ -135,21 +141,8 @@ export class ApiClient {
    * @returns The connection.
    * @throws {DaemonUnreachableError} When the daemon cannot be reached or started.
    */
-  async connect(): Promise<Deno.UnixConn> {
-    const open = async () => {
-      try {
-        return await Deno.connect({ transport: "unix", path: this.socketPath });
-      } catch (err) {
-        throw new DaemonUnreachableError(this.socketPath, err);
-      }
-    };
-    try {
-      return await open();
-    } catch (err) {
-      if (!this.autoStart || this.#started) throw err;
-      await this.ensureDaemon();
-      return await open();
-    }
+  connect(): Promise<Deno.UnixConn> {
+    return this.#reaching(() => connectSocket(this.socketPath));
   }
 
   /** Whether the daemon answers `/_ping` now. */

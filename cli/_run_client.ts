@@ -21,8 +21,8 @@ import { commandModule, internalModule } from "./_lazy.ts";
 import { FrameDecoder } from "../runtime/daemon/stream_framing.ts";
 import {
   concatBytes,
-  headerFields,
   indexOfCrlfCrlf,
+  parseResponseHead,
   renderHead,
 } from "../runtime/daemon/http_wire.ts";
 
@@ -154,9 +154,7 @@ async function readRun(
         head = concatBytes([head, piece]);
         const end = indexOfCrlfCrlf(head, 0);
         if (end < 0) continue;
-        const lines = new TextDecoder().decode(head.subarray(0, end)).split("\r\n");
-        const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "")?.[1] ?? 0);
-        answer = { status, fields: headerFields(lines.slice(1)) };
+        answer = parseResponseHead(new TextDecoder().decode(head.subarray(0, end)));
         piece = head.subarray(end + 4);
         for (let i = 0; answer.fields.has(`berth-warning-${i}`); i++) {
           console.error(`WARNING: ${answer.fields.get(`berth-warning-${i}`)}`);

@@ -15,6 +15,7 @@ import { ExitError } from "./_errors.ts";
 import { commandModule } from "./_lazy.ts";
 import { createBody } from "./_run_request.ts";
 import { runOnDaemon } from "./_run_client.ts";
+import { requestTarget } from "../runtime/daemon/http_client.ts";
 
 /** `cmd_attach.ts`, for `run` with a terminal, stdin, `-d` or `--cidfile`. */
 function attachCommands(): Promise<typeof import("./cmd_attach.ts")> {
@@ -135,10 +136,9 @@ export async function create(ctx: Context, args: ParsedArgs): Promise<number> {
  * @returns The exit code, or undefined when the daemon does not know the request.
  */
 async function runInOneRequest(ctx: Context, args: ParsedArgs): Promise<number | undefined> {
-  const name = flagString(args, "name");
   return await runOnDaemon(
     ctx,
-    name === undefined ? "/_berth/run" : `/_berth/run?name=${encodeURIComponent(name)}`,
+    requestTarget("/_berth/run", { name: flagString(args, "name") }),
     JSON.stringify(createBody(args, await envList(args))),
     args.flags["sig-proxy"] !== false,
   );

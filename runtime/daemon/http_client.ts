@@ -8,8 +8,8 @@
 import {
   BufferedReader,
   concatBytes,
-  headerFields,
   HttpProtocolError,
+  parseResponseHead,
   renderHead,
   writeAll,
 } from "./http_wire.ts";
@@ -105,6 +105,25 @@ export function requestTarget(
 }
 
 /**
+ * Open a connection to the daemon's Unix socket.
+ *
+ * @param socketPath The daemon's socket.
+ * @returns The connection.
+ * @throws {DaemonUnreachableError} When nothing answers there.
+ * @example
+ * ```ts ignore
+ * const conn = await connectSocket("/tmp/b/berth.sock");
+ * ```
+ */
+export async function connectSocket(socketPath: string): Promise<Deno.UnixConn> {
+  try {
+    return await Deno.connect({ transport: "unix", path: socketPath });
+  } catch (err) {
+    throw new DaemonUnreachableError(socketPath, err);
+  }
+}
+
+/**
  * Send one request over a new connection to the Unix socket.
  *
  * @param socketPath The daemon's socket.
@@ -124,12 +143,7 @@ export async function request(
   path: string,
   opts: RequestOptions = {},
 ): Promise<ApiResponse> {
-  let conn: Deno.UnixConn;
-  try {
-    conn = await Deno.connect({ transport: "unix", path: socketPath });
-  } catch (err) {
-    throw new DaemonUnreachableError(socketPath, err);
-  }
+  const conn = await connectSocket(socketPath);
   try {
     return await exchange(conn, method, path, opts);
   } catch (err) {
@@ -224,13 +238,9 @@ async function readAnswer(
       }`,
     );
   }
-  const lines = head.split("\r\n");
-  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "");
-  if (!m) throw new HttpProtocolError(`Malformed response line: ${lines[0]}`);
-  const status = Number(m[1]);
   // The `Headers` object is built only if asked for (constructing the first one loads
   // Deno's fetch code: ~2 ms of every CLI start).
-  const fields = headerFields(lines.slice(1));
+  const { status, fields } = parseResponseHead(head);
   const chunked = (fields.get("transfer-encoding") ?? "").toLowerCase().includes("chunked");
   const cl = fields.get("content-length") ?? null;
   let resHeaders: Headers | undefined;

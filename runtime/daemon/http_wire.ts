@@ -249,6 +249,25 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE_BAD = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
+ * Parse a response head (status line and header lines, without the blank line).
+ *
+ * @param head The head's text.
+ * @returns The status and the fields (see {@link headerFields}).
+ * @throws {HttpProtocolError} For a malformed status line or header line.
+ * @example
+ * ```ts
+ * import { parseResponseHead } from "./http_wire.ts";
+ * console.assert(parseResponseHead("HTTP/1.1 404 Not Found\r\nA: 1").status === 404);
+ * ```
+ */
+export function parseResponseHead(head: string): { status: number; fields: Map<string, string> } {
+  const lines = head.split("\r\n");
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "");
+  if (!m) throw new HttpProtocolError(`Malformed response line: ${lines[0]}`);
+  return { status: Number(m[1]), fields: headerFields(lines.slice(1)) };
+}
+
+/**
  * Parse header lines ("Name: value") into a map of lower-cased names to values (repeated
  * fields joined with ", ", as `Headers` does). A plain map: the first `Headers` object of
  * a process loads Deno's fetch code, and the daemon only reads a few framing fields.
