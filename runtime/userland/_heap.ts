@@ -13,6 +13,12 @@ import type { Syscalls } from "../kernel/syscalls/api.ts";
 const STEP = 64 * 1024;
 
 /**
+ * Characters of text below which a builtin declares none of it (a shell variable's value,
+ * what a sed script holds): small text is cheap to hold and costly to count at every change.
+ */
+export const COUNTED_FROM = 16 * 1024;
+
+/**
  * The bytes a string holds at most: two a character, as V8 keeps a string with any
  * character past U+00FF (one a character otherwise; telling them apart would read it).
  *

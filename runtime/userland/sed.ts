@@ -9,7 +9,7 @@ import { parseOpts } from "./_args.ts";
 import type { Ctx } from "./_applet.ts";
 import { LineReader, openInput, readFile, readText, writeFile } from "./_io.ts";
 import { RegexError } from "./_regex.ts";
-import { charBytes, HeapMeter, PIECE_BYTES } from "./_heap.ts";
+import { charBytes, COUNTED_FROM, HeapMeter, PIECE_BYTES } from "./_heap.ts";
 import { parseSed, SedError } from "./_sed_parse.ts";
 import type { Addr, Cmd } from "./_sed_parse.ts";
 
@@ -144,14 +144,6 @@ class Quit {
 }
 
 /**
- * Characters a script may hold (pattern and hold space, output not yet written, `w` files'
- * text) before they are counted in the process's declared heap (see `_heap.ts`): the
- * daemon's heap holds them, so `:a;N;ba` on an endless input meets the container's
- * `memory.max` (the OOM killer) instead of growing it.
- */
-const HOLD_COUNTED = 16 * 1024;
-
-/**
  * Run a parsed script over lines.
  *
  * @param cmds Commands.
@@ -159,7 +151,9 @@ const HOLD_COUNTED = 16 * 1024;
  * @param quiet `-n`.
  * @param readFileText Reads a file for `r` (null when missing).
  * @param state Hold space and line counter carried across files (without `-s`/`-i`).
- * @param heap Where what the script holds is declared (see {@link HOLD_COUNTED}).
+ * @param heap Where what the script holds (pattern and hold space, output not yet written,
+ *   `w` files' text) is declared once it reaches `COUNTED_FROM` characters: the daemon's heap
+ *   holds it, so `:a;N;ba` on an endless input meets the container's `memory.max`.
  * @param emit Where output goes as it is made (before each wait for input); without it,
  *   all of it is returned.
  * @returns The output not yet emitted, files written by `w`, and a quit code if `q`/`Q` ran.
@@ -189,7 +183,7 @@ async function runSed(
   let writePieces = 0;
   const account = (pattern: string) => {
     const chars = pattern.length + state.hold.length + out.length + written;
-    if (chars < HOLD_COUNTED && heap.held === 0) return;
+    if (chars < COUNTED_FROM && heap.held === 0) return;
     const pieces = patternPieces + state.holdPieces + outPieces + writePieces;
     if (!heap.set(charBytes(chars) + pieces * PIECE_BYTES)) {
       throw new SedError("couldn't re-allocate memory");

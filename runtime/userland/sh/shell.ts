@@ -11,7 +11,7 @@
  * @module
  */
 import type { SignalDisposition, Syscalls } from "../../kernel/syscalls/api.ts";
-import { charBytes, HeapMeter, PIECE_BYTES, piecesAfter } from "../_heap.ts";
+import { charBytes, COUNTED_FROM, HeapMeter, PIECE_BYTES, piecesAfter } from "../_heap.ts";
 import type { AndOr, Command, Pipeline, Redir, Script } from "./ast.ts";
 import { execSimple } from "./exec_simple.ts";
 import { runPipeline } from "./pipeline.ts";
@@ -75,9 +75,6 @@ export interface Shared {
   /** The memory the process's variables hold, declared to the kernel (see `setVar`). */
   heap: HeapMeter;
 }
-
-/** A variable value this long (characters) is counted in the process's declared heap. */
-const BIG_VALUE = 16 * 1024;
 
 /**
  * One shell: variables, functions, options, positional parameters, traps and its
@@ -282,11 +279,11 @@ export class Shell implements ExpandContext {
       v.pieces = piecesAfter(v.value, value, v.pieces ?? 0);
       v.value = value;
       if (this.opts.allexport) v.exported = true;
-      if (before >= BIG_VALUE) this.#recountHeap();
+      if (before >= COUNTED_FROM) this.#recountHeap();
     } else {
       this.vars.set(name, { value, exported: this.opts.allexport, readonly: false });
     }
-    if (value.length >= BIG_VALUE) this.#recountHeap();
+    if (value.length >= COUNTED_FROM) this.#recountHeap();
   }
 
   /**
